@@ -1,0 +1,96 @@
+// The seams between the pieces of Portico. Everything here is plain data: the controller builds a
+// Snapshot from its store, core turns it into a DesiredState, the controller publishes it, and the
+// agent applies it to nginx. Keep this file small and stable; details live beside their code.
+
+import type { ConfigMap, EndpointSlice, Ingress, IngressClass, Secret, Service } from "./k8s-types.js";
+import type { Settings } from "./settings.js";
+
+/** Which IngressController a build is for, and the classes it serves. */
+export interface ControllerIdentity {
+  namespace: string;
+  name: string;
+  /** IngressClass names whose spec.controller is ours and whose parameters point at this controller
+   * (or that have no parameters, when this is the only controller). */
+  ingressClassNames: string[];
+  /** Whether Ingresses without any class go to this controller (one of its classes is the default). */
+  servesDefaultClass: boolean;
+}
+
+/** A consistent copy of everything the build reads. Order of arrays is irrelevant: core sorts. */
+export interface Snapshot {
+  controller: ControllerIdentity;
+  settings: Settings;
+  ingresses: Ingress[];
+  ingressClasses: IngressClass[];
+  services: Service[];
+  endpointSlices: EndpointSlice[];
+  secrets: Secret[];
+  /** `tcp-services` / `udp-services` ConfigMaps of this controller, if they exist. */
+  tcpServices?: ConfigMap;
+  udpServices?: ConfigMap;
+  /** The default TLS certificate Secret (spec.defaultTLSSecret), if any. */
+  defaultCertificate?: Secret;
+}
+
+/** Where the rendered nginx.conf listens and how it reaches the agent. Not part of Settings because
+ * it describes the pod (or the local process), not user intent. Defaults in render-options.ts. */
+export interface RenderOptions {
+  listenAddress: string; // "*" in a pod, 127.0.0.1 locally
+  httpPort: number;
+  httpsPort: number;
+  /** 127.0.0.1 port of nginx's internal control server (Lua endpoints for the agent, /healthz, stub_status). */
+  controlPort: number;
+  /** Port the default backend listens on (internal server inside nginx when no external one). */
+  defaultBackendPort: number;
+  /** Absolute paths of dynamic modules to load_module (Debian: /usr/lib/nginx/modules/...). */
+  modules: string[];
+}
+
+export type DiagnosticSeverity = "Warning" | "Error";
+
+/** A problem found while building; the controller turns it into an Event on `object`. */
+export interface Diagnostic {
+  object: { kind: "Ingress" | "Secret" | "Service" | "ConfigMap" | "IngressController"; namespace?: string; name: string };
+  severity: DiagnosticSeverity;
+  /** CamelCase reason, e.g. ServiceNotFound, TLSSecretInvalid, PathConflict, AnnotationInvalid. */
+  reason: string;
+  message: string;
+}
+
+/** One backend address as the data plane uses it. */
+export interface UpstreamEndpoint {
+  address: string; // IPv4 or IPv6 literal
+  port: number;
+}
+
+/** The certificate and key (PEM) served for a host, keyed in DesiredState.certificates by an id. */
+export interface CertificatePair {
+  certificate: string;
+  key: string;
+}
+
+/**
+ * What a data plane must run. Split in three so endpoint and certificate changes never reload nginx:
+ * only `config` changes cause a reload; the agent pushes `endpoints` and `certificates` into nginx
+ * shared memory through the Lua control server.
+ */
+export interface DesiredState {
+  /** Full nginx.conf text; references upstreams and certificates only by name. */
+  config: string;
+  /** upstream name -> ready endpoints, sorted. An empty list means 503. */
+  endpoints: Record<string, UpstreamEndpoint[]>;
+  /** SNI name ("foo.com" or "*.foo.com") -> certificate id. */
+  sniCertificates: Record<string, string>;
+  /** certificate id (stable, derived from Secret namespace/name + content hash) -> PEM pair. */
+  certificates: Record<string, CertificatePair>;
+  /** sha256 hex of each part, so writers and the agent can skip unchanged parts. */
+  hashes: { config: string; endpoints: string; certificates: string; all: string };
+}
+
+/** What one build returns: the state plus data for status writers. */
+export interface BuildResult {
+  state: DesiredState;
+  diagnostics: Diagnostic[];
+  /** namespace/name of every Ingress this controller serves (gets status.loadBalancer). */
+  servedIngresses: string[];
+}

@@ -1,0 +1,211 @@
+// The control loop: watches feed the store, a change that matters schedules a rebuild, and one
+// rebuild turns a snapshot of the store into a desired state per IngressController, publishes it
+// (only when its hash changed), writes Ingress status and reports diagnostics as Events.
+// All API writes go through the injected ControllerWriters (src/k8s), so this file holds no I/O.
+
+import { build } from "../core/build.js";
+import type { BuildResult, Diagnostic, RenderOptions, Snapshot } from "../core/contract.js";
+import type { Ingress, Secret } from "../core/k8s-types.js";
+import { withDefaults, type Settings } from "../core/settings.js";
+import { DiagnosticLedger } from "./diagnostics.js";
+import { controllerIdentity } from "./identity.js";
+import { ingressStatusUpdates, type IngressStatusUpdate } from "./ingress-status.js";
+import { addIngressReferences, addStreamReferences, emptyReferences, isServed, type References } from "./references.js";
+import { changeMatters } from "./relevance.js";
+import { RebuildScheduler, type SchedulerOptions } from "./scheduler.js";
+import { objectKey, Store, type StoredIngressController, type StoredKind, type StoredKinds } from "./store.js";
+
+export interface ControllerWriters {
+  /** Publishes a desired state; returns false when the published one already had these hashes. */
+  publish(controller: StoredIngressController, result: BuildResult): Promise<boolean>;
+  writeIngressStatus(update: IngressStatusUpdate): Promise<void>;
+  recordDiagnostic(diagnostic: Diagnostic, controller: StoredIngressController): Promise<void>;
+}
+
+export interface ControllerLog {
+  info(msg: string, meta?: Record<string, unknown>): void;
+  warn(msg: string, meta?: Record<string, unknown>): void;
+  error(msg: string, meta?: Record<string, unknown>): void;
+}
+
+export interface RebuildStats {
+  controllers: number;
+  published: number;
+  statusWrites: number;
+  events: number;
+  durationMs: number;
+}
+
+interface IngressControllerSpec {
+  settings?: Partial<Settings>;
+  tcpServicesConfigMap?: string;
+  udpServicesConfigMap?: string;
+  defaultTLSSecret?: string;
+  publishAddress?: string;
+  listen?: { address?: string; httpPort?: number; httpsPort?: number; controlPort?: number };
+}
+
+function specOf(ic: StoredIngressController): IngressControllerSpec {
+  return (ic.spec ?? {}) as IngressControllerSpec;
+}
+
+/** The addresses an IngressController publishes on the Ingresses it serves. */
+export function publishedAddresses(ic: StoredIngressController): string[] {
+  const spec = specOf(ic);
+  if (spec.publishAddress) return [spec.publishAddress];
+  const status = (ic.status ?? {}) as { publishedAddress?: string };
+  return status.publishedAddress ? [status.publishedAddress] : [];
+}
+
+export function renderOptionsFor(ic: StoredIngressController): Partial<RenderOptions> {
+  const listen = specOf(ic).listen ?? {};
+  const out: Partial<RenderOptions> = {};
+  if (listen.address) out.listenAddress = listen.address;
+  if (listen.httpPort) out.httpPort = listen.httpPort;
+  if (listen.httpsPort) out.httpsPort = listen.httpsPort;
+  if (listen.controlPort) out.controlPort = listen.controlPort;
+  return out;
+}
+
+/** Everything the build of one controller reads, from the store. */
+export function snapshotFor(ic: StoredIngressController, store: Store): Snapshot {
+  const spec = specOf(ic);
+  const ns = ic.metadata.namespace ?? "";
+  return {
+    controller: controllerIdentity(ic, store.list("IngressClass"), store.list("IngressController")),
+    settings: withDefaults(spec.settings),
+    ingresses: store.list("Ingress"),
+    ingressClasses: store.list("IngressClass"),
+    services: store.list("Service"),
+    endpointSlices: store.list("EndpointSlice"),
+    secrets: store.list("Secret"),
+    tcpServices: store.get("ConfigMap", ns, spec.tcpServicesConfigMap ?? "tcp-services"),
+    udpServices: store.get("ConfigMap", ns, spec.udpServicesConfigMap ?? "udp-services"),
+    defaultCertificate: spec.defaultTLSSecret ? (store.get("Secret", ns, spec.defaultTLSSecret) as Secret | undefined) : undefined,
+  };
+}
+
+export class Controller {
+  readonly store = new Store();
+  private readonly scheduler: RebuildScheduler;
+  private refs: References | undefined; // undefined until the first rebuild: everything matters
+  private readonly statusOwned = new Set<string>();
+  private readonly ledger = new DiagnosticLedger();
+  lastStats: RebuildStats | undefined;
+  rebuilds = 0;
+
+  constructor(
+    private readonly writers: ControllerWriters,
+    private readonly log: ControllerLog,
+    schedulerOptions: Partial<SchedulerOptions> = {},
+  ) {
+    this.scheduler = new RebuildScheduler(() => this.rebuild(), schedulerOptions, (err, attempt, retryIn) =>
+      this.log.error("rebuild failed; retrying", { error: describeError(err), attempt, retryInMs: retryIn }),
+    );
+  }
+
+  /** Watch callbacks call these: cheap, synchronous, idempotent (replayed events are no-ops). */
+  upsert<K extends StoredKind>(kind: K, obj: StoredKinds[K]): void {
+    const change = this.store.upsert(kind, obj);
+    if (change && (!this.refs || changeMatters(change, this.refs))) this.scheduler.request();
+  }
+
+  remove<K extends StoredKind>(kind: K, obj: StoredKinds[K]): void {
+    const change = this.store.remove(kind, obj);
+    if (change && (!this.refs || changeMatters(change, this.refs))) this.scheduler.request();
+  }
+
+  requestRebuild(): void {
+    this.scheduler.request();
+  }
+
+  idle(): Promise<void> {
+    return this.scheduler.idle();
+  }
+
+  stop(): void {
+    this.scheduler.stop();
+  }
+
+  /** One rebuild of every controller from one snapshot of the store. Throws to get a retry. */
+  async rebuild(): Promise<void> {
+    const started = performance.now();
+    const controllers = this.store.list("IngressController").filter((c) => !c.metadata.deletionTimestamp);
+    const refs = emptyReferences();
+    const served = new Map<string, string[]>();
+    const failures: unknown[] = [];
+    let published = 0;
+    let events = 0;
+    const diagnostics: { d: Diagnostic; ic: StoredIngressController }[] = [];
+
+    for (const ic of controllers) {
+      const snapshot = snapshotFor(ic, this.store);
+      for (const cls of snapshot.controller.ingressClassNames) refs.classNames.add(cls);
+      refs.defaultClassServed ||= snapshot.controller.servesDefaultClass;
+      for (const name of [snapshot.tcpServices, snapshot.udpServices]) if (name) addStreamReferences(name.data, refs);
+      const spec = specOf(ic);
+      const ns = ic.metadata.namespace ?? "";
+      refs.configMaps.add(`${ns}/${spec.tcpServicesConfigMap ?? "tcp-services"}`);
+      refs.configMaps.add(`${ns}/${spec.udpServicesConfigMap ?? "udp-services"}`);
+      if (spec.defaultTLSSecret) refs.secrets.add(`${ns}/${spec.defaultTLSSecret}`);
+
+      const result = build(snapshot, renderOptionsFor(ic));
+      const addresses = publishedAddresses(ic);
+      for (const key of result.servedIngresses) served.set(key, [...(served.get(key) ?? []), ...addresses]);
+      for (const d of result.diagnostics) diagnostics.push({ d, ic });
+      try {
+        if (await this.writers.publish(ic, result)) published++;
+      } catch (err) {
+        failures.push(err);
+        this.log.error("publishing the desired state failed", { controller: objectKey(ic.metadata), error: describeError(err) });
+      }
+    }
+    const ingresses = this.store.list("Ingress");
+    for (const ing of ingresses) if (isServed(ing, refs)) addIngressReferences(ing as Ingress, refs);
+    this.refs = refs;
+
+    const updates = ingressStatusUpdates(ingresses, served, this.statusOwned);
+    for (const update of updates) {
+      const key = `${update.namespace}/${update.name}`;
+      try {
+        await this.writers.writeIngressStatus(update);
+        if (update.loadBalancer.length) this.statusOwned.add(key);
+        else this.statusOwned.delete(key);
+      } catch (err) {
+        // A deleted Ingress has no status to write; anything else is retried with the rebuild.
+        if ((err as { status?: number }).status !== 404) failures.push(err);
+      }
+    }
+    for (const key of served.keys()) this.statusOwned.add(key);
+
+    const fresh = new Set(this.ledger.fresh(diagnostics.map((x) => x.d)));
+    for (const { d, ic } of diagnostics) {
+      if (!fresh.delete(d)) continue;
+      try {
+        await this.writers.recordDiagnostic(d, ic);
+        events++;
+      } catch (err) {
+        this.log.warn("recording an event failed", { reason: d.reason, error: describeError(err) });
+      }
+    }
+    this.rebuilds++;
+    this.lastStats = {
+      controllers: controllers.length,
+      published,
+      statusWrites: updates.length,
+      events,
+      durationMs: Math.round(performance.now() - started),
+    };
+    this.log.info("rebuild done", { ...this.lastStats });
+    if (failures.length) throw failures[0];
+  }
+}
+
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (err && typeof err === "object") {
+    const e = err as { status?: number; statusText?: string; data?: { message?: string } };
+    if (e.status) return `HTTP ${e.status}: ${e.data?.message ?? e.statusText ?? ""}`.trim();
+  }
+  return String(err);
+}

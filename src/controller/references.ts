@@ -1,0 +1,51 @@
+// What the Ingresses a controller serves refer to. A Service, EndpointSlice, Secret or ConfigMap
+// change schedules a rebuild only when it is in here (or could make an Ingress ours).
+
+import type { Ingress, IngressBackend } from "../core/k8s-types.js";
+
+export const LEGACY_CLASS_ANNOTATION = "kubernetes.io/ingress.class";
+
+export interface References {
+  /** Class names served by any controller, and whether one of them is the default class. */
+  classNames: Set<string>;
+  defaultClassServed: boolean;
+  services: Set<string>; // namespace/name
+  secrets: Set<string>;
+  configMaps: Set<string>;
+}
+
+export function emptyReferences(): References {
+  return { classNames: new Set(), defaultClassServed: false, services: new Set(), secrets: new Set(), configMaps: new Set() };
+}
+
+/** The class an Ingress asks for: spec.ingressClassName, else the legacy annotation, else none. */
+export function requestedClass(ingress: Ingress): string | undefined {
+  return ingress.spec?.ingressClassName ?? ingress.metadata.annotations?.[LEGACY_CLASS_ANNOTATION];
+}
+
+export function isServed(ingress: Ingress, refs: Pick<References, "classNames" | "defaultClassServed">): boolean {
+  const cls = requestedClass(ingress);
+  return cls === undefined ? refs.defaultClassServed : refs.classNames.has(cls);
+}
+
+function addBackend(ns: string, backend: IngressBackend | undefined, into: Set<string>): void {
+  if (backend?.service?.name) into.add(`${ns}/${backend.service.name}`);
+}
+
+/** Adds the Services and Secrets one Ingress refers to. */
+export function addIngressReferences(ingress: Ingress, refs: References): void {
+  const ns = ingress.metadata.namespace ?? "default";
+  addBackend(ns, ingress.spec?.defaultBackend, refs.services);
+  for (const rule of ingress.spec?.rules ?? []) {
+    for (const path of rule.http?.paths ?? []) addBackend(ns, path.backend, refs.services);
+  }
+  for (const tls of ingress.spec?.tls ?? []) if (tls.secretName) refs.secrets.add(`${ns}/${tls.secretName}`);
+}
+
+/** Adds the Services named by a tcp-services/udp-services ConfigMap ("<port>": "<ns>/<svc>:<port>[:PROXY]"). */
+export function addStreamReferences(data: Record<string, string> | undefined, refs: References): void {
+  for (const value of Object.values(data ?? {})) {
+    const target = value.split(":")[0];
+    if (target?.includes("/")) refs.services.add(target);
+  }
+}

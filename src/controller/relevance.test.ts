@@ -1,0 +1,36 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { changeMatters } from "./relevance.js";
+import { addIngressReferences, emptyReferences } from "./references.js";
+
+const refs = emptyReferences();
+refs.classNames.add("portico");
+addIngressReferences(
+  {
+    metadata: { name: "web", namespace: "shop" },
+    spec: { ingressClassName: "portico", rules: [{ http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "s1", port: { number: 80 } } } }] } }], tls: [{ secretName: "cert" }] },
+  },
+  refs,
+);
+
+test("an Ingress matters when it is or was of our class", () => {
+  const ours = { metadata: { name: "x", namespace: "a" }, spec: { ingressClassName: "portico" } };
+  const theirs = { metadata: { name: "x", namespace: "a" }, spec: { ingressClassName: "nginx" } };
+  assert.equal(changeMatters({ kind: "Ingress", key: "a/x", current: ours }, refs), true);
+  assert.equal(changeMatters({ kind: "Ingress", key: "a/x", current: theirs }, refs), false);
+  assert.equal(changeMatters({ kind: "Ingress", key: "a/x", previous: ours, current: theirs }, refs), true);
+  const legacy = { metadata: { name: "x", namespace: "a", annotations: { "kubernetes.io/ingress.class": "portico" } } };
+  assert.equal(changeMatters({ kind: "Ingress", key: "a/x", current: legacy }, refs), true);
+  const classless = { metadata: { name: "x", namespace: "a" } };
+  assert.equal(changeMatters({ kind: "Ingress", key: "a/x", current: classless }, refs), false);
+});
+
+test("referenced Services, their EndpointSlices and Secrets matter; others do not", () => {
+  assert.equal(changeMatters({ kind: "Service", key: "shop/s1", current: { metadata: { name: "s1", namespace: "shop" } } }, refs), true);
+  assert.equal(changeMatters({ kind: "Service", key: "shop/s2", current: { metadata: { name: "s2", namespace: "shop" } } }, refs), false);
+  const slice = (svc: string) => ({ metadata: { name: `${svc}-abc`, namespace: "shop", labels: { "kubernetes.io/service-name": svc } }, addressType: "IPv4" as const });
+  assert.equal(changeMatters({ kind: "EndpointSlice", key: "shop/s1-abc", current: slice("s1") }, refs), true);
+  assert.equal(changeMatters({ kind: "EndpointSlice", key: "shop/s9-abc", current: slice("s9") }, refs), false);
+  assert.equal(changeMatters({ kind: "Secret", key: "shop/cert", current: { metadata: { name: "cert", namespace: "shop" } } }, refs), true);
+  assert.equal(changeMatters({ kind: "Secret", key: "shop/other", current: { metadata: { name: "other", namespace: "shop" } } }, refs), false);
+});

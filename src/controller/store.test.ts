@@ -1,0 +1,38 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Store } from "./store.js";
+
+const ing = (name: string, rv: string) => ({ metadata: { name, namespace: "default", resourceVersion: rv } });
+
+test("an upsert of the same resourceVersion is a no-op (replayed watch events)", () => {
+  const s = new Store();
+  assert.ok(s.upsert("Ingress", ing("a", "1")));
+  assert.equal(s.upsert("Ingress", ing("a", "1")), undefined);
+  const change = s.upsert("Ingress", ing("a", "2"));
+  assert.equal(change?.previous?.metadata.resourceVersion, "1");
+  assert.equal(s.revision, 2);
+});
+
+test("remove of an unknown object is a no-op; of a known one returns the previous object", () => {
+  const s = new Store();
+  assert.equal(s.remove("Ingress", ing("a", "1")), undefined);
+  s.upsert("Ingress", ing("a", "1"));
+  assert.equal(s.remove("Ingress", ing("a", "1"))?.previous?.metadata.name, "a");
+  assert.equal(s.count("Ingress"), 0);
+});
+
+test("only TLS secrets are kept; a secret that stops being TLS is dropped", () => {
+  const s = new Store();
+  assert.equal(s.upsert("Secret", { metadata: { name: "x", namespace: "n", resourceVersion: "1" }, type: "Opaque" }), undefined);
+  s.upsert("Secret", { metadata: { name: "t", namespace: "n", resourceVersion: "1" }, type: "kubernetes.io/tls" });
+  assert.equal(s.count("Secret"), 1);
+  const change = s.upsert("Secret", { metadata: { name: "t", namespace: "n", resourceVersion: "2" }, type: "Opaque" });
+  assert.equal(change?.current, undefined);
+  assert.equal(s.count("Secret"), 0);
+});
+
+test("cluster-scoped objects are keyed by name alone", () => {
+  const s = new Store();
+  s.upsert("IngressClass", { metadata: { name: "portico", resourceVersion: "1" } });
+  assert.equal(s.get("IngressClass", undefined, "portico")?.metadata.name, "portico");
+});

@@ -1,0 +1,94 @@
+// The one in-memory store the watches feed. It keeps plain API objects by kind and key, knows
+// whether an event changed anything (replayed events are no-ops), and maintains the indexes the
+// rebuild and admission need. No I/O: the capabilities call it, the rebuild reads it.
+
+import type { ConfigMap, EndpointSlice, Ingress, IngressClass, Secret, Service } from "../core/k8s-types.js";
+
+export interface StoredIngressController {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { name: string; namespace?: string; uid?: string; generation?: number; resourceVersion?: string; deletionTimestamp?: string };
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+}
+
+export interface StoredKinds {
+  Ingress: Ingress;
+  IngressClass: IngressClass;
+  Service: Service;
+  EndpointSlice: EndpointSlice;
+  Secret: Secret;
+  ConfigMap: ConfigMap;
+  IngressController: StoredIngressController;
+}
+export type StoredKind = keyof StoredKinds;
+export const STORED_KINDS: StoredKind[] = ["Ingress", "IngressClass", "Service", "EndpointSlice", "Secret", "ConfigMap", "IngressController"];
+
+export interface StoreChange<K extends StoredKind = StoredKind> {
+  kind: K;
+  key: string;
+  previous?: StoredKinds[K];
+  current?: StoredKinds[K];
+}
+
+export function objectKey(meta: { namespace?: string; name: string }): string {
+  return meta.namespace ? `${meta.namespace}/${meta.name}` : meta.name;
+}
+
+/** Secrets are kept only when they can be TLS material: keeping every Secret of the cluster in
+ * memory would be both wasteful and a needless exposure. */
+export function isKeptSecret(secret: Secret): boolean {
+  return secret.type === "kubernetes.io/tls";
+}
+
+export class Store {
+  private readonly objects: { [K in StoredKind]: Map<string, StoredKinds[K]> } = {
+    Ingress: new Map(),
+    IngressClass: new Map(),
+    Service: new Map(),
+    EndpointSlice: new Map(),
+    Secret: new Map(),
+    ConfigMap: new Map(),
+    IngressController: new Map(),
+  };
+  /** Bumped on every effective change; lets a rebuild tell whether it saw the latest state. */
+  revision = 0;
+
+  /** Records an added or modified object; returns the change, or undefined when nothing changed. */
+  upsert<K extends StoredKind>(kind: K, obj: StoredKinds[K]): StoreChange<K> | undefined {
+    if (kind === "Secret" && !isKeptSecret(obj as Secret)) return this.remove(kind, obj);
+    const map = this.objects[kind] as Map<string, StoredKinds[K]>;
+    const key = objectKey(obj.metadata);
+    const previous = map.get(key);
+    if (previous && sameVersion(previous, obj)) return undefined;
+    map.set(key, obj);
+    this.revision++;
+    return { kind, key, previous, current: obj };
+  }
+
+  remove<K extends StoredKind>(kind: K, obj: { metadata: { namespace?: string; name: string } }): StoreChange<K> | undefined {
+    const map = this.objects[kind] as Map<string, StoredKinds[K]>;
+    const key = objectKey(obj.metadata);
+    const previous = map.get(key);
+    if (!previous) return undefined;
+    map.delete(key);
+    this.revision++;
+    return { kind, key, previous };
+  }
+
+  get<K extends StoredKind>(kind: K, namespace: string | undefined, name: string): StoredKinds[K] | undefined {
+    return (this.objects[kind] as Map<string, StoredKinds[K]>).get(objectKey({ namespace, name }));
+  }
+
+  list<K extends StoredKind>(kind: K): StoredKinds[K][] {
+    return [...(this.objects[kind] as Map<string, StoredKinds[K]>).values()];
+  }
+
+  count(kind: StoredKind): number {
+    return this.objects[kind].size;
+  }
+}
+
+function sameVersion(a: { metadata: { resourceVersion?: string } }, b: { metadata: { resourceVersion?: string } }): boolean {
+  return a.metadata.resourceVersion !== undefined && a.metadata.resourceVersion === b.metadata.resourceVersion;
+}

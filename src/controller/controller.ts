@@ -93,6 +93,9 @@ export class Controller {
   private readonly ledger = new DiagnosticLedger();
   lastStats: RebuildStats | undefined;
   rebuilds = 0;
+  /** Until every kind has been listed once, no rebuild runs: a build from a partial cache would
+   * publish a state with routes missing (a spurious change after every restart). */
+  private synced = false;
 
   constructor(
     private readonly writers: ControllerWriters,
@@ -107,12 +110,18 @@ export class Controller {
   /** Watch callbacks call these: cheap, synchronous, idempotent (replayed events are no-ops). */
   upsert<K extends StoredKind>(kind: K, obj: StoredKinds[K]): void {
     const change = this.store.upsert(kind, obj);
-    if (change && (!this.refs || changeMatters(change, this.refs))) this.scheduler.request();
+    if (change && this.synced && (!this.refs || changeMatters(change, this.refs))) this.scheduler.request();
   }
 
   remove<K extends StoredKind>(kind: K, obj: StoredKinds[K]): void {
     const change = this.store.remove(kind, obj);
-    if (change && (!this.refs || changeMatters(change, this.refs))) this.scheduler.request();
+    if (change && this.synced && (!this.refs || changeMatters(change, this.refs))) this.scheduler.request();
+  }
+
+  /** Called once the initial list of every kind is in the store; starts rebuilding. */
+  markSynced(): void {
+    this.synced = true;
+    this.scheduler.request();
   }
 
   requestRebuild(): void {

@@ -1,0 +1,5 @@
+// The module's capabilities, in one list that pepr.ts and local mode both use.
+import type { Capability } from "pepr";
+import { Watches } from "./watches.js";
+
+export const capabilities: Capability[] = [Watches];

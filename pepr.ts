@@ -1,0 +1,5 @@
+import { PeprModule } from "pepr";
+import cfg from "./package.json";
+import { capabilities } from "./capabilities/index.js";
+
+new PeprModule(cfg, capabilities);

@@ -1,0 +1,103 @@
+// Command lines of the three control-plane processes. Pure: paths and ports in, argv out.
+import { join } from "node:path";
+
+export interface ComponentLayout {
+  name: string;
+  dir: string;
+  dataDir: string;
+  ports: { etcdClient: number; etcdPeer: number; apiserver: number; controllerManager: number };
+  /** Range ClusterIPs are allocated from; never a traffic target here (no kube-proxy). */
+  serviceClusterIpRange: string;
+}
+
+export const DEFAULT_SERVICE_RANGE = "10.96.0.0/16";
+
+export function pkiPaths(dir: string) {
+  const pki = join(dir, "pki");
+  return {
+    dir: pki,
+    caCert: join(pki, "ca.crt"),
+    caKey: join(pki, "ca.key"),
+    apiserverCert: join(pki, "apiserver.crt"),
+    apiserverKey: join(pki, "apiserver.key"),
+    adminCert: join(pki, "admin.crt"),
+    adminKey: join(pki, "admin.key"),
+    controllerManagerCert: join(pki, "controller-manager.crt"),
+    controllerManagerKey: join(pki, "controller-manager.key"),
+    saKey: join(pki, "sa.key"),
+    saPub: join(pki, "sa.pub"),
+    tokens: join(pki, "tokens.csv"),
+    controllerManagerKubeconfig: join(pki, "controller-manager.kubeconfig"),
+    controllerManagerCertDir: join(pki, "controller-manager-serving"),
+  };
+}
+
+export function etcdArgs(l: ComponentLayout): string[] {
+  const client = `http://127.0.0.1:${l.ports.etcdClient}`;
+  const peer = `http://127.0.0.1:${l.ports.etcdPeer}`;
+  return [
+    "--name=portico",
+    `--data-dir=${join(l.dataDir, "etcd")}`,
+    `--listen-client-urls=${client}`,
+    `--advertise-client-urls=${client}`,
+    `--listen-peer-urls=${peer}`,
+    `--initial-advertise-peer-urls=${peer}`,
+    `--initial-cluster=portico=${peer}`,
+    "--initial-cluster-state=new",
+    // The data is disposable (tmpfs, deleted on stop): skip fsync for speed.
+    "--unsafe-no-fsync=true",
+    "--log-level=warn",
+  ];
+}
+
+export function apiserverArgs(l: ComponentLayout): string[] {
+  const p = pkiPaths(l.dir);
+  return [
+    `--etcd-servers=http://127.0.0.1:${l.ports.etcdClient}`,
+    "--bind-address=127.0.0.1",
+    // Without an advertise address the server exits on hosts without a default route.
+    "--advertise-address=127.0.0.1",
+    // The `kubernetes` Service's endpoints may not be loopback, and nothing could route to them anyway.
+    "--endpoint-reconciler-type=none",
+    `--secure-port=${l.ports.apiserver}`,
+    `--cert-dir=${join(l.dir, "pki", "apiserver-generated")}`,
+    `--tls-cert-file=${p.apiserverCert}`,
+    `--tls-private-key-file=${p.apiserverKey}`,
+    `--client-ca-file=${p.caCert}`,
+    `--token-auth-file=${p.tokens}`,
+    `--service-cluster-ip-range=${l.serviceClusterIpRange}`,
+    "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+    `--service-account-key-file=${p.saPub}`,
+    `--service-account-signing-key-file=${p.saKey}`,
+    "--authorization-mode=Node,RBAC",
+    "--allow-privileged=true",
+    // `service:` webhooks and APIService backends resolve through EndpointSlices (fake pods),
+    // as there is no kube-proxy to make ClusterIPs reachable.
+    "--enable-aggregator-routing=true",
+    "--profiling=false",
+    "--v=1",
+  ];
+}
+
+export function controllerManagerArgs(l: ComponentLayout): string[] {
+  const p = pkiPaths(l.dir);
+  return [
+    `--kubeconfig=${p.controllerManagerKubeconfig}`,
+    `--authentication-kubeconfig=${p.controllerManagerKubeconfig}`,
+    `--authorization-kubeconfig=${p.controllerManagerKubeconfig}`,
+    "--bind-address=127.0.0.1",
+    `--secure-port=${l.ports.controllerManager}`,
+    `--cert-dir=${p.controllerManagerCertDir}`,
+    "--leader-elect=false",
+    // Tests own Endpoints and EndpointSlices (fake pods): the controllers that would fight them stay off.
+    "--controllers=*,-endpoints-controller,-endpointslice-controller,-endpointslice-mirroring-controller",
+    `--root-ca-file=${p.caCert}`,
+    `--service-account-private-key-file=${p.saKey}`,
+    `--cluster-signing-cert-file=${p.caCert}`,
+    `--cluster-signing-key-file=${p.caKey}`,
+    `--cluster-name=${l.name}`,
+    `--service-cluster-ip-range=${l.serviceClusterIpRange}`,
+    "--profiling=false",
+    "--v=1",
+  ];
+}

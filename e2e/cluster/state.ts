@@ -1,0 +1,83 @@
+// The record of a running cluster (`<dir>/state.json`): what `cluster:down`, `cluster:status` and the
+// reaper read to find its processes, ports, paths and network. Written atomically.
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+export type ComponentName = "etcd" | "kube-apiserver" | "kube-controller-manager";
+
+export interface ProcessRecord {
+  name: string;
+  pid: number;
+  log: string;
+  /** A string that must appear in /proc/<pid>/cmdline, so a recycled pid is never killed. */
+  marker: string;
+}
+
+export interface NetworkRecord {
+  netns: string;
+  hostInterface: string;
+  podInterface: string;
+  /** e.g. 198.18.3.0/24 */
+  cidr: string;
+  hostIp: string;
+  slot: number;
+}
+
+export interface ClusterState {
+  version: 1;
+  name: string;
+  dir: string;
+  dataDir: string;
+  /** Started by the CLI to outlive it (no reaper watching a parent). */
+  detached: boolean;
+  server: string;
+  kubeconfig: string;
+  ports: { etcdClient: number; etcdPeer: number; apiserver: number; controllerManager: number };
+  components: ProcessRecord[];
+  pods: (ProcessRecord & { ip: string })[];
+  network?: NetworkRecord;
+  reaperPid?: number;
+  /** Pids the reaper watches; when any is gone it tears the cluster down. */
+  ownerPids: number[];
+  startedAt: string;
+}
+
+export function statePath(dir: string): string {
+  return join(dir, "state.json");
+}
+
+export function readState(dir: string): ClusterState | undefined {
+  const p = statePath(dir);
+  if (!existsSync(p)) return undefined;
+  try {
+    return JSON.parse(readFileSync(p, "utf8")) as ClusterState;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeState(state: ClusterState): void {
+  const p = statePath(state.dir);
+  writeFileSync(`${p}.tmp`, JSON.stringify(state, null, 2) + "\n");
+  renameSync(`${p}.tmp`, p);
+}
+
+/** True when `pid` is a live (non-zombie) process whose command line contains `marker`. */
+export function isOurProcess(pid: number, marker: string): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) return false;
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(marker);
+  } catch {
+    return false;
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

@@ -1,0 +1,29 @@
+// The IngressClass, when spec.ingressClass.create. Cluster-scoped, so it cannot carry an
+// ownerReference to the namespaced IngressController: it is labelled with its owner and deleted
+// explicitly (the reconciler's finalizer) and pruned by those labels.
+
+import { GROUP, KIND } from "../schema.js";
+import { CONTROLLER_NAME, LABELS, childLabels } from "../names.js";
+import type { ChildContext, Manifest } from "./types.js";
+
+export const DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class";
+
+export function ingressClass({ owner, spec }: ChildContext): Manifest[] {
+  const ic = spec.ingressClass;
+  if (!ic.create) return [];
+  return [
+    {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "IngressClass",
+      metadata: {
+        name: ic.name,
+        labels: { ...childLabels(owner, "ingress-class"), [LABELS.ownerNamespace]: owner.namespace },
+        ...(ic.isDefault ? { annotations: { [DEFAULT_CLASS_ANNOTATION]: "true" } } : {}),
+      },
+      spec: {
+        controller: CONTROLLER_NAME,
+        parameters: { apiGroup: GROUP, kind: KIND, scope: "Namespace", namespace: owner.namespace, name: owner.name },
+      },
+    },
+  ];
+}

@@ -1,0 +1,121 @@
+// The NGINX Deployment: nginx and the agent in one pod, sharing an emptyDir (the agent writes
+// configs there, nginx runs them). Only the agent gets an API token (a projected volume mounted
+// into the agent container alone); nginx, which parses untrusted traffic, has none.
+
+import { childMeta, childNames, LABELS, MANAGED_BY, podSelector } from "../names.js";
+import { containerSecurityContext, podSecurityContext } from "./security.js";
+import { POD, type ChildContext, type Manifest } from "./types.js";
+
+/** Seconds nginx gets to finish in-flight requests after SIGQUIT. */
+export const TERMINATION_GRACE_SECONDS = 120;
+/** Delay before shutdown so endpoints are removed from load balancers first. */
+export const PRESTOP_SLEEP_SECONDS = 5;
+
+export function defaultAffinity(selector: Record<string, string>) {
+  return {
+    podAntiAffinity: {
+      preferredDuringSchedulingIgnoredDuringExecution: [
+        { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: selector } } },
+      ],
+    },
+  };
+}
+
+export function nginxDeployment({ owner, spec }: ChildContext): Manifest {
+  const names = childNames(owner.name);
+  const selector = podSelector(owner, "nginx");
+  const image = spec.images.nginx;
+  const runMount = { name: "run", mountPath: POD.runDir };
+  const env = [
+    { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+    { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+    { name: "PORTICO_RUN_DIR", value: POD.runDir },
+  ];
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: childMeta(owner, names.nginx, "nginx"),
+    spec: {
+      replicas: spec.replicas,
+      revisionHistoryLimit: 5,
+      selector: { matchLabels: selector },
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        // No generation label here: a spec change must not restart pods unless the pod itself changes.
+        metadata: { labels: { ...selector, [LABELS.managedBy]: MANAGED_BY } },
+        spec: {
+          serviceAccountName: names.serviceAccount,
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+          securityContext: podSecurityContext(),
+          nodeSelector: { "kubernetes.io/os": "linux", ...(spec.nodeSelector ?? {}) },
+          ...(spec.tolerations?.length ? { tolerations: spec.tolerations } : {}),
+          affinity: spec.affinity ?? defaultAffinity(selector),
+          containers: [
+            {
+              name: "nginx",
+              image: image.image,
+              imagePullPolicy: image.pullPolicy,
+              // Starts nginx once the agent has written a valid config, reloads on request, and on
+              // SIGTERM quits gracefully (see images/nginx/portico-nginx-run).
+              command: ["/usr/local/bin/portico-nginx-run"],
+              env,
+              ports: [
+                { name: "http", containerPort: POD.httpPort, protocol: "TCP" },
+                { name: "https", containerPort: POD.httpsPort, protocol: "TCP" },
+                { name: "healthz", containerPort: POD.nginxHealthPort, protocol: "TCP" },
+              ],
+              readinessProbe: { httpGet: { path: "/healthz", port: "healthz" }, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 2 },
+              livenessProbe: { httpGet: { path: "/healthz", port: "healthz" }, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 5, timeoutSeconds: 2 },
+              startupProbe: { httpGet: { path: "/healthz", port: "healthz" }, periodSeconds: 2, failureThreshold: 60, timeoutSeconds: 2 },
+              lifecycle: { preStop: { exec: { command: ["/bin/sleep", String(PRESTOP_SLEEP_SECONDS)] } } },
+              ...(spec.resources ? { resources: spec.resources } : { resources: { requests: { cpu: "100m", memory: "90Mi" } } }),
+              // NET_BIND_SERVICE only matters when the image listens below 1024; pods use 8080/8443.
+              securityContext: containerSecurityContext(["NET_BIND_SERVICE"]),
+              volumeMounts: [runMount, { name: "nginx-tmp", mountPath: "/tmp" }],
+            },
+            {
+              name: "agent",
+              image: image.image,
+              imagePullPolicy: image.pullPolicy,
+              command: ["node", "/opt/portico/agent.js"],
+              args: ["--source", `api:${owner.namespace}/${owner.name}`],
+              env: [
+                ...env,
+                { name: "PORTICO_LISTEN_ADDRESS", value: "*" },
+                { name: "PORTICO_HTTP_PORT", value: String(POD.httpPort) },
+                { name: "PORTICO_HTTPS_PORT", value: String(POD.httpsPort) },
+                { name: "PORTICO_HEALTH_PORT", value: String(POD.nginxHealthPort) },
+                { name: "PORTICO_AGENT_PORT", value: String(POD.agentHealthPort) },
+              ],
+              ports: [{ name: "agent", containerPort: POD.agentHealthPort, protocol: "TCP" }],
+              readinessProbe: { httpGet: { path: "/healthz", port: "agent" }, periodSeconds: 10, timeoutSeconds: 2 },
+              livenessProbe: { httpGet: { path: "/healthz", port: "agent" }, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 5, timeoutSeconds: 2 },
+              resources: { requests: { cpu: "20m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+              securityContext: containerSecurityContext(),
+              volumeMounts: [runMount, { name: "agent-tmp", mountPath: "/tmp" }, { name: "agent-token", mountPath: POD.tokenDir, readOnly: true }],
+            },
+          ],
+          volumes: [
+            { name: "run", emptyDir: { sizeLimit: "256Mi" } },
+            // nginx's temp paths (request bodies, proxy buffers) and the agent's, kept apart.
+            { name: "nginx-tmp", emptyDir: { sizeLimit: "1Gi" } },
+            { name: "agent-tmp", emptyDir: { sizeLimit: "64Mi" } },
+            {
+              name: "agent-token",
+              projected: {
+                defaultMode: 0o440,
+                sources: [
+                  { serviceAccountToken: { path: "token", expirationSeconds: 3607 } },
+                  { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+                  { downwardAPI: { items: [{ path: "namespace", fieldRef: { fieldPath: "metadata.namespace" } }] } },
+                ],
+              },
+            },
+          ],
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,37 @@
+// `npm run build` (generated parts) and `npm run check:generated`: writes or compares every file
+// generated from src/operator: the CRD, the TypeScript types, and the chart's generated templates
+// (from `pepr build` output, see chart.ts). `--check` exits 1 and names stale files.
+
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildCrd } from "../crd.js";
+import { typesSource } from "./types-source.js";
+import { toYaml } from "./yaml.js";
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+
+export type GeneratedFiles = Map<string, string>;
+
+/** Generated files that depend only on src/operator (no pepr build needed). */
+export function schemaFiles(): GeneratedFiles {
+  const crd = toYaml([buildCrd()]);
+  return new Map([
+    ["crds/ingresscontroller.yaml", crd],
+    ["helm/portico/crds/ingresscontroller.yaml", crd],
+    ["src/operator/types.generated.ts", typesSource()],
+  ]);
+}
+
+export function writeFiles(files: GeneratedFiles): void {
+  for (const [rel, text] of files) {
+    const p = join(repoRoot, rel);
+    mkdirSync(dirname(p), { recursive: true });
+    if (!existsSync(p) || readFileSync(p, "utf8") !== text) writeFileSync(p, text);
+  }
+}
+
+/** Relative paths whose committed content differs from what would be generated. */
+export function staleFiles(files: GeneratedFiles): string[] {
+  return [...files].filter(([rel, text]) => !existsSync(join(repoRoot, rel)) || readFileSync(join(repoRoot, rel), "utf8") !== text).map(([rel]) => rel);
+}

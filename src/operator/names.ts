@@ -1,0 +1,78 @@
+// Names, labels and ownerReferences shared by every child of an IngressController. Pure.
+
+import { API_VERSION, KIND } from "./schema.js";
+
+export const MANAGED_BY = "portico";
+export const FIELD_MANAGER = "portico";
+export const GENERATION_LABEL = "portico.dev/generation";
+/** Finalizer that deletes the cluster-scoped IngressClass (no ownerReference can reach it). */
+export const FINALIZER = "portico.dev/ingress-class";
+export const CONTROLLER_NAME = "portico.dev/ingress-controller";
+
+export const LABELS = {
+  name: "app.kubernetes.io/name",
+  instance: "app.kubernetes.io/instance",
+  component: "app.kubernetes.io/component",
+  managedBy: "app.kubernetes.io/managed-by",
+  generation: GENERATION_LABEL,
+  /** Namespace of the owner, on cluster-scoped children (IngressClass). */
+  ownerNamespace: "portico.dev/owner-namespace",
+} as const;
+
+export type Component = "nginx" | "default-backend" | "rbac" | "settings" | "tcp-services" | "udp-services" | "ingress-class";
+
+/** What the generators need to know about the owning IngressController. */
+export interface Owner {
+  name: string;
+  namespace: string;
+  uid: string;
+  generation: number;
+}
+
+export function childNames(icName: string) {
+  return {
+    nginx: `${icName}-nginx`,
+    serviceAccount: `${icName}-nginx`,
+    role: `${icName}-nginx`,
+    roleBinding: `${icName}-nginx`,
+    service: `${icName}-nginx`,
+    pdb: `${icName}-nginx`,
+    settings: `${icName}-settings`,
+    defaultBackend: `${icName}-default-backend`,
+    tcpServices: `${icName}-tcp-services`,
+    udpServices: `${icName}-udp-services`,
+  };
+}
+
+/** Labels that select one controller's children (used by prune and drift watches). */
+export function instanceSelector(owner: Pick<Owner, "name">): Record<string, string> {
+  return { [LABELS.managedBy]: MANAGED_BY, [LABELS.instance]: owner.name };
+}
+
+/** Labels that select the pods of one component (stable across generations: no generation label). */
+export function podSelector(owner: Pick<Owner, "name">, component: Component): Record<string, string> {
+  return { [LABELS.name]: "portico", [LABELS.instance]: owner.name, [LABELS.component]: component };
+}
+
+export function childLabels(owner: Owner, component: Component): Record<string, string> {
+  return {
+    ...podSelector(owner, component),
+    [LABELS.managedBy]: MANAGED_BY,
+    [LABELS.generation]: String(owner.generation),
+  };
+}
+
+export function ownerReference(owner: Owner) {
+  return { apiVersion: API_VERSION, kind: KIND, name: owner.name, uid: owner.uid, controller: true, blockOwnerDeletion: true };
+}
+
+/** metadata of a namespaced child: name, namespace, labels, ownerReference. */
+export function childMeta(owner: Owner, name: string, component: Component, extra: { annotations?: Record<string, string> } = {}) {
+  return {
+    name,
+    namespace: owner.namespace,
+    labels: childLabels(owner, component),
+    ...(extra.annotations && Object.keys(extra.annotations).length ? { annotations: extra.annotations } : {}),
+    ownerReferences: [ownerReference(owner)],
+  };
+}

@@ -1,0 +1,364 @@
+// The agent: applies DesiredStates to a local nginx.
+//   config change       -> conf/<sha>/ written, `nginx -t`, conf/current swapped, SIGHUP, wait for
+//                          the new generation of workers; a refused config keeps the old one serving
+//   endpoints/certs     -> POST to the Lua control server (shared memory), never a reload
+//   nginx died          -> restarted with backoff, endpoints and certificates pushed again
+// Applies run one at a time; states arriving meanwhile collapse into the latest.
+import { join } from "node:path";
+import type { DesiredState } from "../core/contract.js";
+import { ControlClient } from "./control-client.js";
+import { ensureDefaultCertificate, type PemPair } from "./default-cert.js";
+import { silentLogger, type Logger } from "./logger.js";
+import { createAgentMetrics, type AgentMetrics } from "./metrics.js";
+import { NginxProcess, stopStrayNginx } from "./nginx-process.js";
+import { PrefixLayout } from "./prefix.js";
+import { sha256 } from "./state-hash.js";
+
+export interface AgentOptions {
+  /** nginx prefix the agent owns (created if missing). */
+  prefix: string;
+  nginxBinary?: string; // default /usr/sbin/nginx
+  /** Port of nginx's control server; must match the rendered config (RenderOptions.controlPort). */
+  controlPort?: number; // default 10246
+  /** How long a reload (or a start) may take before it counts as failed. */
+  reloadTimeoutMs?: number; // default 15000
+  /** Config dirs kept besides the current one. */
+  keepConfigs?: number; // default 5
+  /** Backoff of restarts after nginx dies: doubles from min to max. */
+  restartBackoffMs?: { min: number; max: number }; // default 200 .. 10000
+  logger?: Logger;
+  metrics?: AgentMetrics;
+  onStatus?: (status: AgentStatus) => void;
+}
+
+export type AgentErrorPart = "config" | "endpoints" | "certificates" | "nginx";
+
+export interface AgentError {
+  part: AgentErrorPart;
+  message: string;
+  /** Hash of the part that failed, when there is one. */
+  hash?: string;
+  at: string; // ISO time
+}
+
+export interface AgentStatus {
+  /** Hashes of what nginx serves now ("" before the first apply). */
+  appliedHashes: { config: string; endpoints: string; certificates: string };
+  /** Hashes of the latest desired state received. */
+  desiredHashes: { config: string; endpoints: string; certificates: string };
+  reloads: number;
+  restarts: number;
+  /** The latest unresolved problem; null once everything desired is applied. */
+  lastError: AgentError | null;
+  lastAppliedAt: string | null;
+  nginxRunning: boolean;
+  nginxPid: number | null;
+}
+
+export const AGENT_DEFAULTS = {
+  nginxBinary: "/usr/sbin/nginx",
+  controlPort: 10246,
+  reloadTimeoutMs: 15_000,
+  keepConfigs: 5,
+  restartBackoffMs: { min: 200, max: 10_000 },
+};
+
+const emptyHashes = () => ({ config: "", endpoints: "", certificates: "" });
+
+export class Agent {
+  readonly layout: PrefixLayout;
+  readonly control: ControlClient;
+  readonly metrics: AgentMetrics;
+  private readonly opts: Required<Omit<AgentOptions, "logger" | "metrics" | "onStatus">>;
+  private readonly log: Logger;
+  private readonly nginx: NginxProcess;
+  private defaultCert: PemPair | null = null;
+
+  private desired: DesiredState | null = null;
+  private applied = emptyHashes();
+  /** Config hash refused by `nginx -t` (or whose reload failed): not retried until it changes. */
+  private failedConfigHash = "";
+  private forceRepush = false;
+  private reloads = 0;
+  private restarts = 0;
+  private lastError: AgentError | null = null;
+  /** Certificates nginx refused in the last push (the rest applied): stays reported until fixed. */
+  private certificateProblem: AgentError | null = null;
+  private lastAppliedAt: string | null = null;
+
+  private dirty = false;
+  private loop: Promise<AgentStatus> | null = null;
+  private stopped = false;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private backoffMs: number;
+  private startedAt = 0;
+
+  constructor(options: AgentOptions) {
+    this.opts = {
+      prefix: options.prefix,
+      nginxBinary: options.nginxBinary ?? AGENT_DEFAULTS.nginxBinary,
+      controlPort: options.controlPort ?? AGENT_DEFAULTS.controlPort,
+      reloadTimeoutMs: options.reloadTimeoutMs ?? AGENT_DEFAULTS.reloadTimeoutMs,
+      keepConfigs: options.keepConfigs ?? AGENT_DEFAULTS.keepConfigs,
+      restartBackoffMs: options.restartBackoffMs ?? AGENT_DEFAULTS.restartBackoffMs,
+    };
+    this.log = options.logger ?? silentLogger();
+    this.metrics = options.metrics ?? createAgentMetrics();
+    this.onStatus = options.onStatus;
+    this.backoffMs = this.opts.restartBackoffMs.min;
+    this.layout = new PrefixLayout(this.opts.prefix);
+    this.control = new ControlClient(this.opts.controlPort);
+    this.nginx = new NginxProcess({
+      nginxBinary: this.opts.nginxBinary,
+      prefix: this.opts.prefix,
+      confPath: this.layout.currentConf,
+      logger: this.log,
+      onUnexpectedExit: (code, signal, output) => this.onNginxDied(code, signal, output),
+    });
+  }
+
+  private readonly onStatus?: (status: AgentStatus) => void;
+
+  /** Prepares the prefix (dirs, Lua, default certificate) and stops an nginx an earlier agent left. */
+  async start(): Promise<void> {
+    await this.layout.prepare();
+    this.defaultCert = await ensureDefaultCertificate(this.layout.sslDir);
+    await stopStrayNginx(this.layout.pidFile, this.log);
+    this.log.info("agent started", { prefix: this.opts.prefix, controlPort: this.opts.controlPort });
+  }
+
+  /** Applies a desired state (or a later one, if more arrive meanwhile); resolves with the status after. */
+  apply(state: DesiredState): Promise<AgentStatus> {
+    this.desired = state;
+    return this.kick();
+  }
+
+  status(): AgentStatus {
+    const d = this.desired?.hashes;
+    return {
+      appliedHashes: { ...this.applied },
+      desiredHashes: d ? { config: d.config, endpoints: d.endpoints, certificates: d.certificates } : emptyHashes(),
+      reloads: this.reloads,
+      restarts: this.restarts,
+      lastError: this.lastError,
+      lastAppliedAt: this.lastAppliedAt,
+      nginxRunning: this.nginx.running,
+      nginxPid: this.nginx.pid ?? null,
+    };
+  }
+
+  /** Master and worker pids (tests use them to prove no reload happened). */
+  processIds(): { master: number | null; workers: number[] } {
+    return { master: this.nginx.pid ?? null, workers: this.nginx.workerPids() };
+  }
+
+  /** Graceful stop: no more applies, nginx quits after finishing in-flight requests. */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.stopped = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    await this.loop?.catch(() => undefined);
+    await this.nginx.stop(graceMs);
+    this.metrics.nginxUp.set(0);
+    this.log.info("agent stopped");
+  }
+
+  private kick(): Promise<AgentStatus> {
+    this.dirty = true;
+    if (!this.loop) {
+      this.loop = (async () => {
+        try {
+          while (this.dirty && !this.stopped) {
+            this.dirty = false;
+            await this.step();
+          }
+        } finally {
+          this.loop = null;
+        }
+        return this.status();
+      })();
+    }
+    return this.loop;
+  }
+
+  private setError(part: AgentErrorPart, message: string, hash?: string): void {
+    this.lastError = { part, message, hash, at: new Date().toISOString() };
+    this.log.error("apply failed", { part, hash, error: message });
+  }
+
+  private async step(): Promise<void> {
+    const s = this.desired;
+    if (!s) return;
+    const t0 = performance.now();
+    try {
+      if (s.hashes.config !== this.applied.config && s.hashes.config !== this.failedConfigHash) {
+        await this.applyConfig(s);
+      } else if (!this.nginx.running && this.applied.config && !this.restartTimer) {
+        await this.startNginx();
+      }
+      if (!this.nginx.running) return; // the restart path pushes everything once nginx is back
+      const force = this.forceRepush;
+      this.forceRepush = false;
+      await this.applyEndpoints(s, force);
+      await this.applyCertificates(s, force);
+      await this.collectGarbage();
+    } catch (e) {
+      this.setError("nginx", (e as Error).message);
+    } finally {
+      const secs = (performance.now() - t0) / 1000;
+      this.metrics.lastApplySeconds.set(secs);
+      this.metrics.lastApplyTimestamp.set(Date.now() / 1000);
+      this.metrics.nginxUp.set(this.nginx.running ? 1 : 0);
+      const d = s.hashes;
+      const complete = this.applied.config === d.config && this.applied.endpoints === d.endpoints && this.applied.certificates === d.certificates;
+      if (complete) {
+        this.lastError = this.certificateProblem;
+        this.lastAppliedAt = new Date().toISOString();
+      }
+      this.emitStatus();
+    }
+  }
+
+  private emitStatus(): void {
+    try {
+      this.onStatus?.(this.status());
+    } catch (e) {
+      this.log.warn("onStatus callback failed", { error: (e as Error).message });
+    }
+  }
+
+  private async applyConfig(s: DesiredState): Promise<void> {
+    const hash = s.hashes.config;
+    const dirName = sha256(s.config);
+    const confPath = await this.layout.writeConfig(dirName, s.config, this.defaultCert ?? (await this.ensureCert()));
+    const test = await this.nginx.test(confPath);
+    if (!test.ok) {
+      this.failedConfigHash = hash;
+      this.metrics.reloadErrors.inc();
+      this.setError("config", `nginx -t refused config ${hash.slice(0, 12)}: ${test.output}`, hash);
+      return;
+    }
+    const previous = await this.layout.current();
+    await this.layout.swapCurrent(dirName);
+    try {
+      if (!this.nginx.running) {
+        if (this.restartTimer) {
+          clearTimeout(this.restartTimer);
+          this.restartTimer = null;
+        }
+        await this.startNginx();
+      } else {
+        await this.reload();
+        this.reloads++;
+        this.metrics.reloads.inc();
+      }
+    } catch (e) {
+      // nginx -t passed but nginx could not use it (a port in use, ...): point current back.
+      if (previous && previous !== dirName) await this.layout.swapCurrent(previous);
+      this.failedConfigHash = hash;
+      this.metrics.reloadErrors.inc();
+      this.setError("config", `config ${hash.slice(0, 12)} did not take effect: ${(e as Error).message}`, hash);
+      return;
+    }
+    this.failedConfigHash = "";
+    this.metrics.configHashInfo.reset();
+    this.metrics.configHashInfo.set({ hash }, 1);
+    this.applied.config = hash;
+    this.forceRepush = true; // belt and braces: shared dicts survive a HUP, not a restart
+    this.log.info("config applied", { hash, reloads: this.reloads });
+  }
+
+  private async ensureCert(): Promise<PemPair> {
+    this.defaultCert = await ensureDefaultCertificate(this.layout.sslDir);
+    return this.defaultCert;
+  }
+
+  private async reload(): Promise<void> {
+    const before = await this.control.state();
+    this.nginx.reload();
+    // New workers run a Lua VM loaded with a higher generation; fresh connections reach only them
+    // once the old workers closed their listeners.
+    await this.control.waitFor((st) => st.generation > before.generation, this.opts.reloadTimeoutMs, "reload", () =>
+      this.nginx.running ? undefined : "nginx exited",
+    );
+  }
+
+  private async startNginx(): Promise<void> {
+    const pid = await this.nginx.start();
+    this.startedAt = Date.now();
+    this.log.info("nginx started", { pid });
+    try {
+      await this.control.waitFor(() => true, this.opts.reloadTimeoutMs, "nginx start", () =>
+        this.nginx.running ? undefined : "nginx exited",
+      );
+    } catch (e) {
+      if (!this.nginx.running) throw new Error(`nginx exited at start: ${this.nginx.output}`);
+      throw e;
+    }
+    this.forceRepush = true;
+    this.metrics.nginxUp.set(1);
+  }
+
+  private onNginxDied(code: number | null, signal: NodeJS.Signals | null, output: string): void {
+    this.metrics.nginxUp.set(0);
+    if (this.stopped) return;
+    this.restarts++;
+    this.metrics.nginxRestarts.inc();
+    // A master that ran a while resets the backoff; one that dies at once backs off further.
+    if (Date.now() - this.startedAt > 30_000) this.backoffMs = this.opts.restartBackoffMs.min;
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, this.opts.restartBackoffMs.max);
+    this.setError("nginx", `nginx exited (code ${code}, signal ${signal}); restarting in ${delay} ms. ${output.slice(-500)}`);
+    this.emitStatus();
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (this.stopped) return;
+      this.forceRepush = true;
+      void this.kick();
+    }, delay);
+  }
+
+  private async applyEndpoints(s: DesiredState, force: boolean): Promise<void> {
+    if (!force && s.hashes.endpoints === this.applied.endpoints) return;
+    try {
+      await this.control.pushEndpoints(s.endpoints, s.hashes.endpoints);
+      this.applied.endpoints = s.hashes.endpoints;
+      this.metrics.endpointUpdates.inc();
+    } catch (e) {
+      this.metrics.endpointUpdateErrors.inc();
+      this.setError("endpoints", (e as Error).message, s.hashes.endpoints);
+    }
+  }
+
+  private async applyCertificates(s: DesiredState, force: boolean): Promise<void> {
+    if (!force && s.hashes.certificates === this.applied.certificates) return;
+    try {
+      const res = await this.control.pushCertificates(s.sniCertificates, s.certificates, s.hashes.certificates);
+      this.applied.certificates = s.hashes.certificates;
+      this.metrics.certificateUpdates.inc();
+      this.certificateProblem = null;
+      if (res.errors.length) {
+        // The usable certificates are in place; the others fall back to the default certificate.
+        this.metrics.certificateUpdateErrors.inc();
+        this.setError("certificates", `nginx refused ${res.errors.length} certificate entries: ${res.errors.slice(0, 5).join("; ")}`, s.hashes.certificates);
+        this.certificateProblem = this.lastError;
+      }
+    } catch (e) {
+      this.metrics.certificateUpdateErrors.inc();
+      this.setError("certificates", (e as Error).message, s.hashes.certificates);
+    }
+  }
+
+  private async collectGarbage(): Promise<void> {
+    const current = await this.layout.current();
+    const removed = await this.layout.collectGarbage(this.opts.keepConfigs, current ? [current] : []);
+    if (removed.length) this.log.debug("removed old config dirs", { removed });
+  }
+
+  /** Where the agent writes nginx's files (for tests and tools). */
+  get prefix(): string {
+    return this.opts.prefix;
+  }
+  get errorLog(): string {
+    return join(this.opts.prefix, "logs", "error.log");
+  }
+}

@@ -1,0 +1,376 @@
+-- Portico's Lua side of nginx: endpoints and certificates live in shared dicts, pushed by the agent
+-- through the control server, so endpoint and certificate changes never need a reload.
+--
+-- Shared dicts (declared by the rendered nginx.conf):
+--   portico_endpoints     "u:<upstream>" -> "addr port,addr port,..."
+--   portico_certificates  "s:<sni>" -> certificate id; "c:<id>" -> cert PEM .. "\0" .. key PEM
+--   portico_state         versions, hashes pushed by the agent, config generation
+-- Each worker keeps decoded copies and drops them when the version counter in portico_state moves.
+local json = require("portico_json")
+
+local ngx = ngx
+local shared = ngx.shared
+local find, sub, lower, gmatch = string.find, string.sub, string.lower, string.gmatch
+local tonumber, tostring, type, pairs, ipairs = tonumber, tostring, type, pairs, ipairs
+
+local _M = {}
+
+local config = {
+  no_endpoint_status = 503,
+  -- At most this many peers are tried for one request (connection errors move to the next peer).
+  max_tries = 3,
+  -- Cap on the per-worker SNI lookup cache (arbitrary SNI names must not grow memory without bound).
+  sni_cache_size = 4096,
+}
+
+-- Generation of the configuration this Lua VM was loaded with: bumped in the master on every
+-- (re)load, so the agent can tell when workers of a new configuration answer.
+_M.generation = 0
+
+local function dicts()
+  return shared.portico_endpoints, shared.portico_certificates, shared.portico_state
+end
+
+function _M.configure(opts)
+  for k, v in pairs(opts or {}) do config[k] = v end
+  local _, _, state = dicts()
+  if state then
+    local gen = state:incr("generation", 1, 0)
+    _M.generation = gen or 0
+  end
+end
+
+function _M.init_worker()
+  -- Nothing to preload: workers fill their caches lazily from the shared dicts.
+end
+
+---------------------------------------------------------------------------------------------------
+-- Endpoints
+
+local ep_version = false   -- version of portico_endpoints this worker's cache reflects
+local ep_cache = {}        -- upstream -> array of { addr, port } (or false when unknown)
+local rr = {}              -- upstream -> round robin counter (per worker)
+
+local function parse_peers(raw)
+  local peers, n = {}, 0
+  for addr, port in gmatch(raw, "([^ ,]+) (%d+)") do
+    n = n + 1
+    peers[n] = { addr, tonumber(port) }
+  end
+  return peers
+end
+
+local function sync_endpoints(state)
+  local v = state:get("endpoints_version") or 0
+  if v ~= ep_version then
+    ep_version = v
+    ep_cache = {}
+  end
+end
+
+local function get_peers(name)
+  local endpoints, _, state = dicts()
+  sync_endpoints(state)
+  local peers = ep_cache[name]
+  if peers == nil then
+    local raw = endpoints:get("u:" .. name)
+    peers = raw and parse_peers(raw) or false
+    ep_cache[name] = peers
+  end
+  return peers or nil
+end
+
+function _M.access()
+  local name = ngx.var.portico_upstream
+  if not name or name == "" then return end
+  local peers = get_peers(name)
+  if not peers or #peers == 0 then
+    return ngx.exit(config.no_endpoint_status)
+  end
+end
+
+function _M.balance()
+  local balancer = require("ngx.balancer")
+  local name = ngx.var.portico_upstream
+  local peers = name and get_peers(name)
+  if not peers or #peers == 0 then
+    ngx.log(ngx.ERR, "portico: no endpoints for upstream ", tostring(name))
+    return ngx.exit(ngx.ERROR)
+  end
+  local ctx = ngx.ctx
+  local idx = ctx.portico_idx
+  if not idx then
+    local c = (rr[name] or 0) % #peers + 1
+    rr[name] = c
+    idx = c
+    local more = (#peers < config.max_tries and #peers or config.max_tries) - 1
+    if more > 0 then balancer.set_more_tries(more) end
+  else
+    -- A retry after a failed attempt: move on to the next peer.
+    idx = idx % #peers + 1
+  end
+  ctx.portico_idx = idx
+  local peer = peers[idx]
+  local ok, err = balancer.set_current_peer(peer[1], peer[2])
+  if not ok then
+    ngx.log(ngx.ERR, "portico: cannot set peer ", peer[1], ":", peer[2], ": ", err)
+    return ngx.exit(ngx.ERROR)
+  end
+end
+
+---------------------------------------------------------------------------------------------------
+-- Certificates
+
+local cert_version = false
+local sni_cache, sni_cache_n = {}, 0  -- server name -> certificate id (or false: no match)
+local parsed = {}                     -- certificate id -> { raw, cert, key }
+
+local function sync_certificates(certs, state)
+  local v = state:get("certificates_version") or 0
+  if v ~= cert_version then
+    cert_version = v
+    sni_cache, sni_cache_n = {}, 0
+    -- Keep parsed certificates whose stored PEM is unchanged; drop the rest.
+    for id, entry in pairs(parsed) do
+      if certs:get("c:" .. id) ~= entry.raw then parsed[id] = nil end
+    end
+  end
+end
+
+local function lookup_sni(certs, name)
+  local id = sni_cache[name]
+  if id ~= nil then return id or nil end
+  id = certs:get("s:" .. name)
+  if not id then
+    -- A wildcard matches exactly one label: a.foo.com -> *.foo.com, never a.b.foo.com -> *.foo.com.
+    local dot = find(name, ".", 1, true)
+    if dot and dot > 1 then id = certs:get("s:*" .. sub(name, dot)) end
+  end
+  if sni_cache_n >= config.sni_cache_size then sni_cache, sni_cache_n = {}, 0 end
+  sni_cache[name] = id or false
+  sni_cache_n = sni_cache_n + 1
+  return id
+end
+
+local function split_pair(raw)
+  local z = find(raw, "\0", 1, true)
+  if not z then return nil end
+  return sub(raw, 1, z - 1), sub(raw, z + 1)
+end
+
+local function parse_pair(ssl, cert_pem, key_pem)
+  local cert, err = ssl.parse_pem_cert(cert_pem)
+  if not cert then return nil, "certificate: " .. tostring(err) end
+  local key, kerr = ssl.parse_pem_priv_key(key_pem)
+  if not key then return nil, "key: " .. tostring(kerr) end
+  return cert, key
+end
+
+function _M.certificate()
+  local ssl = require("ngx.ssl")
+  local _, certs, state = dicts()
+  local name = ssl.server_name()
+  if not name or name == "" then return end -- no SNI: keep the default certificate
+  name = lower(name)
+  sync_certificates(certs, state)
+  local id = lookup_sni(certs, name)
+  if not id then return end
+  local entry = parsed[id]
+  if not entry then
+    local raw = certs:get("c:" .. id)
+    if not raw then return end
+    local cert_pem, key_pem = split_pair(raw)
+    if not cert_pem then return end
+    local cert, key = parse_pair(ssl, cert_pem, key_pem)
+    if not cert then
+      ngx.log(ngx.ERR, "portico: certificate ", id, " unusable: ", key)
+      return
+    end
+    entry = { raw = raw, cert = cert, key = key }
+    parsed[id] = entry
+  end
+  local ok, err = ssl.clear_certs()
+  if ok then ok, err = ssl.set_cert(entry.cert) end
+  if ok then ok, err = ssl.set_priv_key(entry.key) end
+  if not ok then
+    ngx.log(ngx.ERR, "portico: cannot set certificate ", id, ": ", err)
+    return ngx.exit(ngx.ERROR)
+  end
+end
+
+---------------------------------------------------------------------------------------------------
+-- Control server
+
+local function respond(status, body)
+  ngx.status = status
+  ngx.header["Content-Type"] = "application/json"
+  ngx.say(json.encode(body))
+  return ngx.exit(status)
+end
+
+local function read_body()
+  ngx.req.read_body()
+  local body = ngx.req.get_body_data()
+  if body then return body end
+  local file = ngx.req.get_body_file()
+  if not file then return nil end
+  local fh, err = io.open(file, "rb")
+  if not fh then return nil, err end
+  body = fh:read("*a")
+  fh:close()
+  return body
+end
+
+local function is_object(v)
+  return type(v) == "table" and v ~= json.null and getmetatable(v) ~= json.array_mt
+end
+
+local function valid_address(a)
+  return type(a) == "string" and #a > 0 and #a <= 45 and find(a, "^[%x:.]+$") ~= nil
+end
+
+local function valid_port(p)
+  return type(p) == "number" and p == math.floor(p) and p >= 1 and p <= 65535
+end
+
+-- Replaces the whole content of `dict` under `prefix`-ed keys with `entries` (key -> value).
+local function replace_all(dict, prefixes, entries)
+  for _, key in ipairs(dict:get_keys(0)) do
+    if entries[key] == nil then
+      for _, p in ipairs(prefixes) do
+        if sub(key, 1, #p) == p then dict:delete(key) break end
+      end
+    end
+  end
+  for key, value in pairs(entries) do
+    -- safe_set never evicts other entries: running out of memory is an error, not silent loss.
+    local ok, err = dict:safe_set(key, value)
+    if not ok then return nil, "storing " .. key .. ": " .. tostring(err) end
+  end
+  return true
+end
+
+local function post_endpoints(state, body)
+  local data, err = json.decode(body)
+  if not data then return respond(400, { error = "invalid JSON: " .. err }) end
+  if not is_object(data) then return respond(400, { error = "body must be an object of upstream -> endpoints" }) end
+  local entries, count = {}, 0
+  for name, list in pairs(data) do
+    if type(list) ~= "table" or getmetatable(list) ~= json.array_mt then
+      return respond(400, { error = "upstream " .. name .. ": endpoints must be an array" })
+    end
+    local parts = {}
+    for i, ep in ipairs(list) do
+      if type(ep) ~= "table" then
+        return respond(400, { error = "upstream " .. name .. " endpoint " .. i .. ": must be an object" })
+      end
+      local addr = ep.address
+      if type(addr) == "string" and sub(addr, 1, 1) == "[" then addr = sub(addr, 2, -2) end
+      if not valid_address(addr) then
+        return respond(400, { error = "upstream " .. name .. " endpoint " .. i .. ": address must be an IP literal" })
+      end
+      if not valid_port(ep.port) then
+        return respond(400, { error = "upstream " .. name .. " endpoint " .. i .. ": port must be 1-65535" })
+      end
+      parts[i] = addr .. " " .. string.format("%d", ep.port)
+    end
+    entries["u:" .. name] = table.concat(parts, ",")
+    count = count + 1
+  end
+  local endpoints = dicts()
+  local ok, serr = replace_all(endpoints, { "u:" }, entries)
+  if not ok then return respond(507, { error = serr }) end
+  state:set("endpoints_hash", ngx.var.http_x_portico_hash or "")
+  local version = state:incr("endpoints_version", 1, 0)
+  return respond(200, { upstreams = count, version = version })
+end
+
+local function post_certificates(state, body)
+  local ssl = require("ngx.ssl")
+  local data, err = json.decode(body)
+  if not data then return respond(400, { error = "invalid JSON: " .. err }) end
+  if not is_object(data) or not is_object(data.sniCertificates or {}) or not is_object(data.certificates or {}) then
+    return respond(400, { error = "body must be { sniCertificates: {...}, certificates: {...} }" })
+  end
+  local entries, errors = {}, setmetatable({}, json.array_mt)
+  local ncert, nsni = 0, 0
+  for id, pair in pairs(data.certificates or {}) do
+    if type(pair) ~= "table" or type(pair.certificate) ~= "string" or type(pair.key) ~= "string" then
+      errors[#errors + 1] = "certificate " .. id .. ": needs string fields certificate and key"
+    else
+      -- Parse now so a bad PEM is reported to the agent instead of failing handshakes later.
+      local cert, perr = parse_pair(ssl, pair.certificate, pair.key)
+      if not cert then
+        errors[#errors + 1] = "certificate " .. id .. ": " .. perr
+      else
+        entries["c:" .. id] = pair.certificate .. "\0" .. pair.key
+        ncert = ncert + 1
+      end
+    end
+  end
+  for sni, id in pairs(data.sniCertificates or {}) do
+    if type(id) ~= "string" or not entries["c:" .. id] then
+      errors[#errors + 1] = "sni " .. sni .. ": unknown or unusable certificate id " .. tostring(id)
+    else
+      entries["s:" .. lower(sni)] = id
+      nsni = nsni + 1
+    end
+  end
+  local _, certs = dicts()
+  local ok, serr = replace_all(certs, { "s:", "c:" }, entries)
+  if not ok then return respond(507, { error = serr }) end
+  state:set("certificates_hash", ngx.var.http_x_portico_hash or "")
+  local version = state:incr("certificates_version", 1, 0)
+  return respond(200, { certificates = ncert, sniNames = nsni, version = version, errors = errors })
+end
+
+local function get_state(state)
+  local endpoints, certs = dicts()
+  local upstreams = {}
+  for _, key in ipairs(endpoints:get_keys(0)) do
+    if sub(key, 1, 2) == "u:" then
+      local raw = endpoints:get(key)
+      local n = 0
+      if raw then for _ in gmatch(raw, "[^,]+") do n = n + 1 end end
+      upstreams[sub(key, 3)] = n
+    end
+  end
+  local ncert, nsni = 0, 0
+  for _, key in ipairs(certs:get_keys(0)) do
+    local p = sub(key, 1, 2)
+    if p == "c:" then ncert = ncert + 1 elseif p == "s:" then nsni = nsni + 1 end
+  end
+  return respond(200, {
+    generation = _M.generation,
+    pid = ngx.worker.pid(),
+    endpointsHash = state:get("endpoints_hash") or "",
+    certificatesHash = state:get("certificates_hash") or "",
+    endpointsVersion = state:get("endpoints_version") or 0,
+    certificatesVersion = state:get("certificates_version") or 0,
+    upstreams = upstreams,
+    certificates = ncert,
+    sniNames = nsni,
+  })
+end
+
+function _M.health()
+  ngx.header["Content-Type"] = "text/plain"
+  ngx.say("ok")
+  return ngx.exit(200)
+end
+
+function _M.control()
+  local _, _, state = dicts()
+  local uri, method = ngx.var.uri, ngx.req.get_method()
+  if uri == "/healthz" or uri == "/portico/healthz" then return _M.health() end
+  if uri == "/portico/state" and method == "GET" then return get_state(state) end
+  if method == "POST" and (uri == "/portico/endpoints" or uri == "/portico/certificates") then
+    local body, err = read_body()
+    if not body then return respond(400, { error = "cannot read body: " .. tostring(err or "empty") }) end
+    if uri == "/portico/endpoints" then return post_endpoints(state, body) end
+    return post_certificates(state, body)
+  end
+  return respond(404, { error = "unknown control endpoint " .. method .. " " .. uri })
+end
+
+return _M

@@ -1,0 +1,170 @@
+// The nginx master as a child of the agent, in the foreground (`-g "daemon off;"`): the agent sees
+// its exit at once and restarts it, and it never outlives a stopped agent. Reload = SIGHUP,
+// graceful stop = SIGQUIT (nginx's own signals, sent to the pid we spawned).
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
+import type { Logger } from "./logger.js";
+
+export interface NginxProcessOptions {
+  nginxBinary: string;
+  prefix: string;
+  /** Config path nginx is started with (the conf/current symlink). */
+  confPath: string;
+  logger: Logger;
+  /** Called when the master exits without being asked to. */
+  onUnexpectedExit?: (code: number | null, signal: NodeJS.Signals | null, output: string) => void;
+}
+
+export interface ConfigTestResult {
+  ok: boolean;
+  output: string;
+}
+
+const TAIL_LINES = 30;
+
+export class NginxProcess {
+  private child: ChildProcess | null = null;
+  private stopping = false;
+  private tail: string[] = [];
+
+  constructor(private readonly opts: NginxProcessOptions) {}
+
+  get running(): boolean {
+    return this.child !== null;
+  }
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+  /** The last lines nginx wrote on stdout/stderr (its startup errors land here). */
+  get output(): string {
+    return this.tail.join("\n");
+  }
+
+  /** `nginx -t` on a config file; never throws. */
+  async test(confPath: string): Promise<ConfigTestResult> {
+    return await new Promise((resolve) => {
+      execFile(
+        this.opts.nginxBinary,
+        ["-t", "-q", "-p", `${this.opts.prefix}/`, "-c", confPath],
+        { timeout: 60_000, maxBuffer: 4 * 1024 * 1024 },
+        (err, stdout, stderr) => {
+          const output = `${stdout}${stderr}`.trim();
+          resolve({ ok: !err, output: output || (err ? String(err.message) : "") });
+        },
+      );
+    });
+  }
+
+  /** Spawns the master. Resolves once spawned; readiness is checked by the caller (control server). */
+  async start(): Promise<number> {
+    if (this.child) throw new Error("nginx already running");
+    this.stopping = false;
+    this.tail = [];
+    const child = spawn(this.opts.nginxBinary, ["-p", `${this.opts.prefix}/`, "-c", this.opts.confPath, "-g", "daemon off;"], {
+      stdio: ["ignore", "pipe", "pipe"],
+      // Own process group (pgid = master pid): if the master dies, its orphaned workers can be
+      // killed with it, so they do not keep the listening sockets from a restarted master.
+      detached: true,
+    });
+    const onData = (d: Buffer) => {
+      for (const line of d.toString("utf8").split("\n")) {
+        if (!line.trim()) continue;
+        this.tail.push(line);
+        if (this.tail.length > TAIL_LINES) this.tail.shift();
+        this.opts.logger.warn("nginx", { output: line });
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    await new Promise<void>((resolve, reject) => {
+      child.once("spawn", () => resolve());
+      child.once("error", reject);
+    });
+    this.child = child;
+    child.once("exit", (code, signal) => {
+      if (this.child === child) this.child = null;
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // no process left in the group
+      }
+      if (!this.stopping) this.opts.onUnexpectedExit?.(code, signal, this.output);
+    });
+    return child.pid!;
+  }
+
+  /** Asks the master to reload its configuration (SIGHUP). */
+  reload(): void {
+    if (!this.child?.pid) throw new Error("nginx is not running");
+    process.kill(this.child.pid, "SIGHUP");
+  }
+
+  /** Graceful stop: SIGQUIT, then SIGTERM after `graceMs`, SIGKILL after twice that. */
+  async stop(graceMs = 10_000): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.stopping = true;
+    await new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGQUIT");
+      const t1 = setTimeout(() => child.kill("SIGTERM"), graceMs);
+      const t2 = setTimeout(() => child.kill("SIGKILL"), graceMs * 2);
+      child.once("exit", () => {
+        clearTimeout(t1);
+        clearTimeout(t2);
+      });
+    });
+    this.child = null;
+  }
+
+  /** Pids of the master's current children (workers, and old workers still draining). */
+  workerPids(): number[] {
+    const master = this.child?.pid;
+    return master ? childPids(master) : [];
+  }
+}
+
+/** Children of a pid, read from /proc (Linux). */
+export function childPids(parent: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      // Field 4 (ppid) follows the parenthesised command, which may contain spaces.
+      const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(rest[1]) === parent) out.push(Number(name));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** If <prefix>/nginx.pid names a live nginx (left by an earlier agent), stop it so we own the ports. */
+export async function stopStrayNginx(pidFile: string, logger: Logger, graceMs = 10_000): Promise<boolean> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidFile, "utf8").trim());
+    if (!Number.isInteger(pid) || pid <= 1) return false;
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    if (!cmd.includes("nginx")) return false;
+  } catch {
+    return false;
+  }
+  logger.warn("stopping an nginx left running by an earlier agent", { pid });
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  process.kill(pid, "SIGQUIT");
+  const deadline = Date.now() + graceMs;
+  while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (alive()) process.kill(pid, "SIGKILL");
+  return true;
+}

@@ -1,0 +1,79 @@
+// Hand-written nginx.conf texts that follow the agent contract (docs/notes/agent.md), so agent tests
+// do not depend on core's renderer: one HTTP server, optionally one TLS server, upstreams by name.
+
+export interface ContractConfigOptions {
+  listen?: string; // default 127.0.0.1
+  httpPort: number;
+  httpsPort?: number;
+  controlPort: number;
+  /** path prefix -> upstream name, served on every host. */
+  routes: Record<string, string>;
+  /** Extra text inside the http server block (e.g. to make a deliberately broken config). */
+  extraServerText?: string;
+  workers?: number;
+  keepalive?: number;
+}
+
+const MODULES = ["ndk_http_module.so", "ngx_http_lua_module.so", "ngx_stream_module.so"].map(
+  (m) => `load_module /usr/lib/nginx/modules/${m};`,
+);
+
+export function contractConfig(o: ContractConfigOptions): string {
+  const listen = o.listen ?? "127.0.0.1";
+  const locations = Object.entries(o.routes)
+    .map(([path, upstream]) => `    location ${path} {\n      set $portico_upstream "${upstream}";\n      proxy_pass http://portico_upstream;\n    }`)
+    .join("\n");
+  const proxyCommon = `    proxy_http_version 1.1;\n    proxy_set_header Connection "";\n    proxy_set_header Host $host;`;
+  const tlsServer = o.httpsPort
+    ? `  server {
+    listen ${listen}:${o.httpsPort} ssl;
+    ssl_certificate default.crt;
+    ssl_certificate_key default.key;
+    ssl_certificate_by_lua_block { portico.certificate() }
+${proxyCommon}
+${locations}
+  }`
+    : "";
+  return `${MODULES.join("\n")}
+worker_processes ${o.workers ?? 2};
+pid nginx.pid;
+error_log logs/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  uninitialized_variable_warn off;
+  client_body_temp_path tmp/client_body;
+  proxy_temp_path tmp/proxy;
+  fastcgi_temp_path tmp/fastcgi;
+  uwsgi_temp_path tmp/uwsgi;
+  scgi_temp_path tmp/scgi;
+  lua_package_path "$prefix/lua/?.lua;;";
+  lua_shared_dict portico_endpoints 64m;
+  lua_shared_dict portico_certificates 64m;
+  lua_shared_dict portico_state 1m;
+  init_by_lua_block { portico = require("portico") portico.configure({ no_endpoint_status = 503 }) }
+  init_worker_by_lua_block { portico.init_worker() }
+  access_by_lua_block { portico.access() }
+  upstream portico_upstream {
+    server 0.0.0.1:1;
+    balancer_by_lua_block { portico.balance() }
+    keepalive ${o.keepalive ?? 32};
+  }
+  server {
+    listen ${listen}:${o.httpPort};
+${proxyCommon}
+${locations}
+${o.extraServerText ?? ""}
+${o.routes["/"] ? "" : "    location / { return 404; }"}
+  }
+${tlsServer}
+  server {
+    listen 127.0.0.1:${o.controlPort};
+    client_max_body_size 64m;
+    client_body_buffer_size 64m;
+    location = /healthz { content_by_lua_block { portico.health() } }
+    location /portico/ { content_by_lua_block { portico.control() } }
+  }
+}
+`;
+}

@@ -1,0 +1,97 @@
+// All supported annotations and the one parser admission, core and docs share.
+
+import { appRoot } from "./app-root.js";
+import { backendProtocol } from "./backend-protocol.js";
+import { forceSslRedirect } from "./force-ssl-redirect.js";
+import { permanentRedirect, permanentRedirectCode } from "./permanent-redirect.js";
+import { proxyBodySize } from "./proxy-body-size.js";
+import { proxyConnectTimeout } from "./proxy-connect-timeout.js";
+import { proxyReadTimeout } from "./proxy-read-timeout.js";
+import { proxySendTimeout } from "./proxy-send-timeout.js";
+import { rewriteTarget } from "./rewrite-target.js";
+import { SNIPPETS } from "./snippets.js";
+import { sslRedirect } from "./ssl-redirect.js";
+import { temporalRedirect } from "./temporal-redirect.js";
+import type { AnnotationSpec, AnnotationValues, RejectedAnnotationSpec } from "./types.js";
+import { useRegex } from "./use-regex.js";
+
+export type { AnnotationSpec, AnnotationValues, AnnotationScope, AnnotationRisk, BackendProtocol } from "./types.js";
+
+export const PREFIXES = ["nginx.ingress.kubernetes.io/", "portico.dev/"] as const;
+/** Keys under this prefix win over the compatibility prefix when both are set. */
+export const PREFERRED_PREFIX = "portico.dev/";
+
+export const ANNOTATIONS: readonly AnnotationSpec[] = [
+  appRoot,
+  backendProtocol,
+  forceSslRedirect,
+  permanentRedirect,
+  permanentRedirectCode,
+  proxyBodySize,
+  proxyConnectTimeout,
+  proxyReadTimeout,
+  proxySendTimeout,
+  rewriteTarget,
+  sslRedirect,
+  temporalRedirect,
+  useRegex,
+] as AnnotationSpec[];
+
+export const REJECTED_ANNOTATIONS: readonly RejectedAnnotationSpec[] = SNIPPETS;
+
+const BY_KEY = new Map(ANNOTATIONS.map((a) => [a.key, a]));
+const REJECTED = new Map(REJECTED_ANNOTATIONS.map((a) => [a.key, a]));
+
+export interface AnnotationError {
+  /** Full annotation key as written on the object. */
+  key: string;
+  message: string;
+}
+
+export interface ParsedAnnotations {
+  values: AnnotationValues;
+  errors: AnnotationError[];
+  /** Keys under our prefixes that no spec knows (ignored; admission may warn). */
+  unknown: string[];
+}
+
+/**
+ * Reads the annotations of one object. Only keys under the two prefixes are considered; a
+ * `portico.dev/` key overrides the same `nginx.ingress.kubernetes.io/` key. Invalid values are
+ * reported and left unset (the default applies), never partially applied.
+ */
+export function parseAnnotations(annotations: Record<string, string> | undefined): ParsedAnnotations {
+  const values: AnnotationValues = {};
+  const errors: AnnotationError[] = [];
+  const unknown: string[] = [];
+  const chosen = new Map<string, { fullKey: string; raw: string }>();
+  for (const fullKey of Object.keys(annotations ?? {}).sort()) {
+    const prefix = PREFIXES.find((p) => fullKey.startsWith(p));
+    if (!prefix) continue;
+    const key = fullKey.slice(prefix.length);
+    const raw = String(annotations![fullKey]);
+    const previous = chosen.get(key);
+    if (previous && prefix !== PREFERRED_PREFIX) continue;
+    chosen.set(key, { fullKey, raw });
+  }
+  for (const [key, { fullKey, raw }] of [...chosen].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const rejected = REJECTED.get(key);
+    if (rejected) {
+      errors.push({ key: fullKey, message: `${fullKey}: not supported: ${rejected.reason}` });
+      continue;
+    }
+    const spec = BY_KEY.get(key);
+    if (!spec) {
+      unknown.push(fullKey);
+      continue;
+    }
+    if (raw.length > 4096) {
+      errors.push({ key: fullKey, message: `${fullKey}: value longer than 4096 characters` });
+      continue;
+    }
+    const r = spec.parse(raw, fullKey);
+    if (r.ok) (values as Record<string, unknown>)[spec.field] = r.value;
+    else errors.push({ key: fullKey, message: r.error });
+  }
+  return { values, errors, unknown };
+}

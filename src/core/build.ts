@@ -1,0 +1,72 @@
+// The entry point: Snapshot -> DesiredState. Pure: no I/O, no clock, no randomness; the same
+// snapshot (in any array order) gives byte-identical output.
+
+import { createHash } from "node:crypto";
+import type { BuildResult, DesiredState, RenderOptions, Snapshot } from "./contract.js";
+import { buildModel } from "./model/build-model.js";
+import { render } from "./render/render.js";
+
+export { selectIngresses } from "./model/classes.js";
+
+export const DEFAULT_RENDER_OPTIONS: RenderOptions = {
+  listenAddress: "*",
+  httpPort: 80,
+  httpsPort: 443,
+  controlPort: 10246,
+  defaultBackendPort: 8181,
+  modules: [
+    "/usr/lib/nginx/modules/ndk_http_module.so",
+    "/usr/lib/nginx/modules/ngx_http_lua_module.so",
+    "/usr/lib/nginx/modules/ngx_stream_module.so",
+  ],
+};
+
+export function build(snapshot: Snapshot, options?: Partial<RenderOptions>): BuildResult {
+  const o: RenderOptions = { ...DEFAULT_RENDER_OPTIONS, ...(options ?? {}) };
+  const model = buildModel(snapshot, {
+    reservedPorts: [o.httpPort, o.httpsPort, o.controlPort, o.defaultBackendPort],
+    httpsPort: o.httpsPort,
+  });
+  const config = render(model, snapshot.settings, o);
+  const state: DesiredState = {
+    config,
+    endpoints: model.endpoints,
+    sniCertificates: model.sniCertificates,
+    certificates: model.certificates,
+    hashes: hashesOf(config, model.endpoints, model.sniCertificates, model.certificates),
+  };
+  return { state, diagnostics: model.diagnostics, servedIngresses: model.servedIngresses };
+}
+
+export function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** JSON with object keys sorted at every level: a canonical serialization for hashing. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const o = value as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .filter((k) => o[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** config: the text; endpoints: canonical JSON; certificates: canonical JSON of {sniCertificates, certificates}. */
+export function hashesOf(
+  config: string,
+  endpoints: DesiredState["endpoints"],
+  sniCertificates: DesiredState["sniCertificates"],
+  certificates: DesiredState["certificates"],
+): DesiredState["hashes"] {
+  const h = {
+    config: sha256(config),
+    endpoints: sha256(canonicalJson(endpoints)),
+    certificates: sha256(canonicalJson({ sniCertificates, certificates })),
+  };
+  return { ...h, all: sha256(`${h.config}\n${h.endpoints}\n${h.certificates}`) };
+}

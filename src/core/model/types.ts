@@ -1,0 +1,69 @@
+// The model: what the data plane must do, with every Kubernetes detail resolved and every value
+// validated. The renderer reads only this (never Kubernetes objects).
+
+import type { BackendProtocol } from "../../annotations/types.js";
+import type { CertificatePair, Diagnostic, UpstreamEndpoint } from "../contract.js";
+import type { Size } from "../nginx-values.js";
+
+export type MatchKind = "exact" | "prefix" | "regex";
+
+/** Where a location came from (for diagnostics and tests). */
+export interface Origin {
+  namespace: string;
+  name: string;
+}
+
+export type Action =
+  | { kind: "proxy"; upstream: string; protocol: BackendProtocol }
+  | { kind: "redirect"; code: number; url: string }
+  | { kind: "notFound" };
+
+export interface LocationModel {
+  /** Exact/prefix: the normalised path (no trailing slash except "/"); regex: the regex source. */
+  path: string;
+  match: MatchKind;
+  /** Regex locations of ImplementationSpecific paths are case-insensitive, as in ingress-nginx. */
+  caseInsensitive: boolean;
+  action: Action;
+  origin?: Origin;
+  /** HTTP requests get a 308 to https. */
+  sslRedirect: boolean;
+  rewrite?: { pattern: string; target: string };
+  bodySize?: Size;
+  connectTimeout?: number;
+  readTimeout?: number;
+  sendTimeout?: number;
+}
+
+export interface ServerModel {
+  /** Normalised host ("foo.com" or "*.foo.com"). */
+  host: string;
+  tls: boolean;
+  locations: LocationModel[];
+  /** Prefix paths are rendered as regexes when any path of the host is a regex (ingress-nginx). */
+  regexMode: boolean;
+  appRoot?: string;
+  /** What unmatched paths get (an Ingress's spec.defaultBackend, or the 404 page). */
+  fallback: LocationModel;
+}
+
+export interface StreamServerModel {
+  protocol: "tcp" | "udp";
+  port: number;
+  upstream: string;
+  endpoints: UpstreamEndpoint[];
+  decodeProxyProtocol: boolean;
+  sendProxyProtocol: boolean;
+}
+
+export interface Model {
+  servers: ServerModel[];
+  /** Hostless rules and the catch-all of the default server. */
+  defaultServer: { locations: LocationModel[]; regexMode: boolean; fallback: LocationModel };
+  endpoints: Record<string, UpstreamEndpoint[]>;
+  sniCertificates: Record<string, string>;
+  certificates: Record<string, CertificatePair>;
+  stream: StreamServerModel[];
+  diagnostics: Diagnostic[];
+  servedIngresses: string[];
+}

@@ -1,0 +1,334 @@
+// The ONLY place where untrusted strings become nginx configuration tokens. Every value the renderer
+// writes is a `Token`, and a Token can only be made here: either from a constant written in our own
+// code (`lit`) or by a validator that checks the input against a strict grammar and then quotes it.
+// Validators return an error message naming the field and the reason; callers turn that into a
+// Diagnostic (core) or an admission denial (admission) and drop the offending part.
+
+declare const tokenBrand: unique symbol;
+/** A string that is safe to write as one nginx directive argument, exactly as it is. */
+export type Token = string & { readonly [tokenBrand]: true };
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: string };
+const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+const fail = <T>(error: string): Result<T> => ({ ok: false, error });
+
+/** Printable for messages: quoted, truncated, control characters made visible. */
+export function show(input: string): string {
+  const cut = input.length > 80 ? input.slice(0, 80) + "…" : input;
+  return JSON.stringify(cut);
+}
+
+// A literal of our own code: must already be a single bare token. Anything else is a programming
+// error, so it throws (never reached by user input: user input never goes through `lit`).
+const LITERAL = /^[A-Za-z0-9_.:/$*=~^@!+,%()\[\]|?-]+$/;
+export function lit(constant: string): Token {
+  if (!LITERAL.test(constant)) throw new Error(`nginx-values: ${show(constant)} is not a bare token`);
+  return constant as Token;
+}
+
+/** A trusted constant that needs quoting (spaces, braces...), e.g. a log_format line written in code. */
+export function litQuoted(constant: string): Token {
+  if (/[\x00-\x1f\x7f"\\]/.test(constant)) throw new Error(`nginx-values: ${show(constant)} cannot be quoted`);
+  return `"${constant}"` as Token;
+}
+
+/** A trusted constant in single quotes (a JSON log_format written in code). */
+export function litSingleQuoted(constant: string): Token {
+  if (/[\x00-\x1f\x7f'\\]/.test(constant)) throw new Error(`nginx-values: ${show(constant)} cannot be single-quoted`);
+  return `'${constant}'` as Token;
+}
+
+// Quote an already validated value. Validators exclude `"`, `\`, control characters and (where
+// variables would be expanded) `$`, so quoting is only a wrapper; the check here is the last guard.
+function quote(value: string): Token {
+  if (/[\x00-\x1f\x7f"\\]/.test(value)) throw new Error(`nginx-values: refusing to quote ${show(value)}`);
+  return `"${value}"` as Token;
+}
+
+export function int(n: number): Token {
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`nginx-values: ${n} is not a non-negative integer`);
+  return String(n) as Token;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hosts
+
+const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Validates an Ingress host (RFC 1123, optional leading `*.` label). Returns an error or undefined. */
+export function validateHost(host: string, field = "host"): string | undefined {
+  if (typeof host !== "string" || host.length === 0) return `${field}: must not be empty`;
+  if (host.length > 253) return `${field}: ${show(host)} is longer than 253 characters`;
+  const lower = host.toLowerCase();
+  if (/^[0-9.]+$/.test(lower) || lower.includes(":")) return `${field}: ${show(host)} must be a DNS name, not an IP address or host:port`;
+  const labels = lower.split(".");
+  const start = labels[0] === "*" ? 1 : 0;
+  if (start === 1 && labels.length < 3) return `${field}: wildcard ${show(host)} needs at least two labels after "*."`;
+  for (let i = start; i < labels.length; i++) {
+    if (!LABEL.test(labels[i]!)) {
+      return `${field}: ${show(host)} is not a valid DNS name (label ${show(labels[i]!)}: lowercase letters, digits and '-' only, at most 63 characters, no '-' at either end)`;
+    }
+  }
+  return undefined;
+}
+
+/** Normalises a valid host: lowercase, no trailing dot. */
+export function normalizeHost(host: string): string {
+  return host.toLowerCase().replace(/\.$/, "");
+}
+
+/** server_name token for a validated exact host, or a one-label regex for `*.foo.com`. */
+export function serverNameToken(host: string): Token {
+  const err = validateHost(host);
+  if (err) throw new Error(`nginx-values: ${err}`);
+  if (host.startsWith("*.")) {
+    // nginx's own `*.foo.com` matches any depth; the Ingress API says exactly one label.
+    const rest = host.slice(2).split(".").map((l) => l.replace(/-/g, "-")).join("[.]");
+    return quote(`~^[^.]+[.]${rest}$`);
+  }
+  return quote(host);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paths
+
+export const MAX_PATH_LENGTH = 1024;
+// RFC 3986 pchar minus what nginx or the shell would treat specially: no quotes, `$`, `;`, `{}`,
+// `#`, `\`, spaces, control or non-ASCII characters. `%` only as a valid %XX escape.
+const PLAIN_PATH = /^\/[A-Za-z0-9._~!*'()+,=:@&%\/-]*$/;
+
+/** Validates an Exact/Prefix path (or an ImplementationSpecific path used as a prefix). */
+export function validatePlainPath(path: string, field = "path"): string | undefined {
+  if (typeof path !== "string" || !path.startsWith("/")) return `${field}: ${show(String(path))} must be an absolute path starting with '/'`;
+  if (path.length > MAX_PATH_LENGTH) return `${field}: longer than ${MAX_PATH_LENGTH} characters`;
+  if (!PLAIN_PATH.test(path)) {
+    return `${field}: ${show(path)} contains a character that is not allowed (allowed: letters, digits and / . _ ~ ! * ' ( ) + , = : @ & % -)`;
+  }
+  if (/%(?![0-9A-Fa-f]{2})/.test(path)) return `${field}: ${show(path)} has a '%' that is not a %XX escape`;
+  if (/%2f/i.test(path)) return `${field}: ${show(path)} must not contain an encoded '/' (%2F)`;
+  if (/\/\//.test(path)) return `${field}: ${show(path)} must not contain '//'`;
+  if (/\/\.\.?(\/|$)/.test(path)) return `${field}: ${show(path)} must not contain '.' or '..' segments`;
+  return undefined;
+}
+
+/** Location token for a validated plain path (used with `=` and `^~`). */
+export function pathToken(path: string): Token {
+  const err = validatePlainPath(path);
+  if (err) throw new Error(`nginx-values: ${err}`);
+  return quote(path);
+}
+
+// Regexes: a safe PCRE subset. No `(?` constructs except non-capturing groups (no inline options,
+// callouts, lookbehind, recursion), backslash only before punctuation or a class shorthand,
+// and the same forbidden characters as paths (quotes, `#`, `;`, whitespace, control, non-ASCII).
+const REGEX_CHARS = /^[A-Za-z0-9._~!*'()+,=:@&%\/\-\[\]{}^$?|\\]*$/;
+
+export function validateRegexPath(regex: string, field = "path"): string | undefined {
+  if (typeof regex !== "string" || !regex.startsWith("/")) return `${field}: regex ${show(String(regex))} must start with '/'`;
+  if (regex.length > MAX_PATH_LENGTH) return `${field}: longer than ${MAX_PATH_LENGTH} characters`;
+  if (!REGEX_CHARS.test(regex)) return `${field}: regex ${show(regex)} contains a character that is not allowed`;
+  for (let i = 0; i < regex.length; i++) {
+    if (regex[i] === "\\") {
+      const next = regex[i + 1];
+      if (next === undefined || !/[.\/\-?+*()[\]{}^$|dDwWsS]/.test(next)) {
+        return `${field}: regex ${show(regex)}: '\\${next ?? ""}' is not an allowed escape (use \\. \\/ \\d \\w \\s and escaped punctuation only)`;
+      }
+      i++;
+    } else if (regex[i] === "(" && regex[i + 1] === "?" && regex[i + 2] !== ":") {
+      return `${field}: regex ${show(regex)}: '(?' constructs other than '(?:' are not allowed`;
+    }
+  }
+  try {
+    new RegExp(regex);
+  } catch (e) {
+    return `${field}: regex ${show(regex)} does not compile: ${(e as Error).message}`;
+  }
+  return undefined;
+}
+
+/** Location token for a validated regex path; the caller adds the `~*` modifier. */
+export function regexToken(regex: string): Token {
+  const err = validateRegexPath(regex);
+  if (err) throw new Error(`nginx-values: ${err}`);
+  return quote(`^${regex}`);
+}
+
+/** `rewrite` pattern: case-insensitive, anchored, as ingress-nginx does. */
+export function rewritePatternToken(regex: string): Token {
+  const err = validateRegexPath(regex);
+  if (err) throw new Error(`nginx-values: ${err}`);
+  return quote(`(?i)^${regex}`);
+}
+
+/** Escapes a validated plain path for use inside a regex (Prefix paths on a host in regex mode). */
+export function plainPathAsRegex(path: string): string {
+  const err = validatePlainPath(path);
+  if (err) throw new Error(`nginx-values: ${err}`);
+  return path.replace(/[.*+?()[\]{}^$|\/]/g, (c) => (c === "/" ? "/" : `\\${c}`));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sizes, durations, codes
+
+export type Size = Token;
+/** nginx size: digits with an optional k/m/g unit (0 = unlimited for client_max_body_size). */
+export function parseSize(input: string, field = "size"): Result<Size> {
+  const s = String(input).trim();
+  if (!/^[0-9]{1,9}[kKmMgG]?$/.test(s)) return fail(`${field}: ${show(s)} is not a size (digits with optional k, m or g, e.g. 8m)`);
+  return ok(s.toLowerCase() as Size);
+}
+
+/** Whole seconds, within [min, max]; accepts "30" or "30s". */
+export function parseSeconds(input: string, field: string, min = 1, max = 3600): Result<number> {
+  const m = /^([0-9]{1,7})s?$/.exec(String(input).trim());
+  if (!m) return fail(`${field}: ${show(input)} is not a number of seconds`);
+  const n = Number(m[1]);
+  if (n < min || n > max) return fail(`${field}: ${n} is outside ${min}..${max} seconds`);
+  return ok(n);
+}
+
+export function seconds(n: number): Token {
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`nginx-values: bad duration ${n}`);
+  return `${n}s` as Token;
+}
+
+export function parseBool(input: string, field: string): Result<boolean> {
+  const s = String(input).trim().toLowerCase();
+  if (s === "true") return ok(true);
+  if (s === "false") return ok(false);
+  return fail(`${field}: ${show(input)} must be "true" or "false"`);
+}
+
+export function parseIntIn(input: string, field: string, min: number, max: number): Result<number> {
+  const s = String(input).trim();
+  if (!/^[0-9]{1,9}$/.test(s)) return fail(`${field}: ${show(input)} is not an integer`);
+  const n = Number(s);
+  if (n < min || n > max) return fail(`${field}: ${n} is outside ${min}..${max}`);
+  return ok(n);
+}
+
+// ---------------------------------------------------------------------------------------------
+// URLs (redirect targets) and rewrite replacements
+
+// Absolute http(s) URL or absolute path. No `$` (nginx would expand variables), no quotes,
+// whitespace, backslashes, braces or non-ASCII; percent-encode those instead.
+const URL_RE = /^(https?:\/\/[a-z0-9.-]+(:[0-9]{1,5})?)?(\/[A-Za-z0-9._~!*'()+,=:@&%\/?-]*)?$/i;
+export function validateRedirectUrl(url: string, field: string): string | undefined {
+  if (typeof url !== "string" || url.length === 0) return `${field}: must not be empty`;
+  if (url.length > 2048) return `${field}: longer than 2048 characters`;
+  if (!URL_RE.test(url) || (!url.startsWith("/") && !/^https?:\/\//i.test(url))) {
+    return `${field}: ${show(url)} must be an http(s) URL or an absolute path without quotes, spaces, '$', '#', ';', braces or backslashes`;
+  }
+  if (/%(?![0-9A-Fa-f]{2})/.test(url)) return `${field}: ${show(url)} has a '%' that is not a %XX escape`;
+  if (url.startsWith("/") && url.startsWith("//")) return `${field}: ${show(url)} must not start with '//'`;
+  return undefined;
+}
+
+export function redirectUrlToken(url: string): Token {
+  const err = validateRedirectUrl(url, "url");
+  if (err) throw new Error(`nginx-values: ${err}`);
+  return quote(url);
+}
+
+/** A rewrite-target: absolute path (or http(s) URL) where `$1`..`$9` refer to capture groups. */
+export function validateRewriteTarget(target: string, field: string): string | undefined {
+  if (typeof target !== "string" || target.length === 0) return `${field}: must not be empty`;
+  const withoutGroups = target.replace(/\$[1-9](?![0-9])/g, "");
+  if (withoutGroups.includes("$")) return `${field}: ${show(target)}: '$' is only allowed as a capture group reference $1..$9`;
+  if (!withoutGroups.startsWith("/") && !/^https?:\/\//i.test(withoutGroups) && withoutGroups !== "") {
+    return `${field}: ${show(target)} must start with '/' or a capture group`;
+  }
+  if (withoutGroups === "" && !target.startsWith("$")) return `${field}: must not be empty`;
+  const probe = withoutGroups.startsWith("/") || /^https?:/i.test(withoutGroups) ? withoutGroups : "/" + withoutGroups;
+  const err = validateRedirectUrl(probe.replace(/\/\//g, "/") || "/", field);
+  if (err) return `${field}: ${show(target)} contains a character that is not allowed (quotes, spaces, '#', ';', braces, backslashes, non-ASCII)`;
+  return undefined;
+}
+
+export function rewriteTargetToken(target: string): Token {
+  const err = validateRewriteTarget(target, "rewrite-target");
+  if (err) throw new Error(`nginx-values: ${err}`);
+  return quote(target);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names and addresses
+
+/** Upstream name: `<namespace>-<service>-<port>` restricted to [a-z0-9-.]. */
+export function validateUpstreamName(name: string): string | undefined {
+  if (!/^[a-z0-9][a-z0-9.-]{0,252}$/.test(name)) return `upstream name ${show(name)} must match [a-z0-9][a-z0-9.-]*`;
+  return undefined;
+}
+
+export function upstreamNameToken(name: string): Token {
+  const err = validateUpstreamName(name);
+  if (err) throw new Error(`nginx-values: ${err}`);
+  return quote(name);
+}
+
+/** A bare upstream block name (stream upstreams are named in code, e.g. tcp-8080). */
+export function bareNameToken(name: string): Token {
+  if (!/^[a-z0-9_][a-z0-9_.-]{0,127}$/.test(name)) throw new Error(`nginx-values: bad name ${show(name)}`);
+  return name as Token;
+}
+
+export function validatePort(n: number, field = "port"): string | undefined {
+  if (!Number.isInteger(n) || n < 1 || n > 65535) return `${field}: ${n} is not a port (1..65535)`;
+  return undefined;
+}
+
+const IPV4 = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/;
+const IPV6 = /^[0-9a-fA-F:.]{2,45}$/;
+export function isIpAddress(s: string): "IPv4" | "IPv6" | undefined {
+  if (IPV4.test(s)) return "IPv4";
+  if (IPV6.test(s) && s.includes(":")) return "IPv6";
+  return undefined;
+}
+
+/** `listen` address:port; listenAddress is "*", an IPv4 or an IPv6 literal. */
+export function listenToken(address: string, port: number): Token {
+  if (validatePort(port)) throw new Error(`nginx-values: bad port ${port}`);
+  if (address === "*") return `*:${port}` as Token;
+  const kind = isIpAddress(address);
+  if (kind === "IPv4") return `${address}:${port}` as Token;
+  if (kind === "IPv6") return `[${address}]:${port}` as Token;
+  throw new Error(`nginx-values: bad listen address ${show(address)}`);
+}
+
+/** `server addr:port` inside a stream upstream. */
+export function endpointToken(address: string, port: number): Token {
+  const kind = isIpAddress(address);
+  if (!kind || validatePort(port)) throw new Error(`nginx-values: bad endpoint ${show(address)}:${port}`);
+  return (kind === "IPv6" ? `[${address}]:${port}` : `${address}:${port}`) as Token;
+}
+
+/** CIDR for set_real_ip_from (already schema-validated; checked again here). */
+export function cidrToken(cidr: string): Token {
+  const [addr, bits, extra] = cidr.split("/");
+  const kind = isIpAddress(addr ?? "");
+  const max = kind === "IPv6" ? 128 : 32;
+  if (!kind || extra !== undefined || (bits !== undefined && !(/^[0-9]{1,3}$/.test(bits) && Number(bits) <= max))) {
+    throw new Error(`nginx-values: bad CIDR ${show(cidr)}`);
+  }
+  return cidr as Token;
+}
+
+/** Absolute file path of a module (RenderOptions, trusted but still checked). */
+export function filePathToken(path: string): Token {
+  if (!/^\/[A-Za-z0-9._\/-]+$/.test(path)) throw new Error(`nginx-values: bad file path ${show(path)}`);
+  return path as Token;
+}
+
+/** HSTS header value built from numbers and flags. */
+export function hstsToken(maxAge: number, includeSubdomains: boolean, preload: boolean): Token {
+  let v = `max-age=${Math.trunc(maxAge)}`;
+  if (includeSubdomains) v += "; includeSubDomains";
+  if (preload) v += "; preload";
+  return quote(v);
+}
+
+/** A fixed body text of our own (404 page); quoted, `$` excluded so nothing expands. */
+export function bodyToken(text: string): Token {
+  if (text.includes("$")) throw new Error("nginx-values: body text must not contain '$'");
+  return quote(text);
+}

@@ -1,0 +1,140 @@
+// The http {} block: global settings, header maps, Lua hooks and the single balancer upstream.
+
+import type { RenderOptions } from "../contract.js";
+import type { Model } from "../model/types.js";
+import type { Settings } from "../settings.js";
+import { cidrToken, hstsToken, int, lit, litQuoted, litSingleQuoted, parseSize, seconds } from "../nginx-values.js";
+import { MIME_TYPES } from "./mime.js";
+import { controlServer, defaultBackendServer, defaultServer, hostServer } from "./servers.js";
+import { b, d, entry, luaBlock, type Directive } from "./writer.js";
+
+const JSON_LOG =
+  '{"time":"$time_iso8601","remote_addr":"$remote_addr","x_forwarded_for":"$http_x_forwarded_for","request_id":"$request_id",' +
+  '"host":"$host","method":"$request_method","uri":"$request_uri","protocol":"$server_protocol","status":$status,' +
+  '"bytes_sent":$bytes_sent,"request_length":$request_length,"request_time":$request_time,"upstream":"$portico_upstream",' +
+  '"upstream_addr":"$upstream_addr","upstream_status":"$upstream_status","upstream_response_time":"$upstream_response_time",' +
+  '"user_agent":"$http_user_agent","referer":"$http_referer"}';
+
+function map(source: string, variable: string, entries: [string, string][]): Directive {
+  const tok = (v: string) => (v === "" ? litQuoted("") : lit(v));
+  return b("map", [lit(source), lit(variable)], entries.map(([k, v]) => (k === "default" ? d("default", tok(v)) : entry(tok(k), tok(v)))));
+}
+
+export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
+  const body: Directive[] = [
+    d("lua_package_path", litQuoted("$prefix/lua/?.lua;;")),
+    d("lua_shared_dict", lit("portico_endpoints"), lit("64m")),
+    d("lua_shared_dict", lit("portico_certificates"), lit("64m")),
+    d("lua_shared_dict", lit("portico_state"), lit("1m")),
+    luaBlock("init_by_lua_block", `portico = require("portico")\nportico.configure({ no_endpoint_status = ${int(s.noEndpointStatus)} })`),
+    luaBlock("init_worker_by_lua_block", "portico.init_worker()"),
+    b("types", [], MIME_TYPES.map(([type, exts]) => entry(lit(type), ...exts.map(lit)))),
+    d("default_type", lit("application/octet-stream")),
+    d("sendfile", lit("on")),
+    d("tcp_nopush", lit("on")),
+    d("tcp_nodelay", lit("on")),
+    d("server_tokens", lit(s.serverTokens ? "on" : "off")),
+    d("keepalive_timeout", seconds(s.keepaliveTimeoutSeconds)),
+    d("keepalive_requests", int(s.keepaliveRequests)),
+    d("client_header_timeout", seconds(s.clientHeaderTimeoutSeconds)),
+    d("client_body_timeout", seconds(s.clientBodyTimeoutSeconds)),
+    d("client_max_body_size", sizeOf(s.proxyBodySize)),
+    ...serverNamesHash(m),
+    d("client_body_temp_path", lit("tmp/client_body")),
+    d("proxy_temp_path", lit("tmp/proxy")),
+    d("fastcgi_temp_path", lit("tmp/fastcgi")),
+    d("uwsgi_temp_path", lit("tmp/uwsgi")),
+    d("scgi_temp_path", lit("tmp/scgi")),
+    d("log_format", lit("portico_json"), lit("escape=json"), litSingleQuoted(JSON_LOG)),
+    s.accessLog ? d("access_log", lit("logs/access.log"), lit(s.logFormat === "json" ? "portico_json" : "combined")) : d("access_log", lit("off")),
+  ];
+  if (s.proxyRealIpCidrs.length) {
+    for (const c of s.proxyRealIpCidrs) body.push(d("set_real_ip_from", cidrToken(c)));
+    body.push(d("real_ip_header", lit("X-Forwarded-For")), d("real_ip_recursive", lit("on")));
+  }
+  body.push(
+    d("ssl_protocols", ...s.sslProtocols.map((p) => lit(p))),
+    d("ssl_session_cache", lit("shared:SSL:10m")),
+    d("ssl_session_timeout", lit("10m")),
+    // Relative to the config file's directory, where the agent writes the generated default cert.
+    d("ssl_certificate", lit("default.crt")),
+    d("ssl_certificate_key", lit("default.key")),
+    luaBlock("ssl_certificate_by_lua_block", "portico.certificate()"),
+  );
+
+  // Forwarded headers: trusted from the client only when settings.useForwardedHeaders.
+  body.push(
+    map("$http_host", "$portico_best_http_host", [["default", "$http_host"], ["", "$host"]]),
+    map("$http_upgrade", "$portico_connection_upgrade", [["default", "upgrade"], ["", ""]]),
+  );
+  if (s.useForwardedHeaders) {
+    body.push(
+      map("$http_x_forwarded_proto", "$portico_forwarded_proto", [["default", "$http_x_forwarded_proto"], ["", "$scheme"]]),
+      map("$http_x_forwarded_host", "$portico_forwarded_host", [["default", "$http_x_forwarded_host"], ["", "$portico_best_http_host"]]),
+      map("$http_x_forwarded_port", "$portico_forwarded_port", [["default", "$http_x_forwarded_port"], ["", "$server_port"]]),
+    );
+  }
+  const fwd = s.useForwardedHeaders
+    ? { proto: "$portico_forwarded_proto", host: "$portico_forwarded_host", port: "$portico_forwarded_port", xff: "$proxy_add_x_forwarded_for" }
+    : { proto: "$scheme", host: "$portico_best_http_host", port: "$server_port", xff: "$remote_addr" };
+  if (s.hsts) {
+    body.push(b("map", [lit("$scheme"), lit("$portico_hsts")], [entry(lit("https"), hstsToken(s.hstsMaxAgeSeconds, s.hstsIncludeSubdomains, s.hstsPreload)), d("default", litQuoted(""))]));
+    body.push(d("add_header", lit("Strict-Transport-Security"), lit("$portico_hsts"), lit("always")));
+  }
+  const headers: [string, string][] = [
+    ["Host", "$portico_best_http_host"],
+    ["X-Request-ID", "$request_id"],
+    ["X-Real-IP", "$remote_addr"],
+    ["X-Forwarded-For", fwd.xff],
+    ["X-Forwarded-Proto", fwd.proto],
+    ["X-Forwarded-Host", fwd.host],
+    ["X-Forwarded-Port", fwd.port],
+    ["X-Scheme", fwd.proto],
+  ];
+  body.push(
+    d("proxy_http_version", lit("1.1")),
+    d("proxy_set_header", lit("Upgrade"), lit("$http_upgrade")),
+    d("proxy_set_header", lit("Connection"), lit("$portico_connection_upgrade")),
+    ...headers.map(([h, v]) => d("proxy_set_header", lit(h), lit(v))),
+    ...headers.map(([h, v]) => d("grpc_set_header", lit(h), lit(v))),
+    d("proxy_redirect", lit("off")),
+    d("proxy_connect_timeout", seconds(s.proxyConnectTimeoutSeconds)),
+    d("proxy_read_timeout", seconds(s.proxyReadTimeoutSeconds)),
+    d("proxy_send_timeout", seconds(s.proxySendTimeoutSeconds)),
+    d("grpc_connect_timeout", seconds(s.proxyConnectTimeoutSeconds)),
+    d("grpc_read_timeout", seconds(s.proxyReadTimeoutSeconds)),
+    d("grpc_send_timeout", seconds(s.proxySendTimeoutSeconds)),
+    // Answers no_endpoint_status when the location's upstream has no ready endpoint.
+    luaBlock("access_by_lua_block", "portico.access()"),
+  );
+
+  const upstream: Directive[] = [d("server", lit("0.0.0.1:1")), luaBlock("balancer_by_lua_block", "portico.balance()")];
+  if (s.upstreamKeepaliveConnections > 0) {
+    upstream.push(
+      d("keepalive", int(s.upstreamKeepaliveConnections)),
+      d("keepalive_timeout", seconds(s.upstreamKeepaliveTimeoutSeconds)),
+      d("keepalive_requests", int(s.keepaliveRequests)),
+    );
+  }
+  body.push(b("upstream", [lit("portico_upstream")], upstream));
+
+  body.push(defaultServer(m.defaultServer, o), defaultBackendServer(o), controlServer(o));
+  for (const server of m.servers) body.push(hostServer(server, o));
+  return b("http", [], body);
+}
+
+function sizeOf(v: string) {
+  const r = parseSize(v, "settings.proxyBodySize");
+  if (!r.ok) throw new Error(r.error); // settings are schema-validated before they reach core
+  return r.value;
+}
+
+/** nginx refuses to start when many or long server names do not fit its default hash sizes. */
+function serverNamesHash(m: Model): Directive[] {
+  const longest = m.servers.reduce((n, s) => Math.max(n, s.host.length + 16), 64);
+  let bucket = 64;
+  while (bucket < longest) bucket *= 2;
+  let max = 512;
+  while (max < m.servers.length * 2) max *= 2;
+  return [d("server_names_hash_bucket_size", int(bucket)), d("server_names_hash_max_size", int(max))];
+}

@@ -1,0 +1,22 @@
+// A small inline MIME map: nginx.conf is self-contained (no include of /etc/nginx files).
+export const MIME_TYPES: [string, string[]][] = [
+  ["text/html", ["html", "htm"]],
+  ["text/css", ["css"]],
+  ["text/plain", ["txt"]],
+  ["text/xml", ["xml"]],
+  ["application/javascript", ["js", "mjs"]],
+  ["application/json", ["json"]],
+  ["application/pdf", ["pdf"]],
+  ["application/wasm", ["wasm"]],
+  ["application/zip", ["zip"]],
+  ["application/octet-stream", ["bin"]],
+  ["image/gif", ["gif"]],
+  ["image/jpeg", ["jpeg", "jpg"]],
+  ["image/png", ["png"]],
+  ["image/svg+xml", ["svg"]],
+  ["image/webp", ["webp"]],
+  ["image/x-icon", ["ico"]],
+  ["font/woff", ["woff"]],
+  ["font/woff2", ["woff2"]],
+  ["video/mp4", ["mp4"]],
+];

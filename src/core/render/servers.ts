@@ -1,0 +1,61 @@
+// Server blocks: one per host, the default server, the internal default backend and the control
+// server the agent talks to.
+
+import type { RenderOptions } from "../contract.js";
+import type { ServerModel, Model } from "../model/types.js";
+import { int, lit, litQuoted, listenToken, pathToken, redirectUrlToken, serverNameToken } from "../nginx-values.js";
+import { locationBlock, notFoundDirectives } from "./location.js";
+import { placeLocations } from "./locations.js";
+import { b, d, luaBlock, type Directive } from "./writer.js";
+
+const clearUpstream = () => d("set", lit("$portico_upstream"), litQuoted(""));
+
+function listens(o: RenderOptions, https: boolean, defaultServer: boolean): Directive[] {
+  const extra = defaultServer ? [lit("default_server")] : [];
+  const out = [d("listen", listenToken(o.listenAddress, o.httpPort), ...extra)];
+  if (https) out.push(d("listen", listenToken(o.listenAddress, o.httpsPort), lit("ssl"), lit("http2"), ...extra));
+  return out;
+}
+
+export function hostServer(s: ServerModel, o: RenderOptions): Directive {
+  const body: Directive[] = [...listens(o, s.tls, false), d("server_name", serverNameToken(s.host)), clearUpstream()];
+  if (s.appRoot) body.push(b("if", [lit("($uri"), lit("="), lit("/)")], [d("return", int(302), redirectUrlToken(s.appRoot))]));
+  for (const p of placeLocations(s.locations, s.regexMode, s.fallback)) body.push(locationBlock(p, o.httpsPort));
+  return b("server", [], body);
+}
+
+export function defaultServer(m: Model["defaultServer"], o: RenderOptions): Directive {
+  const body: Directive[] = [...listens(o, true, true), d("server_name", lit("_")), clearUpstream()];
+  if (!m.locations.some((l) => l.path === "/healthz")) {
+    body.push(b("location", [lit("="), pathToken("/healthz")], [d("access_log", lit("off")), d("default_type", lit("text/plain")), d("return", int(200), litQuoted("ok"))]));
+  }
+  for (const p of placeLocations(m.locations, m.regexMode, m.fallback)) body.push(locationBlock(p, o.httpsPort));
+  return b("server", [], body);
+}
+
+/** The default backend inside nginx: a 404 page and /healthz, on 127.0.0.1:defaultBackendPort. */
+export function defaultBackendServer(o: RenderOptions): Directive {
+  return b("server", [], [
+    d("listen", listenToken("127.0.0.1", o.defaultBackendPort)),
+    d("access_log", lit("off")),
+    clearUpstream(),
+    b("location", [lit("="), pathToken("/healthz")], [d("default_type", lit("text/plain")), d("return", int(200), litQuoted("ok"))]),
+    b("location", [pathToken("/")], notFoundDirectives()),
+  ]);
+}
+
+/** Loopback-only server for the agent: health, stub_status and the Lua control API. */
+export function controlServer(o: RenderOptions): Directive {
+  return b("server", [], [
+    d("listen", listenToken("127.0.0.1", o.controlPort)),
+    d("access_log", lit("off")),
+    clearUpstream(),
+    b("location", [lit("="), pathToken("/healthz")], [d("default_type", lit("text/plain")), d("return", int(200), litQuoted("ok"))]),
+    b("location", [lit("="), pathToken("/nginx_status")], [d("stub_status")]),
+    b("location", [pathToken("/portico/")], [
+      d("client_max_body_size", lit("256m")),
+      d("client_body_buffer_size", lit("256m")),
+      luaBlock("content_by_lua_block", "portico.control()"),
+    ]),
+  ]);
+}

@@ -1,0 +1,44 @@
+// A tiny nginx config AST and its printer. Directive names are constants of our own code; every
+// argument is a Token from nginx-values.ts, so the printer never sees a raw user string.
+
+import type { Token } from "../nginx-values.js";
+
+export interface Directive {
+  name: string;
+  args: Token[];
+  /** Nested block `{ ... }`. */
+  block?: Directive[];
+  /** Body of a *_by_lua_block: Lua source written in our own code. */
+  lua?: string;
+}
+
+export const d = (name: string, ...args: Token[]): Directive => ({ name, args });
+export const b = (name: string, args: Token[], block: Directive[]): Directive => ({ name, args, block });
+/** A block entry without a directive name (map pairs, types lines are named by their type). */
+export const entry = (...args: Token[]): Directive => ({ name: "", args });
+export const luaBlock = (name: string, lua: string): Directive => ({ name, args: [], lua });
+
+const NAME = /^[a-z_][a-z0-9_]*$/;
+
+export function print(directives: Directive[], indent = ""): string {
+  let out = "";
+  for (const dir of directives) {
+    if (dir.name === "" && dir.args.length >= 1 && !dir.block && dir.lua === undefined) {
+      out += `${indent}${dir.args.join(" ")};\n`;
+      continue;
+    }
+    if (!NAME.test(dir.name)) throw new Error(`writer: bad directive name ${JSON.stringify(dir.name)}`);
+    const head = dir.args.length ? `${indent}${dir.name} ${dir.args.join(" ")}` : `${indent}${dir.name}`;
+    if (dir.lua !== undefined) {
+      out += `${head} {\n${dir.lua
+        .split("\n")
+        .map((l) => (l ? `${indent}  ${l}` : l))
+        .join("\n")}\n${indent}}\n`;
+    } else if (dir.block) {
+      out += `${head} {\n${print(dir.block, indent + "  ")}${indent}}\n`;
+    } else {
+      out += `${head};\n`;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,84 @@
+// Test helper (not shipped): loads a multi-document YAML fixture into a Snapshot, and runs real
+// `nginx -t` on rendered configs. Fixture conventions:
+// - an optional first document `kind: TestCase` with `controller`, `settings`, `renderOptions`,
+//   `defaultCertificate: <namespace>/<name>`;
+// - Secrets may use `stringData` (encoded into `data` as the API server does); a value
+//   `@certs/<file>` is read from testdata/certs.
+
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseAllDocuments } from "yaml";
+import type { RenderOptions, Snapshot } from "./contract.js";
+import type { ConfigMap, EndpointSlice, Ingress, IngressClass, Secret, Service } from "./k8s-types.js";
+import { withDefaults, type Settings } from "./settings.js";
+
+export const TESTDATA = fileURLToPath(new URL("./testdata/", import.meta.url));
+export const LUA_DIR = fileURLToPath(new URL("../agent/lua/", import.meta.url));
+
+export interface Fixture {
+  snapshot: Snapshot;
+  renderOptions: Partial<RenderOptions>;
+}
+
+export function loadFixture(yamlText: string): Fixture {
+  const docs = parseAllDocuments(yamlText).map((d) => d.toJS() as Record<string, any>).filter(Boolean);
+  const header = docs.find((d) => d.kind === "TestCase") ?? {};
+  const objects = docs.filter((d) => d.kind !== "TestCase");
+  const of = <T>(kind: string) => objects.filter((o) => o.kind === kind) as T[];
+  const secrets = of<Secret & { stringData?: Record<string, string> }>("Secret").map(encodeSecret);
+  const configMaps = of<ConfigMap>("ConfigMap");
+  const find = (ref: string | undefined) => secrets.find((s) => `${s.metadata.namespace}/${s.metadata.name}` === ref);
+  const snapshot: Snapshot = {
+    controller: { namespace: "portico-system", name: "portico", ingressClassNames: ["portico"], servesDefaultClass: false, ...(header.controller ?? {}) },
+    settings: withDefaults(header.settings as Partial<Settings>),
+    ingresses: of<Ingress>("Ingress"),
+    ingressClasses: of<IngressClass>("IngressClass"),
+    services: of<Service>("Service"),
+    endpointSlices: of<EndpointSlice>("EndpointSlice"),
+    secrets: secrets.filter((s) => !header.defaultCertificate || `${s.metadata.namespace}/${s.metadata.name}` !== header.defaultCertificate),
+    tcpServices: configMaps.find((c) => c.metadata.name === "tcp-services"),
+    udpServices: configMaps.find((c) => c.metadata.name === "udp-services"),
+    defaultCertificate: find(header.defaultCertificate),
+  };
+  return { snapshot, renderOptions: header.renderOptions ?? {} };
+}
+
+function encodeSecret(s: Secret & { stringData?: Record<string, string> }): Secret {
+  if (!s.stringData) return s;
+  const data = { ...(s.data ?? {}) };
+  for (const [k, v] of Object.entries(s.stringData)) {
+    const text = v.startsWith("@") ? readFileSync(join(TESTDATA, v.slice(1)), "utf8") : v;
+    data[k] = Buffer.from(text).toString("base64");
+  }
+  const { stringData: _, ...rest } = s;
+  return { ...rest, data };
+}
+
+/** A temporary nginx prefix laid out like the agent's, with a generated default certificate. */
+export class NginxPrefix {
+  readonly dir = mkdtempSync(join(tmpdir(), "portico-core-"));
+  constructor() {
+    for (const d of ["conf", "logs", "tmp"]) mkdirSync(join(this.dir, d));
+    symlinkSync(LUA_DIR, join(this.dir, "lua"));
+    execFileSync("openssl", [
+      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+      "-subj", "/CN=portico-default", "-keyout", join(this.dir, "conf", "default.key"), "-out", join(this.dir, "conf", "default.crt"),
+    ], { stdio: "ignore" });
+  }
+  static luaAvailable(): boolean {
+    return existsSync(join(LUA_DIR, "portico.lua"));
+  }
+  /** Runs `nginx -t`; returns undefined when the config is accepted, else nginx's message. */
+  test(config: string): string | undefined {
+    const file = join(this.dir, "conf", "nginx.conf");
+    writeFileSync(file, config);
+    const r = spawnSync("/usr/sbin/nginx", ["-t", "-q", "-p", this.dir + "/", "-c", file], { encoding: "utf8" });
+    return r.status === 0 ? undefined : `${r.stderr}${r.stdout}`.trim() || `exit ${r.status}`;
+  }
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,154 @@
+// Validation of one Ingress admission request. Ingresses of other controllers' classes are approved
+// untouched, with no warnings. For ours: hosts, paths per pathType, backends, annotations, TLS
+// (hosts, Secret content), duplicate routes inside the Ingress and conflicts with other Ingresses of
+// the same IngressController, looked up in the route index. Never renders, never scans.
+
+import type { Ingress, IngressBackend } from "../core/k8s-types.js";
+import { show, validateHost, validatePlainPath, validateRegexPath } from "../core/nginx-values.js";
+import { checkAnnotations } from "./annotations.js";
+import { validateBackend } from "./backend.js";
+import { groupOf, ourClassOf } from "./classes.js";
+import type { AdmissionContext } from "./context.js";
+import { ingressKey } from "./ingress-index.js";
+import { validateSecretName } from "./names.js";
+import { LIMITS, type AdmissionRequestLike } from "./request.js";
+import { describeRoute, isCanary, routesOf, type Route } from "./routes.js";
+import { checkTlsSecret } from "./tls-material.js";
+import { approve, verdict, type Verdict } from "./verdict.js";
+
+export const CONFLICT_CHECK_SKIPPED = "route conflict check skipped: Portico's admission index is still loading (the controller reports any conflict as an Event)";
+
+/** The object with its namespace filled in from the request (CREATE objects may omit it). */
+function withNamespace(obj: Ingress, namespace: string | undefined): Ingress {
+  if (obj.metadata.namespace) return obj;
+  return { ...obj, metadata: { ...obj.metadata, namespace: namespace || "default" } };
+}
+
+export function validatePath(path: string | undefined, pathType: unknown, useRegex: boolean, field: string): string | undefined {
+  if (pathType !== "Exact" && pathType !== "Prefix" && pathType !== "ImplementationSpecific") {
+    return `${field}.pathType: ${show(String(pathType))} must be Exact, Prefix or ImplementationSpecific`;
+  }
+  const p = path === undefined || path === "" ? (pathType === "ImplementationSpecific" ? "/" : "") : path;
+  if (typeof p !== "string") return `${field}.path: must be a string`;
+  if (pathType === "ImplementationSpecific" && useRegex) return validateRegexPath(p, `${field}.path`);
+  const err = validatePlainPath(p, `${field}.path`);
+  if (err && validateRegexPath(p) === undefined && /[\^$[\]{}?|\\]/.test(p)) {
+    return `${err}; regular expressions need pathType ImplementationSpecific and the annotation nginx.ingress.kubernetes.io/use-regex: "true"`;
+  }
+  return err;
+}
+
+// Regex-looking paths without use-regex are matched literally; say so, since that is rarely meant.
+const LOOKS_LIKE_REGEX = /\(\.\*\)|\.\*|\.\+|\)\?/;
+
+function checkRules(ingress: Ingress, useRegex: boolean, reasons: string[], warnings: string[]): void {
+  const rules = ingress.spec?.rules ?? [];
+  rules.forEach((rule, i) => {
+    if (rule.host !== undefined && rule.host !== "") {
+      const err = validateHost(rule.host, `spec.rules[${i}].host`);
+      if (err) reasons.push(err);
+    }
+    (rule.http?.paths ?? []).forEach((p, j) => {
+      const field = `spec.rules[${i}].http.paths[${j}]`;
+      const err = validatePath(p.path, p.pathType, useRegex, field);
+      if (err) reasons.push(err);
+      else if (!useRegex && typeof p.path === "string" && LOOKS_LIKE_REGEX.test(p.path)) {
+        warnings.push(`${field}.path: ${show(p.path)} is matched literally; set nginx.ingress.kubernetes.io/use-regex: "true" (with pathType ImplementationSpecific) to match it as a regular expression`);
+      }
+      reasons.push(...validateBackend(p.backend, `${field}.backend`));
+    });
+  });
+  if (ingress.spec?.defaultBackend) reasons.push(...validateBackend(ingress.spec.defaultBackend as IngressBackend, "spec.defaultBackend"));
+}
+
+function checkTls(ingress: Ingress, ctx: AdmissionContext, reasons: string[], warnings: string[]): void {
+  const ns = ingress.metadata.namespace ?? "default";
+  const ruleHosts = new Set((ingress.spec?.rules ?? []).map((r) => (r.host ?? "").toLowerCase()).filter(Boolean));
+  (ingress.spec?.tls ?? []).forEach((tls, t) => {
+    const hosts = tls.hosts ?? [];
+    hosts.forEach((h, k) => {
+      const field = `spec.tls[${t}].hosts[${k}]`;
+      const err = validateHost(h, field);
+      if (err) reasons.push(err);
+      else if (!ruleHosts.has(h.toLowerCase())) warnings.push(`${field}: ${show(h)} is not the host of any rule, so no server uses this certificate for it`);
+    });
+    if (tls.secretName === undefined || tls.secretName === "") return; // the default certificate is served
+    const field = `spec.tls[${t}].secretName`;
+    const err = validateSecretName(tls.secretName, field);
+    if (err) return void reasons.push(err);
+    const secret = ctx.secret(ns, tls.secretName);
+    if (!secret) {
+      if (ctx.synced) warnings.push(`${field}: Secret "${ns}/${tls.secretName}" of type kubernetes.io/tls not found; the default certificate is served until it exists`);
+      return;
+    }
+    const found = checkTlsSecret(secret, hosts, ctx.now, `${field}: Secret "${ns}/${tls.secretName}"`);
+    reasons.push(...found.errors);
+    warnings.push(...found.warnings);
+  });
+}
+
+function checkRoutes(ingress: Ingress, old: Ingress | undefined, useRegex: boolean, ctx: AdmissionContext, reasons: string[], warnings: string[]): void {
+  const routes = routesOf(ingress, useRegex);
+  const first = new Map<string, Route>();
+  for (const r of routes) {
+    const prev = first.get(r.key);
+    if (prev) reasons.push(`${r.field}: duplicates ${prev.field} (${describeRoute(r)})`);
+    else first.set(r.key, r);
+  }
+  if (isCanary(ingress)) return;
+  if (!ctx.synced) return void warnings.push(CONFLICT_CHECK_SKIPPED);
+  const self = ingressKey(ingress);
+  const group = groupOf(ingress, ctx.classes);
+  // On update, only newly claimed routes are checked, so a pre-existing conflict (from before
+  // Portico was installed) never blocks unrelated edits of the Ingress.
+  const held = new Set(old && groupOf(old, ctx.classes) === group ? routesOf(old).map((r) => r.key) : []);
+  for (const r of first.values()) {
+    if (held.has(r.key)) continue;
+    for (const owner of ctx.index.owners(r.key)) {
+      if (owner.key === self || owner.canary || owner.ingress.metadata.deletionTimestamp) continue;
+      if (groupOf(owner.ingress, ctx.classes) !== group) continue;
+      reasons.push(`${r.field}: ${describeRoute(r)} is already served by Ingress "${owner.key}"`);
+      break;
+    }
+  }
+}
+
+function countPaths(ingress: Ingress): number {
+  let n = 0;
+  for (const r of ingress.spec?.rules ?? []) n += r.http?.paths?.length ?? 0;
+  return n;
+}
+
+function checkLimits(ingress: Ingress): string | undefined {
+  const s = ingress.spec ?? {};
+  if ((s.rules?.length ?? 0) > LIMITS.rules) return `spec.rules: more than ${LIMITS.rules} rules; split the Ingress`;
+  if (countPaths(ingress) > LIMITS.paths) return `spec.rules: more than ${LIMITS.paths} paths in total; split the Ingress`;
+  if ((s.tls?.length ?? 0) > LIMITS.tls) return `spec.tls: more than ${LIMITS.tls} entries`;
+  if ((s.tls ?? []).reduce((n, t) => n + (t.hosts?.length ?? 0), 0) > LIMITS.tlsHosts) return `spec.tls: more than ${LIMITS.tlsHosts} hosts in total`;
+  return undefined;
+}
+
+function isIngressShape(o: unknown): o is Ingress {
+  return !!o && typeof o === "object" && !!(o as Ingress).metadata && typeof (o as Ingress).metadata === "object";
+}
+
+export function validateIngress(req: AdmissionRequestLike, ctx: AdmissionContext): Verdict {
+  if (req.operation !== "CREATE" && req.operation !== "UPDATE") return approve();
+  if (!isIngressShape(req.object)) return verdict(["request.object: not an Ingress (no metadata)"], []);
+  const ingress = withNamespace(req.object, req.namespace);
+  if (ourClassOf(ingress, ctx.classes) === undefined) return approve(); // another controller's: untouched
+  const old = req.operation === "UPDATE" && isIngressShape(req.oldObject) ? withNamespace(req.oldObject, req.namespace) : undefined;
+
+  const limit = checkLimits(ingress);
+  if (limit) return verdict([limit], []);
+  const reasons: string[] = [];
+  const warnings: string[] = [];
+  const ann = checkAnnotations(ingress.metadata.annotations);
+  reasons.push(...ann.errors);
+  warnings.push(...ann.warnings);
+  const useRegex = ann.parsed.values.useRegex === true;
+  checkRules(ingress, useRegex, reasons, warnings);
+  checkTls(ingress, ctx, reasons, warnings);
+  if (reasons.length === 0) checkRoutes(ingress, old, useRegex, ctx, reasons, warnings);
+  return verdict(reasons, warnings);
+}

@@ -1,0 +1,64 @@
+// The routes an Ingress claims: (host, match kind, path). Two Ingresses of the same controller
+// claiming the same route would fight over one nginx location, so the second is denied. The
+// match kind follows how the route is rendered: Exact is `location =`, Prefix (and a non-regex
+// ImplementationSpecific path) a prefix location, a use-regex ImplementationSpecific path a regex.
+
+import type { Ingress } from "../core/k8s-types.js";
+import { normalizeHost } from "../core/nginx-values.js";
+import { ANNOTATIONS, parseAnnotations, PREFIXES } from "../annotations/registry.js";
+
+export type MatchKind = "exact" | "prefix" | "regex";
+
+export interface Route {
+  /** `<host>\n<kind>\n<path>`; host "" is the catch-all server. */
+  key: string;
+  host: string;
+  kind: MatchKind;
+  path: string;
+  /** Where in the Ingress, e.g. spec.rules[0].http.paths[1]. */
+  field: string;
+}
+
+export function routeKey(host: string, kind: MatchKind, path: string): string {
+  return `${host}\n${kind}\n${path}`;
+}
+
+export function matchKind(pathType: string | undefined, useRegex: boolean): MatchKind {
+  if (pathType === "Exact") return "exact";
+  if (pathType === "ImplementationSpecific" && useRegex) return "regex";
+  return "prefix";
+}
+
+export function usesRegex(ingress: Ingress): boolean {
+  return parseAnnotations(ingress.metadata.annotations).values.useRegex === true;
+}
+
+// Canaries share their primary's routes on purpose; the exemption applies once the registry
+// implements the canary annotation (until then a "canary" Ingress would really take the route).
+const CANARY_SUPPORTED = ANNOTATIONS.some((a) => a.key === "canary");
+
+/** Canary Ingresses share their primary's routes on purpose (ingress-nginx's `canary: "true"`). */
+export function isCanary(ingress: Ingress, supported = CANARY_SUPPORTED): boolean {
+  if (!supported) return false;
+  const a = ingress.metadata.annotations ?? {};
+  return PREFIXES.some((p) => a[`${p}canary`] === "true");
+}
+
+export function routesOf(ingress: Ingress, useRegex = usesRegex(ingress)): Route[] {
+  const out: Route[] = [];
+  (ingress.spec?.rules ?? []).forEach((rule, i) => {
+    const host = typeof rule.host === "string" ? normalizeHost(rule.host) : "";
+    (rule.http?.paths ?? []).forEach((p, j) => {
+      const kind = matchKind(p.pathType, useRegex);
+      const path = p.path || "/";
+      out.push({ key: routeKey(host, kind, path), host, kind, path, field: `spec.rules[${i}].http.paths[${j}]` });
+    });
+  });
+  return out;
+}
+
+/** Human form of a route for messages: host "foo.com", Prefix path "/api". */
+export function describeRoute(r: Route): string {
+  const kind = r.kind === "exact" ? "Exact" : r.kind === "regex" ? "regex" : "Prefix";
+  return `host ${r.host ? JSON.stringify(r.host) : "(any)"} ${kind} path ${JSON.stringify(r.path)}`;
+}

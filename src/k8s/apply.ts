@@ -1,0 +1,64 @@
+// Server-side apply with a chosen field manager, and create-if-missing.
+import { apiRequest, isAlreadyExists } from "./request.js";
+import { describeRef, resourcePath, type ObjectRef } from "./resources.js";
+
+export interface ApplyOptions {
+  fieldManager: string;
+  /** Take over fields another manager owns (true for children we own). */
+  force?: boolean;
+}
+
+export type KubeObject = ObjectRef & { metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown };
+
+function refOf(obj: KubeObject): ObjectRef {
+  return { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace };
+}
+
+/** Applies one object; the body must carry the full intent of this field manager. */
+export async function applyObject<T = KubeObject>(obj: KubeObject, opts: ApplyOptions, subresource?: string): Promise<T> {
+  return apiRequest<T>("PATCH", resourcePath(refOf(obj), subresource), {
+    body: obj,
+    contentType: "application/apply-patch+yaml",
+    query: { fieldManager: opts.fieldManager, force: opts.force ? "true" : "false", fieldValidation: "Strict" },
+  });
+}
+
+/** Applies objects in order (RBAC before the Deployment that uses it); stops at the first error. */
+export async function applyAll(objects: KubeObject[], opts: ApplyOptions): Promise<KubeObject[]> {
+  const out: KubeObject[] = [];
+  for (const obj of objects) {
+    try {
+      out.push(await applyObject(obj, opts));
+    } catch (err) {
+      throw new Error(`apply ${describeRef(refOf(obj))}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  return out;
+}
+
+/** Creates the object unless one of that name exists; never updates it. */
+export async function createIfMissing(obj: KubeObject): Promise<"created" | "exists"> {
+  const ref = refOf(obj);
+  try {
+    await apiRequest("POST", resourcePath({ ...ref, name: undefined }), { body: obj, query: { fieldValidation: "Strict" } });
+    return "created";
+  } catch (err) {
+    if (isAlreadyExists(err)) return "exists";
+    throw new Error(`create ${describeRef(ref)}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export async function getObject<T = KubeObject>(ref: ObjectRef): Promise<T> {
+  return apiRequest<T>("GET", resourcePath(ref));
+}
+
+/** Deletes; a missing object is not an error. Background propagation (GC removes dependents). */
+export async function deleteObject(ref: ObjectRef): Promise<boolean> {
+  try {
+    await apiRequest("DELETE", resourcePath(ref), { body: { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy: "Background" } });
+    return true;
+  } catch (err) {
+    if ((err as { status?: number }).status === 404) return false;
+    throw err;
+  }
+}

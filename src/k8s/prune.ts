@@ -1,0 +1,56 @@
+// Deletes labelled objects of an older generation: what the last apply no longer produced.
+import { deleteObject } from "./apply.js";
+import { GENERATION_LABEL } from "../operator/names.js";
+import { apiRequest } from "./request.js";
+import { resourcePath } from "./resources.js";
+
+export interface PruneKind {
+  apiVersion: string;
+  kind: string;
+  namespaced: boolean;
+}
+
+export interface Pruned {
+  kind: string;
+  namespace?: string;
+  name: string;
+  generation: string;
+}
+
+interface Listed {
+  items: { metadata: { name: string; namespace?: string; labels?: Record<string, string>; ownerReferences?: { uid: string }[] } }[];
+}
+
+/** `a=b,c=d,!e` from a map (an empty value means "key absent" when prefixed with "!"). */
+export function selectorString(selector: Record<string, string>, without: string[] = []): string {
+  return [...Object.entries(selector).map(([k, v]) => `${k}=${v}`), ...without.map((k) => `!${k}`)].join(",");
+}
+
+/**
+ * For each kind, lists objects matching `selector` (minus labels in `without`) and deletes those
+ * whose generation label is below `keepGeneration`. With `ownerUid`, only objects whose
+ * ownerReferences name that uid (namespaced kinds) are touched.
+ */
+export async function pruneByLabel(
+  kinds: readonly PruneKind[],
+  namespace: string | undefined,
+  selector: Record<string, string>,
+  keepGeneration: number,
+  opts: { without?: string[]; ownerUid?: string } = {},
+): Promise<Pruned[]> {
+  const pruned: Pruned[] = [];
+  const labelSelector = selectorString(selector, opts.without);
+  for (const k of kinds) {
+    const ns = k.namespaced ? namespace : undefined;
+    const list = await apiRequest<Listed>("GET", resourcePath({ apiVersion: k.apiVersion, kind: k.kind, namespace: ns }), { query: { labelSelector } });
+    for (const item of list.items) {
+      const gen = item.metadata.labels?.[GENERATION_LABEL];
+      if (gen === undefined || !/^\d+$/.test(gen) || Number(gen) >= keepGeneration) continue;
+      if (opts.ownerUid && k.namespaced && !item.metadata.ownerReferences?.some((o) => o.uid === opts.ownerUid)) continue;
+      if (await deleteObject({ apiVersion: k.apiVersion, kind: k.kind, name: item.metadata.name, namespace: item.metadata.namespace })) {
+        pruned.push({ kind: k.kind, namespace: item.metadata.namespace, name: item.metadata.name, generation: gen });
+      }
+    }
+  }
+  return pruned;
+}

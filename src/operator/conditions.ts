@@ -1,0 +1,41 @@
+// Status conditions of an IngressController. Pure: the reconciler decides what happened, these
+// functions turn it into metav1.Conditions, keeping lastTransitionTime when a status is unchanged.
+
+import type { Condition, IngressControllerStatus } from "./types.generated.js";
+
+export interface ConditionInput {
+  type: "Ready" | "ConfigApplied" | "Degraded";
+  status: "True" | "False" | "Unknown";
+  reason: string;
+  message: string;
+}
+
+export function setConditions(current: Condition[] | undefined, next: ConditionInput[], generation: number, now: Date): Condition[] {
+  const byType = new Map((current ?? []).map((c) => [c.type, c]));
+  for (const n of next) {
+    const old = byType.get(n.type);
+    const lastTransitionTime = old && old.status === n.status ? old.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, "Z");
+    byType.set(n.type, { type: n.type, status: n.status, observedGeneration: generation, lastTransitionTime, reason: n.reason, message: n.message });
+  }
+  return [...byType.values()].sort((a, b) => a.type.localeCompare(b.type));
+}
+
+/** ConfigApplied, derived from what the controller published and the agent reported. */
+export function configAppliedCondition(status: IngressControllerStatus | undefined): ConditionInput {
+  const desired = status?.desiredConfigHash;
+  const applied = status?.appliedConfigHash;
+  if (status?.lastError) return { type: "ConfigApplied", status: "False", reason: "ApplyFailed", message: status.lastError.slice(0, 1024) };
+  if (!desired) return { type: "ConfigApplied", status: "Unknown", reason: "NoDesiredState", message: "no configuration has been published yet" };
+  if (applied === desired) return { type: "ConfigApplied", status: "True", reason: "Applied", message: `data plane runs config ${desired.slice(0, 12)}` };
+  return {
+    type: "ConfigApplied",
+    status: "False",
+    reason: "Pending",
+    message: applied ? `data plane runs ${applied.slice(0, 12)}, desired ${desired.slice(0, 12)}` : `waiting for the data plane to apply ${desired.slice(0, 12)}`,
+  };
+}
+
+/** True when the two condition lists say the same thing (ignoring nothing: times are kept stable). */
+export function sameConditions(a: Condition[] | undefined, b: Condition[] | undefined): boolean {
+  return JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
+}

@@ -1,0 +1,250 @@
+// One reconcile of one IngressController: read it fresh, apply every child by server-side apply,
+// create the create-only ConfigMaps, prune children of older generations, then write status.
+// Throws on API failures (the caller retries with backoff); an invalid spec is reported, not thrown.
+
+import { applyAll, createIfMissing, getObject, type KubeObject } from "../k8s/apply.js";
+import { recordEvent } from "../k8s/events.js";
+import { pruneByLabel, type Pruned } from "../k8s/prune.js";
+import { apiRequest, isNotFound } from "../k8s/request.js";
+import { patchStatus } from "../k8s/status.js";
+import { CHILD_KINDS, desiredChildren, ownerOf, type Manifest } from "./children/index.js";
+import { CREATE_ONLY_LABEL } from "./children/configmaps.js";
+import { configAppliedCondition, sameConditions, setConditions, type ConditionInput } from "./conditions.js";
+import { FIELD_MANAGER, FINALIZER, LABELS, childNames, instanceSelector, type Owner } from "./names.js";
+import { publishedAddress, type ServiceStatusLike } from "./published-address.js";
+import { API_VERSION, KIND } from "./schema.js";
+import type { IngressControllerSpec, IngressControllerStatus } from "./types.generated.js";
+import { validateIngressController } from "./validate.js";
+
+export interface IngressControllerObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace: string;
+    uid: string;
+    generation?: number;
+    resourceVersion?: string;
+    deletionTimestamp?: string;
+    finalizers?: string[];
+    labels?: Record<string, string>;
+  };
+  spec?: IngressControllerSpec;
+  status?: IngressControllerStatus;
+}
+
+export interface ReconcileOptions {
+  fieldManager?: string;
+  now?: () => Date;
+  /** false: only refresh status (the generation was applied already and nothing drifted). A
+   * function decides from the freshly read object. Default true. */
+  applyChildren?: boolean | ((ic: IngressControllerObject) => boolean);
+}
+
+export type ReconcileOutcome = "applied" | "status" | "invalid" | "deleted" | "gone";
+
+export interface ReconcileResult {
+  outcome: ReconcileOutcome;
+  generation?: number;
+  uid?: string;
+  applied: number;
+  created: string[];
+  pruned: Pruned[];
+  /** Why the IngressClass was not applied, when another owner holds it. */
+  conflict?: string;
+}
+
+const icRef = (namespace: string, name?: string) => ({ apiVersion: API_VERSION, kind: KIND, namespace, name });
+
+export async function getIngressController(namespace: string, name: string): Promise<IngressControllerObject | undefined> {
+  try {
+    return await getObject<IngressControllerObject>(icRef(namespace, name));
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+async function mergePatchMeta(ic: IngressControllerObject, finalizers: string[]): Promise<void> {
+  await apiRequest("PATCH", `/apis/${API_VERSION}/namespaces/${ic.metadata.namespace}/ingresscontrollers/${ic.metadata.name}`, {
+    contentType: "application/merge-patch+json",
+    // resourceVersion makes this a compare-and-swap: a concurrent change fails with 409 and is retried.
+    body: { metadata: { finalizers, resourceVersion: ic.metadata.resourceVersion } },
+  });
+}
+
+/** Cluster-scoped children (IngressClass) carry owner labels instead of an ownerReference. */
+function clusterSelector(owner: Owner): Record<string, string> {
+  return { ...instanceSelector(owner), [LABELS.ownerNamespace]: owner.namespace };
+}
+
+const INGRESS_CLASS_KIND = CHILD_KINDS.filter((k) => !k.namespaced);
+const NAMESPACED_KINDS = CHILD_KINDS.filter((k) => k.namespaced);
+
+async function deleteClusterScopedChildren(owner: Owner): Promise<void> {
+  // keepGeneration = +Infinity: every generation goes.
+  await pruneByLabel(INGRESS_CLASS_KIND, undefined, clusterSelector(owner), Number.POSITIVE_INFINITY);
+}
+
+/** An IngressClass of that name held by someone else (another controller, or created by hand). */
+async function ingressClassConflict(m: Manifest, owner: Owner): Promise<string | undefined> {
+  try {
+    const existing = await getObject<KubeObject>({ apiVersion: m.apiVersion, kind: m.kind, name: m.metadata.name });
+    const labels = (existing.metadata as { labels?: Record<string, string> }).labels ?? {};
+    if (labels[LABELS.instance] === owner.name && labels[LABELS.ownerNamespace] === owner.namespace) return undefined;
+    const holder = labels[LABELS.instance] ? `IngressController ${labels[LABELS.ownerNamespace]}/${labels[LABELS.instance]}` : "another owner";
+    return `IngressClass ${m.metadata.name} already exists and belongs to ${holder}; not taking it over`;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+interface Observed {
+  readyReplicas: number;
+  address?: string;
+}
+
+async function observe(owner: Owner, spec: IngressControllerSpec): Promise<Observed> {
+  const names = childNames(owner.name);
+  const get = async <T>(kind: string, apiVersion: string, name: string) => {
+    try {
+      return await getObject<T>({ apiVersion, kind, namespace: owner.namespace, name });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  };
+  const [deploy, svc] = await Promise.all([
+    get<{ status?: { readyReplicas?: number } }>("Deployment", "apps/v1", names.nginx),
+    get<ServiceStatusLike>("Service", "v1", names.service),
+  ]);
+  return { readyReplicas: deploy?.status?.readyReplicas ?? 0, address: publishedAddress(spec.publishAddress, svc) };
+}
+
+async function writeStatus(
+  ic: IngressControllerObject,
+  conditions: ConditionInput[],
+  extra: Partial<IngressControllerStatus>,
+  opts: Required<Pick<ReconcileOptions, "fieldManager" | "now">>,
+): Promise<void> {
+  const generation = ic.metadata.generation ?? 1;
+  const all = [...conditions, configAppliedCondition(ic.status)];
+  const next = setConditions(ic.status?.conditions, all, generation, opts.now());
+  const status: IngressControllerStatus = { observedGeneration: generation, conditions: next, ...extra };
+  const cur = ic.status ?? {};
+  const unchanged =
+    cur.observedGeneration === generation &&
+    cur.publishedAddress === extra.publishedAddress &&
+    sameConditions(cur.conditions, next) &&
+    Object.entries(extra).every(([k, v]) => (cur as Record<string, unknown>)[k] === v);
+  if (unchanged) return;
+  await patchStatus(icRef(ic.metadata.namespace, ic.metadata.name) as never, status as Record<string, unknown>, { fieldManager: opts.fieldManager, force: true });
+}
+
+function warn(ic: IngressControllerObject, reason: string, message: string): Promise<void> {
+  return recordEvent({ ...icRef(ic.metadata.namespace, ic.metadata.name), uid: ic.metadata.uid } as never, "Warning", reason, message).catch(() => undefined);
+}
+
+export async function reconcileIngressController(namespace: string, name: string, options: ReconcileOptions = {}): Promise<ReconcileResult> {
+  const opts = { fieldManager: options.fieldManager ?? FIELD_MANAGER, now: options.now ?? (() => new Date()) };
+  const empty = { applied: 0, created: [] as string[], pruned: [] as Pruned[] };
+  const ic = await getIngressController(namespace, name);
+  if (!ic) return { outcome: "gone", ...empty };
+  const owner = ownerOf(ic);
+  const base = { generation: owner.generation, uid: owner.uid };
+
+  if (ic.metadata.deletionTimestamp) {
+    await deleteClusterScopedChildren(owner);
+    if (ic.metadata.finalizers?.includes(FINALIZER)) await mergePatchMeta(ic, ic.metadata.finalizers.filter((f) => f !== FINALIZER));
+    return { outcome: "deleted", ...base, ...empty };
+  }
+
+  const valid = validateIngressController(ic);
+  if (!valid.ok) {
+    const message = valid.errors.join("; ");
+    await writeStatus(
+      ic,
+      [
+        { type: "Ready", status: "False", reason: "InvalidSpec", message },
+        { type: "Degraded", status: "True", reason: "InvalidSpec", message },
+      ],
+      {},
+      opts,
+    );
+    if (ic.status?.observedGeneration !== owner.generation) await warn(ic, "InvalidSpec", message);
+    return { outcome: "invalid", ...base, ...empty };
+  }
+  const spec = valid.value;
+
+  const applyChildren = typeof options.applyChildren === "function" ? options.applyChildren(ic) : options.applyChildren !== false;
+  if (!applyChildren) {
+    const seen = await observe(owner, spec);
+    const ready = ic.status?.conditions?.filter((c) => c.type !== "ConfigApplied") ?? [];
+    await writeStatus(ic, ready.map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message }) as ConditionInput), statusFields(spec.replicas, seen), opts);
+    return { outcome: "status", ...base, ...empty };
+  }
+
+  try {
+    if (!ic.metadata.finalizers?.includes(FINALIZER)) {
+      await mergePatchMeta(ic, [...(ic.metadata.finalizers ?? []), FINALIZER]);
+      ic.metadata.resourceVersion = undefined;
+    }
+    const desired = desiredChildren({ owner, spec });
+    let conflict: string | undefined;
+    const toApply: Manifest[] = [];
+    for (const m of desired.apply) {
+      if (m.kind === "IngressClass") {
+        conflict = await ingressClassConflict(m, owner);
+        if (conflict) continue;
+      }
+      toApply.push(m);
+    }
+    await applyAll(toApply as KubeObject[], { fieldManager: opts.fieldManager, force: true });
+    const created: string[] = [];
+    for (const m of desired.createOnly) {
+      if ((await createIfMissing(m as KubeObject)) === "created") created.push(`${m.kind}/${m.metadata.name}`);
+    }
+    const pruned = [
+      ...(await pruneByLabel(NAMESPACED_KINDS, owner.namespace, instanceSelector(owner), owner.generation, { without: [CREATE_ONLY_LABEL], ownerUid: owner.uid })),
+      ...(await pruneByLabel(INGRESS_CLASS_KIND, undefined, clusterSelector(owner), owner.generation)),
+    ];
+    const seen = await observe(owner, spec);
+    const message = `${toApply.length} children applied for generation ${owner.generation}; ${seen.readyReplicas}/${spec.replicas} nginx pods ready`;
+    await writeStatus(
+      ic,
+      [
+        { type: "Ready", status: "True", reason: "ChildrenApplied", message },
+        conflict
+          ? { type: "Degraded", status: "True", reason: "IngressClassConflict", message: conflict }
+          : { type: "Degraded", status: "False", reason: "AsExpected", message: "all children are in place" },
+      ],
+      statusFields(spec.replicas, seen),
+      opts,
+    );
+    if (conflict && ic.status?.observedGeneration !== owner.generation) await warn(ic, "IngressClassConflict", conflict);
+    return { outcome: "applied", ...base, applied: toApply.length, created, pruned, conflict };
+  } catch (err) {
+    const message = (err as Error).message ?? String(err);
+    await warn(ic, "ReconcileFailed", message);
+    await writeStatus(
+      ic,
+      [
+        { type: "Ready", status: "False", reason: "ReconcileFailed", message },
+        { type: "Degraded", status: "True", reason: "ReconcileFailed", message },
+      ],
+      {},
+      opts,
+    ).catch(() => undefined);
+    throw err;
+  }
+}
+
+function statusFields(replicas: number, seen: Observed): Partial<IngressControllerStatus> {
+  return { replicas, readyReplicas: seen.readyReplicas, ...(seen.address ? { publishedAddress: seen.address } : {}) };
+}
+
+/** Deletes an IngressController's cluster-scoped children now (used by tests and uninstall paths). */
+export async function deleteOwnedIngressClasses(owner: Owner): Promise<void> {
+  await deleteClusterScopedChildren(owner);
+}

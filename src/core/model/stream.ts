@@ -38,6 +38,10 @@ export function streamServers(
       continue;
     }
     const [, ns, svc, p, decode, send] = m;
+    if (protocol === "udp" && (decode || send)) {
+      bad(`${field}: PROXY protocol is not available for UDP`);
+      continue;
+    }
     const portRef = /^[0-9]+$/.test(p!) ? { number: Number(p) } : { name: p! };
     const ref = backendRef(ns!, { service: { name: svc!, port: portRef } }, field);
     if (typeof ref === "string") {

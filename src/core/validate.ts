@@ -1,0 +1,26 @@
+// Field validators for admission and any other caller that must judge an Ingress without building:
+// each returns an error message naming the field and the reason, or undefined when valid. They
+// are the same rules core applies (nginx-values.ts is the single implementation).
+
+import type { PathType } from "./k8s-types.js";
+import { validateHost, validatePlainPath, validateRegexPath } from "./nginx-values.js";
+
+export { validateHost, validatePlainPath, validateRegexPath, validateRedirectUrl, validateRewriteTarget } from "./nginx-values.js";
+
+/**
+ * Validates a path for its pathType. `regex` is true when use-regex or rewrite-target applies to
+ * the Ingress (only ImplementationSpecific paths are then regexes).
+ */
+export function validatePath(path: string | undefined, pathType: PathType, regex = false, field = "path"): string | undefined {
+  if (pathType !== "Exact" && pathType !== "Prefix" && pathType !== "ImplementationSpecific") {
+    return `${field}: pathType ${JSON.stringify(pathType)} must be Exact, Prefix or ImplementationSpecific`;
+  }
+  const p = path === undefined || path === "" ? (pathType === "ImplementationSpecific" ? "/" : "") : path;
+  if (pathType === "ImplementationSpecific" && regex) return validateRegexPath(p, field);
+  return validatePlainPath(p, field);
+}
+
+/** Validates a host as written in spec.rules[].host or spec.tls[].hosts[]. */
+export function validateIngressHost(host: string, field = "host"): string | undefined {
+  return validateHost(host, field);
+}

@@ -1,0 +1,214 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { CONFLICT_CHECK_SKIPPED, validateIngress } from "./ingress.js";
+import { AdmissionState } from "./state.js";
+import { ingress, otherClass, ourClass, request, type SimpleIngress } from "./testing/fixtures.js";
+import { makeCert, tlsSecret } from "./testing/certs.js";
+import type { Ingress } from "../core/k8s-types.js";
+
+const P0 = "spec.rules[0].http.paths[0]";
+const CHARS = "contains a character that is not allowed (allowed: letters, digits and / . _ ~ ! * ' ( ) + , = : @ & % -)";
+const REGEX_HINT = '; regular expressions need pathType ImplementationSpecific and the annotation nginx.ingress.kubernetes.io/use-regex: "true"';
+const LABEL = "lowercase letters, digits and '-' only, at most 63 characters, no '-' at either end";
+const REGEX = { "nginx.ingress.kubernetes.io/use-regex": "true" };
+
+function state(ingresses: Ingress[] = [], secrets: ReturnType<typeof tlsSecret>[] = []): AdmissionState {
+  const st = new AdmissionState();
+  st.replaceAll("IngressClass", [ourClass("portico", { isDefault: true }), ourClass("internal"), otherClass("nginx")]);
+  st.replaceAll("Ingress", ingresses);
+  st.replaceAll("Secret", secrets);
+  return st;
+}
+
+function check(o: SimpleIngress, st = state()) {
+  return validateIngress(request(ingress(o)), st.context());
+}
+
+describe("validateIngress: accepted", () => {
+  const accepted: [string, SimpleIngress][] = [
+    ["plain host and prefix path", {}],
+    ["wildcard host", { host: "*.example.com" }],
+    ["no host (catch-all)", { host: "" }],
+    ["Exact path with allowed punctuation", { path: "/a-b_c.d~e/f:g@h&i=j+k,l!m*n'o(p)", pathType: "Exact" }],
+    ["percent escape", { path: "/caf%C3%A9" }],
+    ["regex with use-regex", { path: "/api/v[0-9]+/(.*)", pathType: "ImplementationSpecific", annotations: REGEX }],
+    ["named port", { port: "http" }],
+    ["valid annotation under both prefixes", { annotations: { "nginx.ingress.kubernetes.io/ssl-redirect": "false", "portico.dev/proxy-read-timeout": "30" } }],
+  ];
+  for (const [name, o] of accepted) {
+    it(name, () => assert.deepEqual(check(o), { allowed: true, reasons: [], warnings: [] }));
+  }
+});
+
+describe("validateIngress: denied, one rule per row", () => {
+  const denied: [string, SimpleIngress, string][] = [
+    ["empty label", { host: "foo..com" }, `spec.rules[0].host: "foo..com" is not a valid DNS name (label "": ${LABEL})`],
+    ["two wildcards", { host: "*.*.foo.com" }, `spec.rules[0].host: "*.*.foo.com" is not a valid DNS name (label "*": ${LABEL})`],
+    ["inner wildcard", { host: "foo.*.com" }, `spec.rules[0].host: "foo.*.com" is not a valid DNS name (label "*": ${LABEL})`],
+    ["IP address host", { host: "10.0.0.1" }, `spec.rules[0].host: "10.0.0.1" must be a DNS name, not an IP address or host:port`],
+    ["host with port", { host: "foo.com:80" }, `spec.rules[0].host: "foo.com:80" must be a DNS name, not an IP address or host:port`],
+    ["relative path", { path: "api" }, `${P0}.path: "api" must be an absolute path starting with '/'`],
+    ["space", { path: "/a b" }, `${P0}.path: "/a b" ${CHARS}`],
+    ["semicolon", { path: "/a;b" }, `${P0}.path: "/a;b" ${CHARS}`],
+    ["quote", { path: '/a"b' }, `${P0}.path: "/a\\"b" ${CHARS}`],
+    ["hash", { path: "/a#b" }, `${P0}.path: "/a#b" ${CHARS}`],
+    ["newline", { path: "/a\nb" }, `${P0}.path: "/a\\nb" ${CHARS}`],
+    ["braces (regex hint)", { path: "/a{1}" }, `${P0}.path: "/a{1}" ${CHARS}${REGEX_HINT}`],
+    ["regex in Prefix (regex hint)", { path: "/api/[a-z]+$" }, `${P0}.path: "/api/[a-z]+$" ${CHARS}${REGEX_HINT}`],
+    ["dot segment", { path: "/a/../b", pathType: "Exact" }, `${P0}.path: "/a/../b" must not contain '.' or '..' segments`],
+    ["bad pathType", { pathType: "Regex" }, `${P0}.pathType: "Regex" must be Exact, Prefix or ImplementationSpecific`],
+    ["regex that does not compile", { path: "/api/(a", pathType: "ImplementationSpecific", annotations: REGEX }, `${P0}.path: regex "/api/(a" does not compile: Invalid regular expression: //api/(a/: Unterminated group`],
+    ["regex lookbehind", { path: "/(?<=a)b", pathType: "ImplementationSpecific", annotations: REGEX }, `${P0}.path: regex "/(?<=a)b" contains a character that is not allowed`],
+    ["regex inline option", { path: "/(?i)b", pathType: "ImplementationSpecific", annotations: REGEX }, `${P0}.path: regex "/(?i)b": '(?' constructs other than '(?:' are not allowed`],
+    ["Service name", { service: "Web_1" }, `${P0}.backend.service.name: "Web_1" is not a valid Service name (DNS-1035 label: lowercase letters, digits and '-', starting with a letter, at most 63 characters)`],
+    ["Service name starting with a digit", { service: "1web" }, `${P0}.backend.service.name: "1web" is not a valid Service name (DNS-1035 label: lowercase letters, digits and '-', starting with a letter, at most 63 characters)`],
+    ["port 0", { port: 0 }, `${P0}.backend.service.port.number: "0" is not a port (1..65535)`],
+    ["port 65536", { port: 65536 }, `${P0}.backend.service.port.number: "65536" is not a port (1..65535)`],
+    ["port name with --", { port: "http--x" }, `${P0}.backend.service.port.name: "http--x" is not a valid port name (IANA_SVC_NAME: at most 15 lowercase letters, digits and '-', at least one letter, no '--')`],
+    ["port name too long", { port: "abcdefghijklmnop" }, `${P0}.backend.service.port.name: "abcdefghijklmnop" is not a valid port name (IANA_SVC_NAME: at most 15 lowercase letters, digits and '-', at least one letter, no '--')`],
+    ["snippet annotation", { annotations: { "nginx.ingress.kubernetes.io/server-snippet": "location /x {}" } }, "metadata.annotations[nginx.ingress.kubernetes.io/server-snippet]: not supported: snippet annotations insert raw nginx configuration (the source of ingress-nginx's injection CVEs); Portico never accepts them — use a typed annotation or a setting instead (config injection risk, the CVE-2025-1974 class)"],
+    ["unknown portico.dev annotation", { annotations: { "portico.dev/ssl-redirekt": "true" } }, "metadata.annotations[portico.dev/ssl-redirekt]: unknown Portico annotation"],
+    ["invalid annotation value", { annotations: { "nginx.ingress.kubernetes.io/ssl-redirect": "yes" } }, 'metadata.annotations[nginx.ingress.kubernetes.io/ssl-redirect]: "yes" must be "true" or "false"'],
+    ["rewrite-target injection", { annotations: { "nginx.ingress.kubernetes.io/rewrite-target": "/$1;evil" } }, `metadata.annotations[nginx.ingress.kubernetes.io/rewrite-target]: "/$1;evil" contains a character that is not allowed (quotes, spaces, '#', ';', braces, backslashes, non-ASCII)`],
+    ["TLS secret name", { tls: [{ hosts: ["foo.example.com"], secretName: "Bad_Name" }] }, 'spec.tls[0].secretName: "Bad_Name" is not a valid Secret name (DNS-1123 subdomain)'],
+    ["TLS host", { tls: [{ hosts: ["foo..example.com"] }] }, `spec.tls[0].hosts[0]: "foo..example.com" is not a valid DNS name (label "": ${LABEL})`],
+  ];
+  for (const [name, o, message] of denied) {
+    it(name, () => {
+      const v = check(o);
+      assert.equal(v.allowed, false);
+      assert.deepEqual(v.reasons, [message]);
+    });
+  }
+});
+
+describe("validateIngress: warnings", () => {
+  it("unknown nginx.ingress.kubernetes.io annotation is warned, not denied", () => {
+    assert.deepEqual(check({ annotations: { "nginx.ingress.kubernetes.io/enable-cors": "true" } }), {
+      allowed: true,
+      reasons: [],
+      warnings: ["metadata.annotations[nginx.ingress.kubernetes.io/enable-cors]: not supported by Portico; ignored"],
+    });
+  });
+  it("regex-looking path without use-regex is matched literally, with a warning", () => {
+    const v = check({ path: "/api/(.*)", pathType: "ImplementationSpecific" });
+    assert.equal(v.allowed, true);
+    assert.deepEqual(v.warnings, [`${P0}.path: "/api/(.*)" is matched literally; set nginx.ingress.kubernetes.io/use-regex: "true" (with pathType ImplementationSpecific) to match it as a regular expression`]);
+  });
+  it("TLS host not served by any rule, and a missing Secret", () => {
+    const v = check({ tls: [{ hosts: ["other.example.com"], secretName: "missing" }] });
+    assert.equal(v.allowed, true);
+    assert.deepEqual(v.warnings, [
+      'spec.tls[0].hosts[0]: "other.example.com" is not the host of any rule, so no server uses this certificate for it',
+      'spec.tls[0].secretName: Secret "default/missing" of type kubernetes.io/tls not found; the default certificate is served until it exists',
+    ]);
+  });
+});
+
+describe("validateIngress: other classes are approved untouched", () => {
+  const bad: SimpleIngress = { host: "foo..com", path: "/a;b", annotations: { "nginx.ingress.kubernetes.io/server-snippet": "x" } };
+  it("spec.ingressClassName of another controller", () => assert.deepEqual(check({ ...bad, className: "nginx" }), { allowed: true, reasons: [], warnings: [] }));
+  it("legacy annotation of another controller", () =>
+    assert.deepEqual(check({ ...bad, className: null, annotations: { ...bad.annotations, "kubernetes.io/ingress.class": "nginx" } }), { allowed: true, reasons: [], warnings: [] }));
+  it("unknown class", () => assert.deepEqual(check({ ...bad, className: "nobody" }), { allowed: true, reasons: [], warnings: [] }));
+  it("no class goes to our default class and is validated", () => assert.equal(check({ ...bad, className: null }).allowed, false));
+  it("no class and no default class of ours is not ours", () => {
+    const st = new AdmissionState();
+    st.replaceAll("IngressClass", [ourClass("portico")]);
+    assert.equal(validateIngress(request(ingress({ ...bad, className: null })), st.context()).allowed, true);
+  });
+  it("legacy annotation naming our class is validated", () =>
+    assert.equal(check({ ...bad, className: null, annotations: { ...bad.annotations, "kubernetes.io/ingress.class": "internal" } }).allowed, false));
+});
+
+describe("validateIngress: route conflicts from the index", () => {
+  const first = ingress({ name: "first", namespace: "team-a", host: "shop.example.com", path: "/api" });
+  it("same host, kind and path in another Ingress is denied, naming it", () => {
+    const v = check({ name: "second", host: "shop.example.com", path: "/api" }, state([first]));
+    assert.deepEqual(v.reasons, [`${P0}: host "shop.example.com" Prefix path "/api" is already served by Ingress "team-a/first"`]);
+  });
+  it("host matching is case-insensitive", () => {
+    assert.equal(check({ name: "second", host: "SHOP.example.com", path: "/api" }, state([first])).allowed, false);
+  });
+  it("Exact and Prefix of the same path do not conflict", () => assert.equal(check({ name: "second", host: "shop.example.com", path: "/api", pathType: "Exact" }, state([first])).allowed, true));
+  it("other path or host does not conflict", () => {
+    assert.equal(check({ name: "second", host: "shop.example.com", path: "/web" }, state([first])).allowed, true);
+    assert.equal(check({ name: "second", host: "blog.example.com", path: "/api" }, state([first])).allowed, true);
+  });
+  it("an Ingress does not conflict with itself on update", () => {
+    const v = validateIngress(request(first, "UPDATE", first), state([first]).context());
+    assert.deepEqual(v, { allowed: true, reasons: [], warnings: [] });
+  });
+  it("on update only newly claimed routes are checked (a pre-existing conflict does not block edits)", () => {
+    const dup = ingress({ name: "dup", host: "shop.example.com", path: "/api" });
+    const edited = ingress({ name: "dup", host: "shop.example.com", path: "/api", annotations: { "nginx.ingress.kubernetes.io/proxy-read-timeout": "30" } });
+    assert.equal(validateIngress(request(edited, "UPDATE", dup), state([first, dup]).context()).allowed, true);
+  });
+  it("Ingresses of another controller's class never conflict", () => {
+    const theirs = ingress({ name: "theirs", host: "shop.example.com", path: "/api", className: "nginx" });
+    assert.equal(check({ name: "second", host: "shop.example.com", path: "/api" }, state([theirs])).allowed, true);
+  });
+  it("classes served by different IngressControllers do not conflict; the same controller's do", () => {
+    const st = new AdmissionState();
+    st.replaceAll("IngressClass", [
+      ourClass("a", { controller: { namespace: "x", name: "one" } }),
+      ourClass("b", { controller: { namespace: "x", name: "two" } }),
+      ourClass("c", { controller: { namespace: "x", name: "one" } }),
+    ]);
+    st.replaceAll("Secret", []);
+    st.replaceAll("Ingress", [ingress({ name: "first", className: "a", host: "h.example.com", path: "/" })]);
+    assert.equal(validateIngress(request(ingress({ name: "second", className: "b", host: "h.example.com", path: "/" })), st.context()).allowed, true);
+    assert.equal(validateIngress(request(ingress({ name: "second", className: "c", host: "h.example.com", path: "/" })), st.context()).allowed, false);
+  });
+  it("a path duplicated inside one Ingress is denied", () => {
+    const ing = ingress({ host: "h.example.com", path: "/x" });
+    ing.spec!.rules!.push({ host: "h.example.com", http: { paths: [{ path: "/x", pathType: "Prefix", backend: { service: { name: "b", port: { number: 80 } } } }] } });
+    assert.deepEqual(validateIngress(request(ing), state().context()).reasons, [
+      `spec.rules[1].http.paths[0]: duplicates ${P0} (host "h.example.com" Prefix path "/x")`,
+    ]);
+  });
+  it("before the index is synced, conflicts fail open with a warning; syntax is still checked", () => {
+    const st = new AdmissionState();
+    st.replaceAll("IngressClass", [ourClass("portico")]);
+    st.index.upsert(first);
+    const v = validateIngress(request(ingress({ name: "second", host: "shop.example.com", path: "/api" })), st.context());
+    assert.deepEqual(v, { allowed: true, reasons: [], warnings: [CONFLICT_CHECK_SKIPPED] });
+    assert.equal(validateIngress(request(ingress({ host: "a..b" })), st.context()).allowed, false);
+  });
+  it("removing the owner frees the route", () => {
+    const st = state([first]);
+    st.remove("Ingress", first);
+    assert.equal(check({ name: "second", host: "shop.example.com", path: "/api" }, st).allowed, true);
+  });
+});
+
+describe("validateIngress: referenced TLS Secrets", () => {
+  const good = makeCert({ dnsNames: ["foo.example.com"] });
+  const tlsFor = (secretName: string) => [{ hosts: ["foo.example.com"], secretName }];
+  it("a valid Secret covering the host passes", () => {
+    assert.deepEqual(check({ tls: tlsFor("good") }, state([], [tlsSecret("default", "good", good)])), { allowed: true, reasons: [], warnings: [] });
+  });
+  it("a Secret whose key does not match its certificate is denied", () => {
+    const other = makeCert({ dnsNames: ["foo.example.com"] }, true);
+    const v = check({ tls: tlsFor("bad") }, state([], [tlsSecret("default", "bad", { crt: good.crt, key: other.key })]));
+    assert.deepEqual(v.reasons, ['spec.tls[0].secretName: Secret "default/bad": tls.key does not match the certificate in tls.crt (first certificate of the chain)']);
+  });
+  it("a certificate for other names is a warning", () => {
+    const v = check({ tls: tlsFor("s") }, state([], [tlsSecret("default", "s", makeCert({ dnsNames: ["bar.example.com"] }))]));
+    assert.equal(v.allowed, true);
+    assert.deepEqual(v.warnings, ['spec.tls[0].secretName: Secret "default/s": certificate does not cover "foo.example.com" (its DNS names: bar.example.com)']);
+  });
+});
+
+describe("validateIngress: limits and malformed objects", () => {
+  it("an object without metadata is denied", () => {
+    assert.deepEqual(validateIngress({ operation: "CREATE", object: { spec: {} } }, state().context()).reasons, ["request.object: not an Ingress (no metadata)"]);
+  });
+  it("too many paths is denied before any per-path work", () => {
+    const ing = ingress();
+    const p = ing.spec!.rules![0]!.http!.paths[0]!;
+    ing.spec!.rules![0]!.http!.paths = Array.from({ length: 5001 }, (_, i) => ({ ...p, path: `/p${i}` }));
+    assert.deepEqual(validateIngress(request(ing), state().context()).reasons, ["spec.rules: more than 5000 paths in total; split the Ingress"]);
+  });
+  it("DELETE is always approved", () => assert.equal(validateIngress({ operation: "DELETE", oldObject: ingress({ host: "a..b" }) }, state().context()).allowed, true));
+});

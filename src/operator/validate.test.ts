@@ -1,8 +1,9 @@
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fieldPath, resolveSpec, validateIngressController } from "./validate.js";
 
-const ic = (spec: unknown, name = "edge") => ({ apiVersion: "portico.dev/v1alpha1", kind: "IngressController", metadata: { name, namespace: "ns" }, spec });
+const ic = (spec: any, name = "edge") => ({ apiVersion: "portico.dev/v1alpha1", kind: "IngressController", metadata: { name, namespace: "ns" }, spec });
 
 function errors(spec: unknown, name?: string): string[] {
   const r = validateIngressController(ic(spec, name));

@@ -29,6 +29,8 @@ export interface StartOptions {
   detached?: boolean;
   /** Give up waiting for readiness after this long (default 90 s). */
   timeoutMs?: number;
+  /** Extra flags per component (e.g. feature gates), appended to the launcher's own. */
+  extraArgs?: Partial<Record<ComponentName, string[]>>;
   /** Progress lines (the CLI prints them). */
   onProgress?: (line: string) => void;
 }
@@ -224,7 +226,8 @@ async function startOnce(name: string, dir: string, generated: boolean, opts: St
       throw new ClusterError(msg);
     }
   };
-  const startComponent = (cname: ComponentName, args: string[], marker: string) => {
+  const startComponent = (cname: ComponentName, own: string[], marker: string) => {
+    const args = [...own, ...(opts.extraArgs?.[cname] ?? [])];
     const log = join(logDir, `${cname}.log`);
     const fd = openSync(log, "w");
     const child = spawn(bin(cname), args, { detached: true, stdio: ["ignore", fd, fd] });

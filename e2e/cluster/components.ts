@@ -89,6 +89,8 @@ export function controllerManagerArgs(l: ComponentLayout): string[] {
     `--secure-port=${l.ports.controllerManager}`,
     `--cert-dir=${p.controllerManagerCertDir}`,
     "--leader-elect=false",
+    // Each controller acts under its own ServiceAccount, as in kubeadm clusters (RBAC bootstrap roles).
+    "--use-service-account-credentials=true",
     // Tests own Endpoints and EndpointSlices (fake pods): the controllers that would fight them stay off.
     "--controllers=*,-endpoints-controller,-endpointslice-controller,-endpointslice-mirroring-controller",
     `--root-ca-file=${p.caCert}`,

@@ -6,3 +6,7 @@ export { ClusterError, isClusterError } from "./errors.js";
 export { freePorts, probePort } from "./ports.js";
 export { type ClusterState } from "./state.js";
 export { repoRoot, binDir, bin, kubeconfigPath, clusterDir, DEFAULT_CLUSTER } from "./paths.js";
+export { fakeService, type FakeServiceOptions } from "./manifests.js";
+export { waitUntil } from "./wait.js";
+export { kubernetesVersion, helmVersion } from "./versions.js";
+export { type ComponentName } from "./state.js";

@@ -1,0 +1,64 @@
+// The agent process: `tsx src/agent/main.ts --source file:<dir>|api:<ns>/<controller> ...`.
+// Runs nginx as its child, applies every desired state the source delivers, serves metrics, and on
+// SIGTERM/SIGINT stops nginx gracefully (SIGQUIT: in-flight requests finish) before exiting.
+import { Agent } from "./agent.js";
+import { ApiSource } from "./api-source.js";
+import { FileSource } from "./file-source.js";
+import { createLogger } from "./logger.js";
+import { startMetricsServer } from "./metrics-server.js";
+import { parseCli, USAGE } from "./options.js";
+import type { DesiredStateSource } from "./source.js";
+
+async function main(): Promise<void> {
+  let opts;
+  try {
+    opts = parseCli(process.argv.slice(2));
+  } catch (e) {
+    console.error(`${(e as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+  const log = createLogger();
+  const agent = new Agent({
+    prefix: opts.prefix,
+    nginxBinary: opts.nginx,
+    controlPort: opts.controlPort,
+    logger: log,
+    onStatus: (s) => log.debug("status", { status: s }),
+  });
+  await agent.start();
+  const source: DesiredStateSource =
+    opts.source.kind === "file"
+      ? new FileSource(opts.source.dir)
+      : new ApiSource(opts.source.namespace, opts.source.name, { logger: log });
+  const metrics = opts.metricsPort ? await startMetricsServer(agent, opts.metricsPort, opts.metricsAddress) : null;
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("shutting down", { signal });
+    await source.stop().catch(() => undefined);
+    await agent.stop();
+    metrics?.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+
+  log.info("watching desired state", { source: source.description, prefix: opts.prefix, metricsPort: opts.metricsPort });
+  await source.start(
+    (state) => {
+      log.info("desired state received", { hashes: state.hashes });
+      void agent.apply(state).then((s) => {
+        if (s.lastError) log.warn("applied with an error", { lastError: s.lastError });
+        else log.info("applied", { hashes: s.appliedHashes, reloads: s.reloads });
+      });
+    },
+    (err) => log.error("desired state source error", { source: source.description, error: err.message }),
+  );
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

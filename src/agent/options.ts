@@ -1,0 +1,69 @@
+// The agent's command line: flags override environment variables, which override defaults.
+import { parseArgs } from "node:util";
+import { AGENT_DEFAULTS } from "./agent.js";
+
+export type SourceSpec = { kind: "file"; dir: string } | { kind: "api"; namespace: string; name: string };
+
+export interface CliOptions {
+  prefix: string;
+  source: SourceSpec;
+  /** 0 disables the metrics server. */
+  metricsPort: number;
+  metricsAddress: string;
+  controlPort: number;
+  nginx: string;
+}
+
+export const CLI_DEFAULTS = {
+  prefix: "/var/lib/portico/nginx",
+  metricsPort: 10254,
+  metricsAddress: "0.0.0.0",
+  controlPort: AGENT_DEFAULTS.controlPort,
+  nginx: AGENT_DEFAULTS.nginxBinary,
+};
+
+export const USAGE = `usage: agent --source file:<dir>|api:<namespace>/<controller> [options]
+  --prefix <dir>          nginx prefix the agent owns      (PORTICO_PREFIX, default ${CLI_DEFAULTS.prefix})
+  --source <spec>         where the desired state comes from (PORTICO_SOURCE)
+  --metrics-port <port>   Prometheus /metrics, /healthz, /status; 0 = off (PORTICO_METRICS_PORT, default ${CLI_DEFAULTS.metricsPort})
+  --metrics-address <ip>  address of the metrics server     (PORTICO_METRICS_ADDRESS, default ${CLI_DEFAULTS.metricsAddress})
+  --control-port <port>   nginx's Lua control server port    (PORTICO_CONTROL_PORT, default ${CLI_DEFAULTS.controlPort})
+  --nginx <path>          nginx binary                       (PORTICO_NGINX, default ${CLI_DEFAULTS.nginx})`;
+
+export function parseSource(spec: string): SourceSpec {
+  if (spec.startsWith("file:") && spec.length > 5) return { kind: "file", dir: spec.slice(5) };
+  const m = /^api:([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9]*[a-z0-9])?)$/.exec(spec);
+  if (m) return { kind: "api", namespace: m[1], name: m[3] };
+  throw new Error(`--source: expected file:<dir> or api:<namespace>/<controller-name>, got "${spec}"`);
+}
+
+function port(v: string, flag: string, allowZero: boolean): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1) || n > 65535) throw new Error(`${flag}: must be a port number${allowZero ? " (or 0)" : ""}, got "${v}"`);
+  return n;
+}
+
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      prefix: { type: "string" },
+      source: { type: "string" },
+      "metrics-port": { type: "string" },
+      "metrics-address": { type: "string" },
+      "control-port": { type: "string" },
+      nginx: { type: "string" },
+    },
+    strict: true,
+  });
+  const source = values.source ?? env.PORTICO_SOURCE;
+  if (!source) throw new Error("--source is required");
+  return {
+    prefix: values.prefix ?? env.PORTICO_PREFIX ?? CLI_DEFAULTS.prefix,
+    source: parseSource(source),
+    metricsPort: port(values["metrics-port"] ?? env.PORTICO_METRICS_PORT ?? String(CLI_DEFAULTS.metricsPort), "--metrics-port", true),
+    metricsAddress: values["metrics-address"] ?? env.PORTICO_METRICS_ADDRESS ?? CLI_DEFAULTS.metricsAddress,
+    controlPort: port(values["control-port"] ?? env.PORTICO_CONTROL_PORT ?? String(CLI_DEFAULTS.controlPort), "--control-port", false),
+    nginx: values.nginx ?? env.PORTICO_NGINX ?? CLI_DEFAULTS.nginx,
+  };
+}

@@ -160,6 +160,21 @@ describe("validateIngress: route conflicts from the index", () => {
     assert.equal(validateIngress(request(ingress({ name: "second", className: "b", host: "h.example.com", path: "/" })), st.context()).allowed, true);
     assert.equal(validateIngress(request(ingress({ name: "second", className: "c", host: "h.example.com", path: "/" })), st.context()).allowed, false);
   });
+  it("Prefix /api/ is the same location as /api (core strips trailing slashes)", () => {
+    assert.equal(check({ name: "second", host: "shop.example.com", path: "/api/" }, state([first])).allowed, false);
+  });
+  it("rewrite-target makes ImplementationSpecific paths regexes, as in core", () => {
+    const rw = { "nginx.ingress.kubernetes.io/rewrite-target": "/$1" };
+    assert.equal(check({ path: "/api/(.*)", pathType: "ImplementationSpecific", annotations: rw }).allowed, true);
+    assert.deepEqual(check({ path: "/api/(a", pathType: "ImplementationSpecific", annotations: rw }).reasons, [
+      `${P0}.path: regex "/api/(a" does not compile: Invalid regular expression: //api/(a/: Unterminated group`,
+    ]);
+  });
+  it("a second catch-all default backend (defaultBackend without rules) is denied", () => {
+    const catchAll = (name: string): Ingress => ({ metadata: { name, namespace: "default" }, spec: { ingressClassName: "portico", defaultBackend: { service: { name: "fallback", port: { number: 80 } } } } });
+    const v = validateIngress(request(catchAll("second")), state([catchAll("first")]).context());
+    assert.deepEqual(v.reasons, ['spec.defaultBackend: the catch-all default backend (spec.defaultBackend without rules) is already served by Ingress "default/first"']);
+  });
   it("a path duplicated inside one Ingress is denied", () => {
     const ing = ingress({ host: "h.example.com", path: "/x" });
     ing.spec!.rules!.push({ host: "h.example.com", http: { paths: [{ path: "/x", pathType: "Prefix", backend: { service: { name: "b", port: { number: 80 } } } }] } });

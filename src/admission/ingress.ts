@@ -4,7 +4,8 @@
 // the same IngressController, looked up in the route index. Never renders, never scans.
 
 import type { Ingress, IngressBackend } from "../core/k8s-types.js";
-import { show, validateHost, validatePlainPath, validateRegexPath } from "../core/nginx-values.js";
+import { show } from "../core/nginx-values.js";
+import { validateHost, validatePath as validateCorePath, validateRegexPath } from "../core/validate.js";
 import { checkAnnotations } from "./annotations.js";
 import { validateBackend } from "./backend.js";
 import { groupOf, ourClassOf } from "./classes.js";
@@ -12,7 +13,7 @@ import type { AdmissionContext } from "./context.js";
 import { ingressKey } from "./ingress-index.js";
 import { validateSecretName } from "./names.js";
 import { LIMITS, type AdmissionRequestLike } from "./request.js";
-import { describeRoute, isCanary, routesOf, type Route } from "./routes.js";
+import { describeRoute, isCanary, regexModeOf, routesOf, type Route } from "./routes.js";
 import { checkTlsSecret } from "./tls-material.js";
 import { approve, verdict, type Verdict } from "./verdict.js";
 
@@ -24,15 +25,14 @@ function withNamespace(obj: Ingress, namespace: string | undefined): Ingress {
   return { ...obj, metadata: { ...obj.metadata, namespace: namespace || "default" } };
 }
 
-export function validatePath(path: string | undefined, pathType: unknown, useRegex: boolean, field: string): string | undefined {
+export function validatePath(path: string | undefined, pathType: unknown, regexMode: boolean, field: string): string | undefined {
   if (pathType !== "Exact" && pathType !== "Prefix" && pathType !== "ImplementationSpecific") {
     return `${field}.pathType: ${show(String(pathType))} must be Exact, Prefix or ImplementationSpecific`;
   }
-  const p = path === undefined || path === "" ? (pathType === "ImplementationSpecific" ? "/" : "") : path;
-  if (typeof p !== "string") return `${field}.path: must be a string`;
-  if (pathType === "ImplementationSpecific" && useRegex) return validateRegexPath(p, `${field}.path`);
-  const err = validatePlainPath(p, `${field}.path`);
-  if (err && validateRegexPath(p) === undefined && /[\^$[\]{}?|\\]/.test(p)) {
+  if (path !== undefined && typeof path !== "string") return `${field}.path: must be a string`;
+  const err = validateCorePath(path, pathType, regexMode, `${field}.path`);
+  const p = path ?? "";
+  if (err && !(pathType === "ImplementationSpecific" && regexMode) && validateRegexPath(p) === undefined && /[\^$[\]{}?|\\]/.test(p)) {
     return `${err}; regular expressions need pathType ImplementationSpecific and the annotation nginx.ingress.kubernetes.io/use-regex: "true"`;
   }
   return err;
@@ -81,7 +81,7 @@ function checkTls(ingress: Ingress, ctx: AdmissionContext, reasons: string[], wa
       if (ctx.synced) warnings.push(`${field}: Secret "${ns}/${tls.secretName}" of type kubernetes.io/tls not found; the default certificate is served until it exists`);
       return;
     }
-    const found = checkTlsSecret(secret, hosts, ctx.now, `${field}: Secret "${ns}/${tls.secretName}"`);
+    const found = checkTlsSecret(secret, hosts.length ? hosts : [...ruleHosts], ctx.now, `${field}: Secret "${ns}/${tls.secretName}"`);
     reasons.push(...found.errors);
     warnings.push(...found.warnings);
   });
@@ -102,6 +102,7 @@ function checkRoutes(ingress: Ingress, old: Ingress | undefined, useRegex: boole
   // On update, only newly claimed routes are checked, so a pre-existing conflict (from before
   // Portico was installed) never blocks unrelated edits of the Ingress.
   const held = new Set(old && groupOf(old, ctx.classes) === group ? routesOf(old).map((r) => r.key) : []);
+  // (routesOf(old) re-reads old's annotations, so a change of use-regex is seen as new routes.)
   for (const r of first.values()) {
     if (held.has(r.key)) continue;
     for (const owner of ctx.index.owners(r.key)) {
@@ -146,7 +147,7 @@ export function validateIngress(req: AdmissionRequestLike, ctx: AdmissionContext
   const ann = checkAnnotations(ingress.metadata.annotations);
   reasons.push(...ann.errors);
   warnings.push(...ann.warnings);
-  const useRegex = ann.parsed.values.useRegex === true;
+  const useRegex = regexModeOf(ann.parsed.values);
   checkRules(ingress, useRegex, reasons, warnings);
   checkTls(ingress, ctx, reasons, warnings);
   if (reasons.length === 0) checkRoutes(ingress, old, useRegex, ctx, reasons, warnings);

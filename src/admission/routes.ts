@@ -5,9 +5,10 @@
 
 import type { Ingress } from "../core/k8s-types.js";
 import { normalizeHost } from "../core/nginx-values.js";
-import { ANNOTATIONS, parseAnnotations, PREFIXES } from "../annotations/registry.js";
+import { ANNOTATIONS, parseAnnotations, PREFIXES, type AnnotationValues } from "../annotations/registry.js";
 
-export type MatchKind = "exact" | "prefix" | "regex";
+/** "default" is the catch-all default backend (spec.defaultBackend of an Ingress without rules). */
+export type MatchKind = "exact" | "prefix" | "regex" | "default";
 
 export interface Route {
   /** `<host>\n<kind>\n<path>`; host "" is the catch-all server. */
@@ -23,14 +24,26 @@ export function routeKey(host: string, kind: MatchKind, path: string): string {
   return `${host}\n${kind}\n${path}`;
 }
 
-export function matchKind(pathType: string | undefined, useRegex: boolean): MatchKind {
+export function matchKind(pathType: string | undefined, regexMode: boolean): MatchKind {
   if (pathType === "Exact") return "exact";
-  if (pathType === "ImplementationSpecific" && useRegex) return "regex";
+  if (pathType === "ImplementationSpecific" && regexMode) return "regex";
   return "prefix";
 }
 
+/** As core decides it (build-model.ts locationOf): use-regex or rewrite-target makes
+ * ImplementationSpecific paths regexes. */
+export function regexModeOf(values: AnnotationValues): boolean {
+  return values.useRegex === true || values.rewriteTarget !== undefined;
+}
+
 export function usesRegex(ingress: Ingress): boolean {
-  return parseAnnotations(ingress.metadata.annotations).values.useRegex === true;
+  return regexModeOf(parseAnnotations(ingress.metadata.annotations).values);
+}
+
+/** The path as core keys its location: prefix paths lose trailing slashes ("/api/" is "/api"). */
+export function locationPath(kind: MatchKind, path: string | undefined): string {
+  const raw = path || "/";
+  return kind === "prefix" ? raw.replace(/\/+$/, "") || "/" : raw;
 }
 
 // Canaries share their primary's routes on purpose; the exemption applies once the registry
@@ -50,15 +63,19 @@ export function routesOf(ingress: Ingress, useRegex = usesRegex(ingress)): Route
     const host = typeof rule.host === "string" ? normalizeHost(rule.host) : "";
     (rule.http?.paths ?? []).forEach((p, j) => {
       const kind = matchKind(p.pathType, useRegex);
-      const path = p.path || "/";
+      const path = locationPath(kind, p.path);
       out.push({ key: routeKey(host, kind, path), host, kind, path, field: `spec.rules[${i}].http.paths[${j}]` });
     });
   });
+  if (ingress.spec?.defaultBackend && !(ingress.spec.rules ?? []).length) {
+    out.push({ key: routeKey("", "default", ""), host: "", kind: "default", path: "", field: "spec.defaultBackend" });
+  }
   return out;
 }
 
 /** Human form of a route for messages: host "foo.com", Prefix path "/api". */
 export function describeRoute(r: Route): string {
+  if (r.kind === "default") return "the catch-all default backend (spec.defaultBackend without rules)";
   const kind = r.kind === "exact" ? "Exact" : r.kind === "regex" ? "regex" : "Prefix";
   return `host ${r.host ? JSON.stringify(r.host) : "(any)"} ${kind} path ${JSON.stringify(r.path)}`;
 }

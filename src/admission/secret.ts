@@ -24,7 +24,12 @@ export function secretUse(namespace: string, name: string, ctx: AdmissionContext
   for (const entry of ctx.index.referencing(`${namespace}/${name}`)) {
     if (groupOf(entry.ingress, ctx.classes) === undefined || entry.ingress.metadata.deletionTimestamp) continue;
     ingresses.push(entry.key);
-    for (const tls of entry.ingress.spec?.tls ?? []) if (tls.secretName === name) for (const h of tls.hosts ?? []) hosts.add(h.toLowerCase());
+    const ruleHosts = (entry.ingress.spec?.rules ?? []).map((r) => r.host ?? "").filter(Boolean);
+    for (const tls of entry.ingress.spec?.tls ?? []) {
+      if (tls.secretName !== name) continue;
+      // An empty tls.hosts means every rule host (as core serves it).
+      for (const h of tls.hosts?.length ? tls.hosts : ruleHosts) hosts.add(h.toLowerCase());
+    }
   }
   return { ingresses: ingresses.sort(), hosts: [...hosts].sort() };
 }

@@ -233,14 +233,12 @@ export function redirectUrlToken(url: string): Token {
 /** A rewrite-target: absolute path (or http(s) URL) where `$1`..`$9` refer to capture groups. */
 export function validateRewriteTarget(target: string, field: string): string | undefined {
   if (typeof target !== "string" || target.length === 0) return `${field}: must not be empty`;
-  const withoutGroups = target.replace(/\$[1-9](?![0-9])/g, "");
-  if (withoutGroups.includes("$")) return `${field}: ${show(target)}: '$' is only allowed as a capture group reference $1..$9`;
-  if (!withoutGroups.startsWith("/") && !/^https?:\/\//i.test(withoutGroups) && withoutGroups !== "") {
-    return `${field}: ${show(target)} must start with '/' or a capture group`;
+  const neutral = target.replace(/\$[1-9](?![0-9])/g, "x");
+  if (neutral.includes("$")) return `${field}: ${show(target)}: '$' is only allowed as a capture group reference $1..$9`;
+  if (!target.startsWith("/") && !target.startsWith("$") && !/^https?:\/\//i.test(target)) {
+    return `${field}: ${show(target)} must start with '/', a capture group or http(s)://`;
   }
-  if (withoutGroups === "" && !target.startsWith("$")) return `${field}: must not be empty`;
-  const probe = withoutGroups.startsWith("/") || /^https?:/i.test(withoutGroups) ? withoutGroups : "/" + withoutGroups;
-  const err = validateRedirectUrl(probe.replace(/\/\//g, "/") || "/", field);
+  const err = validateRedirectUrl(target.startsWith("$") ? `/${neutral}` : neutral, field);
   if (err) return `${field}: ${show(target)} contains a character that is not allowed (quotes, spaces, '#', ';', braces, backslashes, non-ASCII)`;
   return undefined;
 }

@@ -1,0 +1,149 @@
+// Structural proof that hostile inputs cannot add configuration: every hostile string is placed in
+// every slot a user controls (host, path of each type, regex path, TLS host, service and port
+// names, every annotation), the config is parsed with nginx-conf, and its shape (how often each
+// directive path such as /http/server/location/proxy_pass occurs) must equal either the shape of a
+// benign twin with a valid value in that slot (value accepted, neutralised by quoting) or the shape
+// with the slot left out (value rejected with a diagnostic). Never anything else.
+
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { parse } from "nginx-conf";
+import { build } from "./build.js";
+import { ANNOTATIONS } from "../annotations/registry.js";
+import { ingress, path, service, slice, snapshot } from "./test-objects.js";
+import type { Ingress } from "./k8s-types.js";
+
+const HOSTILE_CORES = [
+  '"',
+  "'",
+  ";",
+  "{",
+  "}",
+  "\n",
+  "\r\n",
+  "\t",
+  "#",
+  "$host",
+  "${request_uri}",
+  "\\",
+  "\\\"",
+  "\u0000",
+  "\u2028",
+  "é",
+  "%0a",
+  '"; return 200 "pwned',
+  "x;}server{listen 81;}location /y{",
+  "x\nreturn 200 pwned;",
+  "x' 'y",
+  "x\" \"y",
+  "x # }",
+  "x\\\";",
+  "a".repeat(5000),
+];
+const HOSTILE = HOSTILE_CORES.flatMap((h) => [h, `/${h}`, `/a${h}b`, `${h}.example.com`, `a${h}.example.com`]);
+
+function shape(config: string): Map<string, number> {
+  let tree: any;
+  parse(config, (err, t) => {
+    if (err) throw err;
+    tree = t;
+  });
+  const counts = new Map<string, number>();
+  const walk = (node: any, prefix: string) => {
+    for (const c of node.children ?? []) {
+      const key = `${prefix}/${c.name}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      walk(c, key);
+    }
+  };
+  walk(tree, "");
+  return counts;
+}
+
+type Slot = { name: string; benign: string; make: (v: string | undefined) => Ingress[] };
+
+const backend = (svc = "web", port: number | string = 80) => path("/p", "Prefix", svc, port).backend;
+const SLOTS: Slot[] = [
+  { name: "host", benign: "benign.example.com", make: (v) => [ingress("i", v === undefined ? [] : [{ host: v, paths: [path("/p", "Prefix", "web")] }])] },
+  { name: "Prefix path", benign: "/benign", make: (v) => [ingress("i", [{ host: "h.example.com", paths: v === undefined ? [] : [path(v, "Prefix", "web")] }])] },
+  { name: "Exact path", benign: "/benign", make: (v) => [ingress("i", [{ host: "h.example.com", paths: v === undefined ? [] : [path(v, "Exact", "web")] }])] },
+  {
+    name: "regex path",
+    benign: "/benign[0-9]+",
+    make: (v) => [ingress("i", [{ host: "h.example.com", paths: v === undefined ? [] : [path(v, "ImplementationSpecific", "web")] }], { annotations: { "nginx.ingress.kubernetes.io/use-regex": "true" } })],
+  },
+  {
+    name: "TLS host",
+    benign: "h.example.com",
+    make: (v) => [ingress("i", [{ host: "h.example.com", paths: [path("/p", "Prefix", "web")] }], { tls: v === undefined ? [] : [{ hosts: [v], secretName: "s" }] })],
+  },
+  {
+    name: "service name",
+    benign: "web",
+    make: (v) => [{ ...ingress("i", []), spec: { ingressClassName: "portico", rules: [{ host: "h.example.com", http: { paths: v === undefined ? [] : [{ path: "/p", pathType: "Prefix", backend: backend(v) }] } }] } }],
+  },
+  {
+    name: "port name",
+    benign: "http",
+    make: (v) => [{ ...ingress("i", []), spec: { ingressClassName: "portico", rules: [{ host: "h.example.com", http: { paths: v === undefined ? [] : [{ path: "/p", pathType: "Prefix", backend: backend("web", v) }] } }] } }],
+  },
+];
+
+const BENIGN_ANNOTATION: Record<string, string> = {
+  "app-root": "/app",
+  "backend-protocol": "HTTPS",
+  "force-ssl-redirect": "true",
+  "permanent-redirect": "https://example.org/x",
+  "permanent-redirect-code": "308",
+  "proxy-body-size": "8m",
+  "proxy-connect-timeout": "10",
+  "proxy-read-timeout": "10",
+  "proxy-send-timeout": "10",
+  "rewrite-target": "/$1",
+  "ssl-redirect": "false",
+  "temporal-redirect": "https://example.org/y",
+  "use-regex": "true",
+};
+for (const a of ANNOTATIONS) {
+  const benign = BENIGN_ANNOTATION[a.key];
+  assert.ok(benign, `structure test needs a benign value for annotation ${a.key}`);
+  for (const prefix of ["nginx.ingress.kubernetes.io/", "portico.dev/"]) {
+    SLOTS.push({
+      name: `${prefix}${a.key}`,
+      benign,
+      make: (v) => [
+        ingress("i", [{ host: "h.example.com", paths: [path("/p(.*)", "ImplementationSpecific", "web"), path("/q", "Prefix", "web")] }], {
+          annotations: { ...(v === undefined ? {} : { [`${prefix}${a.key}`]: v }), ...(a.key === "permanent-redirect-code" ? { [`${prefix}permanent-redirect`]: "https://example.org/z" } : {}) },
+          tls: [{ hosts: ["h.example.com"], secretName: "s" }],
+        }),
+      ],
+    });
+  }
+}
+
+function configOf(ingresses: Ingress[]) {
+  const r = build(snapshot({ ingresses, services: [service("web", "default", [{ name: "http", port: 80 }])], endpointSlices: [slice("web", ["198.18.0.1"], 8080, "default", "http")] }));
+  return r;
+}
+
+describe("hostile inputs never add directives", () => {
+  for (const slot of SLOTS) {
+    test(slot.name, () => {
+      const twin = configOf(slot.make(slot.benign));
+      assert.equal(twin.diagnostics.filter((d) => d.reason !== "TLSSecretNotFound").length, 0, `benign ${slot.name} must be accepted: ${JSON.stringify(twin.diagnostics)}`);
+      const twinShape = shape(twin.state.config);
+      const omittedShape = shape(configOf(slot.make(undefined)).state.config);
+      const same = (a: Map<string, number>, b: Map<string, number>) => a.size === b.size && [...a].every(([k, n]) => b.get(k) === n);
+      for (const h of HOSTILE) {
+        const r = configOf(slot.make(h));
+        const s = shape(r.state.config);
+        const rejected = r.diagnostics.some((d) => !["TLSSecretNotFound", "ServiceNotFound", "ServicePortNotFound"].includes(d.reason));
+        const label = `${slot.name} = ${JSON.stringify(h.slice(0, 60))}`;
+        if (rejected) assert.ok(same(s, omittedShape), `${label} was rejected, so the config must be as if it were absent`);
+        else assert.ok(same(s, twinShape), `${label} was accepted, so the config must have the benign twin's shape`);
+        // Quotes and line breaks can never appear inside a token we write: they must not survive.
+        if (h.length >= 4 && /["\n\r]/.test(h)) assert.ok(!r.state.config.includes(h), `${label}: copied verbatim into the config`);
+      }
+    });
+  }
+});

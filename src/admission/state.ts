@@ -3,10 +3,14 @@
 // events. Pure and synchronous; every apply is O(size of one object).
 
 import type { Ingress, IngressClass, Secret } from "../core/k8s-types.js";
+import { CONTROLLER_NAME } from "../controller/identity.js";
 import { buildClassView, EMPTY_CLASS_VIEW, type ClassView } from "./classes.js";
 import type { AdmissionContext } from "./context.js";
 import { IngressIndex } from "./ingress-index.js";
 import { TLS_SECRET_TYPE } from "./secret.js";
+
+export const BOOTSTRAP_CLASS = "portico";
+const BOOTSTRAP_VIEW = buildClassView([{ metadata: { name: BOOTSTRAP_CLASS }, spec: { controller: CONTROLLER_NAME } }]);
 
 export type WatchedKind = "Ingress" | "IngressClass" | "Secret";
 export const WATCHED_KINDS: WatchedKind[] = ["Ingress", "IngressClass", "Secret"];
@@ -73,7 +77,9 @@ export class AdmissionState {
 
   context(now = new Date()): AdmissionContext {
     return {
-      classes: this.view,
+      // Until IngressClasses are listed, the default class name is taken as ours, so a fresh
+      // admission process validates the common case instead of waving everything through.
+      classes: this.listed.has("IngressClass") ? this.view : BOOTSTRAP_VIEW,
       index: this.index,
       secret: (namespace, name) => this.secrets.get(`${namespace}/${name}`),
       synced: this.synced,

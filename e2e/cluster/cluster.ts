@@ -12,7 +12,7 @@ import { ClusterError } from "./errors.js";
 import { hasCommand, run, type RunResult } from "./exec.js";
 import { probe, type TlsClient } from "./http.js";
 import { renderKubeconfig } from "./kubeconfig.js";
-import { createNetwork, PodNetwork, type EchoPod, type EchoPodOptions } from "./netns.js";
+import { checkNetworkTools, createNetwork, PodNetwork, type EchoPod, type EchoPodOptions } from "./netns.js";
 import { bin, binaries, clusterDir, dataRoot, kubeconfigPath, reaperScript } from "./paths.js";
 import { createCA, createKeyPair, issueCert } from "./pki.js";
 import { assertPortFree, freePorts } from "./ports.js";
@@ -116,6 +116,7 @@ function ensureTools(): void {
   if (missing.length)
     throw new ClusterError(`control-plane binaries missing in .portico/bin (${missing.join(", ")}): run \`npm run setup\` (or bash e2e/controlplane/build.sh)`);
   if (!hasCommand("openssl")) throw new ClusterError("openssl is not installed: install it (apt-get install openssl) and retry");
+  checkNetworkTools();
 }
 
 /** True when the state's API server process is still running. */

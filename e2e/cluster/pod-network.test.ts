@@ -1,0 +1,73 @@
+// The pod network: fake pods in a network namespace answer the host, are wired to a selector-less
+// Service by a hand-written EndpointSlice, and two clusters get separate networks side by side.
+import assert from "node:assert/strict";
+import { connect } from "node:net";
+import { after, before, describe, it } from "node:test";
+import { startCluster, type Cluster } from "./cluster.js";
+import { fakeService } from "./manifests.js";
+
+let a: Cluster;
+let b: Cluster;
+
+before(async () => {
+  [a, b] = await Promise.all([startCluster(), startCluster()]);
+});
+after(async () => {
+  await Promise.all([a?.stop(), b?.stop()]);
+});
+
+describe("pod network", () => {
+  it("serves a fake pod behind a selector-less Service with a hand-written EndpointSlice", async () => {
+    const pod = await a.startEchoPod({ service: "default/echo", pod: "echo-1", port: 8080 });
+    assert.match(pod.ip, /^198\.18\.\d+\.\d+$/);
+    assert.ok(pod.ip.startsWith(a.podNetwork.cidr.split(".").slice(0, 3).join(".") + "."), `${pod.ip} outside ${a.podNetwork.cidr}`);
+    await a.apply(fakeService({ name: "echo", port: 80, targetPort: 8080, pods: [{ name: "echo-1", ip: pod.ip }] }));
+    const slice = JSON.parse(await a.kubectlOk(["get", "endpointslice", "echo-portico", "-o", "json"]));
+    assert.deepEqual(slice.endpoints.map((e: any) => e.addresses[0]), [pod.ip]);
+    assert.equal(slice.metadata.labels["kubernetes.io/service-name"], "echo");
+    const res = await fetch(`${pod.url}/hello?x=1`);
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { pod: string; service: string; path: string };
+    assert.deepEqual([body.pod, body.service, body.path], ["echo-1", "default/echo", "/hello?x=1"]);
+  });
+
+  it("refuses loopback endpoints, which is why fake pods need the namespace", async () => {
+    await assert.rejects(a.apply(fakeService({ name: "loop", port: 80, pods: [{ name: "l", ip: "127.0.0.1" }] })), /loopback/);
+  });
+
+  it("runs a TCP echo pod and stops its process", async () => {
+    const pod = await a.startEchoPod({ service: "default/tcp", pod: "tcp-1", port: 9000, tcp: true });
+    const line = await new Promise<string>((resolve, reject) => {
+      const sock = connect(9000, pod.ip, () => sock.write("ping\n"));
+      let buf = "";
+      sock.on("data", (d) => {
+        buf += d.toString();
+        if (buf.includes("\n")) {
+          sock.destroy();
+          resolve(buf.trim());
+        }
+      });
+      sock.on("error", reject);
+    });
+    assert.equal(line, "tcp-1: ping");
+    // From inside the namespace too (ip netns exec), the pod's own view.
+    const inside = await a.podNetwork.exec("bash", ["-c", `exec 3<>/dev/tcp/${pod.ip}/9000; echo pong >&3; head -n1 <&3`]);
+    assert.equal(inside.stdout.trim(), "tcp-1: pong", inside.stderr);
+    await pod.stop();
+    assert.equal(pod.process.running, false);
+    await assert.rejects(fetch(`http://${pod.ip}:9000/`, { signal: AbortSignal.timeout(2000) }));
+  });
+
+  it("keeps two clusters apart: own API servers, own networks", async () => {
+    assert.notEqual(a.server, b.server);
+    assert.notEqual(a.podNetwork.netns, b.podNetwork.netns);
+    assert.notEqual(a.podNetwork.cidr, b.podNetwork.cidr);
+    await b.kubectlOk(["create", "namespace", "only-in-b"]);
+    const inA = await a.kubectl(["get", "namespace", "only-in-b"]);
+    assert.match(inA.stderr, /NotFound/);
+    const pb = await b.startEchoPod({ service: "default/echo", pod: "echo-1", port: 8080 });
+    const res = await fetch(`${pb.url}/`);
+    assert.equal(((await res.json()) as { pod: string }).pod, "echo-1");
+    assert.notEqual(pb.ip, a.podNetwork.pod("echo-1")?.ip);
+  });
+});

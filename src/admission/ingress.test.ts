@@ -33,6 +33,7 @@ describe("validateIngress: accepted", () => {
     ["percent escape", { path: "/caf%C3%A9" }],
     ["regex with use-regex", { path: "/api/v[0-9]+/(.*)", pathType: "ImplementationSpecific", annotations: REGEX }],
     ["named port", { port: "http" }],
+    ["Service name starting with a digit (relaxed Service names, Kubernetes 1.34+)", { service: "1web" }],
     ["valid annotation under both prefixes", { annotations: { "nginx.ingress.kubernetes.io/ssl-redirect": "false", "portico.dev/proxy-read-timeout": "30" } }],
   ];
   for (const [name, o] of accepted) {
@@ -60,8 +61,8 @@ describe("validateIngress: denied, one rule per row", () => {
     ["regex that does not compile", { path: "/api/(a", pathType: "ImplementationSpecific", annotations: REGEX }, `${P0}.path: regex "/api/(a" does not compile: Invalid regular expression: //api/(a/: Unterminated group`],
     ["regex lookbehind", { path: "/(?<=a)b", pathType: "ImplementationSpecific", annotations: REGEX }, `${P0}.path: regex "/(?<=a)b" contains a character that is not allowed`],
     ["regex inline option", { path: "/(?i)b", pathType: "ImplementationSpecific", annotations: REGEX }, `${P0}.path: regex "/(?i)b": '(?' constructs other than '(?:' are not allowed`],
-    ["Service name", { service: "Web_1" }, `${P0}.backend.service.name: "Web_1" is not a valid Service name (DNS-1035 label: lowercase letters, digits and '-', starting with a letter, at most 63 characters)`],
-    ["Service name starting with a digit", { service: "1web" }, `${P0}.backend.service.name: "1web" is not a valid Service name (DNS-1035 label: lowercase letters, digits and '-', starting with a letter, at most 63 characters)`],
+    ["Service name", { service: "Web_1" }, `${P0}.backend.service.name: "Web_1" is not a valid Service name (DNS-1123 label: lowercase letters, digits and '-', at most 63 characters, no '-' at either end)`],
+    ["Service name ending with '-'", { service: "web-" }, `${P0}.backend.service.name: "web-" is not a valid Service name (DNS-1123 label: lowercase letters, digits and '-', at most 63 characters, no '-' at either end)`],
     ["port 0", { port: 0 }, `${P0}.backend.service.port.number: "0" is not a port (1..65535)`],
     ["port 65536", { port: 65536 }, `${P0}.backend.service.port.number: "65536" is not a port (1..65535)`],
     ["port name with --", { port: "http--x" }, `${P0}.backend.service.port.name: "http--x" is not a valid port name (IANA_SVC_NAME: at most 15 lowercase letters, digits and '-', at least one letter, no '--')`],

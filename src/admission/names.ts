@@ -5,15 +5,18 @@
 
 import { show } from "../core/nginx-values.js";
 
-const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+// Service names: DNS-1123 labels. Kubernetes 1.37 made RelaxedServiceNameValidation GA (default
+// on since 1.36), so a Service may start with a digit; the older DNS-1035 rule would deny Ingresses
+// for Services that really exist.
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const IANA_SVC_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
-/** A Service name: DNS-1035 label (lowercase, starts with a letter, at most 63 characters). */
+/** A Service name: DNS-1123 label (lowercase letters, digits and '-', at most 63 characters). */
 export function validateServiceName(name: unknown, field: string): string | undefined {
   if (typeof name !== "string" || name === "") return `${field}: is required`;
-  if (name.length > 63 || !DNS1035_LABEL.test(name)) {
-    return `${field}: ${show(name)} is not a valid Service name (DNS-1035 label: lowercase letters, digits and '-', starting with a letter, at most 63 characters)`;
+  if (name.length > 63 || !DNS1123_LABEL.test(name)) {
+    return `${field}: ${show(name)} is not a valid Service name (DNS-1123 label: lowercase letters, digits and '-', at most 63 characters, no '-' at either end)`;
   }
   return undefined;
 }

@@ -26,7 +26,7 @@ const curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-no
 /** openssl config for one certificate; pure so its escaping can be tested. */
 export function opensslConfig(req: CertRequest & { ca?: boolean }): string {
   const safe = (v: string, field: string): string => {
-    if (!/^[A-Za-z0-9:._@ -]+$/.test(v)) throw new Error(`pki: ${field} "${v}" has characters outside [A-Za-z0-9:._@ -]`);
+    if (!/^[A-Za-z0-9:._@ -]+$/.test(v)) throw new Error(`pki: ${field} ${JSON.stringify(v)} has characters outside [A-Za-z0-9:._@ -]`);
     return v;
   };
   const dn = [`CN = ${safe(req.commonName, "commonName")}`];

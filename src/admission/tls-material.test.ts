@@ -48,3 +48,13 @@ describe("checkTlsSecret", () => {
     assert.deepEqual(checkTlsSecret(s, ["foo.example.com"], now, F), { errors: [], warnings: [] });
   });
 });
+
+describe("checkTlsSecret cache", () => {
+  it("judges new content even when uid and resourceVersion are unchanged (an UPDATE carries the old resourceVersion)", () => {
+    const good = makeCert({ dnsNames: ["foo.example.com"] });
+    const meta = { uid: "u", resourceVersion: "7" };
+    assert.deepEqual(checkTlsSecret(tlsSecret("ns", "s", good, meta), [], now, F).errors, []);
+    const broken = { crt: good.crt, key: makeCert({ dnsNames: ["x"] }, true).key };
+    assert.equal(checkTlsSecret(tlsSecret("ns", "s", broken, meta), [], now, F).errors.length, 1);
+  });
+});

@@ -2,7 +2,7 @@
 // the certificate is in its validity period, and (as warnings) it covers the hosts that will be
 // served with it. node:crypto only; key material never appears in a message.
 
-import { X509Certificate, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
+import { X509Certificate, createHash, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import type { Secret } from "../core/k8s-types.js";
 import { LIMITS } from "./request.js";
 
@@ -70,8 +70,11 @@ function parse(crt: string | undefined, key: string | undefined): Parsed {
   return { validFrom: Date.parse(cert.validFrom), validTo: Date.parse(cert.validTo), validToText: new Date(cert.validTo).toISOString(), sans, cert };
 }
 
-function parsedCached(crt: string | undefined, key: string | undefined, cacheKey: string | undefined): Parsed {
-  if (!cacheKey) return parse(crt, key);
+// Keyed by content, never by resourceVersion: an UPDATE request carries the old resourceVersion
+// with the new data.
+function parsedCached(crt: string | undefined, key: string | undefined): Parsed {
+  if (crt === undefined || key === undefined || crt.length > LIMITS.pemBytes || key.length > LIMITS.pemBytes) return parse(crt, key);
+  const cacheKey = createHash("sha256").update(crt).update("\0").update(key).digest("base64");
   const hit = cache.get(cacheKey);
   if (hit) return hit;
   const p = parse(crt, key);
@@ -92,9 +95,7 @@ function covers(p: Parsed, host: string): boolean {
  */
 export function checkTlsSecret(secret: Secret, hosts: string[], now: Date, field: string): TlsFindings {
   const { crt, key } = tlsPair(secret);
-  const uid = secret.metadata.uid;
-  const rv = secret.metadata.resourceVersion;
-  const p = parsedCached(crt, key, uid && rv ? `${uid}@${rv}` : undefined);
+  const p = parsedCached(crt, key);
   if (p.error) return { errors: [`${field}: ${p.error}`], warnings: [] };
   const errors: string[] = [];
   const warnings: string[] = [];

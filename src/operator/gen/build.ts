@@ -2,7 +2,7 @@
 // generated from src/operator: the CRD, the TypeScript types, and the chart's generated templates
 // (from `pepr build` output, see chart.ts). `--check` exits 1 and names stale files.
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildCrd } from "../crd.js";
@@ -23,7 +23,19 @@ export function schemaFiles(): GeneratedFiles {
   ]);
 }
 
-export function writeFiles(files: GeneratedFiles): void {
+/** Directories whose every file is generated: files not in the map are extra (removed by build). */
+export const GENERATED_DIRS = ["helm/portico/templates/pepr"];
+
+function extraFiles(files: GeneratedFiles, dirs: string[]): string[] {
+  return dirs.flatMap((d) => {
+    const abs = join(repoRoot, d);
+    if (!existsSync(abs)) return [];
+    return readdirSync(abs).map((f) => `${d}/${f}`).filter((rel) => !files.has(rel));
+  });
+}
+
+export function writeFiles(files: GeneratedFiles, dirs: string[] = []): void {
+  for (const rel of extraFiles(files, dirs)) rmSync(join(repoRoot, rel));
   for (const [rel, text] of files) {
     const p = join(repoRoot, rel);
     mkdirSync(dirname(p), { recursive: true });
@@ -32,6 +44,6 @@ export function writeFiles(files: GeneratedFiles): void {
 }
 
 /** Relative paths whose committed content differs from what would be generated. */
-export function staleFiles(files: GeneratedFiles): string[] {
-  return [...files].filter(([rel, text]) => !existsSync(join(repoRoot, rel)) || readFileSync(join(repoRoot, rel), "utf8") !== text).map(([rel]) => rel);
+export function staleFiles(files: GeneratedFiles, dirs: string[] = []): string[] {
+  return [...extraFiles(files, dirs).map((f) => `${f} (no longer generated)`), ...[...files].filter(([rel, text]) => !existsSync(join(repoRoot, rel)) || readFileSync(join(repoRoot, rel), "utf8") !== text).map(([rel]) => rel)];
 }

@@ -64,8 +64,10 @@ export function parseAnnotations(annotations: Record<string, string> | undefined
   const values: AnnotationValues = {};
   const errors: AnnotationError[] = [];
   const unknown: string[] = [];
+  const keys = annotations ? Object.keys(annotations) : [];
+  if (!keys.some((k) => k.startsWith(PREFIXES[0]) || k.startsWith(PREFIXES[1]))) return { values, errors, unknown };
   const chosen = new Map<string, { fullKey: string; raw: string }>();
-  for (const fullKey of Object.keys(annotations ?? {}).sort()) {
+  for (const fullKey of keys.sort()) {
     const prefix = PREFIXES.find((p) => fullKey.startsWith(p));
     if (!prefix) continue;
     const key = fullKey.slice(prefix.length);

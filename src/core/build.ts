@@ -2,7 +2,7 @@
 // snapshot (in any array order) gives byte-identical output.
 
 import { createHash } from "node:crypto";
-import type { BuildResult, DesiredState, RenderOptions, Snapshot } from "./contract.js";
+import type { BuildResult, CertificatePair, DesiredState, RenderOptions, Snapshot, UpstreamEndpoint } from "./contract.js";
 import { buildModel } from "./model/build-model.js";
 import { render } from "./render/render.js";
 
@@ -56,6 +56,18 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** `{"k":v,...}` with keys sorted, each value serialized by `value` (canonical at every level). */
+function sortedObject<T>(o: Record<string, T>, value: (v: T) => string): string {
+  const keys = Object.keys(o).sort();
+  const parts: string[] = new Array(keys.length);
+  for (let i = 0; i < keys.length; i++) parts[i] = `${JSON.stringify(keys[i])}:${value(o[keys[i]!]!)}`;
+  return `{${parts.join(",")}}`;
+}
+
+// Same bytes as canonicalJson, specialised for the known shapes: this runs on every build.
+const endpointList = (list: UpstreamEndpoint[]) => JSON.stringify(list.map((e) => ({ address: e.address, port: e.port })));
+const pair = (p: CertificatePair) => JSON.stringify({ certificate: p.certificate, key: p.key });
+
 /** config: the text; endpoints: canonical JSON; certificates: canonical JSON of {sniCertificates, certificates}. */
 export function hashesOf(
   config: string,
@@ -65,8 +77,8 @@ export function hashesOf(
 ): DesiredState["hashes"] {
   const h = {
     config: sha256(config),
-    endpoints: sha256(canonicalJson(endpoints)),
-    certificates: sha256(canonicalJson({ sniCertificates, certificates })),
+    endpoints: sha256(sortedObject(endpoints, endpointList)),
+    certificates: sha256(`{"certificates":${sortedObject(certificates, pair)},"sniCertificates":${sortedObject(sniCertificates, (v) => JSON.stringify(v))}}`),
   };
   return { ...h, all: sha256(`${h.config}\n${h.endpoints}\n${h.certificates}`) };
 }

@@ -79,3 +79,15 @@ test("hashes change with each part and only with it", () => {
   assert.notEqual(d.certificates, a.certificates);
   assert.match(a.all, /^[0-9a-f]{64}$/);
 });
+
+test("hashesOf equals sha256 of canonicalJson, whatever the key order", async () => {
+  const { hashesOf, canonicalJson, sha256 } = await import("./build.js");
+  const endpoints = { "b-x-80": [{ port: 80, address: "10.0.0.2" }], "a-x-80": [] };
+  const sni = { "z.com": "id1", "a.com": "id2" };
+  const certs = { id2: { key: "K2", certificate: "C2" }, id1: { certificate: "C1", key: "K1" } };
+  const h = hashesOf("conf", endpoints, sni, certs);
+  assert.equal(h.endpoints, sha256(canonicalJson(endpoints)));
+  assert.equal(h.certificates, sha256(canonicalJson({ sniCertificates: sni, certificates: certs })));
+  assert.equal(h.config, sha256("conf"));
+  assert.equal(h.all, sha256(`${h.config}\n${h.endpoints}\n${h.certificates}`));
+});

@@ -21,9 +21,15 @@ export function show(input: string): string {
 // A literal of our own code: must already be a single bare token. Anything else is a programming
 // error, so it throws (never reached by user input: user input never goes through `lit`).
 const LITERAL = /^[A-Za-z0-9_.:/$*=~^@!+,%()\[\]|?-]+$/;
+const literals = new Map<string, Token>();
 export function lit(constant: string): Token {
-  if (!LITERAL.test(constant)) throw new Error(`nginx-values: ${show(constant)} is not a bare token`);
-  return constant as Token;
+  let t = literals.get(constant);
+  if (t === undefined) {
+    if (!LITERAL.test(constant)) throw new Error(`nginx-values: ${show(constant)} is not a bare token`);
+    t = constant as Token;
+    if (literals.size < 10000) literals.set(constant, t);
+  }
+  return t;
 }
 
 /** A trusted constant that needs quoting (spaces, braces...), e.g. a log_format line written in code. */

@@ -38,13 +38,25 @@ export function buildModel(snapshot: Snapshot, options: ModelOptions): Model {
 
   // Pre-pass: all backend references, so colliding upstream names are known before naming.
   const names = new UpstreamNames();
+  const refs = new Map<IngressBackend, BackendRef | string>(); // reused by the main pass
+  const refOf = (ns: string, b: IngressBackend, field: string): BackendRef | string => {
+    let r = refs.get(b);
+    if (r === undefined) refs.set(b, (r = backendRef(ns, b, field)));
+    return typeof r === "string" ? r.replace(/^backend/, field) : r;
+  };
   for (const ing of ingresses) {
     const ns = ing.metadata.namespace ?? "";
-    const backends = [ing.spec?.defaultBackend, ...(ing.spec?.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend))];
-    for (const b of backends) {
-      if (!b) continue;
-      const ref = backendRef(ns, b, "backend");
+    const db = ing.spec?.defaultBackend;
+    if (db) {
+      const ref = refOf(ns, db, "backend");
       if (typeof ref !== "string") names.add(ref);
+    }
+    for (const r of ing.spec?.rules ?? []) {
+      for (const p of r.http?.paths ?? []) {
+        if (!p.backend) continue;
+        const ref = refOf(ns, p.backend, "backend");
+        if (typeof ref !== "string") names.add(ref);
+      }
     }
   }
 
@@ -93,7 +105,7 @@ export function buildModel(snapshot: Snapshot, options: ModelOptions): Model {
         const field = `spec.rules[${ri}].http.paths[${pi}]`;
         const loc = locationOf(ing, p, field, ann, (msg) => report(ing, "PathInvalid", `${msg}; path ignored`));
         if (!loc) return;
-        const ref = backendRef(ns, p.backend, `${field}.backend`);
+        const ref = p.backend ? refOf(ns, p.backend, `${field}.backend`) : `${field}.backend: missing backend`;
         if (typeof ref === "string") {
           report(ing, "BackendInvalid", `${ref}; path ignored`);
           return;
@@ -120,7 +132,7 @@ export function buildModel(snapshot: Snapshot, options: ModelOptions): Model {
     // otherwise what its hosts answer for unmatched paths. Oldest wins in both cases.
     const db = ing.spec?.defaultBackend;
     if (db) {
-      const ref = backendRef(ns, db, "spec.defaultBackend");
+      const ref = refOf(ns, db, "spec.defaultBackend");
       if (typeof ref === "string") report(ing, "BackendInvalid", `${ref}; default backend ignored`);
       else if (rules.length === 0) {
         if (catchAll) report(ing, "DefaultBackendConflict", `the default backend is already set by Ingress ${keyOf(catchAll.ingress)} (older); spec.defaultBackend ignored`);
@@ -137,9 +149,11 @@ export function buildModel(snapshot: Snapshot, options: ModelOptions): Model {
   }
 
   // TLS: hosts listed in spec.tls (all rule hosts when the list is empty), certificate by SNI.
+  const secretsByKey = new Map(snapshot.secrets.map((sec) => [`${sec.metadata.namespace ?? ""}/${sec.metadata.name}`, sec]));
   const sniCertificates: Record<string, string> = {};
   const certificates: Model["certificates"] = {};
   for (const ing of ingresses) {
+    if (!ing.spec?.tls?.length) continue;
     const ruleHosts = (ing.spec?.rules ?? []).flatMap((r) => (r.host && !validateHost(r.host) ? [normalizeHost(r.host)] : []));
     (ing.spec?.tls ?? []).forEach((tls, ti) => {
       const listed: string[] = [];
@@ -158,7 +172,7 @@ export function buildModel(snapshot: Snapshot, options: ModelOptions): Model {
       if (!name) {
         report(ing, "TLSSecretNotFound", `spec.tls[${ti}].secretName is empty; hosts ${listed.join(", ")} use the default certificate`);
       } else {
-        const secret = snapshot.secrets.find((s) => s.metadata.name === name && (s.metadata.namespace ?? "") === (ing.metadata.namespace ?? ""));
+        const secret = secretsByKey.get(`${ing.metadata.namespace ?? ""}/${name}`);
         if (!secret) {
           report(ing, "TLSSecretNotFound", `spec.tls[${ti}]: Secret ${ing.metadata.namespace}/${name} not found; hosts ${listed.join(", ")} use the default certificate`);
         } else {
@@ -196,10 +210,14 @@ export function buildModel(snapshot: Snapshot, options: ModelOptions): Model {
     };
   };
 
-  const finish = (h: HostDraft): LocationModel[] =>
-    [...h.locations.values()]
-      .map(({ loc, ann }) => ({ ...loc, sslRedirect: effectiveSslRedirect(ann, h.tls, settings.sslRedirect) }))
-      .sort((a, b) => cmp(a.match, b.match) || cmp(a.path, b.path));
+  const finish = (h: HostDraft): LocationModel[] => {
+    const out: LocationModel[] = [];
+    for (const { loc, ann } of h.locations.values()) {
+      loc.sslRedirect = effectiveSslRedirect(ann, h.tls, settings.sslRedirect); // locations are ours to finish
+      out.push(loc);
+    }
+    return out.length > 1 ? out.sort((a, b) => cmp(a.match, b.match) || cmp(a.path, b.path)) : out;
+  };
 
   const servers: ServerModel[] = [];
   for (const host of [...hosts.keys()].sort()) {
@@ -224,10 +242,15 @@ export function buildModel(snapshot: Snapshot, options: ModelOptions): Model {
   };
 
   // Every upstream a surviving location uses is a key of endpoints ([] when nothing is ready).
-  const used = [...servers.flatMap((s) => [...s.locations, s.fallback]), ...defaultServer.locations, defaultServer.fallback];
-  for (const loc of used) {
+  const use = (loc: LocationModel) => {
     if (loc.action.kind === "proxy") endpoints[loc.action.upstream] = resolved.get(loc.action.upstream)?.endpoints ?? [];
+  };
+  for (const s of servers) {
+    s.locations.forEach(use);
+    use(s.fallback);
   }
+  defaultServer.locations.forEach(use);
+  use(defaultServer.fallback);
 
   const reserved = new Set(options.reservedPorts);
   const stream = [

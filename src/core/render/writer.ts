@@ -20,25 +20,32 @@ export const luaBlock = (name: string, lua: string): Directive => ({ name, args:
 
 const NAME = /^[a-z_][a-z0-9_]*$/;
 
-export function print(directives: Directive[], indent = ""): string {
-  let out = "";
+export function print(directives: Directive[]): string {
+  const out: string[] = [];
+  emit(directives, "", out);
+  return out.join("");
+}
+
+function emit(directives: Directive[], indent: string, out: string[]): void {
   for (const dir of directives) {
     if (dir.name === "" && dir.args.length >= 1 && !dir.block && dir.lua === undefined) {
-      out += `${indent}${dir.args.join(" ")};\n`;
+      out.push(`${indent}${dir.args.join(" ")};\n`);
       continue;
     }
     if (!NAME.test(dir.name)) throw new Error(`writer: bad directive name ${JSON.stringify(dir.name)}`);
     const head = dir.args.length ? `${indent}${dir.name} ${dir.args.join(" ")}` : `${indent}${dir.name}`;
     if (dir.lua !== undefined) {
-      out += `${head} {\n${dir.lua
+      const body = dir.lua
         .split("\n")
         .map((l) => (l ? `${indent}  ${l}` : l))
-        .join("\n")}\n${indent}}\n`;
+        .join("\n");
+      out.push(`${head} {\n${body}\n${indent}}\n`);
     } else if (dir.block) {
-      out += `${head} {\n${print(dir.block, indent + "  ")}${indent}}\n`;
+      out.push(`${head} {\n`);
+      emit(dir.block, indent + "  ", out);
+      out.push(`${indent}}\n`);
     } else {
-      out += `${head};\n`;
+      out.push(`${head};\n`);
     }
   }
-  return out;
 }

@@ -53,7 +53,7 @@ test("no request fails while the config reloads and endpoints change", async () 
       } else {
         // An endpoint change on the loaded service: drop and restore one pod's slice -> no reload.
         const slice = w.slices.find((s) => s.metadata.name === "steady-1")!;
-        slice.endpoints[0].conditions = { ready: !(slice.endpoints[0].conditions?.ready ?? true) };
+        slice.endpoints![0].conditions = { ready: !(slice.endpoints![0].conditions?.ready ?? true) };
       }
       await h.apply(w);
     }

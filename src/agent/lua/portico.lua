@@ -7,6 +7,9 @@
 --   portico_state         versions, hashes pushed by the agent, config generation
 -- Each worker keeps decoded copies and drops them when the version counter in portico_state moves.
 local json = require("portico_json")
+-- Loaded once with the module (init_by_lua), not per request.
+local balancer = require("ngx.balancer")
+local ssl = require("ngx.ssl")
 
 local ngx = ngx
 local shared = ngx.shared
@@ -90,26 +93,30 @@ function _M.access()
 end
 
 function _M.balance()
-  local balancer = require("ngx.balancer")
   local name = ngx.var.portico_upstream
   local peers = name and get_peers(name)
   if not peers or #peers == 0 then
     ngx.log(ngx.ERR, "portico: no endpoints for upstream ", tostring(name))
     return ngx.exit(ngx.ERROR)
   end
-  local ctx = ngx.ctx
-  local idx = ctx.portico_idx
-  if not idx then
-    local c = (rr[name] or 0) % #peers + 1
-    rr[name] = c
-    idx = c
-    local more = (#peers < config.max_tries and #peers or config.max_tries) - 1
-    if more > 0 then balancer.set_more_tries(more) end
+  local n = #peers
+  local idx
+  if n == 1 then
+    idx = 1 -- nothing to choose and no other peer to retry: skip ngx.ctx (it costs a table per request)
   else
-    -- A retry after a failed attempt: move on to the next peer.
-    idx = idx % #peers + 1
+    local ctx = ngx.ctx
+    idx = ctx.portico_idx
+    if not idx then
+      idx = (rr[name] or 0) % n + 1
+      rr[name] = idx
+      local more = (n < config.max_tries and n or config.max_tries) - 1
+      if more > 0 then balancer.set_more_tries(more) end
+    else
+      -- A retry after a failed attempt: move on to the next peer.
+      idx = idx % n + 1
+    end
+    ctx.portico_idx = idx
   end
-  ctx.portico_idx = idx
   local peer = peers[idx]
   local ok, err = balancer.set_current_peer(peer[1], peer[2])
   if not ok then
@@ -167,7 +174,6 @@ local function parse_pair(ssl, cert_pem, key_pem)
 end
 
 function _M.certificate()
-  local ssl = require("ngx.ssl")
   local _, certs, state = dicts()
   local name = ssl.server_name()
   if not name or name == "" then return end -- no SNI: keep the default certificate
@@ -286,7 +292,6 @@ local function post_endpoints(state, body)
 end
 
 local function post_certificates(state, body)
-  local ssl = require("ngx.ssl")
   local data, err = json.decode(body)
   if not data then return respond(400, { error = "invalid JSON: " .. err }) end
   if not is_object(data) or not is_object(data.sniCertificates or {}) or not is_object(data.certificates or {}) then

@@ -57,9 +57,13 @@ export function publishedAddresses(ic: StoredIngressController): string[] {
   return status.publishedAddress ? [status.publishedAddress] : [];
 }
 
+/** Pods listen on 8080/8443 on every address (the Service maps 80/443 to them); local mode sets
+ * spec.listen to play the pod on this machine. */
+export const POD_RENDER_OPTIONS: Partial<RenderOptions> = { listenAddress: "*", httpPort: 8080, httpsPort: 8443 };
+
 export function renderOptionsFor(ic: StoredIngressController): Partial<RenderOptions> {
   const listen = specOf(ic).listen ?? {};
-  const out: Partial<RenderOptions> = {};
+  const out: Partial<RenderOptions> = { ...POD_RENDER_OPTIONS };
   if (listen.address) out.listenAddress = listen.address;
   if (listen.httpPort) out.httpPort = listen.httpPort;
   if (listen.httpsPort) out.httpsPort = listen.httpsPort;

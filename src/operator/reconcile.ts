@@ -186,7 +186,10 @@ export async function reconcileIngressController(namespace: string, name: string
   }
 
   try {
-    if (!ic.metadata.finalizers?.includes(FINALIZER)) {
+    // The finalizer exists only to delete a cluster-scoped IngressClass we created; without one
+    // (create: false) the object must stay deletable when no operator runs (e.g. helm uninstall).
+    const hasFinalizer = !!ic.metadata.finalizers?.includes(FINALIZER);
+    if (spec.ingressClass.create && !hasFinalizer) {
       await mergePatchMeta(ic, [...(ic.metadata.finalizers ?? []), FINALIZER]);
       ic.metadata.resourceVersion = undefined;
     }
@@ -209,6 +212,10 @@ export async function reconcileIngressController(namespace: string, name: string
       ...(await pruneByLabel(NAMESPACED_KINDS, owner.namespace, instanceSelector(owner), owner.generation, { without: [CREATE_ONLY_LABEL], ownerUid: owner.uid })),
       ...(await pruneByLabel(INGRESS_CLASS_KIND, undefined, clusterSelector(owner), owner.generation)),
     ];
+    if (!spec.ingressClass.create && hasFinalizer) {
+      // Pruned above; nothing cluster-scoped left to clean up.
+      await mergePatchMeta(ic, (ic.metadata.finalizers ?? []).filter((f) => f !== FINALIZER));
+    }
     const seen = await observe(owner, spec);
     const message = `${toApply.length} children applied for generation ${owner.generation}; ${seen.readyReplicas}/${spec.replicas} nginx pods ready`;
     await writeStatus(

@@ -89,6 +89,10 @@ export function controllerManagerArgs(l: ComponentLayout): string[] {
     `--secure-port=${l.ports.controllerManager}`,
     `--cert-dir=${p.controllerManagerCertDir}`,
     "--leader-elect=false",
+    // The default client rate limit (20 qps) makes start-up crawl: with per-controller credentials each
+    // controller fetches its own token before it starts. Local and single-user, so lift it.
+    "--kube-api-qps=200",
+    "--kube-api-burst=400",
     // Each controller acts under its own ServiceAccount, as in kubeadm clusters (RBAC bootstrap roles).
     "--use-service-account-credentials=true",
     // Tests own Endpoints and EndpointSlices (fake pods): the controllers that would fight them stay off.

@@ -52,6 +52,7 @@ test("helm install creates the CRD, the Pepr module, the default IngressControll
   });
   const watcher = await get("deployment", "pepr-portico-watcher", "pepr-system");
   assert.ok(watcher, "watcher Deployment");
+  assert.equal((await get("deployment", "pepr-portico", "pepr-system"))?.spec.replicas, 2, "admission Deployment");
   assert.ok(await get("secret", "pepr-portico-module", "pepr-system"));
   const role = await get("clusterrole", "pepr-portico", null);
   const can = (group: string, resource: string, verb: string) =>
@@ -84,7 +85,7 @@ test("webhook material is generated at install: the serving certificate chains t
   assert.match(apiPath, /^[0-9a-f]{64}$/);
   for (const kind of ["validatingwebhookconfiguration", "mutatingwebhookconfiguration"]) {
     const wh = await get(kind, "pepr-portico", null);
-    if (!wh) continue; // present only when the module has admission bindings
+    assert.ok(wh, `${kind} installed`);
     for (const w of wh.webhooks) {
       assert.equal(b64(w.clientConfig.caBundle), b64(ca.data["tls.crt"]));
       assert.ok(w.clientConfig.service.path.endsWith(`/${apiPath}`));

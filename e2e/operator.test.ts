@@ -240,7 +240,9 @@ test("a retried failure is recorded as an Event and the Degraded condition", asy
     await new Promise((r) => setTimeout(r, 300));
     await c.kubectlOk(["delete", "resourcequota", "no-deploys", "-n", "quota"]);
     await waitUntil("Ready after the quota is lifted", async () => condition(await get("ingresscontroller", "q", "quota"), "Ready")?.status === "True", { timeoutMs: 30_000, intervalMs: 200 });
-    assert.equal(condition(await get("ingresscontroller", "q", "quota"), "Degraded").status, "False");
+    const q = await get("ingresscontroller", "q", "quota");
+    assert.equal(condition(q, "Degraded").status, "False");
+    assert.ok(!q.metadata.finalizers?.length, "no IngressClass to clean up: no finalizer");
   } finally {
     op.stop();
   }

@@ -2,7 +2,7 @@
 // resident memory of etcd + kube-apiserver + kube-controller-manager.
 //   npm run bench:cluster            (BENCH_RUNS=3, BENCH_IDLE_S=30 by default)
 // Times are wall clock of the CLI process (including tsx start-up), as a user sees them.
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "./exec.js";
 import { clusterDir, repoRoot } from "./paths.js";
@@ -40,6 +40,7 @@ try {
   }
 } finally {
   await run(cli[0], [cli[1], "down", "--name", name], { cwd: repoRoot });
+  rmSync(clusterDir(name), { recursive: true, force: true });
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const total = Object.values(rss).reduce((a, b) => a + b, 0);

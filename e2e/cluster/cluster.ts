@@ -203,6 +203,7 @@ async function startOnce(name: string, dir: string, generated: boolean, opts: St
     dir,
     dataDir,
     detached: !!opts.detached,
+    ephemeral: generated,
     server,
     kubeconfig,
     ports,
@@ -290,6 +291,8 @@ async function startOnce(name: string, dir: string, generated: boolean, opts: St
     cluster = new ClusterImpl(state, token, tls.ca!, generated, !!opts.detached);
     return cluster;
   } catch (e) {
+    state.ephemeral = false; // keep the logs the error message points at
+    writeState(state);
     teardownSync(dir);
     throw e;
   } finally {

@@ -64,7 +64,10 @@ describe("cluster lifecycle", () => {
     const env = { ...process.env };
     delete env.NODE_TEST_CONTEXT;
     const child = spawn(process.execPath, [...tsx, join(repoRoot, "e2e/cluster/fixtures/hold-cluster.ts"), name], { env, stdio: ["ignore", "pipe", "inherit"] });
-    cleanups.push(() => run(process.execPath, [join(repoRoot, "e2e/cluster/reaper.mjs"), "teardown", clusterDir(name)]));
+    cleanups.push(async () => {
+      await run(process.execPath, [join(repoRoot, "e2e/cluster/reaper.mjs"), "teardown", clusterDir(name)]);
+      rmSync(clusterDir(name), { recursive: true, force: true });
+    });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     const line = await waitUntil("the fixture to report its cluster", () => (out.includes("\n") ? out.split("\n")[0] : undefined), { timeoutMs: 90_000 });

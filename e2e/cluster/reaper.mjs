@@ -9,7 +9,7 @@
 // pid is never hit.
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { spawnSync } from "node:child_process";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
 const [mode, dir] = process.argv.slice(2);
 if (!dir || !["watch", "teardown"].includes(mode)) {
@@ -83,6 +83,7 @@ export function teardown(state) {
   for (let waited = 0; waited < 3000 && procs.some((p) => ours(p.pid, p.marker)); waited += 20) sleep(20);
   if (state.dataDir && /\/portico-[^/]+$/.test(state.dataDir)) rmSync(state.dataDir, { recursive: true, force: true });
   rmSync(stateFile, { force: true });
+  if (state.ephemeral && resolve(state.dir) === resolve(dir)) rmSync(dir, { recursive: true, force: true });
   if (state.reaperPid && state.reaperPid !== process.pid && ours(state.reaperPid, "reaper.mjs")) kill(state.reaperPid, "SIGKILL", false);
 }
 

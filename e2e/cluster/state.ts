@@ -30,6 +30,8 @@ export interface ClusterState {
   dataDir: string;
   /** Started by the CLI to outlive it (no reaper watching a parent). */
   detached: boolean;
+  /** The whole dir (logs, pki) is removed on teardown: clusters with generated names. */
+  ephemeral?: boolean;
   server: string;
   kubeconfig: string;
   ports: { etcdClient: number; etcdPeer: number; apiserver: number; controllerManager: number };

@@ -97,10 +97,16 @@ test("security context: non-root, read-only root, no capabilities but NET_BIND_S
 test("probes, graceful shutdown and anti-affinity of the nginx pods", () => {
   const pod = (find(children().apply, "Deployment", "edge-nginx") as Any).spec.template.spec;
   const nginx = pod.containers.find((c: Any) => c.name === "nginx");
-  assert.deepEqual(nginx.readinessProbe.httpGet, { path: "/healthz", port: "healthz" });
-  assert.ok(nginx.ports.some((p: Any) => p.name === "healthz"));
+  assert.deepEqual(nginx.readinessProbe.httpGet, { path: "/healthz", port: "http" });
+  assert.ok(nginx.ports.some((p: Any) => p.name === "http"));
   assert.ok(nginx.livenessProbe.httpGet);
-  assert.ok(pod.containers.find((c: Any) => c.name === "agent").livenessProbe.httpGet.port === "agent");
+  const agent = pod.containers.find((c: Any) => c.name === "agent");
+  assert.equal(agent.livenessProbe.httpGet.port, "metrics");
+  assert.ok(agent.ports.some((p: Any) => p.name === "metrics" && p.containerPort === 10254));
+  // Both containers agree on the shared prefix and the reload FIFO.
+  const envOf = (c: Any) => Object.fromEntries(c.env.filter((e: Any) => e.value).map((e: Any) => [e.name, e.value]));
+  for (const k of ["PORTICO_PREFIX", "PORTICO_RELOAD_FIFO"]) assert.equal(envOf(nginx)[k], envOf(agent)[k], k);
+  assert.ok(envOf(nginx).PORTICO_PREFIX.startsWith("/var/run/portico/"));
   assert.ok(nginx.lifecycle.preStop.exec.command.length > 0);
   assert.ok(pod.terminationGracePeriodSeconds >= 30);
   const term = pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm;

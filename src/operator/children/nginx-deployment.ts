@@ -29,8 +29,12 @@ export function nginxDeployment({ owner, spec }: ChildContext): Manifest {
   const env = [
     { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
     { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
-    { name: "PORTICO_RUN_DIR", value: POD.runDir },
+    { name: "PORTICO_PREFIX", value: POD.nginxPrefix },
+    { name: "PORTICO_RELOAD_FIFO", value: POD.reloadFifo },
   ];
+  // nginx's default server answers /healthz on the HTTP port (Host: pod IP matches no Ingress host).
+  const nginxProbe = { httpGet: { path: "/healthz", port: "http" }, timeoutSeconds: 2 };
+  const agentProbe = { httpGet: { path: "/healthz", port: "metrics" }, timeoutSeconds: 2 };
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -57,18 +61,18 @@ export function nginxDeployment({ owner, spec }: ChildContext): Manifest {
               name: "nginx",
               image: image.image,
               imagePullPolicy: image.pullPolicy,
-              // Starts nginx once the agent has written a valid config, reloads on request, and on
-              // SIGTERM quits gracefully (see images/nginx/portico-nginx-run).
+              // Starts nginx once the agent has written a tested config into the shared prefix,
+              // reloads when the agent writes to the FIFO, and on SIGTERM quits gracefully
+              // (images/nginx/portico-nginx-run). No API token in this container.
               command: ["/usr/local/bin/portico-nginx-run"],
               env,
               ports: [
                 { name: "http", containerPort: POD.httpPort, protocol: "TCP" },
                 { name: "https", containerPort: POD.httpsPort, protocol: "TCP" },
-                { name: "healthz", containerPort: POD.nginxHealthPort, protocol: "TCP" },
               ],
-              readinessProbe: { httpGet: { path: "/healthz", port: "healthz" }, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 2 },
-              livenessProbe: { httpGet: { path: "/healthz", port: "healthz" }, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 5, timeoutSeconds: 2 },
-              startupProbe: { httpGet: { path: "/healthz", port: "healthz" }, periodSeconds: 2, failureThreshold: 60, timeoutSeconds: 2 },
+              readinessProbe: { ...nginxProbe, periodSeconds: 5, failureThreshold: 3 },
+              livenessProbe: { ...nginxProbe, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 5 },
+              startupProbe: { ...nginxProbe, periodSeconds: 2, failureThreshold: 60 },
               lifecycle: { preStop: { exec: { command: ["/bin/sleep", String(PRESTOP_SLEEP_SECONDS)] } } },
               ...(spec.resources ? { resources: spec.resources } : { resources: { requests: { cpu: "100m", memory: "90Mi" } } }),
               // NET_BIND_SERVICE only matters when the image listens below 1024; pods use 8080/8443.
@@ -83,15 +87,15 @@ export function nginxDeployment({ owner, spec }: ChildContext): Manifest {
               args: ["--source", `api:${owner.namespace}/${owner.name}`],
               env: [
                 ...env,
+                { name: "PORTICO_NGINX_MODE", value: "external" },
                 { name: "PORTICO_LISTEN_ADDRESS", value: "*" },
                 { name: "PORTICO_HTTP_PORT", value: String(POD.httpPort) },
                 { name: "PORTICO_HTTPS_PORT", value: String(POD.httpsPort) },
-                { name: "PORTICO_HEALTH_PORT", value: String(POD.nginxHealthPort) },
-                { name: "PORTICO_AGENT_PORT", value: String(POD.agentHealthPort) },
+                { name: "PORTICO_METRICS_PORT", value: String(POD.agentMetricsPort) },
               ],
-              ports: [{ name: "agent", containerPort: POD.agentHealthPort, protocol: "TCP" }],
-              readinessProbe: { httpGet: { path: "/healthz", port: "agent" }, periodSeconds: 10, timeoutSeconds: 2 },
-              livenessProbe: { httpGet: { path: "/healthz", port: "agent" }, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 5, timeoutSeconds: 2 },
+              ports: [{ name: "metrics", containerPort: POD.agentMetricsPort, protocol: "TCP" }],
+              readinessProbe: { ...agentProbe, periodSeconds: 10 },
+              livenessProbe: { ...agentProbe, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 5 },
               resources: { requests: { cpu: "20m", memory: "64Mi" }, limits: { memory: "256Mi" } },
               securityContext: containerSecurityContext(),
               volumeMounts: [runMount, { name: "agent-tmp", mountPath: "/tmp" }, { name: "agent-token", mountPath: POD.tokenDir, readOnly: true }],

@@ -25,12 +25,14 @@ export interface ChildContext {
 export const POD = {
   httpPort: 8080,
   httpsPort: 8443,
-  /** nginx health server (listens on the pod address; nginx's control server stays on 127.0.0.1:10246). */
-  nginxHealthPort: 10254,
-  /** The agent's own /healthz and /metrics. */
-  agentHealthPort: 10255,
+  /** The agent's /metrics, /healthz (nginx up) and /status (its default port). */
+  agentMetricsPort: 10254,
   defaultBackendPort: 8080,
+  /** Shared emptyDir: the agent writes nginx's prefix here, the nginx container runs it. */
   runDir: "/var/run/portico",
+  nginxPrefix: "/var/run/portico/nginx",
+  /** The agent asks the nginx container to reload by writing a line into this FIFO. */
+  reloadFifo: "/var/run/portico/reload",
   tokenDir: "/var/run/secrets/kubernetes.io/serviceaccount",
   user: 101,
 } as const;

@@ -67,6 +67,9 @@ describe("the classic Ingress examples", () => {
   test("a single-service Ingress (default backend only) serves every host", async () => {
     await env.cluster.apply(ingressManifest(NS, "single", { defaultBackend: { service: { name: "s3", port: { number: 80 } } } }));
     await servedBy("anything.example", "/some/path", `${NS}/s3`);
+    // It catches every unmatched request: remove it so later tests see the 404 default backend.
+    await env.cluster.kubectlOk(["-n", NS, "delete", "ingress", "single"]);
+    await statusIs("anything.example", "/some/path", 404);
   });
 
   test("fan-out: foo.bar.com /foo -> s1, /bar -> s2; other paths get the default backend 404", async () => {
@@ -177,7 +180,7 @@ describe("changes", () => {
     await env.cluster.apply([serviceManifest(NS, "gone"), endpointSliceManifest(NS, "gone", [{ ip: pods["s1-a"]!.ip }])]);
     await env.cluster.apply(ingressManifest(NS, "gone", { rules: [prefixRule("gone.example.com", [["/", "gone"]])] }));
     await eventually(async () => assert.equal((await env.get("gone.example.com", "/")).status, 200));
-    await env.cluster.kubectlOk(["-n", NS, "delete", "service", "gone", "endpointslice", "gone-manual"]);
+    await env.cluster.kubectlOk(["-n", NS, "delete", "service/gone", "endpointslice/gone-manual"]);
     await statusIs("gone.example.com", "/", 503);
   });
 });

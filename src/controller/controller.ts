@@ -7,6 +7,7 @@ import { build } from "../core/build.js";
 import type { BuildResult, Diagnostic, RenderOptions, Snapshot } from "../core/contract.js";
 import type { Ingress, Secret } from "../core/k8s-types.js";
 import { withDefaults, type Settings } from "../core/settings.js";
+import { childNames } from "../operator/names.js";
 import { DiagnosticLedger } from "./diagnostics.js";
 import { controllerIdentity } from "./identity.js";
 import { ingressStatusUpdates, type IngressStatusUpdate } from "./ingress-status.js";
@@ -71,6 +72,13 @@ export function renderOptionsFor(ic: StoredIngressController): Partial<RenderOpt
   return out;
 }
 
+/** The tcp-services / udp-services ConfigMaps: named in the spec, else the operator's defaults. */
+export function streamConfigMapNames(ic: StoredIngressController): { tcp: string; udp: string } {
+  const spec = specOf(ic);
+  const names = childNames(ic.metadata.name);
+  return { tcp: spec.tcpServicesConfigMap ?? names.tcpServices, udp: spec.udpServicesConfigMap ?? names.udpServices };
+}
+
 /** Everything the build of one controller reads, from the store. */
 export function snapshotFor(ic: StoredIngressController, store: Store): Snapshot {
   const spec = specOf(ic);
@@ -83,8 +91,8 @@ export function snapshotFor(ic: StoredIngressController, store: Store): Snapshot
     services: store.list("Service"),
     endpointSlices: store.list("EndpointSlice"),
     secrets: store.list("Secret"),
-    tcpServices: store.get("ConfigMap", ns, spec.tcpServicesConfigMap ?? "tcp-services"),
-    udpServices: store.get("ConfigMap", ns, spec.udpServicesConfigMap ?? "udp-services"),
+    tcpServices: store.get("ConfigMap", ns, streamConfigMapNames(ic).tcp),
+    udpServices: store.get("ConfigMap", ns, streamConfigMapNames(ic).udp),
     defaultCertificate: spec.defaultTLSSecret ? (store.get("Secret", ns, spec.defaultTLSSecret) as Secret | undefined) : undefined,
   };
 }
@@ -158,8 +166,9 @@ export class Controller {
       for (const name of [snapshot.tcpServices, snapshot.udpServices]) if (name) addStreamReferences(name.data, refs);
       const spec = specOf(ic);
       const ns = ic.metadata.namespace ?? "";
-      refs.configMaps.add(`${ns}/${spec.tcpServicesConfigMap ?? "tcp-services"}`);
-      refs.configMaps.add(`${ns}/${spec.udpServicesConfigMap ?? "udp-services"}`);
+      const stream = streamConfigMapNames(ic);
+      refs.configMaps.add(`${ns}/${stream.tcp}`);
+      refs.configMaps.add(`${ns}/${stream.udp}`);
       if (spec.defaultTLSSecret) refs.secrets.add(`${ns}/${spec.defaultTLSSecret}`);
 
       const result = build(snapshot, renderOptionsFor(ic));

@@ -161,6 +161,9 @@ console.log(`  targets: < 1000 ms -> ${times[Math.floor(RUNS / 2)]! < 1000 && co
 }
 console.log(`  load average while measuring: ${loadavg().map((l) => l.toFixed(2)).join(" ")} on ${cpus().length} CPUs`);
 
+const writeAt = process.argv.indexOf("--write");
+if (writeAt > 0) writeFileSync(process.argv[writeAt + 1]!, s.config);
+
 if (process.argv.includes("--nginx-t")) {
   const prefix = new NginxPrefix();
   try {

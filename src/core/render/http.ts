@@ -56,10 +56,6 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
     d("ssl_protocols", ...s.sslProtocols.map((p) => lit(p))),
     d("ssl_session_cache", lit("shared:SSL:10m")),
     d("ssl_session_timeout", lit("10m")),
-    // Relative to the config file's directory, where the agent writes the generated default cert.
-    d("ssl_certificate", lit("default.crt")),
-    d("ssl_certificate_key", lit("default.key")),
-    luaBlock("ssl_certificate_by_lua_block", "portico.certificate()"),
   );
 
   // Forwarded headers: trusted from the client only when settings.useForwardedHeaders.
@@ -132,7 +128,8 @@ function sizeOf(v: string) {
 /** nginx refuses to start when many or long server names do not fit its default hash sizes. */
 function serverNamesHash(m: Model): Directive[] {
   const longest = m.servers.reduce((n, s) => Math.max(n, s.host.length + 16), 64);
-  let bucket = 64;
+  // Many names per bucket make nginx search long for a fitting table size (and warn): widen early.
+  let bucket = m.servers.length > 1000 ? 128 : 64;
   while (bucket < longest) bucket *= 2;
   let max = 512;
   while (max < m.servers.length * 2) max *= 2;

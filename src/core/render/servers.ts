@@ -10,10 +10,21 @@ import { b, d, luaBlock, type Directive } from "./writer.js";
 
 const clearUpstream = () => d("set", lit("$portico_upstream"), litQuoted(""));
 
+// Certificates are set only in servers that listen with ssl: nginx builds one SSL context per
+// server that has ssl_certificate, so inheriting it from http{} would cost one per host.
 function listens(o: RenderOptions, https: boolean, defaultServer: boolean): Directive[] {
   const extra = defaultServer ? [lit("default_server")] : [];
   const out = [d("listen", listenToken(o.listenAddress, o.httpPort), ...extra)];
-  if (https) out.push(d("listen", listenToken(o.listenAddress, o.httpsPort), lit("ssl"), lit("http2"), ...extra));
+  if (https) {
+    out.push(
+      d("listen", listenToken(o.listenAddress, o.httpsPort), lit("ssl"), lit("http2"), ...extra),
+      // Relative to the config file's directory, where the agent writes the generated default cert;
+      // the Lua hook replaces it by the certificate for the SNI name (DesiredState.sniCertificates).
+      d("ssl_certificate", lit("default.crt")),
+      d("ssl_certificate_key", lit("default.key")),
+      luaBlock("ssl_certificate_by_lua_block", "portico.certificate()"),
+    );
+  }
   return out;
 }
 

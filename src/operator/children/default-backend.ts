@@ -36,8 +36,11 @@ export function defaultBackend({ owner, spec }: ChildContext): Manifest[] {
                 livenessProbe: { ...probe, failureThreshold: 5 },
                 resources: { requests: { cpu: "10m", memory: "20Mi" }, limits: { memory: "64Mi" } },
                 securityContext: containerSecurityContext(),
+                volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
               },
             ],
+            // nginx's pid and temp files: the root filesystem is read-only.
+            volumes: [{ name: "tmp", emptyDir: { sizeLimit: "16Mi" } }],
           },
         },
       },

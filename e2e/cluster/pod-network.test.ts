@@ -3,7 +3,13 @@
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startCluster, type Cluster } from "./cluster.js";
+import { repoRoot } from "./paths.js";
+import { servingCertificate } from "./pki.js";
+import { waitUntil } from "./wait.js";
 import { fakeService } from "./manifests.js";
 
 let a: Cluster;
@@ -56,6 +62,44 @@ describe("pod network", () => {
     await pod.stop();
     assert.equal(pod.process.running, false);
     await assert.rejects(fetch(`http://${pod.ip}:9000/`, { signal: AbortSignal.timeout(2000) }));
+  });
+
+  it("routes a `service:` admission webhook to a fake pod through its EndpointSlice", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), "portico-svc-webhook-"));
+    try {
+      const cert = await servingCertificate(tmp, { dnsNames: ["hook.default.svc"], ips: [] });
+      const pod = await a.podNetwork.addPod({ name: "hook-1" });
+      const proc = pod.spawn(process.execPath, [join(repoRoot, "e2e/cluster/fixtures/webhook-pod.mjs"), "--host", pod.ip, "--port", "8443", "--pod", "hook-1", "--tls", `${cert.files.cert},${cert.files.key}`]);
+      await proc.waitForOutput(/^listening /m);
+      await a.apply(fakeService({ name: "hook", port: 443, targetPort: 8443, portName: "https", pods: [{ name: "hook-1", ip: pod.ip }] }));
+      await a.kubectlOk(["create", "namespace", "svc-hooked"]);
+      await a.apply({
+        apiVersion: "admissionregistration.k8s.io/v1",
+        kind: "ValidatingWebhookConfiguration",
+        metadata: { name: "portico-svc-hook" },
+        webhooks: [
+          {
+            name: "svc.e2e.portico.dev",
+            clientConfig: { service: { namespace: "default", name: "hook", port: 443, path: "/validate" }, caBundle: Buffer.from(cert.caPem).toString("base64") },
+            rules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["configmaps"] }],
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "svc-hooked" } },
+            admissionReviewVersions: ["v1"],
+            sideEffects: "None",
+            failurePolicy: "Fail",
+            timeoutSeconds: 5,
+          },
+        ],
+      });
+      const denied = await waitUntil("the service webhook to deny", async () => {
+        const r = await a.kubectl(["-n", "svc-hooked", "create", "configmap", "deny-me"]);
+        return r.code !== 0 && /refuses/.test(r.stderr) ? r : undefined;
+      });
+      assert.match(denied.stderr, /webhook-pod hook-1 refuses deny-me/);
+      await a.kubectlOk(["-n", "svc-hooked", "create", "configmap", "allow-me"]);
+    } finally {
+      await a.kubectl(["delete", "validatingwebhookconfiguration", "portico-svc-hook", "--ignore-not-found"]);
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it("keeps two clusters apart: own API servers, own networks", async () => {

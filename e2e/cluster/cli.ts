@@ -3,7 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, rmSync } from "node:fs";
 import { relative } from "node:path";
-import { isRunning, startCluster } from "./cluster.js";
+import { isRunning, preflight, startCluster } from "./cluster.js";
 import { ClusterError } from "./errors.js";
 import { run } from "./exec.js";
 import { probe } from "./http.js";
@@ -67,6 +67,7 @@ async function up(a: Args): Promise<void> {
     console.log(`portico: cluster "${a.name}" is already running (${existing!.server})\n${usage(existing!)}`);
     return;
   }
+  preflight(); // before a possibly long cold build
   build();
   const t0 = Date.now();
   const cluster = await startCluster({
@@ -106,6 +107,7 @@ function listNames(): string[] {
 
 async function status(a: Args): Promise<boolean> {
   const names = a.all ? listNames() : [a.name];
+  if (!names.length) console.log("portico: no clusters are running");
   let ok = names.length > 0;
   for (const name of names) {
     const state = readState(clusterDir(name));

@@ -111,6 +111,12 @@ export function missingBinaries(): string[] {
   return binaries.filter((b) => !existsSync(bin(b)));
 }
 
+/** Checks the tools the launcher runs (openssl, ip, root), not the built binaries. */
+export function preflight(): void {
+  if (!hasCommand("openssl")) throw new ClusterError("openssl is not installed: install it (apt-get install openssl) and retry");
+  checkNetworkTools();
+}
+
 function ensureTools(): void {
   const missing = missingBinaries();
   if (missing.length)

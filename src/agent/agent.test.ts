@@ -174,6 +174,16 @@ describe("agent on a real nginx", () => {
     assert.equal(fx.agent.status().lastError, null);
   });
 
+  test("the controller's default TLS Secret (sni \"*\") is served when no SNI name matches", async () => {
+    const mine = makeCertificate(["default.example"]);
+    const site = makeCertificate(["site.test"]);
+    await apply({ sni: { "site.test": "site", "*": "mine" }, certs: { site: { certificate: site.certificate, key: site.key }, mine: { certificate: mine.certificate, key: mine.key } } });
+    assert.equal(await peerFingerprint(fx.httpsPort, "site.test"), site.fingerprint256);
+    assert.equal(await peerFingerprint(fx.httpsPort, "unknown.test"), mine.fingerprint256);
+    assert.equal(await peerFingerprint(fx.httpsPort), mine.fingerprint256, "no SNI: the default TLS Secret");
+    await apply({ sni: {}, certs: {} });
+  });
+
   test("a certificate nginx cannot parse is reported; the others still apply", async () => {
     const good = makeCertificate(["good.test"]);
     const st = await apply({

@@ -176,10 +176,12 @@ end
 function _M.certificate()
   local _, certs, state = dicts()
   local name = ssl.server_name()
-  if not name or name == "" then return end -- no SNI: keep the default certificate
-  name = lower(name)
   sync_certificates(certs, state)
-  local id = lookup_sni(certs, name)
+  local id
+  if name and name ~= "" then id = lookup_sni(certs, lower(name)) end
+  -- No SNI or no match: the IngressController's default TLS Secret ("*"), if it has one,
+  -- else nginx keeps the generated default certificate.
+  if not id then id = certs:get("s:*") end
   if not id then return end
   local entry = parsed[id]
   if not entry then

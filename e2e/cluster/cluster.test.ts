@@ -1,6 +1,6 @@
 // Smoke tests of the local control plane: one cluster for the whole file.
 import assert from "node:assert/strict";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -31,6 +31,26 @@ describe("local control plane", () => {
     const v = JSON.parse(await cluster.kubectlOk(["version", "-o", "json"]));
     assert.equal(v.serverVersion.gitVersion, kubernetesVersion());
     assert.equal(v.clientVersion.gitVersion, kubernetesVersion());
+  });
+
+  it("authenticates the admin by token and client certificate, and authorizes with RBAC", async () => {
+    const req = (path: string, headers: Record<string, string> = {}, tls: { cert?: string; key?: string } = {}) =>
+      new Promise<number>((resolve, reject) =>
+        https
+          .get(`${cluster.server}${path}`, { ca: cluster.caPem, headers, ...tls }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          })
+          .on("error", reject),
+      );
+    const secrets = "/api/v1/namespaces/kube-system/secrets";
+    assert.equal(await req(secrets, { authorization: `Bearer ${cluster.adminToken}` }), 200);
+    assert.equal(await req(secrets, {}, { cert: readFileSync(cluster.clientCertFile, "utf8"), key: readFileSync(cluster.clientKeyFile, "utf8") }), 200);
+    assert.equal(await req(secrets, { authorization: "Bearer not-a-token" }), 401);
+    assert.equal(await req(secrets), 403); // anonymous: authenticated as system:anonymous, denied by RBAC
+    await cluster.kubectlOk(["create", "serviceaccount", "nobody"]);
+    const token = (await cluster.kubectlOk(["create", "token", "nobody"])).trim();
+    assert.equal(await req(secrets, { authorization: `Bearer ${token}` }), 403);
   });
 
   it("creates a ReplicaSet for a Deployment and garbage-collects it when the Deployment is deleted", async () => {

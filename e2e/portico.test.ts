@@ -94,6 +94,20 @@ describe("the classic Ingress examples", () => {
   });
 });
 
+describe("IngressController status", () => {
+  test("shows what the agent applied: the published config hash, reloads, ConfigApplied", async () => {
+    await eventually(async () => {
+      const ic = JSON.parse(await env.cluster.kubectlOk(["-n", env.mode.namespace, "get", "ingresscontroller", env.mode.controllerName, "-o", "json"]));
+      assert.match(ic.status?.desiredConfigHash ?? "", /^[0-9a-f]{64}$/);
+      assert.equal(ic.status?.appliedConfigHash, ic.status?.desiredConfigHash);
+      assert.equal(typeof ic.status?.reloads, "number");
+      assert.equal(ic.status?.lastError, "");
+      const applied = ic.status?.conditions?.find((c: { type: string }) => c.type === "ConfigApplied");
+      assert.equal(applied?.status, "True", JSON.stringify(applied));
+    }, 30_000);
+  });
+});
+
 describe("TLS", () => {
   const dir = tempDir("portico-e2e-tls-");
   test("a TLS host serves its certificate by SNI, redirects HTTP with 308 and sends HSTS", async () => {

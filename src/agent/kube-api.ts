@@ -67,21 +67,29 @@ export class ApiError extends Error {
   }
 }
 
-function open(conn: ApiConnection, path: string, timeoutMs: number): Promise<http.IncomingMessage> {
+function open(conn: ApiConnection, path: string, timeoutMs: number, method = "GET", body?: { contentType: string; text: string }): Promise<http.IncomingMessage> {
   const url = new URL(path, conn.server);
   const headers: Record<string, string> = { accept: "application/json" };
   if (conn.token) headers.authorization = `Bearer ${conn.token}`;
+  if (body) headers["content-type"] = body.contentType;
   const mod = url.protocol === "http:" ? http : https;
   return new Promise((resolvePromise, reject) => {
     const req = mod.request(
       url,
-      { method: "GET", headers, ca: conn.ca, cert: conn.cert, key: conn.key, rejectUnauthorized: !conn.insecure, agent: false },
+      { method, headers, ca: conn.ca, cert: conn.cert, key: conn.key, rejectUnauthorized: !conn.insecure, agent: false },
       resolvePromise,
     );
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`GET ${url.pathname}: timed out after ${timeoutMs} ms`)));
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${url.pathname}: timed out after ${timeoutMs} ms`)));
     req.on("error", reject);
-    req.end();
+    req.end(body?.text);
   });
+}
+
+/** JSON merge patch of an object (or a subresource path such as .../status). */
+export async function apiMergePatch(conn: ApiConnection, path: string, patch: unknown, timeoutMs = 30_000): Promise<void> {
+  const res = await open(conn, path, timeoutMs, "PATCH", { contentType: "application/merge-patch+json", text: JSON.stringify(patch) });
+  const body = await readAll(res);
+  if (res.statusCode !== 200) throw new ApiError(`PATCH ${path}: HTTP ${res.statusCode}: ${body.slice(0, 300)}`, res.statusCode ?? 0);
 }
 
 async function readAll(res: http.IncomingMessage): Promise<string> {

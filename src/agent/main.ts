@@ -8,6 +8,7 @@ import { createLogger } from "./logger.js";
 import { startMetricsServer } from "./metrics-server.js";
 import { parseCli, USAGE } from "./options.js";
 import type { DesiredStateSource } from "./source.js";
+import { StatusReporter } from "./status-report.js";
 
 async function main(): Promise<void> {
   let opts;
@@ -18,12 +19,18 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const log = createLogger();
+  const src = opts.source;
+  const reporter =
+    src.kind === "api" ? new StatusReporter(src.namespace, src.name, (err) => log.warn("could not report status on the IngressController", { error: err.message })) : undefined;
   const agent = new Agent({
     prefix: opts.prefix,
     nginxBinary: opts.nginx,
     controlPort: opts.controlPort,
     logger: log,
-    onStatus: (s) => log.debug("status", { status: s }),
+    onStatus: (s) => {
+      log.debug("status", { status: s });
+      reporter?.report(s);
+    },
   });
   await agent.start();
   const source: DesiredStateSource =
@@ -38,6 +45,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info("shutting down", { signal });
     await source.stop().catch(() => undefined);
+    reporter?.stop();
     await agent.stop();
     metrics?.close();
     process.exit(0);

@@ -34,6 +34,16 @@ test("webhooks lose the build-time CA and path and gain the install-time helpers
   assert.ok(t.indexOf("objectSelector") < t.indexOf("rules:"));
 });
 
+test("Pepr's global replacement of the timeout value inside the CA or path is tolerated", () => {
+  const corrupted = WEBHOOK.replace("LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tDQpNSUlD", "LS0t{{ .Values.admission.webhookTimeout }}S1CRU").replace(
+    "ab".repeat(32),
+    "ab".repeat(10) + "{{ .Values.admission.webhookTimeout }}" + "ab".repeat(21),
+  );
+  const t = transformWebhook(corrupted, "validate");
+  assert.ok(!t.includes("LS0t") && !t.includes("abab"));
+  assert.equal(t.match(/webhookTimeout/g), null);
+});
+
 test("a changed Pepr output fails loudly instead of leaking a key", () => {
   assert.throws(() => transformWebhook(WEBHOOK.replace("caBundle: >-", "caBundle: |"), "validate"), /expected exactly one caBundle/);
   assert.throws(() => transformTemplates(new Map([["other.yaml", "data:\n  tls.key: -----BEGIN RSA PRIVATE KEY-----\n"]])), /still holds build-time secrets/);

@@ -41,11 +41,13 @@ const OBJECT_SELECTOR = `    objectSelector:
 export function transformWebhook(text: string, kind: "mutate" | "validate"): string {
   let t = replaceOnce(
     text,
-    /^ {6}caBundle: >-\n {8}[A-Za-z0-9+/=]+\n/m,
+    // Any line content: Pepr 1.1.4 replaces every "10" (the webhook timeout) in this file with a
+    // template expression, which can land inside the base64 CA or the random path.
+    /^ {6}caBundle: >-\n {8}[^\n]+\n/m,
     `      {{- if not .Values.webhook.certManager.enabled }}\n      caBundle: {{ include "portico.webhook.caBundle" . }}\n      {{- end }}\n`,
     "caBundle",
   );
-  t = replaceOnce(t, new RegExp(`^( {10})/${kind}/[0-9a-f]{64}$`, "m"), `$1/${kind}/{{ include "portico.webhook.apiPath" . }}`, `${kind} path`);
+  t = replaceOnce(t, new RegExp(`^( {10})/${kind}/[^\\n]+$`, "m"), `$1/${kind}/{{ include "portico.webhook.apiPath" . }}`, `${kind} path`);
   t = replaceOnce(
     t,
     /^metadata:\n {2}name: \{\{ \.Values\.uuid \}\}\n/m,

@@ -10,6 +10,7 @@ import {
   STATE_SHARD_BYTES,
   stateObjectNames,
   StateObjectError,
+  staleShardNames,
   type EncodedDesiredState,
   type ShardObject,
 } from "./state-objects.js";
@@ -135,4 +136,12 @@ test("decode validates the endpoints and certificates it reads", () => {
   assert.throws(() => decodeDesiredState(badEp.index, byName(badEp)), /endpoints.x\[0\].address: must be an IP literal/);
   const badCert = encodeDesiredState(state({ sniCertificates: { "a.com": "nope" } }), owner);
   assert.throws(() => decodeDesiredState(badCert.index, byName(badCert)), /sniCertificates\["a.com"\]: unknown certificate id "nope"/);
+});
+
+test("shards a shrunken state no longer needs are reported stale; a grown one has none", () => {
+  const index = (config: number, endpoints: number, certificates: number) =>
+    ({ version: 1, hashes: { config: "a", endpoints: "b", certificates: "c", all: "d" }, parts: { config: { shards: config, bytes: 1, digest: "0".repeat(64) }, endpoints: { shards: endpoints, bytes: 1, digest: "0".repeat(64) }, certificates: { shards: certificates, bytes: 1, digest: "0".repeat(64) } } }) as const;
+  assert.deepEqual(staleShardNames("edge", index(3, 1, 2), index(1, 1, 1)), { configMaps: ["edge-state-config-1", "edge-state-config-2"], secrets: ["edge-state-certs-1"] });
+  assert.deepEqual(staleShardNames("edge", index(1, 1, 1), index(2, 2, 2)), { configMaps: [], secrets: [] });
+  assert.deepEqual(staleShardNames("edge", undefined, index(1, 1, 1)), { configMaps: [], secrets: [] });
 });

@@ -306,3 +306,11 @@ export function decodeDesiredState(
   const certs = decodeStatePart(controller, idx, "certificates", shardsByName) as ReturnType<typeof validateCertificates>;
   return { config, endpoints, sniCertificates: certs.sniCertificates, certificates: certs.certificates, hashes: { ...idx.hashes } };
 }
+
+/** Shards the previous index used that the next one no longer needs: deleted after the new index is
+ * written, so a state that shrank leaves no orphaned objects behind. */
+export function staleShardNames(controllerName: string, previous: StateIndex | undefined, next: StateIndex): { configMaps: string[]; secrets: string[] } {
+  if (!previous) return { configMaps: [], secrets: [] };
+  const stale = (part: StatePart) => partShardNames(controllerName, previous, part).slice(next.parts[part].shards);
+  return { configMaps: [...stale("config"), ...stale("endpoints")], secrets: stale("certificates") };
+}

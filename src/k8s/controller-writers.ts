@@ -3,7 +3,7 @@
 
 import { K8s, kind } from "kubernetes-fluent-client";
 import type { BuildResult, Diagnostic } from "../core/contract.js";
-import { encodeDesiredState } from "../core/state-objects.js";
+import { encodeDesiredState, parseStateIndex, staleShardNames, type StateIndex } from "../core/state-objects.js";
 import type { ControllerWriters } from "../controller/controller.js";
 import type { IngressStatusUpdate } from "../controller/ingress-status.js";
 import type { StoredIngressController } from "../controller/store.js";
@@ -25,6 +25,8 @@ function isNotFound(err: unknown): boolean {
 export function apiControllerWriters(log: Logger): ControllerWriters {
   /** namespace/name -> hash last published (or found published), so unchanged states cost no request. */
   const published = new Map<string, string>();
+  /** namespace/name -> the index last written or found, to delete shards a smaller state no longer needs. */
+  const lastIndex = new Map<string, StateIndex>();
 
   return {
     async publish(ic: StoredIngressController, result: BuildResult): Promise<boolean> {
@@ -37,6 +39,11 @@ export function apiControllerWriters(log: Logger): ControllerWriters {
       // After a restart, compare with what is already published: no spurious write.
       try {
         const current = await K8s(kind.ConfigMap).InNamespace(ns).Get(indexName);
+        try {
+          lastIndex.set(key, parseStateIndex(current as never));
+        } catch {
+          // an unreadable index is simply replaced
+        }
         if (current.metadata?.annotations?.[STATE_HASH_ANNOTATION] === hash) {
           published.set(key, hash);
           return false;
@@ -56,6 +63,13 @@ export function apiControllerWriters(log: Logger): ControllerWriters {
       index.metadata.annotations = { ...(index.metadata.annotations ?? {}), [STATE_HASH_ANNOTATION]: hash };
       await K8s(kind.ConfigMap).Apply(index as never, { force: true });
       published.set(key, hash);
+      const nextIndex = parseStateIndex(encoded.index);
+      const stale = staleShardNames(ic.metadata.name, lastIndex.get(key), nextIndex);
+      lastIndex.set(key, nextIndex);
+      await Promise.all([
+        ...stale.configMaps.map((name) => K8s(kind.ConfigMap).InNamespace(ns).Delete(name)),
+        ...stale.secrets.map((name) => K8s(kind.Secret).InNamespace(ns).Delete(name)),
+      ]);
       try {
         await K8s(IngressControllerKind).PatchStatus({
           metadata: { name: ic.metadata.name, namespace: ns },

@@ -1,0 +1,23 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { reportedStatus } from "./status-report.js";
+
+const base = {
+  appliedHashes: { config: "c1", endpoints: "e1", certificates: "k1" },
+  desiredHashes: { config: "c2", endpoints: "e1", certificates: "k1" },
+  reloads: 3,
+  restarts: 0,
+  lastError: null,
+  lastAppliedAt: null,
+  nginxRunning: true,
+  nginxPid: 1,
+};
+
+test("the report carries the applied config hash, reloads and an empty error when healthy", () => {
+  assert.deepEqual(reportedStatus(base), { appliedConfigHash: "c1", reloads: 3, lastError: "" });
+});
+
+test("an error names the part that failed", () => {
+  const r = reportedStatus({ ...base, lastError: { part: "config", message: "nginx -t: unknown directive", at: "t" } as never });
+  assert.equal(r.lastError, "config: nginx -t: unknown directive");
+});

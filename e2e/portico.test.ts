@@ -199,6 +199,18 @@ describe("changes", () => {
   });
 });
 
+describe("events", () => {
+  test("an Ingress whose Service does not exist gets a ServiceNotFound Event and answers 503", async () => {
+    await env.cluster.apply(ingressManifest(NS, "orphan", { rules: [prefixRule("orphan.example.com", [["/", "nowhere"]])] }));
+    await statusIs("orphan.example.com", "/", 503);
+    await eventually(async () => {
+      const events = JSON.parse(await env.cluster.kubectlOk(["-n", NS, "get", "events", "--field-selector", "involvedObject.kind=Ingress,involvedObject.name=orphan", "-o", "json"]));
+      const reasons = events.items.map((e: { reason: string; message: string }) => `${e.reason}: ${e.message}`);
+      assert.ok(reasons.some((r: string) => r.startsWith("ServiceNotFound") && r.includes("nowhere")), `events: ${JSON.stringify(reasons)}`);
+    });
+  });
+});
+
 describe("classes", () => {
   test("an Ingress of another class is ignored and untouched", async () => {
     await env.cluster.apply(ingressManifest(NS, "foreign", { ingressClassName: "other", rules: [prefixRule("foreign.example.com", [["/", "s1"]])] }));

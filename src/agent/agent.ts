@@ -3,13 +3,18 @@
 //                          the new generation of workers; a refused config keeps the old one serving
 //   endpoints/certs     -> POST to the Lua control server (shared memory), never a reload
 //   nginx died          -> restarted with backoff, endpoints and certificates pushed again
+// External mode (the pod: nginx runs in its own container, started by portico-nginx-run): reload is
+// a line on a FIFO, and a restarted nginx (empty shared dicts) is noticed by polling the control
+// server, then endpoints and certificates are pushed again.
 // Applies run one at a time; states arriving meanwhile collapse into the latest.
 import { join } from "node:path";
 import type { DesiredState } from "../core/contract.js";
-import { ControlClient } from "./control-client.js";
+import { ControlClient, type ControlState } from "./control-client.js";
 import { ensureDefaultCertificate, type PemPair } from "./default-cert.js";
 import { silentLogger, type Logger } from "./logger.js";
 import { createAgentMetrics, type AgentMetrics } from "./metrics.js";
+import { EXTERNAL_POLL_MS, ExternalNginx, NginxUnavailableError } from "./external-nginx.js";
+import type { NginxHandle, NginxMode } from "./nginx-handle.js";
 import { NginxProcess, stopStrayNginx } from "./nginx-process.js";
 import { PrefixLayout } from "./prefix.js";
 import { sha256 } from "./state-hash.js";
@@ -26,6 +31,13 @@ export interface AgentOptions {
   keepConfigs?: number; // default 5
   /** Backoff of restarts after nginx dies: doubles from min to max. */
   restartBackoffMs?: { min: number; max: number }; // default 200 .. 10000
+  /** spawn: nginx is the agent's child. external: another process (the pod's nginx container) runs
+   * it from conf/current/nginx.conf and reloads when a line arrives on `reloadFifo`. */
+  nginxMode?: NginxMode; // default spawn
+  /** External mode: the FIFO portico-nginx-run reads reload requests from (required there). */
+  reloadFifo?: string;
+  /** External mode: how often the control server is polled to notice a restarted nginx. */
+  externalPollMs?: number; // default 2000
   logger?: Logger;
   metrics?: AgentMetrics;
   onStatus?: (status: AgentStatus) => void;
@@ -61,6 +73,8 @@ export const AGENT_DEFAULTS = {
   reloadTimeoutMs: 15_000,
   keepConfigs: 5,
   restartBackoffMs: { min: 200, max: 10_000 },
+  nginxMode: "spawn" as NginxMode,
+  externalPollMs: EXTERNAL_POLL_MS,
 };
 
 const emptyHashes = () => ({ config: "", endpoints: "", certificates: "" });
@@ -69,9 +83,9 @@ export class Agent {
   readonly layout: PrefixLayout;
   readonly control: ControlClient;
   readonly metrics: AgentMetrics;
-  private readonly opts: Required<Omit<AgentOptions, "logger" | "metrics" | "onStatus">>;
+  private readonly opts: Required<Omit<AgentOptions, "logger" | "metrics" | "onStatus" | "reloadFifo">> & { reloadFifo?: string };
   private readonly log: Logger;
-  private readonly nginx: NginxProcess;
+  private readonly nginx: NginxHandle;
   private defaultCert: PemPair | null = null;
 
   private desired: DesiredState | null = null;
@@ -92,6 +106,9 @@ export class Agent {
   private restartTimer: NodeJS.Timeout | null = null;
   private backoffMs: number;
   private startedAt = 0;
+  /** External mode: nginx stopped answering; the next answer means a fresh nginx. */
+  private externalLost = false;
+  private lastGeneration = 0;
 
   constructor(options: AgentOptions) {
     this.opts = {
@@ -101,6 +118,9 @@ export class Agent {
       reloadTimeoutMs: options.reloadTimeoutMs ?? AGENT_DEFAULTS.reloadTimeoutMs,
       keepConfigs: options.keepConfigs ?? AGENT_DEFAULTS.keepConfigs,
       restartBackoffMs: options.restartBackoffMs ?? AGENT_DEFAULTS.restartBackoffMs,
+      nginxMode: options.nginxMode ?? AGENT_DEFAULTS.nginxMode,
+      reloadFifo: options.reloadFifo,
+      externalPollMs: options.externalPollMs ?? AGENT_DEFAULTS.externalPollMs,
     };
     this.log = options.logger ?? silentLogger();
     this.metrics = options.metrics ?? createAgentMetrics();
@@ -108,12 +128,27 @@ export class Agent {
     this.backoffMs = this.opts.restartBackoffMs.min;
     this.layout = new PrefixLayout(this.opts.prefix);
     this.control = new ControlClient(this.opts.controlPort);
-    this.nginx = new NginxProcess({
+    this.nginx = this.opts.nginxMode === "external" ? this.externalNginx() : new NginxProcess({
       nginxBinary: this.opts.nginxBinary,
       prefix: this.opts.prefix,
       confPath: this.layout.currentConf,
       logger: this.log,
       onUnexpectedExit: (code, signal, output) => this.onNginxDied(code, signal, output),
+    });
+  }
+
+  private externalNginx(): ExternalNginx {
+    if (!this.opts.reloadFifo) throw new Error("reloadFifo: required when nginxMode is external (the FIFO portico-nginx-run reads)");
+    return new ExternalNginx({
+      nginxBinary: this.opts.nginxBinary,
+      prefix: this.opts.prefix,
+      reloadFifo: this.opts.reloadFifo,
+      control: this.control,
+      logger: this.log,
+      timeoutMs: this.opts.reloadTimeoutMs,
+      pollMs: this.opts.externalPollMs,
+      onState: (st, wasRunning) => this.onExternalState(st, wasRunning),
+      onUnexpectedExit: (message) => this.onExternalLost(message),
     });
   }
 
@@ -123,8 +158,9 @@ export class Agent {
   async start(): Promise<void> {
     await this.layout.prepare();
     this.defaultCert = await ensureDefaultCertificate(this.layout.sslDir);
-    await stopStrayNginx(this.layout.pidFile, this.log);
-    this.log.info("agent started", { prefix: this.opts.prefix, controlPort: this.opts.controlPort });
+    // In external mode the nginx named by nginx.pid is the nginx container's: not ours to stop.
+    if (this.opts.nginxMode === "spawn") await stopStrayNginx(this.layout.pidFile, this.log);
+    this.log.info("agent started", { prefix: this.opts.prefix, controlPort: this.opts.controlPort, nginxMode: this.opts.nginxMode });
   }
 
   /** Applies a desired state (or a later one, if more arrive meanwhile); resolves with the status after. */
@@ -238,20 +274,32 @@ export class Agent {
       return;
     }
     const previous = await this.layout.current();
+    // External mode: an nginx that already answers (this agent restarted, or it came back before
+    // the poll noticed) runs whatever conf/current held when it started, so it needs a reload too.
+    const externalAlreadyUp = this.opts.nginxMode === "external" && !this.nginx.running && (await this.controlAnswers());
     await this.layout.swapCurrent(dirName);
     try {
+      let started = false;
       if (!this.nginx.running) {
         if (this.restartTimer) {
           clearTimeout(this.restartTimer);
           this.restartTimer = null;
         }
         await this.startNginx();
-      } else {
+        started = true;
+      }
+      if (!started || externalAlreadyUp) {
         await this.reload();
         this.reloads++;
         this.metrics.reloads.inc();
       }
     } catch (e) {
+      if (e instanceof NginxUnavailableError) {
+        // External nginx not up (yet): not the config's fault. conf/current stays (tested), so the
+        // nginx container starts with it; the poll kicks a retry once nginx answers.
+        this.setError("nginx", `config ${hash.slice(0, 12)} waits for nginx: ${e.message}`, hash);
+        return;
+      }
       // nginx -t passed but nginx could not use it (a port in use, ...): point current back.
       if (previous && previous !== dirName) await this.layout.swapCurrent(previous);
       this.failedConfigHash = hash;
@@ -272,9 +320,17 @@ export class Agent {
     return this.defaultCert;
   }
 
+  /** Whether the control server answers now (one try). */
+  private async controlAnswers(): Promise<boolean> {
+    return await this.control.state().then(
+      () => true,
+      () => false,
+    );
+  }
+
   private async reload(): Promise<void> {
     const before = await this.control.state();
-    this.nginx.reload();
+    await this.nginx.reload();
     // New workers run a Lua VM loaded with a higher generation; fresh connections reach only them
     // once the old workers closed their listeners.
     await this.control.waitFor((st) => st.generation > before.generation, this.opts.reloadTimeoutMs, "reload", () =>
@@ -315,6 +371,44 @@ export class Agent {
       this.forceRepush = true;
       void this.kick();
     }, delay);
+  }
+
+  /** External mode: nginx stopped answering (its container died or restarts). Nothing to restart
+   * here: the kubelet does; the poll notices when it answers again. */
+  private onExternalLost(message: string): void {
+    this.metrics.nginxUp.set(0);
+    if (this.stopped) return;
+    this.externalLost = true;
+    this.restarts++;
+    this.metrics.nginxRestarts.inc();
+    this.setError("nginx", `nginx stopped answering on the control server (its container restarting?): ${message}`);
+    this.emitStatus();
+  }
+
+  /** External mode, every poll: a fresh nginx has empty shared dicts (hashes dropped to "") or a
+   * lower generation (counted from 1 again); then endpoints and certificates are pushed again. */
+  private onExternalState(st: ControlState, wasRunning: boolean): void {
+    if (this.stopped) return;
+    const generationDropped = this.lastGeneration > 0 && st.generation < this.lastGeneration;
+    this.lastGeneration = st.generation;
+    const dictsEmptied = (this.applied.endpoints !== "" && st.endpointsHash === "") || (this.applied.certificates !== "" && st.certificatesHash === "");
+    const cameBack = !wasRunning;
+    if (!dictsEmptied && !generationDropped && !cameBack) return;
+    if (!this.externalLost && (dictsEmptied || generationDropped)) {
+      // Restarted between two polls: never seen down.
+      this.restarts++;
+      this.metrics.nginxRestarts.inc();
+    }
+    this.externalLost = false;
+    this.log.warn("nginx (external) answers again or was restarted; pushing endpoints and certificates", {
+      generation: st.generation,
+      dictsEmptied,
+      generationDropped,
+      cameBack,
+    });
+    this.metrics.nginxUp.set(1);
+    this.forceRepush = true;
+    void this.kick();
   }
 
   private async applyEndpoints(s: DesiredState, force: boolean): Promise<void> {

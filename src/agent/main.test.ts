@@ -82,6 +82,19 @@ test("CLI options: flags, env and defaults, with clear errors", () => {
   assert.throws(() => parseCli([], {}), /--source is required/);
 });
 
+test("CLI options: nginx mode and reload FIFO", () => {
+  const spawnMode = parseCli(["--source", "file:/x"], { PORTICO_RELOAD_FIFO: "/run/reload" });
+  assert.equal(spawnMode.nginxMode, "spawn");
+  assert.equal(spawnMode.reloadFifo, undefined);
+  const ext = parseCli(["--source", "file:/x"], { PORTICO_NGINX_MODE: "external", PORTICO_RELOAD_FIFO: "/run/reload" });
+  assert.equal(ext.nginxMode, "external");
+  assert.equal(ext.reloadFifo, "/run/reload");
+  const flags = parseCli(["--source", "file:/x", "--nginx-mode", "external", "--reload-fifo", "/f"], { PORTICO_NGINX_MODE: "spawn" });
+  assert.deepEqual([flags.nginxMode, flags.reloadFifo], ["external", "/f"]);
+  assert.throws(() => parseCli(["--source", "file:/x", "--nginx-mode", "sidecar"], {}), /--nginx-mode: must be spawn or external, got "sidecar"/);
+  assert.throws(() => parseCli(["--source", "file:/x", "--nginx-mode", "external"], {}), /--reload-fifo: required with --nginx-mode external/);
+});
+
 test("the agent process serves the directory's state and follows endpoint changes without reload", async () => {
   const pod = async () => (await request({ port: httpPort, path: "/x" })).json<EchoReply>().pod;
   assert.equal(await until("first state served", async () => ((await pod()) === "p1" ? true : undefined)), true);
@@ -94,6 +107,8 @@ test("the agent process serves the directory's state and follows endpoint change
   const status = (await request({ port: metricsPort, path: "/status" })).json<{ reloads: number; nginxRunning: boolean; lastError: unknown }>();
   assert.equal(status.nginxRunning, true);
   assert.equal(status.lastError, null);
+  assert.equal((await request({ port: metricsPort, path: "/healthz" })).status, 200);
+  assert.equal((await request({ port: metricsPort, path: "/livez" })).body, "ok\n");
   // A broken endpoints file is reported and ignored; the last good state keeps serving.
   writeAtomic(join(dir, "endpoints.json"), "{ not json");
   await until("error logged", async () => (output.includes("not valid JSON") ? true : undefined));

@@ -1,6 +1,8 @@
 // The agent process: `tsx src/agent/main.ts --source file:<dir>|api:<ns>/<controller> ...`.
-// Runs nginx as its child, applies every desired state the source delivers, serves metrics, and on
-// SIGTERM/SIGINT stops nginx gracefully (SIGQUIT: in-flight requests finish) before exiting.
+// Runs nginx as its child (or, with --nginx-mode external, drives the nginx that portico-nginx-run
+// runs in the pod's other container), applies every desired state the source delivers, serves metrics, and on
+// SIGTERM/SIGINT stops nginx gracefully (SIGQUIT: in-flight requests finish) before exiting (in
+// external mode the nginx container drains on its own SIGTERM).
 import { Agent } from "./agent.js";
 import { ApiSource } from "./api-source.js";
 import { FileSource } from "./file-source.js";
@@ -26,6 +28,8 @@ async function main(): Promise<void> {
     prefix: opts.prefix,
     nginxBinary: opts.nginx,
     controlPort: opts.controlPort,
+    nginxMode: opts.nginxMode,
+    reloadFifo: opts.reloadFifo,
     logger: log,
     onStatus: (s) => {
       log.debug("status", { status: s });

@@ -1,4 +1,5 @@
-// HTTP server beside the agent: /metrics (Prometheus), /healthz (nginx up), /status (AgentStatus JSON).
+// HTTP server beside the agent: /metrics (Prometheus), /healthz (nginx up), /livez (the agent
+// itself answers: a liveness probe that does not depend on nginx), /status (AgentStatus JSON).
 import http from "node:http";
 import type { Agent } from "./agent.js";
 
@@ -13,6 +14,9 @@ export async function startMetricsServer(agent: Agent, port: number, host: strin
         const up = agent.status().nginxRunning;
         res.writeHead(up ? 200 : 503, { "content-type": "text/plain" });
         res.end(up ? "ok\n" : "nginx not running\n");
+      } else if (path === "/livez") {
+        res.writeHead(200, { "content-type": "text/plain" });
+        res.end("ok\n");
       } else if (path === "/status") {
         res.writeHead(200, { "content-type": "application/json" });
         res.end(JSON.stringify(agent.status()));

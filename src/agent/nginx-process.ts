@@ -1,9 +1,12 @@
 // The nginx master as a child of the agent, in the foreground (`-g "daemon off;"`): the agent sees
 // its exit at once and restarts it, and it never outlives a stopped agent. Reload = SIGHUP,
 // graceful stop = SIGQUIT (nginx's own signals, sent to the pid we spawned).
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import type { Logger } from "./logger.js";
+import { testNginxConfig, type ConfigTestResult, type NginxHandle } from "./nginx-handle.js";
+
+export type { ConfigTestResult };
 
 export interface NginxProcessOptions {
   nginxBinary: string;
@@ -15,14 +18,9 @@ export interface NginxProcessOptions {
   onUnexpectedExit?: (code: number | null, signal: NodeJS.Signals | null, output: string) => void;
 }
 
-export interface ConfigTestResult {
-  ok: boolean;
-  output: string;
-}
-
 const TAIL_LINES = 30;
 
-export class NginxProcess {
+export class NginxProcess implements NginxHandle {
   private child: ChildProcess | null = null;
   private stopping = false;
   private tail: string[] = [];
@@ -42,17 +40,7 @@ export class NginxProcess {
 
   /** `nginx -t` on a config file; never throws. */
   async test(confPath: string): Promise<ConfigTestResult> {
-    return await new Promise((resolve) => {
-      execFile(
-        this.opts.nginxBinary,
-        ["-t", "-q", "-p", `${this.opts.prefix}/`, "-c", confPath],
-        { timeout: 60_000, maxBuffer: 4 * 1024 * 1024 },
-        (err, stdout, stderr) => {
-          const output = `${stdout}${stderr}`.trim();
-          resolve({ ok: !err, output: output || (err ? String(err.message) : "") });
-        },
-      );
-    });
+    return await testNginxConfig(this.opts.nginxBinary, this.opts.prefix, confPath);
   }
 
   /** Spawns the master. Resolves once spawned; readiness is checked by the caller (control server). */

@@ -1,6 +1,7 @@
 // The agent's command line: flags override environment variables, which override defaults.
 import { parseArgs } from "node:util";
 import { AGENT_DEFAULTS } from "./agent.js";
+import { NGINX_MODES, type NginxMode } from "./nginx-handle.js";
 
 export type SourceSpec = { kind: "file"; dir: string } | { kind: "api"; namespace: string; name: string };
 
@@ -12,6 +13,10 @@ export interface CliOptions {
   metricsAddress: string;
   controlPort: number;
   nginx: string;
+  /** spawn: nginx is the agent's child; external: the pod's nginx container runs it. */
+  nginxMode: NginxMode;
+  /** Set when nginxMode is external. */
+  reloadFifo?: string;
 }
 
 export const CLI_DEFAULTS = {
@@ -20,6 +25,7 @@ export const CLI_DEFAULTS = {
   metricsAddress: "0.0.0.0",
   controlPort: AGENT_DEFAULTS.controlPort,
   nginx: AGENT_DEFAULTS.nginxBinary,
+  nginxMode: AGENT_DEFAULTS.nginxMode,
 };
 
 export const USAGE = `usage: agent --source file:<dir>|api:<namespace>/<controller> [options]
@@ -28,7 +34,11 @@ export const USAGE = `usage: agent --source file:<dir>|api:<namespace>/<controll
   --metrics-port <port>   Prometheus /metrics, /healthz, /status; 0 = off (PORTICO_METRICS_PORT, default ${CLI_DEFAULTS.metricsPort})
   --metrics-address <ip>  address of the metrics server     (PORTICO_METRICS_ADDRESS, default ${CLI_DEFAULTS.metricsAddress})
   --control-port <port>   nginx's Lua control server port    (PORTICO_CONTROL_PORT, default ${CLI_DEFAULTS.controlPort})
-  --nginx <path>          nginx binary                       (PORTICO_NGINX, default ${CLI_DEFAULTS.nginx})`;
+  --nginx <path>          nginx binary                       (PORTICO_NGINX, default ${CLI_DEFAULTS.nginx})
+  --nginx-mode <mode>     spawn: run nginx as a child; external: another container runs it
+                          (portico-nginx-run)                 (PORTICO_NGINX_MODE, default ${CLI_DEFAULTS.nginxMode})
+  --reload-fifo <path>    external mode: FIFO that portico-nginx-run reads reload requests from
+                                                             (PORTICO_RELOAD_FIFO, required in external mode)`;
 
 export function parseSource(spec: string): SourceSpec {
   if (spec.startsWith("file:") && spec.length > 5) return { kind: "file", dir: spec.slice(5) };
@@ -53,11 +63,18 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
       "metrics-address": { type: "string" },
       "control-port": { type: "string" },
       nginx: { type: "string" },
+      "nginx-mode": { type: "string" },
+      "reload-fifo": { type: "string" },
     },
     strict: true,
   });
   const source = values.source ?? env.PORTICO_SOURCE;
   if (!source) throw new Error("--source is required");
+  const mode = values["nginx-mode"] ?? env.PORTICO_NGINX_MODE ?? CLI_DEFAULTS.nginxMode;
+  if (!(NGINX_MODES as readonly string[]).includes(mode)) throw new Error(`--nginx-mode: must be ${NGINX_MODES.join(" or ")}, got "${mode}"`);
+  const nginxMode = mode as NginxMode;
+  const reloadFifo = values["reload-fifo"] ?? env.PORTICO_RELOAD_FIFO;
+  if (nginxMode === "external" && !reloadFifo) throw new Error("--reload-fifo: required with --nginx-mode external (the FIFO portico-nginx-run reads)");
   return {
     prefix: values.prefix ?? env.PORTICO_PREFIX ?? CLI_DEFAULTS.prefix,
     source: parseSource(source),
@@ -65,5 +82,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     metricsAddress: values["metrics-address"] ?? env.PORTICO_METRICS_ADDRESS ?? CLI_DEFAULTS.metricsAddress,
     controlPort: port(values["control-port"] ?? env.PORTICO_CONTROL_PORT ?? String(CLI_DEFAULTS.controlPort), "--control-port", false),
     nginx: values.nginx ?? env.PORTICO_NGINX ?? CLI_DEFAULTS.nginx,
+    nginxMode,
+    ...(nginxMode === "external" ? { reloadFifo } : {}),
   };
 }

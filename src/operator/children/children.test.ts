@@ -2,6 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { CHILD_KINDS, childContext, desiredChildren, type Manifest } from "./index.js";
 import { stateObjectNames } from "../state-names.js";
+import { parseCli } from "../../agent/options.js";
+import { readFileSync } from "node:fs";
 
 const IC = (spec: Record<string, unknown> = {}, generation = 3) => ({
   apiVersion: "portico.dev/v1alpha1",
@@ -102,6 +104,9 @@ test("probes, graceful shutdown and anti-affinity of the nginx pods", () => {
   assert.ok(nginx.livenessProbe.httpGet);
   const agent = pod.containers.find((c: Any) => c.name === "agent");
   assert.equal(agent.livenessProbe.httpGet.port, "metrics");
+  // Liveness is the agent's own (/livez): an nginx container in trouble must not restart the agent.
+  assert.equal(agent.livenessProbe.httpGet.path, "/livez");
+  assert.deepEqual(agent.readinessProbe.httpGet, { path: "/healthz", port: "metrics" });
   assert.ok(agent.ports.some((p: Any) => p.name === "metrics" && p.containerPort === 10254));
   // Both containers agree on the shared prefix and the reload FIFO.
   const envOf = (c: Any) => Object.fromEntries(c.env.filter((e: Any) => e.value).map((e: Any) => [e.name, e.value]));
@@ -112,6 +117,33 @@ test("probes, graceful shutdown and anti-affinity of the nginx pods", () => {
   const term = pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm;
   assert.equal(term.topologyKey, "kubernetes.io/hostname");
   assert.deepEqual(term.labelSelector.matchLabels, { "app.kubernetes.io/name": "portico", "app.kubernetes.io/instance": "edge", "app.kubernetes.io/component": "nginx" });
+});
+
+test("the two containers run what the image provides, and the agent's flags select external mode", () => {
+  const dockerfile = readFileSync(new URL("../../../images/nginx/Dockerfile", import.meta.url), "utf8");
+  const podOf = (spec: Record<string, unknown> = {}) => (find(children(spec).apply, "Deployment", "edge-nginx") as Any).spec.template.spec;
+  const envOf = (c: Any) => Object.fromEntries(c.env.filter((e: Any) => e.value).map((e: Any) => [e.name, e.value]));
+  const pod = podOf();
+  const nginx = pod.containers.find((c: Any) => c.name === "nginx");
+  const agent = pod.containers.find((c: Any) => c.name === "agent");
+  // Paths the Dockerfile installs.
+  assert.deepEqual(nginx.command, ["/usr/local/bin/portico-nginx-run"]);
+  assert.match(dockerfile, /COPY portico-nginx-run \/usr\/local\/bin\/portico-nginx-run/);
+  assert.equal(agent.command[0], "node");
+  assert.match(dockerfile, new RegExp(`COPY agent\\.mjs ${agent.command[1].replace(/\./g, "\\.")}\\n`));
+  // The agent's own CLI parser reads the container's args and env as the pod gives them.
+  const opts = parseCli(agent.args, envOf(agent));
+  assert.equal(opts.nginxMode, "external");
+  assert.equal(opts.reloadFifo, envOf(nginx).PORTICO_RELOAD_FIFO);
+  assert.equal(opts.prefix, envOf(nginx).PORTICO_PREFIX);
+  assert.equal(opts.controlPort, 10246);
+  assert.equal(opts.metricsPort, 10254);
+  assert.deepEqual(opts.source, { kind: "api", namespace: "ingress", name: "edge" });
+  // nginx's container needs neither the mode nor an API token; it gets no control-port override.
+  assert.equal(envOf(nginx).PORTICO_NGINX_MODE, undefined);
+  // spec.listen.controlPort is rendered into nginx.conf by the controller: the agent must follow it.
+  const custom = podOf({ listen: { controlPort: 10999 } }).containers.find((c: Any) => c.name === "agent");
+  assert.equal(parseCli(custom.args, envOf(custom)).controlPort, 10999);
 });
 
 test("pod template and selector carry no generation label (spec changes do not restart pods by themselves)", () => {

@@ -10,6 +10,10 @@ import { POD, type ChildContext, type Manifest } from "./types.js";
 export const TERMINATION_GRACE_SECONDS = 120;
 /** Delay before shutdown so endpoints are removed from load balancers first. */
 export const PRESTOP_SLEEP_SECONDS = 5;
+/** The agent bundle in the image (images/README.md). */
+export const AGENT_BUNDLE = "/opt/portico/agent.mjs";
+/** Default port of nginx's Lua control server (core's DEFAULT_RENDER_OPTIONS.controlPort). */
+export const DEFAULT_CONTROL_PORT = 10246;
 
 export function defaultAffinity(selector: Record<string, string>) {
   return {
@@ -26,15 +30,22 @@ export function nginxDeployment({ owner, spec }: ChildContext): Manifest {
   const selector = podSelector(owner, "nginx");
   const image = spec.images.nginx;
   const runMount = { name: "run", mountPath: POD.runDir };
+  // Both containers must agree on these: the agent writes <prefix>/conf/current/nginx.conf and
+  // writes "reload" into the FIFO; portico-nginx-run starts nginx from that file and reads the FIFO.
   const env = [
     { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
     { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
     { name: "PORTICO_PREFIX", value: POD.nginxPrefix },
     { name: "PORTICO_RELOAD_FIFO", value: POD.reloadFifo },
   ];
+  // The controller renders spec.listen.controlPort into nginx.conf (src/controller/controller.ts).
+  const controlPort = spec.listen?.controlPort ?? DEFAULT_CONTROL_PORT;
   // nginx's default server answers /healthz on the HTTP port (Host: pod IP matches no Ingress host).
   const nginxProbe = { httpGet: { path: "/healthz", port: "http" }, timeoutSeconds: 2 };
-  const agentProbe = { httpGet: { path: "/healthz", port: "metrics" }, timeoutSeconds: 2 };
+  // Agent ready = nginx answers its control server (/healthz); agent alive = the agent itself
+  // answers (/livez), so an nginx container in trouble does not get the agent restarted too.
+  const agentReady = { httpGet: { path: "/healthz", port: "metrics" }, timeoutSeconds: 2 };
+  const agentLive = { httpGet: { path: "/livez", port: "metrics" }, timeoutSeconds: 2 };
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -83,19 +94,20 @@ export function nginxDeployment({ owner, spec }: ChildContext): Manifest {
               name: "agent",
               image: image.image,
               imagePullPolicy: image.pullPolicy,
-              command: ["node", "/opt/portico/agent.js"],
+              // External mode: nginx runs in the other container; the agent writes and tests
+              // (`nginx -t`, same image) the config, asks for reloads through the FIFO and pushes
+              // endpoints/certificates to the control server over the shared pod network.
+              command: ["node", AGENT_BUNDLE],
               args: ["--source", `api:${owner.namespace}/${owner.name}`],
               env: [
                 ...env,
                 { name: "PORTICO_NGINX_MODE", value: "external" },
-                { name: "PORTICO_LISTEN_ADDRESS", value: "*" },
-                { name: "PORTICO_HTTP_PORT", value: String(POD.httpPort) },
-                { name: "PORTICO_HTTPS_PORT", value: String(POD.httpsPort) },
+                { name: "PORTICO_CONTROL_PORT", value: String(controlPort) },
                 { name: "PORTICO_METRICS_PORT", value: String(POD.agentMetricsPort) },
               ],
               ports: [{ name: "metrics", containerPort: POD.agentMetricsPort, protocol: "TCP" }],
-              readinessProbe: { ...agentProbe, periodSeconds: 10 },
-              livenessProbe: { ...agentProbe, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 5 },
+              readinessProbe: { ...agentReady, periodSeconds: 10 },
+              livenessProbe: { ...agentLive, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 5 },
               resources: { requests: { cpu: "20m", memory: "64Mi" }, limits: { memory: "256Mi" } },
               securityContext: containerSecurityContext(),
               volumeMounts: [runMount, { name: "agent-tmp", mountPath: "/tmp" }, { name: "agent-token", mountPath: POD.tokenDir, readOnly: true }],

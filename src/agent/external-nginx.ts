@@ -1,0 +1,150 @@
+// nginx in another container of the pod (external mode): images/nginx/portico-nginx-run starts it
+// once conf/current/nginx.conf exists, and reloads it when a line arrives on the reload FIFO. The
+// agent cannot signal it (other PID namespace, and the nginx container must stay token-free), so:
+//   start()   waits until the control server answers
+//   reload()  writes "reload\n" to the FIFO
+//   running   whether the control server answered the last poll (every pollMs)
+// Every poll's state goes to onState, so the Agent can tell a restarted nginx (empty shared dicts).
+import { constants } from "node:fs";
+import { open } from "node:fs/promises";
+import type { ControlClient, ControlState } from "./control-client.js";
+import type { Logger } from "./logger.js";
+import { testNginxConfig, type ConfigTestResult, type NginxHandle } from "./nginx-handle.js";
+
+export interface ExternalNginxOptions {
+  nginxBinary: string;
+  prefix: string;
+  /** FIFO portico-nginx-run reads reload requests from (it holds it open read-write). */
+  reloadFifo: string;
+  control: ControlClient;
+  logger: Logger;
+  /** How long start() waits for nginx to answer, and how long a reload request may wait for a reader. */
+  timeoutMs: number;
+  /** Interval of the control-server poll once started. */
+  pollMs?: number; // default 2000
+  /** Each state the poll reads; `wasRunning` is false when nginx was unreachable before. */
+  onState?: (state: ControlState, wasRunning: boolean) => void;
+  /** The control server stopped answering (nginx's container died or is restarting). */
+  onUnexpectedExit?: (message: string) => void;
+}
+
+/** nginx did not answer: not a fault of the config (its container is starting or restarting). */
+export class NginxUnavailableError extends Error {}
+
+export const EXTERNAL_POLL_MS = 2000;
+const RELOAD_LINE = "reload\n";
+
+export class ExternalNginx implements NginxHandle {
+  private up = false;
+  private lastProblem = "";
+  private pollTimer: NodeJS.Timeout | null = null;
+  private watching = false;
+
+  constructor(private readonly opts: ExternalNginxOptions) {}
+
+  get running(): boolean {
+    return this.up;
+  }
+  get pid(): number | undefined {
+    return undefined;
+  }
+  get output(): string {
+    return this.lastProblem;
+  }
+
+  async test(confPath: string): Promise<ConfigTestResult> {
+    return await testNginxConfig(this.opts.nginxBinary, this.opts.prefix, confPath);
+  }
+
+  /** Waits until the control server answers; keeps watching it afterwards (also after a timeout). */
+  async start(): Promise<undefined> {
+    this.watch();
+    try {
+      await this.opts.control.waitFor(() => true, this.opts.timeoutMs, "nginx (external) to answer on the control server");
+    } catch (e) {
+      this.lastProblem = (e as Error).message;
+      throw new NginxUnavailableError(`${this.lastProblem}; is the nginx container (portico-nginx-run) running?`);
+    }
+    this.up = true;
+    this.lastProblem = "";
+    return undefined;
+  }
+
+  /** Writes one reload request into the FIFO, retrying while nobody reads it yet. */
+  async reload(): Promise<void> {
+    const fifo = this.opts.reloadFifo;
+    const deadline = Date.now() + this.opts.timeoutMs;
+    for (;;) {
+      let reason: string;
+      try {
+        await writeFifoLine(fifo, RELOAD_LINE);
+        return;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        // O_NONBLOCK: ENXIO = no reader has the FIFO open, EAGAIN = its buffer is full (reader stuck).
+        if (code === "ENXIO") reason = "no reader (portico-nginx-run is not listening on it)";
+        else if (code === "EAGAIN") reason = "FIFO full (portico-nginx-run is not reading it)";
+        else if (code === "ENOENT") reason = "FIFO does not exist (portico-nginx-run creates it)";
+        else throw new Error(`reload request to ${fifo}: ${(e as Error).message}`);
+      }
+      if (Date.now() > deadline) throw new Error(`reload request to ${fifo} not delivered after ${this.opts.timeoutMs} ms: ${reason}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Stops watching; the nginx container drains and stops on its own SIGTERM. */
+  async stop(): Promise<void> {
+    this.watching = false;
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.pollTimer = null;
+    this.up = false;
+  }
+
+  workerPids(): number[] {
+    return [];
+  }
+
+  private watch(): void {
+    if (this.watching) return;
+    this.watching = true;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (!this.watching) return;
+    this.pollTimer = setTimeout(() => void this.poll(), this.opts.pollMs ?? EXTERNAL_POLL_MS);
+    this.pollTimer.unref();
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      const state = await this.opts.control.state();
+      if (!this.watching) return;
+      const was = this.up;
+      this.up = true;
+      this.lastProblem = "";
+      this.opts.onState?.(state, was);
+    } catch (e) {
+      if (!this.watching) return;
+      this.lastProblem = (e as Error).message;
+      if (this.up) {
+        this.up = false;
+        this.opts.logger.warn("nginx stopped answering on the control server", { error: this.lastProblem });
+        this.opts.onUnexpectedExit?.(this.lastProblem);
+      }
+    } finally {
+      this.schedule();
+    }
+  }
+}
+
+/** One write of `line` (shorter than PIPE_BUF, so atomic) into a FIFO opened non-blocking. */
+async function writeFifoLine(path: string, line: string): Promise<void> {
+  const fh = await open(path, constants.O_WRONLY | constants.O_NONBLOCK);
+  try {
+    if (!(await fh.stat()).isFIFO()) throw new Error(`${path} is not a FIFO`);
+    await fh.write(line);
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,41 @@
+// What the Agent needs from nginx, whoever runs it: its own child (NginxProcess, spawn mode) or the
+// nginx container of the pod (ExternalNginx, external mode).
+import { execFile } from "node:child_process";
+
+export type NginxMode = "spawn" | "external";
+export const NGINX_MODES: readonly NginxMode[] = ["spawn", "external"];
+
+export interface ConfigTestResult {
+  ok: boolean;
+  output: string;
+}
+
+export interface NginxHandle {
+  /** nginx is up (spawn: the child lives; external: the control server answered last time). */
+  readonly running: boolean;
+  /** Master pid when the agent can see it (spawn mode only). */
+  readonly pid: number | undefined;
+  /** The last lines nginx wrote, or the last reason it was unreachable. */
+  readonly output: string;
+  /** `nginx -t` on a config file; never throws. */
+  test(confPath: string): Promise<ConfigTestResult>;
+  /** Starts nginx (spawn) or waits until it answers (external). */
+  start(): Promise<number | undefined>;
+  /** Asks the master to load conf/current again; the caller waits for the new generation. */
+  reload(): void | Promise<void>;
+  /** Graceful stop (spawn); stops watching (external: the nginx container stops on its own). */
+  stop(graceMs?: number): Promise<void>;
+  /** Pids of the master's children; [] when they are in another PID namespace. */
+  workerPids(): number[];
+}
+
+/** `nginx -t -q -p <prefix>/ -c <conf>` with the local binary (both modes: the agent's container
+ * carries the same image, so the binary and modules are there). */
+export async function testNginxConfig(nginxBinary: string, prefix: string, confPath: string): Promise<ConfigTestResult> {
+  return await new Promise((resolve) => {
+    execFile(nginxBinary, ["-t", "-q", "-p", `${prefix}/`, "-c", confPath], { timeout: 60_000, maxBuffer: 4 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const output = `${stdout}${stderr}`.trim();
+      resolve({ ok: !err, output: output || (err ? String(err.message) : "") });
+    });
+  });
+}

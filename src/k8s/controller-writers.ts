@@ -3,7 +3,7 @@
 
 import { K8s, kind } from "kubernetes-fluent-client";
 import type { BuildResult, Diagnostic } from "../core/contract.js";
-import { encodeDesiredState, parseStateIndex, staleShardNames, type StateIndex } from "../core/state-objects.js";
+import { encodeDesiredState, parseStateIndex, staleShardNames, type StateIndex, type StatePart } from "../core/state-objects.js";
 import type { ControllerWriters } from "../controller/controller.js";
 import type { IngressStatusUpdate } from "../controller/ingress-status.js";
 import type { StoredIngressController } from "../controller/store.js";
@@ -54,16 +54,20 @@ export function apiControllerWriters(log: Logger): ControllerWriters {
       const owner = [ownerReference(ic)];
       const withOwner = <T extends { metadata: { ownerReferences?: unknown[] } }>(o: T): T => ({ ...o, metadata: { ...o.metadata, ownerReferences: owner } });
       // Shards first, the index last: an agent that sees the new index finds every shard it names.
+      // A part whose digest and shard count are unchanged is already published: not rewritten.
+      const nextIndex = parseStateIndex(encoded.index);
+      const previous = lastIndex.get(key);
+      const changed = (part: StatePart) =>
+        !previous || previous.parts[part].digest !== nextIndex.parts[part].digest || previous.parts[part].shards !== nextIndex.parts[part].shards;
       await Promise.all([
-        ...encoded.configShards.map((o) => K8s(kind.ConfigMap).Apply(withOwner(o) as never, { force: true })),
-        ...encoded.endpointShards.map((o) => K8s(kind.ConfigMap).Apply(withOwner(o) as never, { force: true })),
-        ...encoded.certificateShards.map((o) => K8s(kind.Secret).Apply(withOwner(o) as never, { force: true })),
+        ...(changed("config") ? encoded.configShards : []).map((o) => K8s(kind.ConfigMap).Apply(withOwner(o) as never, { force: true })),
+        ...(changed("endpoints") ? encoded.endpointShards : []).map((o) => K8s(kind.ConfigMap).Apply(withOwner(o) as never, { force: true })),
+        ...(changed("certificates") ? encoded.certificateShards : []).map((o) => K8s(kind.Secret).Apply(withOwner(o) as never, { force: true })),
       ]);
       const index = withOwner(encoded.index);
       index.metadata.annotations = { ...(index.metadata.annotations ?? {}), [STATE_HASH_ANNOTATION]: hash };
       await K8s(kind.ConfigMap).Apply(index as never, { force: true });
       published.set(key, hash);
-      const nextIndex = parseStateIndex(encoded.index);
       const stale = staleShardNames(ic.metadata.name, lastIndex.get(key), nextIndex);
       lastIndex.set(key, nextIndex);
       await Promise.all([

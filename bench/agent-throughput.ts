@@ -70,11 +70,32 @@ http {
 `;
 }
 
+/** The same minimal proxy, hand-written, but sending the backend the same request headers the
+ * rendered config sends (Host, X-Request-ID, X-Real-IP, X-Forwarded-*): the comparison that isolates
+ * what Portico's structure costs (Lua balancer and access check) from what the headers cost. */
+function equivalentProxyConfig(port: number, backendPort: number): string {
+  return minimalProxyConfig(port, backendPort).replace(
+    `      proxy_set_header Host $host;`,
+    [
+      "      proxy_set_header Host $host;",
+      "      proxy_set_header X-Request-ID $request_id;",
+      "      proxy_set_header X-Real-IP $remote_addr;",
+      "      proxy_set_header X-Forwarded-For $remote_addr;",
+      "      proxy_set_header X-Forwarded-Proto $scheme;",
+      "      proxy_set_header X-Forwarded-Host $host;",
+      "      proxy_set_header X-Forwarded-Port $server_port;",
+      "      proxy_set_header X-Scheme $scheme;",
+    ].join("\n"),
+  );
+}
+
 async function main() {
   const backendPort = await freePort(BACKEND);
   const backend = await startPlainNginx(returnOkConfig(BACKEND, backendPort, 1), { host: BACKEND, port: backendPort });
   const minimalPort = await freePort();
   const minimal = await startPlainNginx(minimalProxyConfig(minimalPort, backendPort), { host: "127.0.0.1", port: minimalPort });
+  const equivalentPort = await freePort();
+  const equivalent = await startPlainNginx(equivalentProxyConfig(equivalentPort, backendPort), { host: "127.0.0.1", port: equivalentPort });
   const h = await Harness.start();
   const w = new World();
   try {
@@ -113,6 +134,23 @@ async function main() {
     const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     console.log(`  median throughput ratio rendered/minimal (both without access log): ${(med(ratios) * 100).toFixed(1)}%; target >= 95%: ${med(ratios) >= 0.95 ? "MET" : "NOT MET"}`);
     console.log(`  median CPU-efficiency ratio (minimal CPU/req over rendered CPU/req, what throughput would be on idle cores): ${(med(cpuRatios) * 100).toFixed(1)}%`);
+    // Same headers, hand-written: what the Lua data plane itself costs.
+    const eqRatios: number[] = [];
+    const eqCpuRatios: number[] = [];
+    const equivalentWorkers = () => childPids(equivalent.pid);
+    wrk(equivalentPort, "bench.example.com", "2s");
+    for (let i = 1; i <= rounds; i++) {
+      const e = wrk(equivalentPort, "bench.example.com", DURATION, equivalentWorkers);
+      const r = wrk(h.httpPort, "bench.example.com", DURATION, renderedWorkers);
+      eqRatios.push(r.rps / e.rps);
+      eqCpuRatios.push(e.cpuUsPerRequest / r.cpuUsPerRequest);
+      console.log(
+        `  round ${i}: hand-written with the same headers ${e.rps.toFixed(0)} req/s (${e.cpuUsPerRequest.toFixed(1)} us CPU/req), ` +
+          `rendered ${r.rps.toFixed(0)} req/s (${r.cpuUsPerRequest.toFixed(1)} us CPU/req), ratio ${((r.rps / e.rps) * 100).toFixed(1)}%`,
+      );
+    }
+    console.log(`  median throughput ratio rendered/hand-written with the same headers: ${(med(eqRatios) * 100).toFixed(1)}%; target >= 95%: ${med(eqRatios) >= 0.95 ? "MET" : "NOT MET"}`);
+    console.log(`  median CPU-efficiency ratio against it: ${(med(eqCpuRatios) * 100).toFixed(1)}%`);
     // For information: the default settings log every request as JSON.
     w.settings = { workerProcesses: 1, accessLog: true };
     await h.apply(w);
@@ -124,6 +162,7 @@ async function main() {
     await h.stop();
     await w.stopPods();
     await minimal.stop();
+    await equivalent.stop();
     await backend.stop();
   }
 }

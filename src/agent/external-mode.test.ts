@@ -108,6 +108,8 @@ async function podOf(path: string): Promise<string> {
   return r.json<EchoReply>().pod;
 }
 const masterPid = () => Number(readFileSync(join(prefix, "nginx.pid"), "utf8").trim());
+/** What to print when an apply went wrong: the agent's error and what portico-nginx-run said. */
+const diag = (st: AgentStatus) => `${JSON.stringify(st.lastError)}\nportico-nginx-run output:\n${runner.output.slice(-2000)}`;
 const ppidOf = (pid: number) => {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
@@ -150,7 +152,7 @@ describe("agent in external mode with portico-nginx-run", () => {
       sni: { "secure.test": "c1" },
       certs: { c1: { certificate: cert.certificate, key: cert.key } },
     });
-    assert.equal(st.lastError, null, JSON.stringify(st.lastError));
+    assert.equal(st.lastError, null, diag(st));
     assert.equal(st.nginxRunning, true);
     assert.equal(st.reloads, 0);
     assert.equal(st.nginxPid, null, "the agent does not own the nginx process");
@@ -166,7 +168,7 @@ describe("agent in external mode with portico-nginx-run", () => {
     const workersBefore = childPids(master);
     assert.ok(workersBefore.length > 0);
     const st = await apply({ config: config({ "/a": "up-a", "/b": "up-b" }), endpoints: { "up-a": ep("a1"), "up-b": ep("b1") } });
-    assert.equal(st.lastError, null, JSON.stringify(st.lastError));
+    assert.equal(st.lastError, null, diag(st));
     assert.equal(st.reloads, 1);
     assert.equal(await podOf("/b"), "b1");
     assert.equal(masterPid(), master);
@@ -224,7 +226,7 @@ describe("agent in external mode with portico-nginx-run", () => {
     await agent.start();
     const master = masterPid();
     const st = await apply({ config: config({ "/a": "up-a", "/b": "up-b", "/c": "up-a" }) });
-    assert.equal(st.lastError, null, JSON.stringify(st.lastError));
+    assert.equal(st.lastError, null, diag(st));
     assert.equal(st.reloads, 1);
     assert.equal(await podOf("/c"), "a2");
     assert.equal(masterPid(), master);

@@ -4,7 +4,7 @@
 // by SIGKILL. Normal paths (stop(), exit, SIGINT/SIGTERM) tear down synchronously through the same script.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { apiserverArgs, controllerManagerArgs, DEFAULT_SERVICE_RANGE, etcdArgs, pkiPaths, type ComponentLayout } from "./components.js";
@@ -16,6 +16,7 @@ import { checkNetworkTools, createNetwork, PodNetwork, type EchoPod, type EchoPo
 import { bin, binaries, clusterDir, dataRoot, kubeconfigPath, reaperScript } from "./paths.js";
 import { createCA, createKeyPair, issueCert } from "./pki.js";
 import { assertPortFree, freePorts } from "./ports.js";
+import { restartComponent, spawnComponent, type RestartOptions, type RestartResult } from "./restart.js";
 import { isOurProcess, readState, writeState, type ClusterState, type ComponentName, type ProcessRecord } from "./state.js";
 
 export interface StartOptions {
@@ -64,6 +65,12 @@ export interface Cluster {
   apply(manifests: string | object | object[]): Promise<string>;
   helm(args: string[], opts?: KubectlOptions): Promise<RunResult>;
   startEchoPod(opts: EchoPodOptions): Promise<EchoPod>;
+  /**
+   * Stops one control-plane process (SIGTERM, SIGKILL after a grace period), optionally stays down for
+   * `downMs`, starts it again with the same command line, ports and data, records its new pid in
+   * state.json and resolves once it is ready (after etcd: once the API server is ready again too).
+   */
+  restartComponent(name: ComponentName, opts?: RestartOptions): Promise<RestartResult>;
   /** Kills every process of the cluster and removes its network and data. Idempotent. */
   stop(): Promise<void>;
 }
@@ -237,15 +244,12 @@ async function startOnce(name: string, dir: string, generated: boolean, opts: St
   const startComponent = (cname: ComponentName, own: string[], marker: string) => {
     const args = [...own, ...(opts.extraArgs?.[cname] ?? [])];
     const log = join(logDir, `${cname}.log`);
-    const fd = openSync(log, "w");
-    const child = spawn(bin(cname), args, { detached: true, stdio: ["ignore", fd, fd] });
-    closeSync(fd);
-    child.unref();
+    const child = spawnComponent(cname, args, log);
     const entry: { child: ChildProcess; log: string; exit?: number | null } = { child, log };
     child.on("exit", (code, signal) => (entry.exit = code ?? (signal ? -1 : null)));
     child.on("error", () => (entry.exit = -1));
     children.set(cname, entry);
-    if (child.pid) state.components.push({ name: cname, pid: child.pid, log, marker } satisfies ProcessRecord);
+    if (child.pid) state.components.push({ name: cname, pid: child.pid, log, marker, args } satisfies ProcessRecord);
     writeState(state);
   };
   const waitFor = async (what: string, check: () => Promise<boolean>) => {
@@ -318,6 +322,8 @@ class ClusterImpl implements Cluster {
   readonly env: NodeJS.ProcessEnv;
   readonly podNetwork: PodNetwork;
   private stopped = false;
+  /** Restarts run one at a time: each rewrites state.json. */
+  private restarting: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly state: ClusterState,
@@ -369,10 +375,21 @@ class ClusterImpl implements Cluster {
     return this.podNetwork.startEchoPod(opts);
   }
 
+  restartComponent(name: ComponentName, opts: RestartOptions = {}): Promise<RestartResult> {
+    const next = this.restarting.then(() => {
+      if (this.stopped) throw new ClusterError(`cluster "${this.name}" is stopped: cannot restart ${name}`);
+      const p = pkiPaths(this.dir);
+      return restartComponent(this.state, { ca: this.caPem, cert: readFileSync(p.adminCert, "utf8"), key: readFileSync(p.adminKey, "utf8") }, name, opts, () => !this.stopped);
+    });
+    this.restarting = next.catch(() => undefined);
+    return next;
+  }
+
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     live.delete(this);
+    await this.restarting; // a restart in progress spawns nothing more once stopped is set
     await this.podNetwork.stopAll();
     await run(process.execPath, [reaperScript, "teardown", this.dir], { timeoutMs: 15_000 });
     this.cleanupDir();

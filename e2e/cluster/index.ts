@@ -10,3 +10,4 @@ export { fakeService, type FakeServiceOptions } from "./manifests.js";
 export { waitUntil } from "./wait.js";
 export { kubernetesVersion, helmVersion } from "./versions.js";
 export { type ComponentName } from "./state.js";
+export { type RestartOptions, type RestartResult } from "./restart.js";

@@ -11,6 +11,8 @@ export interface ProcessRecord {
   log: string;
   /** A string that must appear in /proc/<pid>/cmdline, so a recycled pid is never killed. */
   marker: string;
+  /** The command line's arguments (components only), so restartComponent starts exactly the same process. */
+  args?: string[];
 }
 
 export interface NetworkRecord {

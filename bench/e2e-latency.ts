@@ -49,7 +49,7 @@ function rssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-function lastRebuild(env: PorticoEnv): { durationMs: number } | undefined {
+function lastRebuild(env: PorticoEnv): { durationMs: number; heapUsedMiB?: number; externalMiB?: number } | undefined {
   const lines = readFileSync(env.mode.pepr.logFile, "utf8").split("\n").filter((l) => l.includes('"rebuild done"'));
   const last = lines.at(-1);
   return last ? JSON.parse(last) : undefined;
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
       await until(async () => (await env.get(one, "/")).status === 200, 120_000);
       const oneMore = performance.now() - t1;
       const pid = env.mode.pepr.child.pid!;
-      console.log(`with ${scale} Ingresses: controller RSS=${rssMiB(pid).toFixed(0)} MiB, last rebuild=${lastRebuild(env)?.durationMs} ms, apply -> 200 for one more=${oneMore.toFixed(0)} ms`);
+      console.log(`with ${scale} Ingresses: controller RSS=${rssMiB(pid).toFixed(0)} MiB (V8 heap used ${lastRebuild(env)?.heapUsedMiB} MiB, external ${lastRebuild(env)?.externalMiB} MiB), last rebuild=${lastRebuild(env)?.durationMs} ms, apply -> 200 for one more=${oneMore.toFixed(0)} ms`);
     }
   } finally {
     await env.stop();

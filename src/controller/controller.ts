@@ -218,7 +218,8 @@ export class Controller {
       events,
       durationMs: Math.round(performance.now() - started),
     };
-    this.log.info("rebuild done", { ...this.lastStats });
+    const mem = process.memoryUsage();
+    this.log.info("rebuild done", { ...this.lastStats, heapUsedMiB: Math.round(mem.heapUsed / 2 ** 20), externalMiB: Math.round(mem.external / 2 ** 20), rssMiB: Math.round(mem.rss / 2 ** 20) });
     if (failures.length) throw failures[0];
   }
 }

@@ -61,6 +61,7 @@ export class Store {
     const key = objectKey(obj.metadata);
     const previous = map.get(key);
     if (previous && sameVersion(previous, obj)) return undefined;
+    obj = slim(obj);
     map.set(key, obj);
     this.revision++;
     return { kind, key, previous, current: obj };
@@ -87,6 +88,22 @@ export class Store {
   count(kind: StoredKind): number {
     return this.objects[kind].size;
   }
+}
+
+const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
+
+/** The store keeps what the build reads: managedFields and kubectl's last-applied copy of the whole
+ * object are dropped (at 10,000 Ingresses they are most of the memory). */
+function slim<T extends { metadata: object }>(obj: T): T {
+  const meta = obj.metadata as { managedFields?: unknown; annotations?: Record<string, string> };
+  if (meta.managedFields === undefined && meta.annotations?.[LAST_APPLIED] === undefined) return obj;
+  const { managedFields: _m, ...rest } = meta;
+  let annotations = meta.annotations;
+  if (annotations?.[LAST_APPLIED] !== undefined) {
+    const { [LAST_APPLIED]: _l, ...others } = annotations;
+    annotations = others;
+  }
+  return { ...obj, metadata: { ...rest, ...(annotations ? { annotations } : {}) } };
 }
 
 function sameVersion(a: { metadata: { resourceVersion?: string } }, b: { metadata: { resourceVersion?: string } }): boolean {

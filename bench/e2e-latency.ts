@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import https from "node:https";
 import { parseArgs } from "node:util";
 import { endpointSliceManifest, exposePods, ingressManifest, prefixRule } from "../e2e/support/backends.js";
-import { nginxPids } from "../e2e/support/nginx-pids.js";
+import { nginxPids, reloadedBetween } from "../e2e/support/nginx-pids.js";
 import { startPorticoEnv, type PorticoEnv } from "../e2e/support/portico-env.js";
 
 const { values } = parseArgs({ options: { ingresses: { type: "string", default: "100" }, "endpoint-changes": { type: "string", default: "30" }, scale: { type: "string", default: "10000" } } });
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
       await until(async () => (await env.get("app-0.bench.example", "/")).json?.pod === target.pod.name);
       shift.push(performance.now() - t0);
     }
-    const reloads = JSON.stringify(nginxPids(env.mode.nginxPrefix)) === JSON.stringify(pidsBefore) ? 0 : "some (worker pids changed)";
+    const reloads = reloadedBetween(pidsBefore, nginxPids(env.mode.nginxPrefix)) ? "some (new worker pids)" : 0;
     console.log(`${summary("EndpointSlice server-side apply (API) -> traffic shifted", shift)} reloads=${reloads}`);
 
     // 3. scale

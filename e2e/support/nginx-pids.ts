@@ -18,3 +18,9 @@ export function nginxPids(prefix: string): { master: number; workers: number[] }
   }
   return { master, workers: workers.sort((a, b) => a - b) };
 }
+
+/** Whether nginx reloaded between two snapshots: a reload starts new workers (new pids), while old
+ * workers still draining from an earlier reload may exit in between (which is not a reload). */
+export function reloadedBetween(before: { master: number; workers: number[] }, after: { master: number; workers: number[] }): boolean {
+  return before.master !== after.master || after.workers.some((pid) => !before.workers.includes(pid));
+}

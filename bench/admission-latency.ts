@@ -120,15 +120,7 @@ function benchValidator(): ReturnType<typeof stats> {
 
 async function benchWebhook(): Promise<ReturnType<typeof stats>> {
   const { startCluster, waitUntil } = await import("../e2e/cluster/index.js");
-  const { startPeprModule, REPO_ROOT } = await import("../src/local/pepr-process.js");
-  const { RegisterKind } = await import("pepr");
-  const schema = await import("../src/operator/schema.js");
-  const { IngressControllerKind } = await import("../src/operator/kind.js");
-  try {
-    RegisterKind(IngressControllerKind, { group: schema.GROUP, version: schema.VERSION, kind: schema.KIND, plural: schema.PLURAL });
-  } catch {
-    /* already registered */
-  }
+  const { startPeprModule } = await import("../src/local/pepr-process.js");
   const { AdmissionCapability } = await import("../capabilities/admission.js");
   const c = await startCluster();
   let pepr: Awaited<ReturnType<typeof startPeprModule>> | undefined;
@@ -145,21 +137,12 @@ async function benchWebhook(): Promise<ReturnType<typeof stats>> {
       await c.kubectlOk(["create", "-f", "-"], { input: JSON.stringify({ apiVersion: "v1", kind: "List", items: all.slice(i, i + 1000) }), timeoutMs: 300_000 });
     }
     console.log(`cluster: ${all.length} Ingresses created in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    const url = (p: string) => JSON.stringify(new URL(p, `file://${REPO_ROOT}/`).href);
-    const preload = [
-      `const { RegisterKind } = await import(${url("node_modules/pepr/dist/lib.js")});`,
-      `const { IngressControllerKind } = await import(${url("src/operator/kind.js")});`,
-      `try { RegisterKind(IngressControllerKind, ${JSON.stringify({ group: schema.GROUP, version: schema.VERSION, kind: schema.KIND, plural: schema.PLURAL })}); } catch {}`,
-      `const { capabilities } = await import(${url("capabilities/index.js")});`,
-      `const { AdmissionCapability } = await import(${url("capabilities/admission.js")});`,
-      `if (!capabilities.some((x) => x.name === AdmissionCapability.name)) capabilities.push(AdmissionCapability);`,
-    ].join("\n");
     pepr = await startPeprModule({
       kubeconfig: c.kubeconfig,
       workDir: join(c.dir, "pepr-bench"),
       capabilities: [AdmissionCapability],
       // Admission only, as in Pepr's admission pods: no Watch bindings, the admission informer only.
-      env: { PEPR_MODE: "", PEPR_WATCH_MODE: "false", PORTICO_LOG_LEVEL: "warn", LOG_LEVEL: "warn", NODE_OPTIONS: `--import tsx --import data:text/javascript,${encodeURIComponent(preload)}` },
+      env: { PEPR_MODE: "", PEPR_WATCH_MODE: "false", PORTICO_LOG_LEVEL: "warn", LOG_LEVEL: "warn" },
     });
     const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: pepr.caPem });
     const post = (body: string) =>

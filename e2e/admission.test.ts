@@ -8,49 +8,16 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { request as httpsRequest } from "node:https";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { startCluster, waitUntil, type Cluster } from "./cluster/index.js";
 import { startPeprModule, REPO_ROOT, type PeprProcess } from "../src/local/pepr-process.js";
 import { makeCert, tlsSecret } from "../src/admission/testing/certs.js";
-import { RegisterKind } from "pepr";
-import { GROUP, KIND, PLURAL, VERSION } from "../src/operator/schema.js";
 
-// Under tsx, pepr's bundled require() of kubernetes-fluent-client is another instance than our
-// ESM import of it, so src/operator/kind.ts's RegisterKind is invisible to pepr's When() and
-// importing capabilities/watches.ts throws "Kind not specified for IngressControllerKind". Register
-// the kind with pepr's copy first (here and, by preload, in the child). Reported to the operator
-// engineer: kind.ts should call pepr's RegisterKind.
-const { IngressControllerKind } = await import("../src/operator/kind.js");
-try {
-  RegisterKind(IngressControllerKind, { group: GROUP, version: VERSION, kind: KIND, plural: PLURAL });
-} catch {
-  // already registered with pepr's copy (kind.ts fixed)
-}
 const { capabilities } = await import("../capabilities/index.js");
-const { AdmissionCapability } = await import("../capabilities/admission.js");
-const { IngressControllerCapability } = await import("../capabilities/ingress-controller.js");
 
 const NS = "shop";
 const API_PATH = "portico-local"; // what startPeprModule configures
 let c: Cluster;
 let pepr: PeprProcess;
-
-// Until the lead lists these capabilities in capabilities/index.ts, the child process gets them
-// pushed into that (mutable) list by a preload, so this suite tests the real module either way.
-const NEEDED = [AdmissionCapability, IngressControllerCapability];
-function preloadEnv(): Record<string, string> {
-  const url = (p: string) => JSON.stringify(pathToFileURL(join(REPO_ROOT, p)).href);
-  const code = [
-    `const { RegisterKind } = await import(${url("node_modules/pepr/dist/lib.js")});`,
-    `const { IngressControllerKind } = await import(${url("src/operator/kind.js")});`,
-    `try { RegisterKind(IngressControllerKind, ${JSON.stringify({ group: GROUP, version: VERSION, kind: KIND, plural: PLURAL })}); } catch {}`,
-    `const { capabilities } = await import(${url("capabilities/index.js")});`,
-    `const { AdmissionCapability } = await import(${url("capabilities/admission.js")});`,
-    `const { IngressControllerCapability } = await import(${url("capabilities/ingress-controller.js")});`,
-    `for (const cap of [AdmissionCapability, IngressControllerCapability]) if (!capabilities.some((x) => x.name === cap.name)) capabilities.push(cap);`,
-  ].join("\n");
-  return { NODE_OPTIONS: `--import tsx --import data:text/javascript,${encodeURIComponent(code)}` };
-}
 
 type Obj = Record<string, unknown>;
 
@@ -116,8 +83,8 @@ before(async () => {
     kubeconfig: c.kubeconfig,
     workDir: join(c.dir, "pepr-admission"),
     name: "portico",
-    capabilities: NEEDED,
-    env: { ...preloadEnv(), PORTICO_LOG_LEVEL: "warn" },
+    capabilities,
+    env: { PORTICO_LOG_LEVEL: "warn" },
   });
   // The webhook is registered and the informer has listed: a conflicting Ingress is refused.
   await applyOk(ing("probe", { host: "probe.example.com" }));

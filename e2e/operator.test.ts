@@ -5,6 +5,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { startCluster, waitUntil, type Cluster } from "./cluster/index.js";
+import { getObject } from "./support/objects.js";
 import { reconcileIngressController, getIngressController } from "../src/operator/reconcile.js";
 import { Operator } from "../src/operator/operator.js";
 import { stateObjectNames } from "../src/operator/state-names.js";
@@ -15,11 +16,7 @@ let c: Cluster;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
 
-async function get(kind: string, name: string, ns: string | null = NS): Promise<Any | undefined> {
-  const r = await c.kubectl(["get", kind, name, ...(ns ? ["-n", ns] : []), "-o", "json", "--ignore-not-found"]);
-  if (r.code !== 0) throw new Error(r.stderr);
-  return r.stdout.trim() ? JSON.parse(r.stdout) : undefined;
-}
+const get = (kind: string, name: string, ns: string | null = NS): Promise<Any | undefined> => getObject(c, kind, name, ns);
 
 async function createIC(name: string, spec: Record<string, unknown>, ns = NS): Promise<void> {
   await c.apply({ apiVersion: "portico.dev/v1alpha1", kind: "IngressController", metadata: { name, namespace: ns }, spec });

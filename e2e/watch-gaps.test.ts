@@ -138,6 +138,22 @@ describe("kube-apiserver restart", () => {
   });
 });
 
+describe("a long API server outage", () => {
+  test("longer than Pepr's default watch failure budget (5 resyncs x 5 s): the module stays up and converges after", async (t: TestContext) => {
+    await env.cluster.apply(ingressManifest(NS, "long", { rules: [prefixRule("long.gaps.example", [["/", "sa"]])] }));
+    await servedBy("long.gaps.example", "/", `${NS}/sa`);
+    const r = await env.cluster.restartComponent("kube-apiserver", { downMs: 40_000 });
+    assert.equal(env.mode.pepr.child.exitCode, null, `the Pepr module exited during the outage (code ${env.mode.pepr.child.exitCode}); see ${env.mode.pepr.logFile}`);
+    assert.equal((await env.get("long.gaps.example", "/")).json?.service, `${NS}/sa`, "nginx stopped serving during the outage");
+    // With failurePolicy=Fail a dead module would also refuse this write (webhook connection refused).
+    await env.cluster.apply(ingressManifest(NS, "long", { rules: [prefixRule("long.gaps.example", [["/", "sb"]])] }));
+    const changed = await firstPassAfter(r.readyAt, () => servedBy("long.gaps.example", "/", `${NS}/sb`, 0));
+    await env.cluster.kubectlOk(["-n", NS, "delete", "ingress", "long"]);
+    await statusIs("long.gaps.example", "/", 404);
+    t.diagnostic(`API server down ${r.readyAt - r.signalledAt} ms; changed backend routed ${changed} ms after it was ready`);
+  });
+});
+
 describe("etcd restart", () => {
   test("nginx serves while etcd is gone; afterwards Ingresses are created and deleted as usual", async (t: TestContext) => {
     await env.cluster.apply(ingressManifest(NS, "c", { rules: [prefixRule("c.gaps.example", [["/", "sa"]])] }));

@@ -129,6 +129,11 @@ export async function startPeprModule(opts: PeprProcessOptions): Promise<PeprPro
       SSL_CERT_PATH: cert,
       PORTICO_PEPR_PORT: String(port),
       PEPR_PRETTY_LOG: "false",
+      // Pepr gives a watch up after PEPR_RESYNC_FAILURE_MAX (5) failed resyncs, 5 s apart, and
+      // throws, which ends the process: in a cluster the Deployment restarts it, here nothing would,
+      // so an API server outage of ~30 s left local mode without watches and with a webhook that
+      // refuses every write. Retry for as long as the process lives (e2e/watch-gaps.test.ts).
+      PEPR_RESYNC_FAILURE_MAX: "1000000000",
       ...opts.env,
     },
     stdio: ["ignore", out, out],

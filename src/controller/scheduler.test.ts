@@ -56,7 +56,7 @@ test("a failed run is retried with backoff until it succeeds", async () => {
       if (runs < 3) throw new Error("boom");
     },
     { holdOffMs: 5, retryInitialMs: 10, retryMaxMs: 40 },
-    (_e, attempt, retryIn) => errors.push(retryIn),
+    (_e, _attempt, retryIn) => errors.push(retryIn),
   );
   s.request();
   await sleep(150);

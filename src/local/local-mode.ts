@@ -109,7 +109,6 @@ export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode>
   progress("starting the Pepr module (admission webhooks + watches + reconciler)");
   let pepr = await startPeprModule({ kubeconfig: opts.kubeconfig, workDir: join(opts.workDir, "pepr"), capabilities, env: opts.peprEnv });
 
-  const stopAll: (() => Promise<void>)[] = [];
   try {
     progress(`creating IngressController ${namespace}/${controllerName}`);
     const ic = {
@@ -194,7 +193,6 @@ export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode>
     };
     return mode;
   } catch (err) {
-    for (const s of stopAll) await s();
     await pepr.stop();
     throw err;
   }

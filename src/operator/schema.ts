@@ -18,8 +18,7 @@ export const API_VERSION = `${GROUP}/${VERSION}`;
  * valid Service names (DNS-1035 labels, at most 63 characters). */
 export const MAX_NAME_LENGTH = 47;
 
-/** DNS-1123 label / subdomain patterns (what the API server enforces on names). */
-const DNS_LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+/** DNS-1123 subdomain pattern (what the API server enforces on names). */
 const DNS_SUBDOMAIN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
 
 const objectName = (description: string) => ({ type: "string", minLength: 1, maxLength: 253, pattern: DNS_SUBDOMAIN, description });

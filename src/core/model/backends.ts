@@ -1,7 +1,7 @@
 // Backend resolution: Service port (number or name) -> EndpointSlice port -> ready addresses.
 // Every referenced upstream gets an entry in `endpoints`, empty when nothing is ready (503).
 
-import type { Diagnostic, UpstreamEndpoint } from "../contract.js";
+import type { UpstreamEndpoint } from "../contract.js";
 import type { EndpointSlice, IngressBackend, Service, ServicePort } from "../k8s-types.js";
 import { isIpAddress, show } from "../nginx-values.js";
 import { cmp } from "./classes.js";

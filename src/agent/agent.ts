@@ -90,6 +90,8 @@ export class Agent {
 
   private desired: DesiredState | null = null;
   private applied = emptyHashes();
+  /** What nginx's shared memory holds now (to push the union before a config switch). */
+  private pushed: { endpoints: DesiredState["endpoints"]; sni: DesiredState["sniCertificates"]; certificates: DesiredState["certificates"] } = { endpoints: {}, sni: {}, certificates: {} };
   /** Config hash refused by `nginx -t` (or whose reload failed): not retried until it changes. */
   private failedConfigHash = "";
   private forceRepush = false;
@@ -227,6 +229,7 @@ export class Agent {
     const t0 = performance.now();
     try {
       if (s.hashes.config !== this.applied.config && s.hashes.config !== this.failedConfigHash) {
+        if (this.nginx.running) await this.prePush(s);
         await this.applyConfig(s);
       } else if (!this.nginx.running && this.applied.config && !this.restartTimer) {
         await this.startNginx();
@@ -411,11 +414,30 @@ export class Agent {
     void this.kick();
   }
 
+  /**
+   * Before a config switch: the union of what nginx holds and what the new config needs, so the
+   * first request of a new route already finds its endpoints and certificate (no 503 and no default
+   * certificate in between), while upstreams the old config still uses keep theirs until the
+   * reload is done. The exact sets follow right after the config is applied.
+   */
+  private async prePush(s: DesiredState): Promise<void> {
+    try {
+      await this.control.pushEndpoints({ ...this.pushed.endpoints, ...s.endpoints }, "transition");
+      await this.control.pushCertificates({ ...this.pushed.sni, ...s.sniCertificates }, { ...this.pushed.certificates, ...s.certificates }, "transition");
+    } catch (e) {
+      this.log.warn("pushing endpoints and certificates ahead of the config failed; they follow the reload", { error: (e as Error).message });
+    }
+    // Whatever happens to the config, the exact sets are pushed next.
+    this.applied.endpoints = "";
+    this.applied.certificates = "";
+  }
+
   private async applyEndpoints(s: DesiredState, force: boolean): Promise<void> {
     if (!force && s.hashes.endpoints === this.applied.endpoints) return;
     try {
       await this.control.pushEndpoints(s.endpoints, s.hashes.endpoints);
       this.applied.endpoints = s.hashes.endpoints;
+      this.pushed.endpoints = s.endpoints;
       this.metrics.endpointUpdates.inc();
     } catch (e) {
       this.metrics.endpointUpdateErrors.inc();
@@ -428,6 +450,7 @@ export class Agent {
     try {
       const res = await this.control.pushCertificates(s.sniCertificates, s.certificates, s.hashes.certificates);
       this.applied.certificates = s.hashes.certificates;
+      this.pushed = { ...this.pushed, sni: s.sniCertificates, certificates: s.certificates };
       this.metrics.certificateUpdates.inc();
       this.certificateProblem = null;
       if (res.errors.length) {

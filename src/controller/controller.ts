@@ -43,7 +43,7 @@ interface IngressControllerSpec {
   udpServicesConfigMap?: string;
   defaultTLSSecret?: string;
   publishAddress?: string;
-  listen?: { address?: string; httpPort?: number; httpsPort?: number; controlPort?: number };
+  listen?: { address?: string; httpPort?: number; httpsPort?: number; controlPort?: number; defaultBackendPort?: number };
 }
 
 function specOf(ic: StoredIngressController): IngressControllerSpec {
@@ -69,6 +69,7 @@ export function renderOptionsFor(ic: StoredIngressController): Partial<RenderOpt
   if (listen.httpPort) out.httpPort = listen.httpPort;
   if (listen.httpsPort) out.httpsPort = listen.httpsPort;
   if (listen.controlPort) out.controlPort = listen.controlPort;
+  if (listen.defaultBackendPort) out.defaultBackendPort = listen.defaultBackendPort;
   return out;
 }
 

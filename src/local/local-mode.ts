@@ -98,7 +98,9 @@ export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode>
   const httpPort = opts.httpPort ?? ports.http;
   const httpsPort = opts.httpsPort ?? ports.https;
   const listenAddress = opts.listenAddress ?? process.env.PORTICO_LISTEN_ADDRESS ?? "127.0.0.1";
+  // Every local nginx gets its own internal ports, so instances side by side never collide.
   const controlPort = await freePort();
+  const defaultBackendPort = await freePort();
   mkdirSync(opts.workDir, { recursive: true });
 
   progress("installing the IngressController CRD");
@@ -119,7 +121,7 @@ export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode>
         replicas: 1,
         ingressClass: { name: opts.ingressClassName ?? "portico", create: true, isDefault: opts.isDefaultClass ?? true },
         publishAddress: listenAddress === "0.0.0.0" ? "127.0.0.1" : listenAddress,
-        listen: { address: listenAddress, httpPort, httpsPort, controlPort },
+        listen: { address: listenAddress, httpPort, httpsPort, controlPort, defaultBackendPort },
       },
     };
     kubectl(opts.kubeconfig, ["apply", "--server-side", "--field-manager=portico-local", "-f", "-"], JSON.stringify(ic));

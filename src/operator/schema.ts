@@ -174,6 +174,7 @@ export const specSchema = {
         httpPort: port("HTTP port (local mode default 80 as root, else 8080)."),
         httpsPort: port("HTTPS port (local mode default 443 as root, else 8443)."),
         controlPort: port("127.0.0.1 port of nginx's control server (default 10246)."),
+        defaultBackendPort: port("127.0.0.1 port of nginx's internal default backend (default 8181)."),
       },
     },
   },

@@ -100,6 +100,8 @@ export type IngressControllerSpec = {
     httpsPort?: number;
     /** 127.0.0.1 port of nginx's control server (default 10246). */
     controlPort?: number;
+    /** 127.0.0.1 port of nginx's internal default backend (default 8181). */
+    defaultBackendPort?: number;
   };
 };
 
@@ -201,6 +203,8 @@ export type ResolvedIngressControllerSpec = {
     httpsPort?: number;
     /** 127.0.0.1 port of nginx's control server (default 10246). */
     controlPort?: number;
+    /** 127.0.0.1 port of nginx's internal default backend (default 8181). */
+    defaultBackendPort?: number;
   };
 };
 

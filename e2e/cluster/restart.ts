@@ -8,6 +8,7 @@ import { appendFileSync, closeSync, openSync, readFileSync, statSync } from "nod
 import { ClusterError } from "./errors.js";
 import { probe, type TlsClient } from "./http.js";
 import { bin } from "./paths.js";
+import { probePort } from "./ports.js";
 import { isOurProcess, writeState, type ClusterState, type ComponentName, type ProcessRecord } from "./state.js";
 
 export interface RestartOptions {
@@ -104,6 +105,16 @@ export async function restartComponent(
   if (!(await gone(rec, graceMs))) {
     signalGroup(rec.pid, "SIGKILL");
     if (!(await gone(rec, 5000))) throw new ClusterError(`${name} (pid ${rec.pid}) survived SIGKILL for 5 s; it cannot be restarted`);
+  }
+  // An exiting process drops its memory (and its /proc cmdline, which `gone` reads) before it
+  // closes its files: wait until its ports are free too, or the new one fails to bind them.
+  const ports = { etcd: [state.ports.etcdClient, state.ports.etcdPeer], "kube-apiserver": [state.ports.apiserver], "kube-controller-manager": [state.ports.controllerManager] }[name as (typeof RESTARTABLE)[number]] ?? [];
+  const portsDeadline = Date.now() + 10_000;
+  for (const port of ports) {
+    while ((await probePort(port)) === null) {
+      if (Date.now() > portsDeadline) throw new ClusterError(`${name} exited but port ${port} is still in use after 10 s; cannot restart it`);
+      await sleep(25);
+    }
   }
   const stoppedAt = Date.now();
   if (opts.downMs) await sleep(opts.downMs);

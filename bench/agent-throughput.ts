@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { childPids } from "../src/agent/nginx-process.js";
 import type { EndpointSlice, Service } from "../src/core/k8s-types.js";
-import { startPlainNginx, returnOkConfig } from "../src/testing/nginx.js";
+import { NGINX_TEMP_PATHS, startPlainNginx, returnOkConfig } from "../src/testing/nginx.js";
 import { freePort } from "../src/testing/ports.js";
 import { Harness, World } from "../src/testing/world.js";
 
@@ -51,11 +51,7 @@ error_log logs/error.log warn;
 events { worker_connections 16384; }
 http {
   access_log off;
-  client_body_temp_path tmp/client_body;
-  proxy_temp_path tmp/proxy;
-  fastcgi_temp_path tmp/fastcgi;
-  uwsgi_temp_path tmp/uwsgi;
-  scgi_temp_path tmp/scgi;
+${NGINX_TEMP_PATHS}
   upstream backend { server ${BACKEND}:${backendPort}; keepalive 320; }
   server {
     listen 127.0.0.1:${port};

@@ -3,6 +3,7 @@
 // share only the prefix, the reload FIFO and the loopback network. Nothing is mocked.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { until as untilDone } from "../testing/until.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
@@ -87,20 +88,8 @@ function startRunner(): Runner {
   return r;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) assert.fail(`${what}: timed out (${String(last)})\nportico-nginx-run output:\n${runner?.output.slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> =>
+  untilDone(what, fn, { timeoutMs, context: () => `portico-nginx-run output:\n${runner?.output.slice(-2000)}` });
 
 async function podOf(path: string): Promise<string> {
   const r = await request({ port: httpPort, path, hostHeader: "example.test" });

@@ -2,6 +2,7 @@
 // changes (endpoints without reload), serves metrics, and on SIGTERM stops nginx and exits.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { until as untilDone } from "../testing/until.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync, renameSync, existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,20 +25,8 @@ function writeAtomic(file: string, text: string) {
   renameSync(`${file}.tmp`, file);
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) assert.fail(`${what}: timed out (${String(last)})\nagent output:\n${output.slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> =>
+  untilDone(what, fn, { timeoutMs, context: () => `agent output:\n${output.slice(-3000)}` });
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "portico-src-"));

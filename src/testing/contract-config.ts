@@ -1,5 +1,6 @@
 // Hand-written nginx.conf texts that follow the agent contract (docs/notes/agent.md), so agent tests
 // do not depend on core's renderer: one HTTP server, optionally one TLS server, upstreams by name.
+import { NGINX_TEMP_PATHS } from "./nginx.js";
 
 export interface ContractConfigOptions {
   listen?: string; // default 127.0.0.1
@@ -42,11 +43,7 @@ events { worker_connections 1024; }
 http {
   access_log off;
   uninitialized_variable_warn off;
-  client_body_temp_path tmp/client_body;
-  proxy_temp_path tmp/proxy;
-  fastcgi_temp_path tmp/fastcgi;
-  uwsgi_temp_path tmp/uwsgi;
-  scgi_temp_path tmp/scgi;
+${NGINX_TEMP_PATHS}
   lua_package_path "$prefix/lua/?.lua;;";
   lua_shared_dict portico_endpoints 64m;
   lua_shared_dict portico_certificates 64m;

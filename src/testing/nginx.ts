@@ -44,6 +44,13 @@ export async function startPlainNginx(conf: string, waitFor: { host: string; por
   };
 }
 
+/** Temp paths inside the prefix (Debian's compiled-in ones are outside it), for hand-written configs. */
+export const NGINX_TEMP_PATHS = `  client_body_temp_path tmp/client_body;
+  proxy_temp_path tmp/proxy;
+  fastcgi_temp_path tmp/fastcgi;
+  uwsgi_temp_path tmp/uwsgi;
+  scgi_temp_path tmp/scgi;`;
+
 /** A tiny, fast backend: nginx answering 200 with a fixed body (so the proxy is what is measured). */
 export function returnOkConfig(host: string, port: number, workers = 1): string {
   return `worker_processes ${workers};
@@ -52,11 +59,7 @@ error_log logs/error.log warn;
 events { worker_connections 4096; }
 http {
   access_log off;
-  client_body_temp_path tmp/client_body;
-  proxy_temp_path tmp/proxy;
-  fastcgi_temp_path tmp/fastcgi;
-  uwsgi_temp_path tmp/uwsgi;
-  scgi_temp_path tmp/scgi;
+${NGINX_TEMP_PATHS}
   keepalive_requests 100000;
   server {
     listen ${host}:${port};

@@ -119,7 +119,7 @@ function benchValidator(): ReturnType<typeof stats> {
 }
 
 async function benchWebhook(): Promise<ReturnType<typeof stats>> {
-  const { startCluster, waitUntil } = await import("../e2e/cluster/index.js");
+  const { startCluster, waitUntil } = await import("../src/local/cluster/index.js");
   const { startPeprModule } = await import("../src/local/pepr-process.js");
   const { AdmissionCapability } = await import("../capabilities/admission.js");
   const c = await startCluster();

@@ -7,9 +7,9 @@
 import { readFileSync } from "node:fs";
 import https from "node:https";
 import { parseArgs } from "node:util";
-import { endpointSliceManifest, exposePods, ingressManifest, prefixRule } from "../e2e/support/backends.js";
+import { endpointSliceManifest, exposePods, ingressManifest, prefixRule } from "../src/local/backends.js";
 import { nginxPids, reloadedBetween } from "../e2e/support/nginx-pids.js";
-import { startPorticoEnv, type PorticoEnv } from "../e2e/support/portico-env.js";
+import { startPorticoEnv, type PorticoEnv } from "../src/local/portico-env.js";
 
 const { values } = parseArgs({ options: { ingresses: { type: "string", default: "100" }, "endpoint-changes": { type: "string", default: "30" }, scale: { type: "string", default: "10000" } } });
 const NS = "bench";

@@ -6,9 +6,9 @@
 // Usage: npm run bench:operator [-- --runs 20]
 
 import { K8s } from "kubernetes-fluent-client";
-import { startCluster } from "../e2e/cluster/index.js";
+import { startCluster } from "../src/local/cluster/index.js";
 import { apiRequest } from "../src/k8s/request.js";
-import { IngressControllerKind } from "../src/operator/kind.js";
+import { IngressControllerKind } from "../src/api/kind.js";
 import { Operator } from "../src/operator/operator.js";
 
 const runsArg = process.argv.indexOf("--runs");

@@ -3,7 +3,7 @@ import { Capability } from "pepr";
 import { logger } from "../src/log.js";
 import { validateIngressControllerRequest } from "../src/admission/ingress-controller.js";
 import { cappedWarnings, denialMessage } from "../src/admission/verdict.js";
-import { IngressControllerKind } from "../src/operator/kind.js";
+import { IngressControllerKind } from "../src/api/kind.js";
 import { operator } from "../src/operator/operator.js";
 
 export const IngressControllerCapability = new Capability({

@@ -1,7 +1,7 @@
 // Bindings only: every watched kind feeds the controller's store. The work is in src/controller.
 import { a, Capability } from "pepr";
 import { controller } from "../src/controller/instance.js";
-import { IngressControllerKind } from "../src/operator/kind.js";
+import { IngressControllerKind } from "../src/api/kind.js";
 
 export const Watches = new Capability({
   name: "portico-watches",

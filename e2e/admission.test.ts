@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { request as httpsRequest } from "node:https";
 import { join } from "node:path";
-import { startCluster, waitUntil, type Cluster } from "./cluster/index.js";
+import { startCluster, waitUntil, type Cluster } from "../src/local/cluster/index.js";
 import { startPeprModule, REPO_ROOT, type PeprProcess } from "../src/local/pepr-process.js";
 import { makeCert, tlsSecret } from "../src/admission/testing/certs.js";
 

@@ -10,7 +10,7 @@ import { ApiSource } from "../src/agent/api-source.js";
 import { desiredStateFromParts } from "../src/agent/state-hash.js";
 import type { DesiredState } from "../src/core/contract.js";
 import { encodeDesiredState, stateObjectNames } from "../src/core/state-objects.js";
-import { startCluster, type Cluster } from "./cluster/index.js";
+import { startCluster, type Cluster } from "../src/local/cluster/index.js";
 
 const NS = "agent-src";
 const CTRL = "edge";

@@ -6,7 +6,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
-import { startCluster, waitUntil, type Cluster } from "./cluster/index.js";
+import { startCluster, waitUntil, type Cluster } from "../src/local/cluster/index.js";
 import { getObject } from "./support/objects.js";
 import { reconcileIngressController } from "../src/operator/reconcile.js";
 

@@ -4,11 +4,11 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { startCluster, waitUntil, type Cluster } from "./cluster/index.js";
+import { startCluster, waitUntil, type Cluster } from "../src/local/cluster/index.js";
 import { getObject } from "./support/objects.js";
 import { reconcileIngressController, getIngressController } from "../src/operator/reconcile.js";
 import { Operator } from "../src/operator/operator.js";
-import { stateObjectNames } from "../src/operator/state-names.js";
+import { stateObjectNames } from "../src/api/state-names.js";
 
 const NS = "ingress";
 let c: Cluster;

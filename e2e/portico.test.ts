@@ -7,11 +7,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import net from "node:net";
 import { X509Certificate } from "node:crypto";
-import type { EchoPod } from "./cluster/index.js";
-import { endpointSliceManifest, exposePods, ingressManifest, prefixRule, serviceManifest } from "./support/backends.js";
-import { eventually } from "./support/http.js";
+import type { EchoPod } from "../src/local/cluster/index.js";
+import { endpointSliceManifest, exposePods, ingressManifest, prefixRule, serviceManifest } from "../src/local/backends.js";
+import { eventually } from "../src/local/http.js";
 import { nginxPids, reloadedBetween } from "./support/nginx-pids.js";
-import { startPorticoEnv, tempDir, type PorticoEnv } from "./support/portico-env.js";
+import { startPorticoEnv, tempDir, type PorticoEnv } from "../src/local/portico-env.js";
 
 const NS = "shop";
 let env: PorticoEnv;

@@ -4,11 +4,11 @@
 import { after, before, describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import type { EchoPod } from "./cluster/index.js";
-import { probe } from "./cluster/http.js";
-import { exposePods, ingressManifest, prefixRule } from "./support/backends.js";
-import { eventually } from "./support/http.js";
-import { startPorticoEnv, type PorticoEnv } from "./support/portico-env.js";
+import type { EchoPod } from "../src/local/cluster/index.js";
+import { probe } from "../src/local/cluster/http.js";
+import { exposePods, ingressManifest, prefixRule } from "../src/local/backends.js";
+import { eventually } from "../src/local/http.js";
+import { startPorticoEnv, type PorticoEnv } from "../src/local/portico-env.js";
 
 const NS = "gaps";
 // Pepr's watches retry every PEPR_RESYNC_DELAY_SECONDS (5 s) after a failure, the agent's with a

@@ -2,7 +2,7 @@
 // the annotation registry and the settings schema, so the docs cannot drift from the code.
 // `--check` exits 1 when README.md is stale (CI runs it through `npm run check:generated`).
 import { readFileSync, writeFileSync } from "node:fs";
-import { annotationsMarkdown } from "../src/annotations/docs.js";
+import { annotationsMarkdown } from "../src/core/annotations/docs.js";
 import { settingsMarkdown } from "../src/core/settings-docs.js";
 
 const file = new URL("../README.md", import.meta.url);

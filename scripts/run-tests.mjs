@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 
 const root = new URL("..", import.meta.url).pathname;
 const [suite = "all", ...filters] = process.argv.slice(2);
-const roots = { unit: ["src", "capabilities"], e2e: ["e2e"], all: ["src", "capabilities", "e2e"] }[suite];
+const roots = { unit: ["src", "capabilities", "scripts"], e2e: ["e2e"], all: ["src", "capabilities", "scripts", "e2e"] }[suite];
 if (!roots) {
   console.error(`run-tests: unknown suite "${suite}" (unit, e2e, all)`);
   process.exit(2);

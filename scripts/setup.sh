@@ -3,7 +3,7 @@
 #   1. Debian packages (nginx with Lua and stream modules, iproute2, openssl, curl, wrk);
 #      `apt-get update` runs only when something must be installed;
 #   2. `npm ci` when node_modules is missing or older than package-lock.json;
-#   3. the local control plane binaries (e2e/controlplane/build.sh: compiles only on a cold start).
+#   3. the local control plane binaries (src/local/controlplane/build.sh: compiles only on a cold start).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { echo "portico setup: $*" >&2; }
@@ -34,4 +34,4 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund >/dev/null || fail "npm ci failed (see above); check access to the npm registry and retry"
 fi
 
-bash e2e/controlplane/build.sh
+bash src/local/controlplane/build.sh

@@ -6,10 +6,10 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { startCluster, type Cluster } from "./cluster.js";
-import { servingCertificate } from "./pki.js";
-import { kubernetesVersion } from "./versions.js";
-import { waitUntil } from "./wait.js";
+import { startCluster, type Cluster } from "../../src/local/cluster/cluster.js";
+import { servingCertificate } from "../../src/local/cluster/pki.js";
+import { kubernetesVersion } from "../../src/local/cluster/versions.js";
+import { waitUntil } from "../../src/local/cluster/wait.js";
 
 let cluster: Cluster;
 const tmp = mkdtempSync(join(tmpdir(), "portico-cluster-test-"));

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { apiserverArgs, controllerManagerArgs, etcdArgs, type ComponentLayout } from "./components.js";
+import { apiserverArgs, controllerManagerArgs, etcdArgs, type ComponentLayout } from "../../src/local/cluster/components.js";
 
 const layout: ComponentLayout = {
   name: "c1",

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { renderKubeconfig } from "./kubeconfig.js";
+import { renderKubeconfig } from "../../src/local/cluster/kubeconfig.js";
 
 describe("renderKubeconfig", () => {
   it("embeds the CA and the client credentials and selects the context", () => {

@@ -7,15 +7,15 @@ import { createServer, type AddressInfo, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { startCluster } from "./cluster.js";
-import { ClusterError } from "./errors.js";
-import { run } from "./exec.js";
-import { clusterDir, repoRoot } from "./paths.js";
-import { readState, type ClusterState } from "./state.js";
-import { waitUntil } from "./wait.js";
+import { startCluster } from "../../src/local/cluster/cluster.js";
+import { ClusterError } from "../../src/local/cluster/errors.js";
+import { run } from "../../src/local/cluster/exec.js";
+import { clusterDir, repoRoot } from "../../src/local/cluster/paths.js";
+import { readState, type ClusterState } from "../../src/local/cluster/state.js";
+import { waitUntil } from "../../src/local/cluster/wait.js";
 
 const tsx = ["--import", "tsx"];
-const cli = join(repoRoot, "e2e/cluster/cli.ts");
+const cli = join(repoRoot, "src/local/cluster/cli.ts");
 const cleanups: (() => Promise<unknown>)[] = [];
 after(async () => {
   for (const c of cleanups.reverse()) await c().catch(() => {});
@@ -65,7 +65,7 @@ describe("cluster lifecycle", () => {
     delete env.NODE_TEST_CONTEXT;
     const child = spawn(process.execPath, [...tsx, join(repoRoot, "e2e/cluster/fixtures/hold-cluster.ts"), name], { env, stdio: ["ignore", "pipe", "inherit"] });
     cleanups.push(async () => {
-      await run(process.execPath, [join(repoRoot, "e2e/cluster/reaper.mjs"), "teardown", clusterDir(name)]);
+      await run(process.execPath, [join(repoRoot, "src/local/cluster/reaper.mjs"), "teardown", clusterDir(name)]);
       rmSync(clusterDir(name), { recursive: true, force: true });
     });
     let out = "";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { fakeService } from "./manifests.js";
+import { fakeService } from "../../src/local/cluster/manifests.js";
 
 describe("fakeService", () => {
   it("makes a selector-less Service and an EndpointSlice labelled for it", () => {

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { createCA, issueCert, opensslConfig, servingCertificate } from "./pki.js";
+import { createCA, issueCert, opensslConfig, servingCertificate } from "../../src/local/cluster/pki.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "portico-pki-test-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));

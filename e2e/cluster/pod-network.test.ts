@@ -6,11 +6,11 @@ import { after, before, describe, it } from "node:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startCluster, type Cluster } from "./cluster.js";
-import { repoRoot } from "./paths.js";
-import { servingCertificate } from "./pki.js";
-import { waitUntil } from "./wait.js";
-import { fakeService } from "./manifests.js";
+import { startCluster, type Cluster } from "../../src/local/cluster/cluster.js";
+import { repoRoot } from "../../src/local/cluster/paths.js";
+import { servingCertificate } from "../../src/local/cluster/pki.js";
+import { waitUntil } from "../../src/local/cluster/wait.js";
+import { fakeService } from "../../src/local/cluster/manifests.js";
 
 let a: Cluster;
 let b: Cluster;

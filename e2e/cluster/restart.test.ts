@@ -3,10 +3,10 @@
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { startCluster, type Cluster } from "./cluster.js";
-import { ClusterError } from "./errors.js";
-import { readState } from "./state.js";
-import { waitUntil } from "./wait.js";
+import { startCluster, type Cluster } from "../../src/local/cluster/cluster.js";
+import { ClusterError } from "../../src/local/cluster/errors.js";
+import { readState } from "../../src/local/cluster/state.js";
+import { waitUntil } from "../../src/local/cluster/wait.js";
 
 let cluster: Cluster;
 const seenPids = new Set<number>();

@@ -1,5 +1,5 @@
 // Reading objects back through kubectl in e2e suites.
-import type { Cluster } from "../cluster/index.js";
+import type { Cluster } from "../../src/local/cluster/index.js";
 
 /** The object as JSON, or undefined when it does not exist. `ns` null: cluster-scoped. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

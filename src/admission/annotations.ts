@@ -3,7 +3,7 @@
 // unknown `nginx.ingress.kubernetes.io/*` keys are warned about (ingress-nginx features Portico does
 // not implement: the Ingress still works, without them).
 
-import { parseAnnotations, PREFERRED_PREFIX, REJECTED_ANNOTATIONS, type ParsedAnnotations } from "../annotations/registry.js";
+import { parseAnnotations, PREFERRED_PREFIX, REJECTED_ANNOTATIONS, type ParsedAnnotations } from "../core/annotations/registry.js";
 
 const REJECTED_KEYS = new Set(REJECTED_ANNOTATIONS.map((a) => a.key));
 

@@ -3,7 +3,7 @@
 // the reconciler can work with: field types, ranges, enums, unknown fields, the name length its
 // children need, and every setting (spec.settings) typed and ranged.
 
-import { validateIngressController } from "../operator/validate.js";
+import { validateIngressController } from "../api/validate.js";
 import type { AdmissionRequestLike } from "./request.js";
 import { approve, verdict, type Verdict } from "./verdict.js";
 

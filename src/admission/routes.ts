@@ -5,7 +5,7 @@
 
 import type { Ingress } from "../core/k8s-types.js";
 import { normalizeHost } from "../core/nginx-values.js";
-import { ANNOTATIONS, parseAnnotations, PREFIXES, type AnnotationValues } from "../annotations/registry.js";
+import { ANNOTATIONS, parseAnnotations, PREFIXES, type AnnotationValues } from "../core/annotations/registry.js";
 
 /** "default" is the catch-all default backend (spec.defaultBackend of an Ingress without rules). */
 export type MatchKind = "exact" | "prefix" | "regex" | "default";

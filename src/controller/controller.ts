@@ -7,7 +7,7 @@ import { build } from "../core/build.js";
 import type { BuildResult, Diagnostic, RenderOptions, Snapshot } from "../core/contract.js";
 import type { Ingress, Secret } from "../core/k8s-types.js";
 import { withDefaults, type Settings } from "../core/settings.js";
-import { childNames } from "../operator/names.js";
+import { childNames } from "../api/names.js";
 import { DiagnosticLedger } from "./diagnostics.js";
 import { controllerIdentity } from "./identity.js";
 import { ingressStatusUpdates, type IngressStatusUpdate } from "./ingress-status.js";

@@ -9,7 +9,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { parse } from "nginx-conf";
 import { build } from "./build.js";
-import { ANNOTATIONS } from "../annotations/registry.js";
+import { ANNOTATIONS } from "./annotations/registry.js";
 import { ingress, path, service, slice, snapshot } from "./test-objects.js";
 import type { Ingress } from "./k8s-types.js";
 

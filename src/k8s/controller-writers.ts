@@ -8,8 +8,8 @@ import type { ControllerWriters } from "../controller/controller.js";
 import type { IngressStatusUpdate } from "../controller/ingress-status.js";
 import type { StoredIngressController } from "../controller/store.js";
 import type { Logger } from "../log.js";
-import { IngressControllerKind } from "../operator/kind.js";
-import { API_VERSION, KIND } from "../operator/schema.js";
+import { IngressControllerKind } from "../api/kind.js";
+import { API_VERSION, KIND } from "../api/schema.js";
 
 export const STATE_HASH_ANNOTATION = "portico.dev/state-hash";
 const REPORTING_CONTROLLER = "portico.dev/ingress-controller";

@@ -1,7 +1,7 @@
 // Lists every kind the controller stores, once, to prime the store before the first rebuild.
 import { K8s, kind } from "kubernetes-fluent-client";
 import type { StoredKind } from "../controller/store.js";
-import { IngressControllerKind } from "../operator/kind.js";
+import { IngressControllerKind } from "../api/kind.js";
 
 export async function listAllKinds(): Promise<Record<StoredKind, unknown[]>> {
   const [ingresses, classes, services, slices, secrets, configMaps, controllers] = await Promise.all([

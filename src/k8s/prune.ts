@@ -1,6 +1,6 @@
 // Deletes labelled objects of an older generation: what the last apply no longer produced.
 import { deleteObject } from "./apply.js";
-import { GENERATION_LABEL } from "../operator/names.js";
+import { GENERATION_LABEL } from "../api/names.js";
 import { apiRequest } from "./request.js";
 import { resourcePath } from "./resources.js";
 

@@ -4,9 +4,9 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { exposePods, ingressManifest, prefixRule } from "../../e2e/support/backends.js";
-import { eventually } from "../../e2e/support/http.js";
-import { startPorticoEnv, tempDir, type PorticoEnv } from "../../e2e/support/portico-env.js";
+import { exposePods, ingressManifest, prefixRule } from "./backends.js";
+import { eventually } from "./http.js";
+import { startPorticoEnv, tempDir, type PorticoEnv } from "./portico-env.js";
 import { defaultPorts } from "./local-mode.js";
 
 const NS = "demo";

@@ -2,9 +2,9 @@
 // Ctrl-C stops everything this command started.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { DEFAULT_CLUSTER, isRunning, kubeconfigPath, startCluster, type Cluster } from "../../e2e/cluster/index.js";
-import { readState } from "../../e2e/cluster/state.js";
-import { clusterDir } from "../../e2e/cluster/paths.js";
+import { DEFAULT_CLUSTER, isRunning, kubeconfigPath, startCluster, type Cluster } from "./cluster/index.js";
+import { readState } from "./cluster/state.js";
+import { clusterDir } from "./cluster/paths.js";
 import { REPO_ROOT } from "./pepr-process.js";
 import { startLocalMode } from "./local-mode.js";
 

@@ -1,7 +1,7 @@
 // Status conditions of an IngressController. Pure: the reconciler decides what happened, these
 // functions turn it into metav1.Conditions, keeping lastTransitionTime when a status is unchanged.
 
-import type { Condition, IngressControllerStatus } from "./types.generated.js";
+import type { Condition, IngressControllerStatus } from "../api/types.generated.js";
 
 export interface ConditionInput {
   type: "Ready" | "ConfigApplied" | "Degraded";

@@ -5,11 +5,11 @@
 
 import { K8s, kind } from "kubernetes-fluent-client";
 import type { Logger } from "../log.js";
-import { LABELS, MANAGED_BY } from "./names.js";
+import { LABELS, MANAGED_BY } from "../api/names.js";
 import { KeyedQueue } from "./queue.js";
 import { reconcileIngressController, type ReconcileResult } from "./reconcile.js";
 import { apiRequest } from "../k8s/request.js";
-import { API_VERSION, PLURAL } from "./schema.js";
+import { API_VERSION, PLURAL } from "../api/schema.js";
 
 export interface Hints {
   /** A child changed or vanished: apply even if this generation was applied already. */

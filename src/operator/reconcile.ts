@@ -10,11 +10,11 @@ import { patchStatus } from "../k8s/status.js";
 import { CHILD_KINDS, desiredChildren, ownerOf, type Manifest } from "./children/index.js";
 import { CREATE_ONLY_LABEL } from "./children/configmaps.js";
 import { configAppliedCondition, sameConditions, setConditions, type ConditionInput } from "./conditions.js";
-import { FIELD_MANAGER, FINALIZER, LABELS, childNames, instanceSelector, type Owner } from "./names.js";
+import { FIELD_MANAGER, FINALIZER, LABELS, childNames, instanceSelector, type Owner } from "../api/names.js";
 import { publishedAddress, type ServiceStatusLike } from "./published-address.js";
-import { API_VERSION, KIND } from "./schema.js";
-import type { IngressControllerSpec, IngressControllerStatus } from "./types.generated.js";
-import { validateIngressController } from "./validate.js";
+import { API_VERSION, KIND } from "../api/schema.js";
+import type { IngressControllerSpec, IngressControllerStatus } from "../api/types.generated.js";
+import { validateIngressController } from "../api/validate.js";
 
 export interface IngressControllerObject {
   apiVersion?: string;

@@ -1,9 +1,9 @@
-// Echo backends (e2e/fake-pod/echo-server.mjs) as child processes on 127.0.0.x, for tests and benchmarks.
+// Echo backends (src/local/cluster/echo-server.mjs) as child processes on 127.0.0.x, for tests and benchmarks.
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { freePort } from "./ports.js";
 
-const ECHO_SERVER = fileURLToPath(new URL("../../e2e/fake-pod/echo-server.mjs", import.meta.url));
+const ECHO_SERVER = fileURLToPath(new URL("../local/cluster/echo-server.mjs", import.meta.url));
 
 export interface EchoOptions {
   host?: string; // default 127.0.0.1

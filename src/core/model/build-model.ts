@@ -1,7 +1,7 @@
 // Snapshot -> Model. Ingresses are processed oldest first, so on a conflicting host+path the oldest
 // wins and later ones are reported. A bad rule, path, backend or annotation drops only itself.
 
-import { parseAnnotations, type AnnotationValues } from "../../annotations/registry.js";
+import { parseAnnotations, type AnnotationValues } from "../annotations/registry.js";
 import type { Diagnostic, Snapshot, UpstreamEndpoint } from "../contract.js";
 import type { HTTPIngressPath, Ingress, IngressBackend } from "../k8s-types.js";
 import { normalizeHost, show, validateHost, validatePlainPath, validateRegexPath } from "../nginx-values.js";

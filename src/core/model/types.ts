@@ -1,7 +1,7 @@
 // The model: what the data plane must do, with every Kubernetes detail resolved and every value
 // validated. The renderer reads only this (never Kubernetes objects).
 
-import type { BackendProtocol } from "../../annotations/types.js";
+import type { BackendProtocol } from "../annotations/types.js";
 import type { CertificatePair, Diagnostic, UpstreamEndpoint } from "../contract.js";
 import type { Size } from "../nginx-values.js";
 

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { CHILD_KINDS, childContext, desiredChildren, type Manifest } from "./index.js";
-import { stateObjectNames } from "../state-names.js";
+import { stateObjectNames } from "../../api/state-names.js";
 import { parseCli } from "../../agent/options.js";
 import { readFileSync } from "node:fs";
 

@@ -2,7 +2,7 @@
 // (created when missing, never updated: their data is the user's).
 
 import { withDefaults } from "../../core/settings.js";
-import { LABELS, childMeta, childNames } from "../names.js";
+import { LABELS, childMeta, childNames } from "../../api/names.js";
 import type { ChildContext, Manifest } from "./types.js";
 
 /** Label on create-only children: prune never touches them, apply never updates them. */

@@ -1,5 +1,5 @@
 // The default backend: a tiny HTTP server answering 404 on every path and 200 on /healthz.
-import { LABELS, MANAGED_BY, childMeta, childNames, podSelector } from "../names.js";
+import { LABELS, MANAGED_BY, childMeta, childNames, podSelector } from "../../api/names.js";
 import { containerSecurityContext, podSecurityContext } from "./security.js";
 import { POD, type ChildContext, type Manifest } from "./types.js";
 

@@ -1,7 +1,7 @@
 // IngressController -> its child manifests. Pure: same object in, same manifests out.
 
-import type { Owner } from "../names.js";
-import { resolveSpec, type IngressControllerLike } from "../validate.js";
+import type { Owner } from "../../api/names.js";
+import { resolveSpec, type IngressControllerLike } from "../../api/validate.js";
 import { settingsConfigMap, tcpUdpServicesConfigMaps } from "./configmaps.js";
 import { defaultBackend } from "./default-backend.js";
 import { ingressClass } from "./ingress-class.js";

@@ -2,8 +2,8 @@
 // ownerReference to the namespaced IngressController: it is labelled with its owner and deleted
 // explicitly (the reconciler's finalizer) and pruned by those labels.
 
-import { GROUP, KIND } from "../schema.js";
-import { CONTROLLER_NAME, LABELS, childLabels } from "../names.js";
+import { GROUP, KIND } from "../../api/schema.js";
+import { CONTROLLER_NAME, LABELS, childLabels } from "../../api/names.js";
 import type { ChildContext, Manifest } from "./types.js";
 
 export const DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class";

@@ -2,7 +2,7 @@
 // configs there, nginx runs them). Only the agent gets an API token (a projected volume mounted
 // into the agent container alone); nginx, which parses untrusted traffic, has none.
 
-import { childMeta, childNames, LABELS, MANAGED_BY, podSelector } from "../names.js";
+import { childMeta, childNames, LABELS, MANAGED_BY, podSelector } from "../../api/names.js";
 import { containerSecurityContext, podSecurityContext } from "./security.js";
 import { POD, type ChildContext, type Manifest } from "./types.js";
 

@@ -1,6 +1,6 @@
 // A PodDisruptionBudget for the NGINX pods when there is more than one: voluntary disruptions
 // (drains, upgrades) take at most one pod at a time.
-import { childMeta, childNames, podSelector } from "../names.js";
+import { childMeta, childNames, podSelector } from "../../api/names.js";
 import type { ChildContext, Manifest } from "./types.js";
 
 export function nginxPdb({ owner, spec }: ChildContext): Manifest[] {

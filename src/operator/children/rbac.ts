@@ -1,9 +1,9 @@
 // ServiceAccount, Role and RoleBinding of the data plane: the agent may read only its own
 // desired-state objects, by name, and report on its own IngressController's status. Nothing else.
 
-import { GROUP, PLURAL } from "../schema.js";
-import { childMeta, childNames } from "../names.js";
-import { stateObjectNames } from "../state-names.js";
+import { GROUP, PLURAL } from "../../api/schema.js";
+import { childMeta, childNames } from "../../api/names.js";
+import { stateObjectNames } from "../../api/state-names.js";
 import type { ChildContext, Manifest } from "./types.js";
 
 export function dataPlaneRbac({ owner }: ChildContext): Manifest[] {

@@ -1,5 +1,5 @@
 // The Service in front of the NGINX pods.
-import { childMeta, childNames, podSelector } from "../names.js";
+import { childMeta, childNames, podSelector } from "../../api/names.js";
 import type { ChildContext, Manifest } from "./types.js";
 
 export function nginxService({ owner, spec }: ChildContext): Manifest {

@@ -1,6 +1,6 @@
 // Shared input and output shapes of the child generators.
-import type { Owner } from "../names.js";
-import type { ResolvedIngressControllerSpec } from "../types.generated.js";
+import type { Owner } from "../../api/names.js";
+import type { ResolvedIngressControllerSpec } from "../../api/types.generated.js";
 
 /** A Kubernetes object as sent to the API (plain JSON). */
 export interface Manifest {

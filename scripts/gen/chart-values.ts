@@ -1,0 +1,75 @@
+// Portico's own part of helm/portico/values.yaml and its schema. The IngressController spec in the
+// values is validated by the same schema as the CRD (specSchema), so a bad value fails `helm
+// install` before anything is created.
+
+import { specSchema } from "../../src/api/schema.js";
+
+export const PORTICO_VALUES_YAML = `# --- Portico ---------------------------------------------------------------------------------
+# The default IngressController (one NGINX data plane) in the release namespace.
+ingressController:
+  enabled: true
+  name: portico
+  # Any IngressController spec field (see crds/ingresscontroller.yaml or \`kubectl explain ic.spec\`).
+  # spec.ingressClass is set from ingressClass below.
+  spec:
+    replicas: 2
+    images:
+      nginx:
+        image: ghcr.io/portico-dev/portico-nginx:0.1.0
+        pullPolicy: IfNotPresent
+      defaultBackend:
+        image: ghcr.io/portico-dev/portico-default-backend:0.1.0
+        pullPolicy: IfNotPresent
+    service:
+      type: LoadBalancer
+    defaultBackend:
+      enabled: true
+    settings: {}
+
+# The IngressClass the default IngressController serves (created by the chart, not the operator,
+# so it exists as soon as the chart is installed and goes away with it).
+ingressClass:
+  enabled: true
+  name: portico
+  isDefault: false
+
+# The admission webhook's serving certificate. By default the chart generates a CA (kept in the
+# Secret <uuid>-webhook-ca and reused) and issues a new serving certificate on every install and
+# upgrade. With cert-manager, a self-signed Certificate is requested instead and cert-manager's CA
+# injector fills the webhooks' caBundle.
+webhook:
+  certValidityDays: 365
+  certManager:
+    enabled: false
+
+# --- Pepr module (generated from \`pepr build\`; admission and watcher Deployments, RBAC) ----------
+`;
+
+export const porticoValuesProperties = {
+  ingressController: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      enabled: { type: "boolean" },
+      name: { type: "string", pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$", maxLength: 47 },
+      spec: specSchema,
+    },
+  },
+  ingressClass: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      enabled: { type: "boolean" },
+      name: { type: "string", pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", maxLength: 253 },
+      isDefault: { type: "boolean" },
+    },
+  },
+  webhook: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      certValidityDays: { type: "integer", minimum: 1, maximum: 3650 },
+      certManager: { type: "object", additionalProperties: false, properties: { enabled: { type: "boolean" } } },
+    },
+  },
+} as const;

@@ -1,0 +1,50 @@
+// The declarative shape every annotation module exports. The registry drives parsing, validation,
+// admission and the generated docs from these specs; nothing else knows annotation keys.
+
+import type { Result, Size } from "../nginx-values.js";
+
+export type AnnotationScope = "ingress" | "location";
+export type AnnotationRisk = "low" | "medium" | "high" | "critical";
+export type BackendProtocol = "HTTP" | "HTTPS" | "GRPC" | "GRPCS";
+
+/** Typed values of all supported annotations (absent = not set on the object). */
+export interface AnnotationValues {
+  sslRedirect?: boolean;
+  forceSslRedirect?: boolean;
+  rewriteTarget?: string;
+  useRegex?: boolean;
+  backendProtocol?: BackendProtocol;
+  proxyBodySize?: Size;
+  proxyConnectTimeout?: number;
+  proxyReadTimeout?: number;
+  proxySendTimeout?: number;
+  appRoot?: string;
+  permanentRedirect?: string;
+  permanentRedirectCode?: number;
+  temporalRedirect?: string;
+}
+
+export interface AnnotationSpec<K extends keyof AnnotationValues = keyof AnnotationValues> {
+  /** Key without prefix, e.g. "ssl-redirect". */
+  key: string;
+  /** Field of AnnotationValues it fills. */
+  field: K;
+  /** Human type for docs: bool, string, int, size, seconds, url, enum. */
+  type: string;
+  scope: AnnotationScope;
+  risk: AnnotationRisk;
+  /** Default, as documented (empty when the global setting or "off" applies). */
+  default: string;
+  doc: string;
+  parse(raw: string, key: string): Result<NonNullable<AnnotationValues[K]>>;
+}
+
+/** Recognised but never accepted: they would inject raw nginx configuration. */
+export interface RejectedAnnotationSpec {
+  key: string;
+  reason: string;
+}
+
+export function defineAnnotation<K extends keyof AnnotationValues>(spec: AnnotationSpec<K>): AnnotationSpec<K> {
+  return spec;
+}

@@ -72,7 +72,11 @@ function candidate(k: number, ns = "bench"): Ingress {
     metadata: {
       name: `new-${k}`,
       namespace: ns,
-      annotations: { "nginx.ingress.kubernetes.io/use-regex": "true", "nginx.ingress.kubernetes.io/proxy-body-size": "8m", "nginx.ingress.kubernetes.io/ssl-redirect": "true" },
+      annotations: {
+        "nginx.ingress.kubernetes.io/use-regex": "true",
+        "nginx.ingress.kubernetes.io/proxy-body-size": "8m",
+        "nginx.ingress.kubernetes.io/ssl-redirect": "true",
+      },
     },
     spec: {
       ingressClassName: "portico",
@@ -134,7 +138,10 @@ async function benchWebhook(): Promise<ReturnType<typeof stats>> {
     const all = population(INGRESSES);
     const t0 = performance.now();
     for (let i = 0; i < all.length; i += 1000) {
-      await c.kubectlOk(["create", "-f", "-"], { input: JSON.stringify({ apiVersion: "v1", kind: "List", items: all.slice(i, i + 1000) }), timeoutMs: 300_000 });
+      await c.kubectlOk(["create", "-f", "-"], {
+        input: JSON.stringify({ apiVersion: "v1", kind: "List", items: all.slice(i, i + 1000) }),
+        timeoutMs: 300_000,
+      });
     }
     console.log(`cluster: ${all.length} Ingresses created in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     pepr = await startPeprModule({
@@ -148,7 +155,14 @@ async function benchWebhook(): Promise<ReturnType<typeof stats>> {
     const post = (body: string) =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {
         const req = httpsRequest(
-          { host: "127.0.0.1", port: pepr!.port, path: "/validate/portico-local", method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+          {
+            host: "127.0.0.1",
+            port: pepr!.port,
+            path: "/validate/portico-local",
+            method: "POST",
+            agent,
+            headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+          },
           (res) => {
             let data = "";
             res.on("data", (d) => (data += d));
@@ -175,10 +189,14 @@ async function benchWebhook(): Promise<ReturnType<typeof stats>> {
       });
     // Synced when the last Ingress's route is known: a copy of it must be denied as a conflict.
     const last = all[all.length - 1]!;
-    await waitUntil("admission informer to index every Ingress", async () => {
-      const r = await post(review({ ...last, metadata: { ...last.metadata, name: "dup" } }, "sync"));
-      return r.status === 200 && JSON.parse(r.body).response.allowed === false;
-    }, { timeoutMs: 120_000, intervalMs: 500 });
+    await waitUntil(
+      "admission informer to index every Ingress",
+      async () => {
+        const r = await post(review({ ...last, metadata: { ...last.metadata, name: "dup" } }, "sync"));
+        return r.status === 200 && JSON.parse(r.body).response.allowed === false;
+      },
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
     const samples: number[] = [];
     for (let k = 0; k < REQUESTS + 200; k++) {
       const body = review(candidate(k), `u-${k}`);
@@ -196,7 +214,11 @@ async function benchWebhook(): Promise<ReturnType<typeof stats>> {
   }
 }
 
-console.log(`admission latency bench: ${INGRESSES} Ingresses, ${REQUESTS} requests; ${cpus().length} CPUs, load ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+console.log(
+  `admission latency bench: ${INGRESSES} Ingresses, ${REQUESTS} requests; ${cpus().length} CPUs, load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")}`,
+);
 const v = benchValidator();
 report("validator (in-process validateIngress)", v);
 if (WEBHOOK) {

@@ -17,7 +17,9 @@ async function main() {
   const w = new World();
   try {
     await w.service("web", { pods: 2 });
-    w.ingress("web", { rules: [{ host: "bench.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "web", port: { number: 80 } } } }] } }] });
+    w.ingress("web", {
+      rules: [{ host: "bench.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "web", port: { number: 80 } } } }] } }],
+    });
     const [s0, s1] = [w.slices.find((s) => s.metadata.name === "web-0")!, w.slices.find((s) => s.metadata.name === "web-1")!];
     const only = (ready: 0 | 1) => {
       s0.endpoints![0].conditions = { ready: ready === 0 };

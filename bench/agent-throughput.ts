@@ -23,7 +23,9 @@ function cpuTicks(pids: number[]): number {
   let t = 0;
   for (const pid of pids) {
     try {
-      const f = readFileSync(`/proc/${pid}/stat`, "utf8").slice(readFileSync(`/proc/${pid}/stat`, "utf8").lastIndexOf(")") + 2).split(" ");
+      const f = readFileSync(`/proc/${pid}/stat`, "utf8")
+        .slice(readFileSync(`/proc/${pid}/stat`, "utf8").lastIndexOf(")") + 2)
+        .split(" ");
       t += Number(f[11]) + Number(f[12]); // fields 14 and 15 of stat: utime, stime
     } catch {
       // exited
@@ -36,7 +38,9 @@ function cpuTicks(pids: number[]): number {
 function wrk(port: number, host: string, duration = DURATION, workers: () => number[] = () => []): { rps: number; errors: string; cpuUsPerRequest: number } {
   const pids = workers();
   const before = cpuTicks(pids);
-  const out = execFileSync("wrk", [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${duration}`, "-H", `Host: ${host}`, `http://127.0.0.1:${port}/`], { encoding: "utf8" });
+  const out = execFileSync("wrk", [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${duration}`, "-H", `Host: ${host}`, `http://127.0.0.1:${port}/`], {
+    encoding: "utf8",
+  });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
   const errors = [/Socket errors:.*/.exec(out)?.[0], /Non-2xx or 3xx responses: \d+/.exec(out)?.[0]].filter(Boolean).join("; ");
   const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
@@ -103,7 +107,11 @@ async function main() {
       ports: [{ name: "", port: backendPort }],
       endpoints: [{ addresses: [BACKEND], conditions: { ready: true } }],
     } as EndpointSlice);
-    w.ingress("fast", { rules: [{ host: "bench.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "fast", port: { number: 80 } } } }] } }] });
+    w.ingress("fast", {
+      rules: [
+        { host: "bench.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "fast", port: { number: 80 } } } }] } },
+      ],
+    });
     // The machine is shared: runs alternate (minimal, rendered) for ROUNDS rounds and the median
     // ratio is reported, so a burst of someone else's load hits both sides alike.
     const rounds = Number(process.env.ROUNDS ?? 3);
@@ -128,8 +136,12 @@ async function main() {
       );
     }
     const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    console.log(`  median throughput ratio rendered/minimal (both without access log): ${(med(ratios) * 100).toFixed(1)}%; target >= 95%: ${med(ratios) >= 0.95 ? "MET" : "NOT MET"}`);
-    console.log(`  median CPU-efficiency ratio (minimal CPU/req over rendered CPU/req, what throughput would be on idle cores): ${(med(cpuRatios) * 100).toFixed(1)}%`);
+    console.log(
+      `  median throughput ratio rendered/minimal (both without access log): ${(med(ratios) * 100).toFixed(1)}%; target >= 95%: ${med(ratios) >= 0.95 ? "MET" : "NOT MET"}`,
+    );
+    console.log(
+      `  median CPU-efficiency ratio (minimal CPU/req over rendered CPU/req, what throughput would be on idle cores): ${(med(cpuRatios) * 100).toFixed(1)}%`,
+    );
     // Same headers, hand-written: what the Lua data plane itself costs.
     const eqRatios: number[] = [];
     const eqCpuRatios: number[] = [];
@@ -145,15 +157,23 @@ async function main() {
           `rendered ${r.rps.toFixed(0)} req/s (${r.cpuUsPerRequest.toFixed(1)} us CPU/req), ratio ${((r.rps / e.rps) * 100).toFixed(1)}%`,
       );
     }
-    console.log(`  median throughput ratio rendered/hand-written with the same headers: ${(med(eqRatios) * 100).toFixed(1)}%; target >= 95%: ${med(eqRatios) >= 0.95 ? "MET" : "NOT MET"}`);
+    console.log(
+      `  median throughput ratio rendered/hand-written with the same headers: ${(med(eqRatios) * 100).toFixed(1)}%; target >= 95%: ${med(eqRatios) >= 0.95 ? "MET" : "NOT MET"}`,
+    );
     console.log(`  median CPU-efficiency ratio against it: ${(med(eqCpuRatios) * 100).toFixed(1)}%`);
     // For information: the default settings log every request as JSON.
     w.settings = { workerProcesses: 1, accessLog: true };
     await h.apply(w);
     const m = wrk(minimalPort, "bench.example.com");
     const r = wrk(h.httpPort, "bench.example.com");
-    console.log(`  with the default JSON access log on: minimal ${m.rps.toFixed(0)}, rendered ${r.rps.toFixed(0)} req/s (${((r.rps / m.rps) * 100).toFixed(1)}%)`);
-    console.log(`  load average during the run: ${loadavg().map((x) => x.toFixed(2)).join(" ")} on ${cpus().length} cores`);
+    console.log(
+      `  with the default JSON access log on: minimal ${m.rps.toFixed(0)}, rendered ${r.rps.toFixed(0)} req/s (${((r.rps / m.rps) * 100).toFixed(1)}%)`,
+    );
+    console.log(
+      `  load average during the run: ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(" ")} on ${cpus().length} cores`,
+    );
   } finally {
     await h.stop();
     await w.stopPods();

@@ -35,7 +35,10 @@ function certificates(n: number): { crt: string; key: string }[] {
     process.stdout.write(`generating ${missing.length} certificates in ${dir} (once)...\n`);
     // One shell for all of them: far cheaper than one spawn per certificate from node.
     const script = missing
-      .map((i) => `openssl req -new -x509 -key key.pem -days 3650 -subj /CN=app-${i}.example.com -addext subjectAltName=DNS:app-${i}.example.com -out ${i}.crt 2>/dev/null`)
+      .map(
+        (i) =>
+          `openssl req -new -x509 -key key.pem -days 3650 -subj /CN=app-${i}.example.com -addext subjectAltName=DNS:app-${i}.example.com -out ${i}.crt 2>/dev/null`,
+      )
       .join("\n");
     writeFileSync(join(dir, "generate.sh"), script + "\n");
     execFileSync("bash", ["generate.sh"], { cwd: dir });
@@ -76,12 +79,23 @@ function snapshotOf(certs: { crt: string; key: string }[]): Snapshot {
         ],
       },
     });
-    services.push({ metadata: { name: `svc-${i}`, namespace: ns }, spec: { ports: [{ name: "http", port: 80 }, { name: "api", port: 9090 }] } });
+    services.push({
+      metadata: { name: `svc-${i}`, namespace: ns },
+      spec: {
+        ports: [
+          { name: "http", port: 80 },
+          { name: "api", port: 9090 },
+        ],
+      },
+    });
     const base = i * 3;
     endpointSlices.push({
       metadata: { name: `svc-${i}-abcde`, namespace: ns, labels: { "kubernetes.io/service-name": `svc-${i}` } },
       addressType: "IPv4",
-      ports: [{ name: "http", port: 8080 }, { name: "api", port: 9090 }],
+      ports: [
+        { name: "http", port: 8080 },
+        { name: "api", port: 9090 },
+      ],
       endpoints: [0, 1, 2].map((k) => ({
         addresses: [`10.${((base + k) >> 16) & 255}.${((base + k) >> 8) & 255}.${(base + k) & 255}`],
         conditions: { ready: k !== 2 || i % 7 !== 0 },
@@ -138,13 +152,19 @@ gc?.();
 const retained = process.memoryUsage().heapUsed;
 
 const s = first.state;
-console.log(`core build: ${INGRESSES} Ingresses, ${snapshot.ingresses.reduce((n, i) => n + (i.spec?.rules?.[0]?.http?.paths.length ?? 0), 0)} paths, ${TLS_HOSTS} TLS hosts`);
-console.log(`  output: nginx.conf ${mb(s.config.length)} MB, ${Object.keys(s.endpoints).length} upstreams, ${Object.keys(s.certificates).length} certificates, ${first.diagnostics.length} diagnostics`);
+console.log(
+  `core build: ${INGRESSES} Ingresses, ${snapshot.ingresses.reduce((n, i) => n + (i.spec?.rules?.[0]?.http?.paths.length ?? 0), 0)} paths, ${TLS_HOSTS} TLS hosts`,
+);
+console.log(
+  `  output: nginx.conf ${mb(s.config.length)} MB, ${Object.keys(s.endpoints).length} upstreams, ${Object.keys(s.certificates).length} certificates, ${first.diagnostics.length} diagnostics`,
+);
 console.log(`  cold build (parses ${TLS_HOSTS} certificates): ${cold.toFixed(0)} ms`);
 console.log(`  warm build median of ${RUNS}: ${times[Math.floor(RUNS / 2)]!.toFixed(0)} ms (min ${times[0]!.toFixed(0)}, max ${times[RUNS - 1]!.toFixed(0)})`);
 console.log(`  warm build CPU time (all threads, incl. GC helpers) median: ${cpuTimes[Math.floor(RUNS / 2)]!.toFixed(0)} ms (min ${cpuTimes[0]!.toFixed(0)})`);
 console.log(`  heap: snapshot baseline ${mb(baseline)} MB, highest heapUsed after a build ${mb(peak)} MB, retained after GC ${mb(retained)} MB`);
-console.log(`  process: max RSS ${mb(process.resourceUsage().maxRSS * 1024)} MB (old space limited by --max-old-space-size if set: ${process.execArgv.join(" ") || "none"})`);
+console.log(
+  `  process: max RSS ${mb(process.resourceUsage().maxRSS * 1024)} MB (old space limited by --max-old-space-size if set: ${process.execArgv.join(" ") || "none"})`,
+);
 const verdict = (ok: boolean) => (ok ? "met" : "NOT met");
 console.log(
   `  targets: warm build < 1000 ms -> ${verdict(times[Math.floor(RUNS / 2)]! < 1000)}; cold build < 1000 ms -> ${verdict(cold < 1000)}; heap < 300 MB -> ${verdict(peak < 300 * 1024 * 1024)}`,
@@ -162,7 +182,11 @@ console.log(
   const t3 = performance.now();
   console.log(`  phases (one warm build): model ${(t1 - t0).toFixed(0)} ms, render ${(t2 - t1).toFixed(0)} ms, hashes ${(t3 - t2).toFixed(0)} ms`);
 }
-console.log(`  load average while measuring: ${loadavg().map((l) => l.toFixed(2)).join(" ")} on ${cpus().length} CPUs`);
+console.log(
+  `  load average while measuring: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")} on ${cpus().length} CPUs`,
+);
 
 const writeAt = process.argv.indexOf("--write");
 if (writeAt > 0) writeFileSync(process.argv[writeAt + 1]!, s.config);

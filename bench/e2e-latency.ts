@@ -11,7 +11,13 @@ import { endpointSliceManifest, exposePods, ingressManifest, prefixRule } from "
 import { nginxPids, reloadedBetween } from "../e2e/support/nginx-pids.js";
 import { startPorticoEnv, type PorticoEnv } from "../src/local/portico-env.js";
 
-const { values } = parseArgs({ options: { ingresses: { type: "string", default: "100" }, "endpoint-changes": { type: "string", default: "30" }, scale: { type: "string", default: "10000" } } });
+const { values } = parseArgs({
+  options: {
+    ingresses: { type: "string", default: "100" },
+    "endpoint-changes": { type: "string", default: "30" },
+    scale: { type: "string", default: "10000" },
+  },
+});
 const NS = "bench";
 
 function percentile(sorted: number[], p: number): number {
@@ -35,10 +41,18 @@ function serverSideApply(env: PorticoEnv, path: string, obj: object): Promise<vo
   const url = new URL(`${path}?fieldManager=bench&force=true`, env.cluster.server);
   const body = JSON.stringify(obj);
   return new Promise((resolve, reject) => {
-    const req = https.request(url, { method: "PATCH", ca: env.cluster.caPem, headers: { authorization: `Bearer ${env.cluster.adminToken}`, "content-type": "application/apply-patch+yaml" } }, (res) => {
-      res.resume();
-      res.on("end", () => (res.statusCode === 200 || res.statusCode === 201 ? resolve() : reject(new Error(`apply ${path}: HTTP ${res.statusCode}`))));
-    });
+    const req = https.request(
+      url,
+      {
+        method: "PATCH",
+        ca: env.cluster.caPem,
+        headers: { authorization: `Bearer ${env.cluster.adminToken}`, "content-type": "application/apply-patch+yaml" },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => (res.statusCode === 200 || res.statusCode === 201 ? resolve() : reject(new Error(`apply ${path}: HTTP ${res.statusCode}`))));
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
@@ -50,7 +64,9 @@ function rssMiB(pid: number): number {
 }
 
 function lastRebuild(env: PorticoEnv): { durationMs: number; heapUsedMiB?: number; externalMiB?: number } | undefined {
-  const lines = readFileSync(env.mode.pepr.logFile, "utf8").split("\n").filter((l) => l.includes('"rebuild done"'));
+  const lines = readFileSync(env.mode.pepr.logFile, "utf8")
+    .split("\n")
+    .filter((l) => l.includes('"rebuild done"'));
   const last = lines.at(-1);
   return last ? JSON.parse(last) : undefined;
 }
@@ -69,7 +85,9 @@ async function main(): Promise<void> {
     for (let i = 0; i < n; i++) {
       const host = `app-${i}.bench.example`;
       const t0 = performance.now();
-      await env.cluster.kubectlOk(["apply", "-f", "-"], { input: JSON.stringify(ingressManifest(NS, `app-${i}`, { rules: [prefixRule(host, [["/", "web"]])] })) });
+      await env.cluster.kubectlOk(["apply", "-f", "-"], {
+        input: JSON.stringify(ingressManifest(NS, `app-${i}`, { rules: [prefixRule(host, [["/", "web"]])] })),
+      });
       await until(async () => (await env.get(host, "/")).status === 200);
       applyTo200.push(performance.now() - t0);
     }
@@ -96,8 +114,12 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       for (let start = n; start < scale; start += batch) {
         const items = [];
-        for (let i = start; i < Math.min(scale, start + batch); i++) items.push(ingressManifest(NS, `app-${i}`, { rules: [prefixRule(`app-${i}.bench.example`, [["/", "web"]])] }));
-        await env.cluster.kubectlOk(["apply", "--server-side", "-f", "-"], { input: JSON.stringify({ apiVersion: "v1", kind: "List", items }), timeoutMs: 600_000 });
+        for (let i = start; i < Math.min(scale, start + batch); i++)
+          items.push(ingressManifest(NS, `app-${i}`, { rules: [prefixRule(`app-${i}.bench.example`, [["/", "web"]])] }));
+        await env.cluster.kubectlOk(["apply", "--server-side", "-f", "-"], {
+          input: JSON.stringify({ apiVersion: "v1", kind: "List", items }),
+          timeoutMs: 600_000,
+        });
       }
       const last = `app-${scale - 1}.bench.example`;
       await until(async () => (await env.get(last, "/")).status === 200, 600_000, 200);
@@ -105,11 +127,15 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 3000));
       const one = `one-more.bench.example`;
       const t1 = performance.now();
-      await env.cluster.kubectlOk(["apply", "-f", "-"], { input: JSON.stringify(ingressManifest(NS, "one-more", { rules: [prefixRule(one, [["/", "web"]])] })) });
+      await env.cluster.kubectlOk(["apply", "-f", "-"], {
+        input: JSON.stringify(ingressManifest(NS, "one-more", { rules: [prefixRule(one, [["/", "web"]])] })),
+      });
       await until(async () => (await env.get(one, "/")).status === 200, 120_000);
       const oneMore = performance.now() - t1;
       const pid = env.mode.pepr.child.pid!;
-      console.log(`with ${scale} Ingresses: controller RSS=${rssMiB(pid).toFixed(0)} MiB (V8 heap used ${lastRebuild(env)?.heapUsedMiB} MiB, external ${lastRebuild(env)?.externalMiB} MiB), last rebuild=${lastRebuild(env)?.durationMs} ms, apply -> 200 for one more=${oneMore.toFixed(0)} ms`);
+      console.log(
+        `with ${scale} Ingresses: controller RSS=${rssMiB(pid).toFixed(0)} MiB (V8 heap used ${lastRebuild(env)?.heapUsedMiB} MiB, external ${lastRebuild(env)?.externalMiB} MiB), last rebuild=${lastRebuild(env)?.durationMs} ms, apply -> 200 for one more=${oneMore.toFixed(0)} ms`,
+      );
     }
   } finally {
     await env.stop();

@@ -62,7 +62,8 @@ try {
     });
     update.push((await applied2) - t1);
   }
-  const fmt = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(1)} ms, p99 ${pct(xs, 99).toFixed(1)} ms, min ${Math.min(...xs).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms`;
+  const fmt = (xs: number[]) =>
+    `p50 ${pct(xs, 50).toFixed(1)} ms, p99 ${pct(xs, 99).toFixed(1)} ms, min ${Math.min(...xs).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms`;
   console.log(`operator-reconcile (${RUNS} runs, local kube-apiserver)`);
   console.log(`  create -> all children applied (11 objects + IngressClass): ${fmt(create)}`);
   console.log(`  spec change -> children updated/pruned:                     ${fmt(update)}`);

@@ -8,7 +8,8 @@ import { operator } from "../src/operator/operator.js";
 
 export const IngressControllerCapability = new Capability({
   name: "portico-ingress-controller",
-  description: "Validates IngressControllers and reconciles each into its NGINX data plane (Deployment, Service, RBAC, ConfigMaps, default backend, IngressClass).",
+  description:
+    "Validates IngressControllers and reconciles each into its NGINX data plane (Deployment, Service, RBAC, ConfigMaps, default backend, IngressClass).",
 });
 
 const { When } = IngressControllerCapability;

@@ -21,14 +21,24 @@ let pepr: PeprProcess;
 
 type Obj = Record<string, unknown>;
 
-function ing(name: string, o: { host?: string; path?: string; pathType?: string; className?: string | null; annotations?: Record<string, string>; tls?: Obj[]; service?: string } = {}): Obj {
+function ing(
+  name: string,
+  o: { host?: string; path?: string; pathType?: string; className?: string | null; annotations?: Record<string, string>; tls?: Obj[]; service?: string } = {},
+): Obj {
   return {
     apiVersion: "networking.k8s.io/v1",
     kind: "Ingress",
     metadata: { name, namespace: NS, ...(o.annotations ? { annotations: o.annotations } : {}) },
     spec: {
       ...(o.className === null ? {} : { ingressClassName: o.className ?? "portico" }),
-      rules: [{ host: o.host ?? `${name}.example.com`, http: { paths: [{ path: o.path ?? "/", pathType: o.pathType ?? "Prefix", backend: { service: { name: o.service ?? "web", port: { number: 80 } } } }] } }],
+      rules: [
+        {
+          host: o.host ?? `${name}.example.com`,
+          http: {
+            paths: [{ path: o.path ?? "/", pathType: o.pathType ?? "Prefix", backend: { service: { name: o.service ?? "web", port: { number: 80 } } } }],
+          },
+        },
+      ],
       ...(o.tls ? { tls: o.tls } : {}),
     },
   };
@@ -58,7 +68,14 @@ async function getJson(kind: string, name: string, ns = NS): Promise<Obj> {
 function post(path: string, body: string | Buffer, contentType = "application/json"): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = httpsRequest(
-      { host: "127.0.0.1", port: pepr.port, path, method: "POST", ca: pepr.caPem, headers: { "content-type": contentType, "content-length": Buffer.byteLength(body) } },
+      {
+        host: "127.0.0.1",
+        port: pepr.port,
+        path,
+        method: "POST",
+        ca: pepr.caPem,
+        headers: { "content-type": contentType, "content-length": Buffer.byteLength(body) },
+      },
       (res) => {
         let data = "";
         res.on("data", (d) => (data += d));
@@ -88,10 +105,14 @@ before(async () => {
   });
   // The webhook is registered and the informer has listed: a conflicting Ingress is refused.
   await applyOk(ing("probe", { host: "probe.example.com" }));
-  await waitUntil("admission index to see Ingress probe", async () => {
-    const r = await apply(ing("probe2", { host: "probe.example.com" }));
-    return r.code !== 0 && r.stderr.includes('is already served by Ingress "shop/probe"');
-  }, { timeoutMs: 60_000, intervalMs: 500 });
+  await waitUntil(
+    "admission index to see Ingress probe",
+    async () => {
+      const r = await apply(ing("probe2", { host: "probe.example.com" }));
+      return r.code !== 0 && r.stderr.includes('is already served by Ingress "shop/probe"');
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
 });
 
 after(async () => {
@@ -103,12 +124,36 @@ describe("Ingress admission", () => {
   const cases: [string, Obj, string][] = [
     ["invalid host", ing("bad-host", { host: "foo..example.com" }), ""],
     ["path with a semicolon", ing("bad-path", { path: "/a;b" }), `spec.rules[0].http.paths[0].path: "/a;b" contains a character that is not allowed`],
-    ["regex without use-regex", ing("bad-regex", { path: "/api/[0-9]+$", pathType: "ImplementationSpecific" }), "regular expressions need pathType ImplementationSpecific and the annotation nginx.ingress.kubernetes.io/use-regex"],
-    ["regex that does not compile", ing("bad-regex2", { path: "/api/(x", pathType: "ImplementationSpecific", annotations: { "nginx.ingress.kubernetes.io/use-regex": "true" } }), 'spec.rules[0].http.paths[0].path: regex "/api/(x" does not compile'],
-    ["snippet annotation", ing("snippet", { annotations: { "nginx.ingress.kubernetes.io/configuration-snippet": "more_set_headers 'x: y';" } }), "metadata.annotations[nginx.ingress.kubernetes.io/configuration-snippet]: not supported: snippet annotations insert raw nginx configuration"],
-    ["unknown portico.dev annotation", ing("typo", { annotations: { "portico.dev/ssl-redirekt": "true" } }), "metadata.annotations[portico.dev/ssl-redirekt]: unknown Portico annotation"],
-    ["invalid annotation value", ing("badval", { annotations: { "nginx.ingress.kubernetes.io/proxy-read-timeout": "soon" } }), "metadata.annotations[nginx.ingress.kubernetes.io/proxy-read-timeout]:"],
-    ["conflict with another Ingress", ing("dup", { host: "probe.example.com" }), 'spec.rules[0].http.paths[0]: host "probe.example.com" Prefix path "/" is already served by Ingress "shop/probe"'],
+    [
+      "regex without use-regex",
+      ing("bad-regex", { path: "/api/[0-9]+$", pathType: "ImplementationSpecific" }),
+      "regular expressions need pathType ImplementationSpecific and the annotation nginx.ingress.kubernetes.io/use-regex",
+    ],
+    [
+      "regex that does not compile",
+      ing("bad-regex2", { path: "/api/(x", pathType: "ImplementationSpecific", annotations: { "nginx.ingress.kubernetes.io/use-regex": "true" } }),
+      'spec.rules[0].http.paths[0].path: regex "/api/(x" does not compile',
+    ],
+    [
+      "snippet annotation",
+      ing("snippet", { annotations: { "nginx.ingress.kubernetes.io/configuration-snippet": "more_set_headers 'x: y';" } }),
+      "metadata.annotations[nginx.ingress.kubernetes.io/configuration-snippet]: not supported: snippet annotations insert raw nginx configuration",
+    ],
+    [
+      "unknown portico.dev annotation",
+      ing("typo", { annotations: { "portico.dev/ssl-redirekt": "true" } }),
+      "metadata.annotations[portico.dev/ssl-redirekt]: unknown Portico annotation",
+    ],
+    [
+      "invalid annotation value",
+      ing("badval", { annotations: { "nginx.ingress.kubernetes.io/proxy-read-timeout": "soon" } }),
+      "metadata.annotations[nginx.ingress.kubernetes.io/proxy-read-timeout]:",
+    ],
+    [
+      "conflict with another Ingress",
+      ing("dup", { host: "probe.example.com" }),
+      'spec.rules[0].http.paths[0]: host "probe.example.com" Prefix path "/" is already served by Ingress "shop/probe"',
+    ],
   ];
   for (const [name, obj, message] of cases) {
     test(`denied: ${name}`, async () => {
@@ -124,7 +169,9 @@ describe("Ingress admission", () => {
   }
 
   test("valid Ingress passes; an unknown nginx annotation only warns", async () => {
-    const warnings = await applyOk(ing("good", { annotations: { "nginx.ingress.kubernetes.io/enable-cors": "true", "nginx.ingress.kubernetes.io/ssl-redirect": "false" } }));
+    const warnings = await applyOk(
+      ing("good", { annotations: { "nginx.ingress.kubernetes.io/enable-cors": "true", "nginx.ingress.kubernetes.io/ssl-redirect": "false" } }),
+    );
     assert.match(warnings, /Warning: metadata\.annotations\[nginx\.ingress\.kubernetes\.io\/enable-cors\]: not supported by Portico; ignored/);
   });
 
@@ -137,7 +184,10 @@ describe("Ingress admission", () => {
   test("another controller's Ingress is admitted untouched, whatever it carries", async () => {
     const theirs = ing("theirs", { className: "nginx", path: "/x", annotations: { "nginx.ingress.kubernetes.io/configuration-snippet": "return 200;" } });
     await applyOk(theirs);
-    const legacyTheirs = ing("theirs-legacy", { className: null, annotations: { "kubernetes.io/ingress.class": "nginx", "nginx.ingress.kubernetes.io/server-snippet": "x" } });
+    const legacyTheirs = ing("theirs-legacy", {
+      className: null,
+      annotations: { "kubernetes.io/ingress.class": "nginx", "nginx.ingress.kubernetes.io/server-snippet": "x" },
+    });
     await applyOk(legacyTheirs);
     for (const name of ["theirs", "theirs-legacy"]) {
       const got = (await getJson("ingress", name)) as { metadata: { annotations: Record<string, string> }; spec: Obj };
@@ -151,10 +201,15 @@ describe("Ingress admission", () => {
     await applyOk(ing("legacy", { className: null, annotations: { "kubernetes.io/ingress.class": "portico" } }));
     const got = (await getJson("ingress", "legacy")) as { metadata: { annotations: Record<string, string> }; spec: { ingressClassName?: string } };
     assert.equal(got.spec.ingressClassName, "portico");
-    const userAnnotations = Object.fromEntries(Object.entries(got.metadata.annotations).filter(([k]) => k !== "kubectl.kubernetes.io/last-applied-configuration"));
+    const userAnnotations = Object.fromEntries(
+      Object.entries(got.metadata.annotations).filter(([k]) => k !== "kubectl.kubernetes.io/last-applied-configuration"),
+    );
     assert.deepEqual(userAnnotations, { "kubernetes.io/ingress.class": "portico" });
     // And it is validated as ours: the same with a snippet is refused.
-    await applyDenied(ing("legacy-bad", { className: null, annotations: { "kubernetes.io/ingress.class": "portico", "nginx.ingress.kubernetes.io/server-snippet": "x" } }), "server-snippet");
+    await applyDenied(
+      ing("legacy-bad", { className: null, annotations: { "kubernetes.io/ingress.class": "portico", "nginx.ingress.kubernetes.io/server-snippet": "x" } }),
+      "server-snippet",
+    );
   });
 });
 
@@ -193,7 +248,12 @@ describe("TLS Secret admission", () => {
 
 describe("IngressController admission", () => {
   test("an out-of-range setting is refused with the field named", async () => {
-    const r = await apply({ apiVersion: "portico.dev/v1alpha1", kind: "IngressController", metadata: { name: "edge", namespace: NS }, spec: { settings: { proxyReadTimeoutSeconds: 0 } } });
+    const r = await apply({
+      apiVersion: "portico.dev/v1alpha1",
+      kind: "IngressController",
+      metadata: { name: "edge", namespace: NS },
+      spec: { settings: { proxyReadTimeoutSeconds: 0 } },
+    });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /spec\.settings\.proxyReadTimeoutSeconds/);
   });
@@ -208,7 +268,12 @@ describe("IngressController admission", () => {
         operation: "CREATE",
         name: "edge",
         namespace: NS,
-        object: { apiVersion: "portico.dev/v1alpha1", kind: "IngressController", metadata: { name: "edge", namespace: NS }, spec: { settings: { proxyReadTimeoutSeconds: 0 } } },
+        object: {
+          apiVersion: "portico.dev/v1alpha1",
+          kind: "IngressController",
+          metadata: { name: "edge", namespace: NS },
+          spec: { settings: { proxyReadTimeoutSeconds: 0 } },
+        },
         userInfo: { username: "test" },
       },
     };

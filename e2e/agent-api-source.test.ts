@@ -67,7 +67,12 @@ after(async () => {
 });
 
 test("ApiSource delivers the published state and each change, with only by-name read access", async () => {
-  const s1 = desiredStateFromParts("events {}\n", { web: [{ address: "198.18.0.10", port: 8080 }] }, { "a.test": "c1" }, { c1: { certificate: "CERT", key: "KEY" } });
+  const s1 = desiredStateFromParts(
+    "events {}\n",
+    { web: [{ address: "198.18.0.10", port: 8080 }] },
+    { "a.test": "c1" },
+    { c1: { certificate: "CERT", key: "KEY" } },
+  );
   const src = new ApiSource(NS, CTRL, { kubeconfig, retryMs: { min: 100, max: 1000 } });
   assert.equal(await src.readOnce(), undefined, "nothing published yet");
   await publish(s1);
@@ -75,7 +80,10 @@ test("ApiSource delivers the published state and each change, with only by-name 
 
   const got: DesiredState[] = [];
   const errors: string[] = [];
-  await src.start((s) => got.push(s), (e) => errors.push(e.message));
+  await src.start(
+    (s) => got.push(s),
+    (e) => errors.push(e.message),
+  );
   try {
     const waitFor = async (pred: () => boolean, what: string) => {
       const deadline = Date.now() + 20_000;

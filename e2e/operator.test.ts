@@ -72,7 +72,11 @@ test("creating an IngressController produces every child with ownerReferences, l
     const o = await get(kind, name);
     assert.ok(o, `${kind}/${name} exists`);
     const refs = o.metadata.ownerReferences;
-    assert.deepEqual(refs, [{ apiVersion: "portico.dev/v1alpha1", kind: "IngressController", name: "edge", uid: ic.metadata.uid, controller: true, blockOwnerDeletion: true }], `${kind}/${name}`);
+    assert.deepEqual(
+      refs,
+      [{ apiVersion: "portico.dev/v1alpha1", kind: "IngressController", name: "edge", uid: ic.metadata.uid, controller: true, blockOwnerDeletion: true }],
+      `${kind}/${name}`,
+    );
     assert.equal(o.metadata.labels["app.kubernetes.io/managed-by"], "portico");
     assert.equal(o.metadata.labels["app.kubernetes.io/instance"], "edge");
     assert.equal(o.metadata.labels["portico.dev/generation"], "1");
@@ -104,8 +108,17 @@ test("the data-plane ServiceAccount can read its own state objects by name, and 
   }
   assert.ok(await canI(sa, "get", `secrets/${state.secrets[0]}`));
   assert.ok(await canI(sa, "watch", `secrets/${state.secrets.at(-1)}`));
-  assert.ok(await canI(sa, "patch", "ingresscontrollers.portico.dev/edge", NS) === false, "no writes to the IngressController itself");
-  const r = await c.kubectl(["auth", "can-i", "patch", "ingresscontrollers.portico.dev/edge", "--subresource=status", `--as=system:serviceaccount:${NS}:${sa}`, "-n", NS]);
+  assert.ok((await canI(sa, "patch", "ingresscontrollers.portico.dev/edge", NS)) === false, "no writes to the IngressController itself");
+  const r = await c.kubectl([
+    "auth",
+    "can-i",
+    "patch",
+    "ingresscontrollers.portico.dev/edge",
+    "--subresource=status",
+    `--as=system:serviceaccount:${NS}:${sa}`,
+    "-n",
+    NS,
+  ]);
   assert.equal(r.stdout.trim(), "yes", "reports its status");
   const denied: [string, string, string | null][] = [
     ["get", "secrets/edge-default-tls", NS],
@@ -135,7 +148,11 @@ test("spec updates update or remove the right children; observedGeneration follo
   await patchSpec("edge", { replicas: 1, service: { type: "ClusterIP" }, settings: { proxyBodySize: "16m" }, defaultBackend: { enabled: false } });
   const r = await reconcileIngressController(NS, "edge");
   assert.equal(r.outcome, "applied");
-  assert.deepEqual(r.pruned.map((p) => `${p.kind}/${p.name}`).sort(), ["Deployment/edge-default-backend", "PodDisruptionBudget/edge-nginx", "Service/edge-default-backend"]);
+  assert.deepEqual(r.pruned.map((p) => `${p.kind}/${p.name}`).sort(), [
+    "Deployment/edge-default-backend",
+    "PodDisruptionBudget/edge-nginx",
+    "Service/edge-default-backend",
+  ]);
   assert.equal((await get("deployment", "edge-nginx")).spec.replicas, 1);
   assert.equal((await get("service", "edge-nginx")).spec.type, "ClusterIP");
   assert.equal(JSON.parse((await get("configmap", "edge-settings")).data["settings.json"]).proxyBodySize, "16m");
@@ -148,7 +165,12 @@ test("spec updates update or remove the right children; observedGeneration follo
   assert.equal(ic.status.observedGeneration, 2);
   assert.equal((await get("deployment", "edge-nginx")).metadata.labels["portico.dev/generation"], "2");
   // Back on: NodePort with a fixed node port, default backend again, class no longer default.
-  await patchSpec("edge", { replicas: 3, service: { type: "NodePort", ports: { httpNodePort: 30080 } }, defaultBackend: { enabled: true }, ingressClass: { name: "edge-class", isDefault: false } });
+  await patchSpec("edge", {
+    replicas: 3,
+    service: { type: "NodePort", ports: { httpNodePort: 30080 } },
+    defaultBackend: { enabled: true },
+    ingressClass: { name: "edge-class", isDefault: false },
+  });
   await reconcileIngressController(NS, "edge");
   const svc = await get("service", "edge-nginx");
   assert.equal(svc.spec.type, "NodePort");
@@ -190,8 +212,20 @@ test("drift: a deleted or edited child is put back by the running operator", asy
     await waitUntil("Service edge-nginx recreated", async () => (await get("service", "edge-nginx")) ?? false, { timeoutMs: 20_000, intervalMs: 200 });
     await c.kubectlOk(["scale", "deployment", "edge-nginx", "-n", NS, "--replicas=7"]);
     await waitUntil("replicas restored to 3", async () => (await get("deployment", "edge-nginx")).spec.replicas === 3, { timeoutMs: 20_000, intervalMs: 200 });
-    await c.kubectlOk(["patch", "role", "edge-nginx", "-n", NS, "--type=json", "-p", '[{"op":"replace","path":"/rules/1/resourceNames","value":["everything"]}]']);
-    await waitUntil("Role rules restored", async () => (await get("role", "edge-nginx")).rules[1].resourceNames[0] === "edge-state-certs-0", { timeoutMs: 20_000, intervalMs: 200 });
+    await c.kubectlOk([
+      "patch",
+      "role",
+      "edge-nginx",
+      "-n",
+      NS,
+      "--type=json",
+      "-p",
+      '[{"op":"replace","path":"/rules/1/resourceNames","value":["everything"]}]',
+    ]);
+    await waitUntil("Role rules restored", async () => (await get("role", "edge-nginx")).rules[1].resourceNames[0] === "edge-state-certs-0", {
+      timeoutMs: 20_000,
+      intervalMs: 200,
+    });
     await c.kubectlOk(["delete", "ingressclass", "edge-class-2"]);
     await waitUntil("IngressClass recreated", async () => (await get("ingressclass", "edge-class-2", null)) ?? false, { timeoutMs: 20_000, intervalMs: 200 });
   } finally {
@@ -220,7 +254,12 @@ test("a retried failure is recorded as an Event and the Degraded condition", asy
   // A ConfigMap named like a child but owned by nobody and holding a conflicting field manager is
   // fine (force); instead make the Deployment apply fail: a namespace ResourceQuota of 0 deployments.
   await c.kubectlOk(["create", "namespace", "quota"]);
-  await c.apply({ apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "no-deploys", namespace: "quota" }, spec: { hard: { "count/deployments.apps": "0" } } });
+  await c.apply({
+    apiVersion: "v1",
+    kind: "ResourceQuota",
+    metadata: { name: "no-deploys", namespace: "quota" },
+    spec: { hard: { "count/deployments.apps": "0" } },
+  });
   await waitUntil("quota status", async () => (await get("resourcequota", "no-deploys", "quota"))?.status?.hard ?? false);
   await createIC("q", { replicas: 1, ingressClass: { create: false } }, "quota");
   await assert.rejects(reconcileIngressController("quota", "q"), /apply Deployment quota\/q-nginx/);
@@ -236,7 +275,10 @@ test("a retried failure is recorded as an Event and the Degraded condition", asy
     op.enqueue("quota", "q");
     await new Promise((r) => setTimeout(r, 300));
     await c.kubectlOk(["delete", "resourcequota", "no-deploys", "-n", "quota"]);
-    await waitUntil("Ready after the quota is lifted", async () => condition(await get("ingresscontroller", "q", "quota"), "Ready")?.status === "True", { timeoutMs: 30_000, intervalMs: 200 });
+    await waitUntil("Ready after the quota is lifted", async () => condition(await get("ingresscontroller", "q", "quota"), "Ready")?.status === "True", {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+    });
     const q = await get("ingresscontroller", "q", "quota");
     assert.equal(condition(q, "Degraded").status, "False");
     assert.ok(!q.metadata.finalizers?.length, "no IngressClass to clean up: no finalizer");
@@ -255,7 +297,16 @@ test("deleting the IngressController removes its IngressClass and garbage-collec
   await waitUntil(
     "children garbage-collected",
     async () => {
-      const left = await c.kubectlOk(["get", "deployments,services,configmaps,serviceaccounts,roles,rolebindings,poddisruptionbudgets", "-n", NS, "-l", "app.kubernetes.io/instance=edge", "-o", "name"]);
+      const left = await c.kubectlOk([
+        "get",
+        "deployments,services,configmaps,serviceaccounts,roles,rolebindings,poddisruptionbudgets",
+        "-n",
+        NS,
+        "-l",
+        "app.kubernetes.io/instance=edge",
+        "-o",
+        "name",
+      ]);
       return left.trim() === "";
     },
     { timeoutMs: 90_000, intervalMs: 1000 },

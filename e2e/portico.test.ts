@@ -20,12 +20,22 @@ const pods: Record<string, EchoPod> = {};
 function selfSignedTls(cn: string, dir: string): { crt: string; key: string } {
   const crt = join(dir, `${cn}.crt`);
   const key = join(dir, `${cn}.key`);
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", `/CN=${cn}`, "-addext", `subjectAltName=DNS:${cn}`, "-keyout", key, "-out", crt], { stdio: "pipe" });
+  execFileSync(
+    "openssl",
+    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", `/CN=${cn}`, "-addext", `subjectAltName=DNS:${cn}`, "-keyout", key, "-out", crt],
+    { stdio: "pipe" },
+  );
   return { crt: readFileSync(crt, "utf8"), key: readFileSync(key, "utf8") };
 }
 
 function tlsSecret(name: string, pair: { crt: string; key: string }) {
-  return { apiVersion: "v1", kind: "Secret", metadata: { name, namespace: NS }, type: "kubernetes.io/tls", data: { "tls.crt": Buffer.from(pair.crt).toString("base64"), "tls.key": Buffer.from(pair.key).toString("base64") } };
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name, namespace: NS },
+    type: "kubernetes.io/tls",
+    data: { "tls.crt": Buffer.from(pair.crt).toString("base64"), "tls.key": Buffer.from(pair.key).toString("base64") },
+  };
 }
 
 function fingerprintOf(pem: string): string {
@@ -52,7 +62,11 @@ async function statusIs(host: string, path: string, status: number, https = fals
 before(async () => {
   env = await startPorticoEnv();
   await env.cluster.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
-  for (const [svc, names] of [["s1", ["s1-a", "s1-b"]], ["s2", ["s2-a"]], ["s3", ["s3-a"]]] as const) {
+  for (const [svc, names] of [
+    ["s1", ["s1-a", "s1-b"]],
+    ["s2", ["s2-a"]],
+    ["s3", ["s3-a"]],
+  ] as const) {
     const started = [];
     for (const pod of names) started.push((pods[pod] = await env.cluster.startEchoPod({ service: `${NS}/${svc}`, pod, port: 8080 })));
     await exposePods(env.cluster, NS, svc, started);
@@ -73,7 +87,16 @@ describe("the classic Ingress examples", () => {
   });
 
   test("fan-out: foo.bar.com /foo -> s1, /bar -> s2; other paths get the default backend 404", async () => {
-    await env.cluster.apply(ingressManifest(NS, "fanout", { rules: [prefixRule("foo.bar.com", [["/foo", "s1"], ["/bar", "s2"]])] }));
+    await env.cluster.apply(
+      ingressManifest(NS, "fanout", {
+        rules: [
+          prefixRule("foo.bar.com", [
+            ["/foo", "s1"],
+            ["/bar", "s2"],
+          ]),
+        ],
+      }),
+    );
     await servedBy("foo.bar.com", "/foo", `${NS}/s1`);
     await servedBy("foo.bar.com", "/bar/x", `${NS}/s2`);
     const other = await env.get("foo.bar.com", "/foobar");
@@ -81,7 +104,9 @@ describe("the classic Ingress examples", () => {
   });
 
   test("name-based virtual hosts share one address", async () => {
-    await env.cluster.apply(ingressManifest(NS, "vhosts", { rules: [prefixRule("one.example.com", [["/", "s1"]]), prefixRule("two.example.com", [["/", "s2"]])] }));
+    await env.cluster.apply(
+      ingressManifest(NS, "vhosts", { rules: [prefixRule("one.example.com", [["/", "s1"]]), prefixRule("two.example.com", [["/", "s2"]])] }),
+    );
     await servedBy("one.example.com", "/", `${NS}/s1`);
     await servedBy("TWO.example.com", "/", `${NS}/s2`);
   });
@@ -113,7 +138,12 @@ describe("TLS", () => {
   test("a TLS host serves its certificate by SNI, redirects HTTP with 308 and sends HSTS", async () => {
     const pair = selfSignedTls("secure.example.com", dir);
     await env.cluster.apply(tlsSecret("secure-tls", pair));
-    await env.cluster.apply(ingressManifest(NS, "secure", { tls: [{ hosts: ["secure.example.com"], secretName: "secure-tls" }], rules: [prefixRule("secure.example.com", [["/", "s1"]])] }));
+    await env.cluster.apply(
+      ingressManifest(NS, "secure", {
+        tls: [{ hosts: ["secure.example.com"], secretName: "secure-tls" }],
+        rules: [prefixRule("secure.example.com", [["/", "s1"]])],
+      }),
+    );
     const a = await servedBy("secure.example.com", "/", `${NS}/s1`, true);
     assert.equal(a.certificateFingerprint, fingerprintOf(pair.crt));
     assert.match(String(a.headers["strict-transport-security"]), /max-age=\d+/);
@@ -138,7 +168,9 @@ describe("changes", () => {
   test("a path changed by update: the old path 404, the new one 200", async () => {
     await env.cluster.apply(ingressManifest(NS, "moving", { rules: [prefixRule("move.example.com", [["/old", "s1"]])] }));
     await servedBy("move.example.com", "/old", `${NS}/s1`);
-    await env.cluster.kubectlOk(["replace", "-f", "-"], { input: JSON.stringify(ingressManifest(NS, "moving", { rules: [prefixRule("move.example.com", [["/new", "s2"]])] })) });
+    await env.cluster.kubectlOk(["replace", "-f", "-"], {
+      input: JSON.stringify(ingressManifest(NS, "moving", { rules: [prefixRule("move.example.com", [["/new", "s2"]])] })),
+    });
     await servedBy("move.example.com", "/new", `${NS}/s2`);
     await statusIs("move.example.com", "/old", 404);
   });
@@ -205,9 +237,14 @@ describe("events", () => {
     await env.cluster.apply(ingressManifest(NS, "orphan", { rules: [prefixRule("orphan.example.com", [["/", "nowhere"]])] }));
     await statusIs("orphan.example.com", "/", 503);
     await eventually(async () => {
-      const events = JSON.parse(await env.cluster.kubectlOk(["-n", NS, "get", "events", "--field-selector", "involvedObject.kind=Ingress,involvedObject.name=orphan", "-o", "json"]));
+      const events = JSON.parse(
+        await env.cluster.kubectlOk(["-n", NS, "get", "events", "--field-selector", "involvedObject.kind=Ingress,involvedObject.name=orphan", "-o", "json"]),
+      );
       const reasons = events.items.map((e: { reason: string; message: string }) => `${e.reason}: ${e.message}`);
-      assert.ok(reasons.some((r: string) => r.startsWith("ServiceNotFound") && r.includes("nowhere")), `events: ${JSON.stringify(reasons)}`);
+      assert.ok(
+        reasons.some((r: string) => r.startsWith("ServiceNotFound") && r.includes("nowhere")),
+        `events: ${JSON.stringify(reasons)}`,
+      );
     });
   });
 });
@@ -220,7 +257,10 @@ describe("classes", () => {
     assert.equal((await env.get("foreign.example.com", "/")).status, 404);
     const ing = JSON.parse(await env.cluster.kubectlOk(["-n", NS, "get", "ingress", "foreign", "-o", "json"]));
     assert.equal(ing.status?.loadBalancer?.ingress, undefined);
-    assert.deepEqual(Object.keys(ing.metadata.annotations ?? {}).filter((k) => !k.startsWith("kubectl.kubernetes.io/")), []);
+    assert.deepEqual(
+      Object.keys(ing.metadata.annotations ?? {}).filter((k) => !k.startsWith("kubectl.kubernetes.io/")),
+      [],
+    );
     assert.equal(ing.metadata.finalizers, undefined);
   });
 
@@ -233,10 +273,22 @@ describe("classes", () => {
 describe("L4", () => {
   test("tcp-services routes a TCP port to a Service", async () => {
     const tcpPod = await env.cluster.startEchoPod({ service: `${NS}/tcp`, pod: "tcp-a", port: 9000, tcp: true });
-    await env.cluster.apply([serviceManifest(NS, "tcp", { port: 9000, targetPort: 9000, portName: "tcp" }), endpointSliceManifest(NS, "tcp", [{ ip: tcpPod.ip }], { port: 9000, portName: "tcp" })]);
+    await env.cluster.apply([
+      serviceManifest(NS, "tcp", { port: 9000, targetPort: 9000, portName: "tcp" }),
+      endpointSliceManifest(NS, "tcp", [{ ip: tcpPod.ip }], { port: 9000, portName: "tcp" }),
+    ]);
     const listenPort = env.mode.httpPort + 1000 > 65000 ? env.mode.httpPort - 1000 : env.mode.httpPort + 1000;
     const cm = `${env.mode.controllerName}-tcp-services`;
-    await env.cluster.kubectlOk(["-n", env.mode.namespace, "patch", "configmap", cm, "--type=merge", "-p", JSON.stringify({ data: { [String(listenPort)]: `${NS}/tcp:9000` } })]);
+    await env.cluster.kubectlOk([
+      "-n",
+      env.mode.namespace,
+      "patch",
+      "configmap",
+      cm,
+      "--type=merge",
+      "-p",
+      JSON.stringify({ data: { [String(listenPort)]: `${NS}/tcp:9000` } }),
+    ]);
     const answer = await eventually(
       () =>
         new Promise<string>((resolve, reject) => {
@@ -265,7 +317,9 @@ describe("restarts", () => {
       assert.deepEqual(nginxPids(env.mode.nginxPrefix), a);
     }, 30_000);
     const before = nginxPids(env.mode.nginxPrefix);
-    const indexBefore = JSON.parse(await env.cluster.kubectlOk(["-n", env.mode.namespace, "get", "configmap", `${env.mode.controllerName}-state`, "-o", "json"]));
+    const indexBefore = JSON.parse(
+      await env.cluster.kubectlOk(["-n", env.mode.namespace, "get", "configmap", `${env.mode.controllerName}-state`, "-o", "json"]),
+    );
     const starts = () => readFileSync(env.mode.pepr.logFile, "utf8").split('"initial list done"');
     const startsBefore = starts().length;
     await env.mode.restartPepr();
@@ -277,7 +331,9 @@ describe("restarts", () => {
       assert.match(parts.at(-1) ?? "", /"rebuild done"/);
     }, 30_000);
     await new Promise((r) => setTimeout(r, 1000));
-    const indexAfter = JSON.parse(await env.cluster.kubectlOk(["-n", env.mode.namespace, "get", "configmap", `${env.mode.controllerName}-state`, "-o", "json"]));
+    const indexAfter = JSON.parse(
+      await env.cluster.kubectlOk(["-n", env.mode.namespace, "get", "configmap", `${env.mode.controllerName}-state`, "-o", "json"]),
+    );
     assert.equal(indexAfter.metadata.resourceVersion, indexBefore.metadata.resourceVersion, "the restarted controller rewrote an unchanged desired state");
     assert.equal(reloadedBetween(before, nginxPids(env.mode.nginxPrefix)), false, "a controller restart reloaded nginx");
     await servedBy("foo.bar.com", "/foo", `${NS}/s1`);

@@ -101,11 +101,18 @@ describe("kube-apiserver restart", () => {
       await watch.stop();
     }
     const outage = watch.api.filter((p) => p.at >= r.signalledAt && p.at <= r.readyAt);
-    assert.ok(outage.some((p) => !p.up), "the API server never looked down: the restart did not happen");
+    assert.ok(
+      outage.some((p) => !p.up),
+      "the API server never looked down: the restart did not happen",
+    );
     const during = watch.answers.filter((a) => a.at >= r.stoppedAt && a.at <= r.stoppedAt + 3000);
     assert.ok(during.length >= 10, `only ${during.length} requests while the API server was down`);
     const failed = watch.answers.filter((a) => !a.ok);
-    assert.deepEqual(failed.map((a) => a.detail), [], "requests failed during the API server restart");
+    assert.deepEqual(
+      failed.map((a) => a.detail),
+      [],
+      "requests failed during the API server restart",
+    );
     assert.ok(watch.answers.every((a) => a.detail === `200 ${NS}/sa`));
 
     // The first writes after the gap: a new Ingress and a changed backend on the old one.
@@ -143,7 +150,11 @@ describe("a long API server outage", () => {
     await env.cluster.apply(ingressManifest(NS, "long", { rules: [prefixRule("long.gaps.example", [["/", "sa"]])] }));
     await servedBy("long.gaps.example", "/", `${NS}/sa`);
     const r = await env.cluster.restartComponent("kube-apiserver", { downMs: 40_000 });
-    assert.equal(env.mode.pepr.child.exitCode, null, `the Pepr module exited during the outage (code ${env.mode.pepr.child.exitCode}); see ${env.mode.pepr.logFile}`);
+    assert.equal(
+      env.mode.pepr.child.exitCode,
+      null,
+      `the Pepr module exited during the outage (code ${env.mode.pepr.child.exitCode}); see ${env.mode.pepr.logFile}`,
+    );
     assert.equal((await env.get("long.gaps.example", "/")).json?.service, `${NS}/sa`, "nginx stopped serving during the outage");
     // With failurePolicy=Fail a dead module would also refuse this write (webhook connection refused).
     await env.cluster.apply(ingressManifest(NS, "long", { rules: [prefixRule("long.gaps.example", [["/", "sb"]])] }));
@@ -165,8 +176,15 @@ describe("etcd restart", () => {
     } finally {
       await watch.stop();
     }
-    assert.ok(watch.api.some((p) => p.at >= r.signalledAt && p.at <= r.readyAt && !p.up), "the API server never reported etcd gone");
-    assert.deepEqual(watch.answers.filter((a) => !a.ok).map((a) => a.detail), [], "requests failed during the etcd restart");
+    assert.ok(
+      watch.api.some((p) => p.at >= r.signalledAt && p.at <= r.readyAt && !p.up),
+      "the API server never reported etcd gone",
+    );
+    assert.deepEqual(
+      watch.answers.filter((a) => !a.ok).map((a) => a.detail),
+      [],
+      "requests failed during the etcd restart",
+    );
     await env.cluster.apply(ingressManifest(NS, "d", { rules: [prefixRule("d.gaps.example", [["/", "sb"]])] }));
     const newRoute = await firstPassAfter(r.readyAt, () => servedBy("d.gaps.example", "/", `${NS}/sb`, 0));
     await env.cluster.kubectlOk(["-n", NS, "delete", "ingress", "c"]);

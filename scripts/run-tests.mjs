@@ -15,7 +15,11 @@ if (!roots) {
 }
 function walk(dir, out) {
   let entries;
-  try { entries = readdirSync(dir); } catch { return out; }
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return out;
+  }
   for (const name of entries) {
     if (name === "node_modules" || name.startsWith(".")) continue;
     const p = join(dir, name);

@@ -104,7 +104,12 @@ describe("local control plane", () => {
       },
     });
     await cluster.kubectlOk(["wait", "--for=condition=Established", "crd/widgets.e2e.portico.dev", "--timeout=30s"]);
-    const widget = (size: number) => ({ apiVersion: "e2e.portico.dev/v1", kind: "Widget", metadata: { name: `w${size}`, namespace: "default" }, spec: { size } });
+    const widget = (size: number) => ({
+      apiVersion: "e2e.portico.dev/v1",
+      kind: "Widget",
+      metadata: { name: `w${size}`, namespace: "default" },
+      spec: { size },
+    });
     await waitUntil("the Widget kind to be usable", () => cluster.apply(widget(3)).then(() => true));
     const got = await getJson(["get", "wd", "w3"]);
     assert.equal(got.spec.size, 3);
@@ -182,7 +187,10 @@ describe("local control plane", () => {
     const cm = await getJson(["-n", "helmtest", "get", "configmap", "tiny1-greeting"]);
     assert.equal(cm.data.greeting, "hello");
     const list = await cluster.helm(["list", "-n", "helmtest", "-o", "json"]);
-    assert.deepEqual(JSON.parse(list.stdout).map((r: any) => [r.name, r.status]), [["tiny1", "deployed"]]);
+    assert.deepEqual(
+      JSON.parse(list.stdout).map((r: any) => [r.name, r.status]),
+      [["tiny1", "deployed"]],
+    );
     const uninstall = await cluster.helm(["uninstall", "tiny1", "-n", "helmtest", "--wait"]);
     assert.equal(uninstall.code, 0, uninstall.stderr);
     const gone = await cluster.kubectl(["-n", "helmtest", "get", "configmap", "tiny1-greeting"]);

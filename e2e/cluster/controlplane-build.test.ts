@@ -33,6 +33,9 @@ describe("src/local/controlplane/build.sh", () => {
       timeoutMs: 120_000,
     });
     assert.equal(r.code, 1);
-    assert.match(lastLine(r.stderr), /^portico: downloading the Go modules failed \(GOPROXY=off\); check the network or GOPROXY and retry \(full log: .*build\.log\)$/);
+    assert.match(
+      lastLine(r.stderr),
+      /^portico: downloading the Go modules failed \(GOPROXY=off\); check the network or GOPROXY and retry \(full log: .*build\.log\)$/,
+    );
   });
 });

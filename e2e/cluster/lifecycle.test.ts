@@ -63,7 +63,10 @@ describe("cluster lifecycle", () => {
     const name = `hold-${process.pid}`;
     const env = { ...process.env };
     delete env.NODE_TEST_CONTEXT;
-    const child = spawn(process.execPath, [...tsx, join(repoRoot, "e2e/cluster/fixtures/hold-cluster.ts"), name], { env, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [...tsx, join(repoRoot, "e2e/cluster/fixtures/hold-cluster.ts"), name], {
+      env,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     cleanups.push(async () => {
       await run(process.execPath, [join(repoRoot, "src/local/cluster/reaper.mjs"), "teardown", clusterDir(name)]);
       rmSync(clusterDir(name), { recursive: true, force: true });
@@ -92,7 +95,11 @@ describe("cluster lifecycle", () => {
     assert.match(err.message, /^kube-controller-manager exited with code \d+ while starting: .*no-such-flag.* \(log: \S+kube-controller-manager\.log\)$/);
     assert.equal(err.message.includes("\n"), false);
     await assertNothingLeft({ dir: clusterDir(name), dataDir: `/dev/shm/portico-${name}-`, network: undefined });
-    assert.deepEqual(readdirSync("/dev/shm").filter((f) => f.startsWith(`portico-${name}-`)), [], "etcd data left on tmpfs");
+    assert.deepEqual(
+      readdirSync("/dev/shm").filter((f) => f.startsWith(`portico-${name}-`)),
+      [],
+      "etcd data left on tmpfs",
+    );
     assert.equal(readdirSync("/run/portico").filter((f) => readFileSync(join("/run/portico", f), "utf8").includes(clusterDir(name))).length, 0);
     rmSync(clusterDir(name), { recursive: true, force: true });
   });
@@ -138,11 +145,16 @@ describe("cluster lifecycle", () => {
     const again = await run(process.execPath, [...tsx, cli, "up", "--name", name]);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /already running/);
-    assert.deepEqual(readState(dir)!.components.map((c) => c.pid), state.components.map((c) => c.pid));
+    assert.deepEqual(
+      readState(dir)!.components.map((c) => c.pid),
+      state.components.map((c) => c.pid),
+    );
     const status = await run(process.execPath, [...tsx, cli, "status", "--name", name]);
     assert.equal(status.code, 0, status.stdout + status.stderr);
     for (const c of ["etcd", "kube-apiserver", "kube-controller-manager"]) assert.match(status.stdout, new RegExp(`${c}\\s+pid \\d+\\s+ready`));
-    const ns = await run(join(repoRoot, ".portico/bin/kubectl"), ["get", "ns", "default", "-o", "name"], { env: { ...process.env, KUBECONFIG: state.kubeconfig } });
+    const ns = await run(join(repoRoot, ".portico/bin/kubectl"), ["get", "ns", "default", "-o", "name"], {
+      env: { ...process.env, KUBECONFIG: state.kubeconfig },
+    });
     assert.equal(ns.stdout.trim(), "namespace/default", ns.stderr);
     const down = await run(process.execPath, [...tsx, cli, "down", "--name", name]);
     assert.equal(down.code, 0, down.stderr);
@@ -159,7 +171,10 @@ describe("cluster lifecycle", () => {
     const port = (busy.address() as AddressInfo).port;
     try {
       const cases: [string[], RegExp][] = [
-        [["up", "--name", `cli2-${process.pid}`, "--port", String(port)], new RegExp(`^portico: port ${port} on 127\\.0\\.0\\.1 \\(kube-apiserver\\) is in use`)],
+        [
+          ["up", "--name", `cli2-${process.pid}`, "--port", String(port)],
+          new RegExp(`^portico: port ${port} on 127\\.0\\.0\\.1 \\(kube-apiserver\\) is in use`),
+        ],
         [["up", "--port", "99999"], /^portico: --port "99999" is not a port number/],
         [["up", "--name", "Bad_Name"], /^portico: cluster name "Bad_Name" must be/],
         [["frobnicate"], /^portico: unknown command "frobnicate"/],

@@ -29,7 +29,10 @@ describe("pod network", () => {
     assert.ok(pod.ip.startsWith(a.podNetwork.cidr.split(".").slice(0, 3).join(".") + "."), `${pod.ip} outside ${a.podNetwork.cidr}`);
     await a.apply(fakeService({ name: "echo", port: 80, targetPort: 8080, pods: [{ name: "echo-1", ip: pod.ip }] }));
     const slice = JSON.parse(await a.kubectlOk(["get", "endpointslice", "echo-portico", "-o", "json"]));
-    assert.deepEqual(slice.endpoints.map((e: any) => e.addresses[0]), [pod.ip]);
+    assert.deepEqual(
+      slice.endpoints.map((e: any) => e.addresses[0]),
+      [pod.ip],
+    );
     assert.equal(slice.metadata.labels["kubernetes.io/service-name"], "echo");
     const res = await fetch(`${pod.url}/hello?x=1`);
     assert.equal(res.status, 200);
@@ -69,7 +72,17 @@ describe("pod network", () => {
     try {
       const cert = await servingCertificate(tmp, { dnsNames: ["hook.default.svc"], ips: [] });
       const pod = await a.podNetwork.addPod({ name: "hook-1" });
-      const proc = pod.spawn(process.execPath, [join(repoRoot, "e2e/cluster/fixtures/webhook-pod.mjs"), "--host", pod.ip, "--port", "8443", "--pod", "hook-1", "--tls", `${cert.files.cert},${cert.files.key}`]);
+      const proc = pod.spawn(process.execPath, [
+        join(repoRoot, "e2e/cluster/fixtures/webhook-pod.mjs"),
+        "--host",
+        pod.ip,
+        "--port",
+        "8443",
+        "--pod",
+        "hook-1",
+        "--tls",
+        `${cert.files.cert},${cert.files.key}`,
+      ]);
       await proc.waitForOutput(/^listening /m);
       await a.apply(fakeService({ name: "hook", port: 443, targetPort: 8443, portName: "https", pods: [{ name: "hook-1", ip: pod.ip }] }));
       await a.kubectlOk(["create", "namespace", "svc-hooked"]);
@@ -80,7 +93,10 @@ describe("pod network", () => {
         webhooks: [
           {
             name: "svc.e2e.portico.dev",
-            clientConfig: { service: { namespace: "default", name: "hook", port: 443, path: "/validate" }, caBundle: Buffer.from(cert.caPem).toString("base64") },
+            clientConfig: {
+              service: { namespace: "default", name: "hook", port: 443, path: "/validate" },
+              caBundle: Buffer.from(cert.caPem).toString("base64"),
+            },
             rules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["configmaps"] }],
             namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "svc-hooked" } },
             admissionReviewVersions: ["v1"],

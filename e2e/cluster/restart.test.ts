@@ -66,7 +66,13 @@ describe("restartComponent", () => {
     assert.equal(pidOf("etcd"), r.pid);
     // restartComponent resolved only once the API server is ready again on top of the new etcd.
     const names = await cluster.kubectlOk(["-n", "default", "get", "configmap", "-o", "jsonpath={.items[*].metadata.name}"]);
-    assert.deepEqual(names.split(" ").filter((n) => n === "keep" || n === "after-apiserver").sort(), ["after-apiserver", "keep"]);
+    assert.deepEqual(
+      names
+        .split(" ")
+        .filter((n) => n === "keep" || n === "after-apiserver")
+        .sort(),
+      ["after-apiserver", "keep"],
+    );
   });
 
   it("restarts kube-controller-manager, which reconciles again (a new namespace gets its default ServiceAccount)", async () => {
@@ -76,9 +82,13 @@ describe("restartComponent", () => {
     assert.equal(alive(old), false, `the old controller-manager (pid ${old}) is still running`);
     assert.equal(pidOf("kube-controller-manager"), r.pid);
     await cluster.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "after-kcm" } });
-    await waitUntil("the default ServiceAccount in after-kcm", async () => (await cluster.kubectl(["-n", "after-kcm", "get", "serviceaccount", "default"])).code === 0, {
-      timeoutMs: 60_000,
-    });
+    await waitUntil(
+      "the default ServiceAccount in after-kcm",
+      async () => (await cluster.kubectl(["-n", "after-kcm", "get", "serviceaccount", "default"])).code === 0,
+      {
+        timeoutMs: 60_000,
+      },
+    );
   });
 
   it("rejects an unknown component in one line", async () => {

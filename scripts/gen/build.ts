@@ -30,7 +30,9 @@ function extraFiles(files: GeneratedFiles, dirs: string[]): string[] {
   return dirs.flatMap((d) => {
     const abs = join(repoRoot, d);
     if (!existsSync(abs)) return [];
-    return readdirSync(abs).map((f) => `${d}/${f}`).filter((rel) => !files.has(rel));
+    return readdirSync(abs)
+      .map((f) => `${d}/${f}`)
+      .filter((rel) => !files.has(rel));
   });
 }
 
@@ -45,5 +47,8 @@ export function writeFiles(files: GeneratedFiles, dirs: string[] = []): void {
 
 /** Relative paths whose committed content differs from what would be generated. */
 export function staleFiles(files: GeneratedFiles, dirs: string[] = []): string[] {
-  return [...extraFiles(files, dirs).map((f) => `${f} (no longer generated)`), ...[...files].filter(([rel, text]) => !existsSync(join(repoRoot, rel)) || readFileSync(join(repoRoot, rel), "utf8") !== text).map(([rel]) => rel)];
+  return [
+    ...extraFiles(files, dirs).map((f) => `${f} (no longer generated)`),
+    ...[...files].filter(([rel, text]) => !existsSync(join(repoRoot, rel)) || readFileSync(join(repoRoot, rel), "utf8") !== text).map(([rel]) => rel),
+  ];
 }

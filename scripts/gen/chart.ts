@@ -26,7 +26,11 @@ export function runPeprBuild(): PeprChart {
   writeFileSync(join(stage, "tsconfig.json"), JSON.stringify({ ...tsconfig, include: ["pepr.ts"] }, null, 2));
   const r = spawnSync(join(repoRoot, "node_modules", ".bin", "pepr"), ["build", "-o", out], { cwd: stage, encoding: "utf8", timeout: 300_000 });
   if (r.status !== 0) {
-    const log = `${r.stdout}\n${r.stderr}`.split("\n").filter((l) => /error|Error/.test(l)).slice(0, 20).join("\n");
+    const log = `${r.stdout}\n${r.stderr}`
+      .split("\n")
+      .filter((l) => /error|Error/.test(l))
+      .slice(0, 20)
+      .join("\n");
     throw new Error(`pepr build failed (${r.status}):\n${log}`);
   }
   const chartDir = readdirSync(out).find((d) => d.endsWith("-chart"));

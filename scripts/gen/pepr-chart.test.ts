@@ -53,7 +53,13 @@ test("build timestamps become checksums; secrets templates are dropped", () => {
   const dep = 'metadata:\n  annotations:\n    buildTimestamp: "1795639843379"\n';
   assert.equal(transformDeployment(dep, "watcher"), "metadata:\n  annotations:\n    checksum/module: {{ .Values.hash | quote }}\n");
   assert.match(transformDeployment(dep, "admission"), /checksum\/webhook-tls: \{\{ include "portico\.webhook\.checksum" \. \| quote \}\}/);
-  const out = transformTemplates(new Map([["tls-secret.yaml", "x"], ["api-path-secret.yaml", "y"], ["namespace.yaml", "kind: Namespace"]]));
+  const out = transformTemplates(
+    new Map([
+      ["tls-secret.yaml", "x"],
+      ["api-path-secret.yaml", "y"],
+      ["namespace.yaml", "kind: Namespace"],
+    ]),
+  );
   assert.deepEqual([...out.keys()], ["namespace.yaml"]);
 });
 

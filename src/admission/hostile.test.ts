@@ -81,7 +81,11 @@ describe("hostile-input corpus", () => {
       const v = validateIngress(request(obj), st.context());
       assert.equal(v.allowed, expected === "admit", `${name}: ${v.reasons.join("; ")}`);
       if (v.allowed) admitted.push(obj);
-      else assert.ok(v.reasons.every((r) => /^(spec|metadata)\./.test(r)), `every reason names a field: ${v.reasons}`);
+      else
+        assert.ok(
+          v.reasons.every((r) => /^(spec|metadata)\./.test(r)),
+          `every reason names a field: ${v.reasons}`,
+        );
     });
   });
 
@@ -94,7 +98,10 @@ describe("hostile-input corpus", () => {
       endpointSlices: services.map((s) => slice(s, ["198.18.0.10"], 8080, "default", "http")),
     });
     const result = build(snap);
-    assert.deepEqual(result.diagnostics.filter((d) => d.object.kind === "Ingress"), []);
+    assert.deepEqual(
+      result.diagnostics.filter((d) => d.object.kind === "Ingress"),
+      [],
+    );
     assert.equal(result.servedIngresses.length, admitted.length);
     assert.equal(prefix.test(result.state.config), undefined);
   });

@@ -3,10 +3,16 @@ import assert from "node:assert/strict";
 import { validateIngressControllerRequest } from "./ingress-controller.js";
 import { request } from "./testing/fixtures.js";
 
-const ic = (spec: unknown, name = "main") => ({ apiVersion: "portico.dev/v1alpha1", kind: "IngressController", metadata: { name, namespace: "portico-system" }, spec });
+const ic = (spec: unknown, name = "main") => ({
+  apiVersion: "portico.dev/v1alpha1",
+  kind: "IngressController",
+  metadata: { name, namespace: "portico-system" },
+  spec,
+});
 
 describe("validateIngressControllerRequest", () => {
-  it("an empty spec (all defaults) is accepted", () => assert.deepEqual(validateIngressControllerRequest(request(ic({}))), { allowed: true, reasons: [], warnings: [] }));
+  it("an empty spec (all defaults) is accepted", () =>
+    assert.deepEqual(validateIngressControllerRequest(request(ic({}))), { allowed: true, reasons: [], warnings: [] }));
   it("an unknown field is denied, naming it", () => {
     assert.deepEqual(validateIngressControllerRequest(request(ic({ replicaz: 2 }))).reasons, ["spec.replicaz: is not a known field"]);
   });

@@ -11,7 +11,10 @@ describe("IngressIndex", () => {
     const idx = new IngressIndex();
     idx.upsert(ingress({ name: "a", host: "Foo.Example.com", path: "/x", tls: [{ secretName: "s" }] }));
     assert.deepEqual(owners(idx, routeKey("foo.example.com", "prefix", "/x")), ["default/a"]);
-    assert.deepEqual([...idx.referencing("default/s")].map((e) => e.key), ["default/a"]);
+    assert.deepEqual(
+      [...idx.referencing("default/s")].map((e) => e.key),
+      ["default/a"],
+    );
     idx.upsert(ingress({ name: "a", host: "foo.example.com", path: "/y" }));
     assert.deepEqual(owners(idx, routeKey("foo.example.com", "prefix", "/x")), []);
     assert.deepEqual(owners(idx, routeKey("foo.example.com", "prefix", "/y")), ["default/a"]);

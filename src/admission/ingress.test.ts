@@ -58,20 +58,68 @@ describe("validateIngress: denied, one rule per row", () => {
     ["regex in Prefix (regex hint)", { path: "/api/[a-z]+$" }, `${P0}.path: "/api/[a-z]+$" ${CHARS}${REGEX_HINT}`],
     ["dot segment", { path: "/a/../b", pathType: "Exact" }, `${P0}.path: "/a/../b" must not contain '.' or '..' segments`],
     ["bad pathType", { pathType: "Regex" }, `${P0}.pathType: "Regex" must be Exact, Prefix or ImplementationSpecific`],
-    ["regex that does not compile", { path: "/api/(a", pathType: "ImplementationSpecific", annotations: REGEX }, `${P0}.path: regex "/api/(a" does not compile: Invalid regular expression: //api/(a/: Unterminated group`],
-    ["regex lookbehind", { path: "/(?<=a)b", pathType: "ImplementationSpecific", annotations: REGEX }, `${P0}.path: regex "/(?<=a)b" contains a character that is not allowed`],
-    ["regex inline option", { path: "/(?i)b", pathType: "ImplementationSpecific", annotations: REGEX }, `${P0}.path: regex "/(?i)b": '(?' constructs other than '(?:' are not allowed`],
-    ["Service name", { service: "Web_1" }, `${P0}.backend.service.name: "Web_1" is not a valid Service name (DNS-1123 label: lowercase letters, digits and '-', at most 63 characters, no '-' at either end)`],
-    ["Service name ending with '-'", { service: "web-" }, `${P0}.backend.service.name: "web-" is not a valid Service name (DNS-1123 label: lowercase letters, digits and '-', at most 63 characters, no '-' at either end)`],
+    [
+      "regex that does not compile",
+      { path: "/api/(a", pathType: "ImplementationSpecific", annotations: REGEX },
+      `${P0}.path: regex "/api/(a" does not compile: Invalid regular expression: //api/(a/: Unterminated group`,
+    ],
+    [
+      "regex lookbehind",
+      { path: "/(?<=a)b", pathType: "ImplementationSpecific", annotations: REGEX },
+      `${P0}.path: regex "/(?<=a)b" contains a character that is not allowed`,
+    ],
+    [
+      "regex inline option",
+      { path: "/(?i)b", pathType: "ImplementationSpecific", annotations: REGEX },
+      `${P0}.path: regex "/(?i)b": '(?' constructs other than '(?:' are not allowed`,
+    ],
+    [
+      "Service name",
+      { service: "Web_1" },
+      `${P0}.backend.service.name: "Web_1" is not a valid Service name (DNS-1123 label: lowercase letters, digits and '-', at most 63 characters, no '-' at either end)`,
+    ],
+    [
+      "Service name ending with '-'",
+      { service: "web-" },
+      `${P0}.backend.service.name: "web-" is not a valid Service name (DNS-1123 label: lowercase letters, digits and '-', at most 63 characters, no '-' at either end)`,
+    ],
     ["port 0", { port: 0 }, `${P0}.backend.service.port.number: "0" is not a port (1..65535)`],
     ["port 65536", { port: 65536 }, `${P0}.backend.service.port.number: "65536" is not a port (1..65535)`],
-    ["port name with --", { port: "http--x" }, `${P0}.backend.service.port.name: "http--x" is not a valid port name (IANA_SVC_NAME: at most 15 lowercase letters, digits and '-', at least one letter, no '--')`],
-    ["port name too long", { port: "abcdefghijklmnop" }, `${P0}.backend.service.port.name: "abcdefghijklmnop" is not a valid port name (IANA_SVC_NAME: at most 15 lowercase letters, digits and '-', at least one letter, no '--')`],
-    ["snippet annotation", { annotations: { "nginx.ingress.kubernetes.io/server-snippet": "location /x {}" } }, "metadata.annotations[nginx.ingress.kubernetes.io/server-snippet]: not supported: snippet annotations insert raw nginx configuration (the source of ingress-nginx's injection CVEs); Portico never accepts them — use a typed annotation or a setting instead (config injection risk, the CVE-2025-1974 class)"],
-    ["unknown portico.dev annotation", { annotations: { "portico.dev/ssl-redirekt": "true" } }, "metadata.annotations[portico.dev/ssl-redirekt]: unknown Portico annotation"],
-    ["invalid annotation value", { annotations: { "nginx.ingress.kubernetes.io/ssl-redirect": "yes" } }, 'metadata.annotations[nginx.ingress.kubernetes.io/ssl-redirect]: "yes" must be "true" or "false"'],
-    ["rewrite-target injection", { annotations: { "nginx.ingress.kubernetes.io/rewrite-target": "/$1;evil" } }, `metadata.annotations[nginx.ingress.kubernetes.io/rewrite-target]: "/$1;evil" contains a character that is not allowed (quotes, spaces, '#', ';', braces, backslashes, non-ASCII)`],
-    ["TLS secret name", { tls: [{ hosts: ["foo.example.com"], secretName: "Bad_Name" }] }, 'spec.tls[0].secretName: "Bad_Name" is not a valid Secret name (DNS-1123 subdomain)'],
+    [
+      "port name with --",
+      { port: "http--x" },
+      `${P0}.backend.service.port.name: "http--x" is not a valid port name (IANA_SVC_NAME: at most 15 lowercase letters, digits and '-', at least one letter, no '--')`,
+    ],
+    [
+      "port name too long",
+      { port: "abcdefghijklmnop" },
+      `${P0}.backend.service.port.name: "abcdefghijklmnop" is not a valid port name (IANA_SVC_NAME: at most 15 lowercase letters, digits and '-', at least one letter, no '--')`,
+    ],
+    [
+      "snippet annotation",
+      { annotations: { "nginx.ingress.kubernetes.io/server-snippet": "location /x {}" } },
+      "metadata.annotations[nginx.ingress.kubernetes.io/server-snippet]: not supported: snippet annotations insert raw nginx configuration (the source of ingress-nginx's injection CVEs); Portico never accepts them — use a typed annotation or a setting instead (config injection risk, the CVE-2025-1974 class)",
+    ],
+    [
+      "unknown portico.dev annotation",
+      { annotations: { "portico.dev/ssl-redirekt": "true" } },
+      "metadata.annotations[portico.dev/ssl-redirekt]: unknown Portico annotation",
+    ],
+    [
+      "invalid annotation value",
+      { annotations: { "nginx.ingress.kubernetes.io/ssl-redirect": "yes" } },
+      'metadata.annotations[nginx.ingress.kubernetes.io/ssl-redirect]: "yes" must be "true" or "false"',
+    ],
+    [
+      "rewrite-target injection",
+      { annotations: { "nginx.ingress.kubernetes.io/rewrite-target": "/$1;evil" } },
+      `metadata.annotations[nginx.ingress.kubernetes.io/rewrite-target]: "/$1;evil" contains a character that is not allowed (quotes, spaces, '#', ';', braces, backslashes, non-ASCII)`,
+    ],
+    [
+      "TLS secret name",
+      { tls: [{ hosts: ["foo.example.com"], secretName: "Bad_Name" }] },
+      'spec.tls[0].secretName: "Bad_Name" is not a valid Secret name (DNS-1123 subdomain)',
+    ],
     ["TLS host", { tls: [{ hosts: ["foo..example.com"] }] }, `spec.tls[0].hosts[0]: "foo..example.com" is not a valid DNS name (label "": ${LABEL})`],
   ];
   for (const [name, o, message] of denied) {
@@ -94,7 +142,9 @@ describe("validateIngress: warnings", () => {
   it("regex-looking path without use-regex is matched literally, with a warning", () => {
     const v = check({ path: "/api/(.*)", pathType: "ImplementationSpecific" });
     assert.equal(v.allowed, true);
-    assert.deepEqual(v.warnings, [`${P0}.path: "/api/(.*)" is matched literally; set nginx.ingress.kubernetes.io/use-regex: "true" (with pathType ImplementationSpecific) to match it as a regular expression`]);
+    assert.deepEqual(v.warnings, [
+      `${P0}.path: "/api/(.*)" is matched literally; set nginx.ingress.kubernetes.io/use-regex: "true" (with pathType ImplementationSpecific) to match it as a regular expression`,
+    ]);
   });
   it("TLS host not served by any rule, and a missing Secret", () => {
     const v = check({ tls: [{ hosts: ["other.example.com"], secretName: "missing" }] });
@@ -108,9 +158,14 @@ describe("validateIngress: warnings", () => {
 
 describe("validateIngress: other classes are approved untouched", () => {
   const bad: SimpleIngress = { host: "foo..com", path: "/a;b", annotations: { "nginx.ingress.kubernetes.io/server-snippet": "x" } };
-  it("spec.ingressClassName of another controller", () => assert.deepEqual(check({ ...bad, className: "nginx" }), { allowed: true, reasons: [], warnings: [] }));
+  it("spec.ingressClassName of another controller", () =>
+    assert.deepEqual(check({ ...bad, className: "nginx" }), { allowed: true, reasons: [], warnings: [] }));
   it("legacy annotation of another controller", () =>
-    assert.deepEqual(check({ ...bad, className: null, annotations: { ...bad.annotations, "kubernetes.io/ingress.class": "nginx" } }), { allowed: true, reasons: [], warnings: [] }));
+    assert.deepEqual(check({ ...bad, className: null, annotations: { ...bad.annotations, "kubernetes.io/ingress.class": "nginx" } }), {
+      allowed: true,
+      reasons: [],
+      warnings: [],
+    }));
   it("unknown class", () => assert.deepEqual(check({ ...bad, className: "nobody" }), { allowed: true, reasons: [], warnings: [] }));
   it("no class goes to our default class and is validated", () => assert.equal(check({ ...bad, className: null }).allowed, false));
   it("no class and no default class of ours is not ours", () => {
@@ -131,7 +186,8 @@ describe("validateIngress: route conflicts from the index", () => {
   it("host matching is case-insensitive", () => {
     assert.equal(check({ name: "second", host: "SHOP.example.com", path: "/api" }, state([first])).allowed, false);
   });
-  it("Exact and Prefix of the same path do not conflict", () => assert.equal(check({ name: "second", host: "shop.example.com", path: "/api", pathType: "Exact" }, state([first])).allowed, true));
+  it("Exact and Prefix of the same path do not conflict", () =>
+    assert.equal(check({ name: "second", host: "shop.example.com", path: "/api", pathType: "Exact" }, state([first])).allowed, true));
   it("other path or host does not conflict", () => {
     assert.equal(check({ name: "second", host: "shop.example.com", path: "/web" }, state([first])).allowed, true);
     assert.equal(check({ name: "second", host: "blog.example.com", path: "/api" }, state([first])).allowed, true);
@@ -172,13 +228,21 @@ describe("validateIngress: route conflicts from the index", () => {
     ]);
   });
   it("a second catch-all default backend (defaultBackend without rules) is denied", () => {
-    const catchAll = (name: string): Ingress => ({ metadata: { name, namespace: "default" }, spec: { ingressClassName: "portico", defaultBackend: { service: { name: "fallback", port: { number: 80 } } } } });
+    const catchAll = (name: string): Ingress => ({
+      metadata: { name, namespace: "default" },
+      spec: { ingressClassName: "portico", defaultBackend: { service: { name: "fallback", port: { number: 80 } } } },
+    });
     const v = validateIngress(request(catchAll("second")), state([catchAll("first")]).context());
-    assert.deepEqual(v.reasons, ['spec.defaultBackend: the catch-all default backend (spec.defaultBackend without rules) is already served by Ingress "default/first"']);
+    assert.deepEqual(v.reasons, [
+      'spec.defaultBackend: the catch-all default backend (spec.defaultBackend without rules) is already served by Ingress "default/first"',
+    ]);
   });
   it("a path duplicated inside one Ingress is denied", () => {
     const ing = ingress({ host: "h.example.com", path: "/x" });
-    ing.spec!.rules!.push({ host: "h.example.com", http: { paths: [{ path: "/x", pathType: "Prefix", backend: { service: { name: "b", port: { number: 80 } } } }] } });
+    ing.spec!.rules!.push({
+      host: "h.example.com",
+      http: { paths: [{ path: "/x", pathType: "Prefix", backend: { service: { name: "b", port: { number: 80 } } } }] },
+    });
     assert.deepEqual(validateIngress(request(ing), state().context()).reasons, [
       `spec.rules[1].http.paths[0]: duplicates ${P0} (host "h.example.com" Prefix path "/x")`,
     ]);
@@ -207,7 +271,9 @@ describe("validateIngress: referenced TLS Secrets", () => {
   it("a Secret whose key does not match its certificate is denied", () => {
     const other = makeCert({ dnsNames: ["foo.example.com"] }, true);
     const v = check({ tls: tlsFor("bad") }, state([], [tlsSecret("default", "bad", { crt: good.crt, key: other.key })]));
-    assert.deepEqual(v.reasons, ['spec.tls[0].secretName: Secret "default/bad": tls.key does not match the certificate in tls.crt (first certificate of the chain)']);
+    assert.deepEqual(v.reasons, [
+      'spec.tls[0].secretName: Secret "default/bad": tls.key does not match the certificate in tls.crt (first certificate of the chain)',
+    ]);
   });
   it("a certificate for other names is a warning", () => {
     const v = check({ tls: tlsFor("s") }, state([], [tlsSecret("default", "s", makeCert({ dnsNames: ["bar.example.com"] }))]));
@@ -218,7 +284,9 @@ describe("validateIngress: referenced TLS Secrets", () => {
 
 describe("validateIngress: limits and malformed objects", () => {
   it("an object without metadata is denied", () => {
-    assert.deepEqual(validateIngress({ operation: "CREATE", object: { spec: {} } }, state().context()).reasons, ["request.object: not an Ingress (no metadata)"]);
+    assert.deepEqual(validateIngress({ operation: "CREATE", object: { spec: {} } }, state().context()).reasons, [
+      "request.object: not an Ingress (no metadata)",
+    ]);
   });
   it("too many paths is denied before any per-path work", () => {
     const ing = ingress();
@@ -226,5 +294,6 @@ describe("validateIngress: limits and malformed objects", () => {
     ing.spec!.rules![0]!.http!.paths = Array.from({ length: 5001 }, (_, i) => ({ ...p, path: `/p${i}` }));
     assert.deepEqual(validateIngress(request(ing), state().context()).reasons, ["spec.rules: more than 5000 paths in total; split the Ingress"]);
   });
-  it("DELETE is always approved", () => assert.equal(validateIngress({ operation: "DELETE", oldObject: ingress({ host: "a..b" }) }, state().context()).allowed, true));
+  it("DELETE is always approved", () =>
+    assert.equal(validateIngress({ operation: "DELETE", oldObject: ingress({ host: "a..b" }) }, state().context()).allowed, true));
 });

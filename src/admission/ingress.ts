@@ -17,7 +17,8 @@ import { describeRoute, isCanary, regexModeOf, routesOf, type Route } from "./ro
 import { checkTlsSecret } from "./tls-material.js";
 import { approve, verdict, type Verdict } from "./verdict.js";
 
-export const CONFLICT_CHECK_SKIPPED = "route conflict check skipped: Portico's admission index is still loading (the controller reports any conflict as an Event)";
+export const CONFLICT_CHECK_SKIPPED =
+  "route conflict check skipped: Portico's admission index is still loading (the controller reports any conflict as an Event)";
 
 /** The object with its namespace filled in from the request (CREATE objects may omit it). */
 function withNamespace(obj: Ingress, namespace: string | undefined): Ingress {
@@ -53,7 +54,9 @@ function checkRules(ingress: Ingress, useRegex: boolean, reasons: string[], warn
       const err = validatePath(p.path, p.pathType, useRegex, field);
       if (err) reasons.push(err);
       else if (!useRegex && typeof p.path === "string" && LOOKS_LIKE_REGEX.test(p.path)) {
-        warnings.push(`${field}.path: ${show(p.path)} is matched literally; set nginx.ingress.kubernetes.io/use-regex: "true" (with pathType ImplementationSpecific) to match it as a regular expression`);
+        warnings.push(
+          `${field}.path: ${show(p.path)} is matched literally; set nginx.ingress.kubernetes.io/use-regex: "true" (with pathType ImplementationSpecific) to match it as a regular expression`,
+        );
       }
       reasons.push(...validateBackend(p.backend, `${field}.backend`));
     });
@@ -78,7 +81,8 @@ function checkTls(ingress: Ingress, ctx: AdmissionContext, reasons: string[], wa
     if (err) return void reasons.push(err);
     const secret = ctx.secret(ns, tls.secretName);
     if (!secret) {
-      if (ctx.synced) warnings.push(`${field}: Secret "${ns}/${tls.secretName}" of type kubernetes.io/tls not found; the default certificate is served until it exists`);
+      if (ctx.synced)
+        warnings.push(`${field}: Secret "${ns}/${tls.secretName}" of type kubernetes.io/tls not found; the default certificate is served until it exists`);
       return;
     }
     const found = checkTlsSecret(secret, hosts.length ? hosts : [...ruleHosts], ctx.now, `${field}: Secret "${ns}/${tls.secretName}"`);

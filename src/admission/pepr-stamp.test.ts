@@ -23,11 +23,17 @@ function runLikePepr(object: { metadata: { annotations?: Record<string, string> 
 describe("suppressPeprStamp", () => {
   it("leaves an object the callback did not change identical", () => {
     const obj = { metadata: { annotations: { "kubernetes.io/ingress.class": "nginx" } } };
-    assert.deepEqual(runLikePepr(obj, (req) => suppressPeprStamp(req, "portico-admission")), obj);
+    assert.deepEqual(
+      runLikePepr(obj, (req) => suppressPeprStamp(req, "portico-admission")),
+      obj,
+    );
   });
   it("removes the annotation map Pepr created only for its stamp", () => {
     const obj = { metadata: {} };
-    assert.deepEqual(runLikePepr(obj, (req) => suppressPeprStamp(req, "portico-admission")), obj);
+    assert.deepEqual(
+      runLikePepr(obj, (req) => suppressPeprStamp(req, "portico-admission")),
+      obj,
+    );
   });
   it("keeps other annotations the callback sets, and other capabilities' stamps", () => {
     const out = runLikePepr({ metadata: { annotations: { "x.pepr.dev/other": "succeeded" } } }, (req: { SetAnnotation(k: string, v: string): void }) => {

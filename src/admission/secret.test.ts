@@ -22,13 +22,17 @@ const mismatched = { crt: good.crt, key: makeCert({ dnsNames: ["shop.example.com
 describe("validateSecret", () => {
   it("an update that breaks a serving host is denied, naming the Ingress", () => {
     const v = validateSecret(request(tlsSecret("web", "shop-tls", mismatched), "UPDATE", tlsSecret("web", "shop-tls", good)), state().context());
-    assert.deepEqual(v.reasons, ['Secret "web/shop-tls" (used by Ingress "web/shop"): tls.key does not match the certificate in tls.crt (first certificate of the chain)']);
+    assert.deepEqual(v.reasons, [
+      'Secret "web/shop-tls" (used by Ingress "web/shop"): tls.key does not match the certificate in tls.crt (first certificate of the chain)',
+    ]);
   });
   it("a valid update passes; one for other names warns", () => {
     assert.deepEqual(validateSecret(request(tlsSecret("web", "shop-tls", good), "UPDATE"), state().context()), { allowed: true, reasons: [], warnings: [] });
     const v = validateSecret(request(tlsSecret("web", "shop-tls", makeCert({ dnsNames: ["else.example.com"] })), "UPDATE"), state().context());
     assert.equal(v.allowed, true);
-    assert.deepEqual(v.warnings, ['Secret "web/shop-tls" (used by Ingress "web/shop"): certificate does not cover "shop.example.com" (its DNS names: else.example.com)']);
+    assert.deepEqual(v.warnings, [
+      'Secret "web/shop-tls" (used by Ingress "web/shop"): certificate does not cover "shop.example.com" (its DNS names: else.example.com)',
+    ]);
   });
   it("a create of a referenced Secret is checked too", () => {
     assert.equal(validateSecret(request(tlsSecret("web", "shop-tls", { crt: good.crt })), state().context()).allowed, false);

@@ -14,8 +14,18 @@ describe("checkTlsSecret", () => {
     ["missing tls.key", { crt: good.crt }, [`${F}: tls.key is missing or empty`], []],
     ["tls.crt not PEM", { crt: "hello", key: good.key }, [`${F}: tls.crt is not a PEM certificate (no BEGIN CERTIFICATE block)`], []],
     ["tls.key not PEM", { crt: good.crt, key: "hello" }, [`${F}: tls.key is not a PEM private key (no BEGIN PRIVATE KEY block)`], []],
-    ["garbage inside the PEM armour", { crt: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", key: good.key }, [`${F}: tls.crt does not parse as an X.509 certificate`], []],
-    ["garbage key", { crt: good.crt, key: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n" }, [`${F}: tls.key does not parse as a private key`], []],
+    [
+      "garbage inside the PEM armour",
+      { crt: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", key: good.key },
+      [`${F}: tls.crt does not parse as an X.509 certificate`],
+      [],
+    ],
+    [
+      "garbage key",
+      { crt: good.crt, key: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n" },
+      [`${F}: tls.key does not parse as a private key`],
+      [],
+    ],
   ];
   for (const [name, pair, errors, warnings] of cases) {
     it(name, () => assert.deepEqual(checkTlsSecret(tlsSecret("ns", "s", pair), ["foo.example.com", "x.apps.example.com"], now, F), { errors, warnings }));
@@ -41,7 +51,9 @@ describe("checkTlsSecret", () => {
   });
   it("wildcard coverage: *.apps covers one label, not two, and a wildcard host needs the wildcard SAN", () => {
     const r = checkTlsSecret(tlsSecret("ns", "s", good), ["a.b.apps.example.com", "*.apps.example.com", "*.example.com"], now, F);
-    assert.deepEqual(r.warnings, [`${F}: certificate does not cover "a.b.apps.example.com", "*.example.com" (its DNS names: foo.example.com, *.apps.example.com)`]);
+    assert.deepEqual(r.warnings, [
+      `${F}: certificate does not cover "a.b.apps.example.com", "*.example.com" (its DNS names: foo.example.com, *.apps.example.com)`,
+    ]);
   });
   it("stringData is read as the API server merges it", () => {
     const s = { ...tlsSecret("ns", "s", {}), stringData: { "tls.crt": good.crt, "tls.key": good.key } };

@@ -59,7 +59,8 @@ function parse(crt: string | undefined, key: string | undefined): Parsed {
     return { error: "tls.key does not parse as a private key" };
   }
   try {
-    if (spki(createPublicKey(priv)) !== spki(cert.publicKey)) return { error: "tls.key does not match the certificate in tls.crt (first certificate of the chain)" };
+    if (spki(createPublicKey(priv)) !== spki(cert.publicKey))
+      return { error: "tls.key does not match the certificate in tls.crt (first certificate of the chain)" };
   } catch {
     return { error: "tls.key does not match the certificate in tls.crt" };
   }
@@ -104,7 +105,9 @@ export function checkTlsSecret(secret: Secret, hosts: string[], now: Date, field
   else if (p.validFrom! > t) warnings.push(`${field}: certificate is not valid before ${new Date(p.validFrom!).toISOString()}`);
   const uncovered = [...new Set(hosts)].filter((h) => !covers(p, h));
   if (uncovered.length) {
-    warnings.push(`${field}: certificate does not cover ${uncovered.map((h) => JSON.stringify(h)).join(", ")} (its DNS names: ${(p.sans ?? []).join(", ") || "none"})`);
+    warnings.push(
+      `${field}: certificate does not cover ${uncovered.map((h) => JSON.stringify(h)).join(", ")} (its DNS names: ${(p.sans ?? []).join(", ") || "none"})`,
+    );
   }
   return { errors, warnings };
 }

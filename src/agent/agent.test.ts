@@ -47,7 +47,12 @@ async function podOf(path: string): Promise<string> {
 describe("agent on a real nginx", () => {
   before(async () => {
     fx = await startAgentFixture();
-    for (const [name, host] of [["a1", "127.0.0.11"], ["a2", "127.0.0.12"], ["a3", "127.0.0.13"], ["b1", "127.0.0.14"]]) {
+    for (const [name, host] of [
+      ["a1", "127.0.0.11"],
+      ["a2", "127.0.0.12"],
+      ["a3", "127.0.0.13"],
+      ["b1", "127.0.0.14"],
+    ]) {
       pods[name] = await startEcho({ host, service: `default/${name[0]}`, pod: name });
     }
   });
@@ -174,10 +179,13 @@ describe("agent on a real nginx", () => {
     assert.equal(fx.agent.status().lastError, null);
   });
 
-  test("the controller's default TLS Secret (sni \"*\") is served when no SNI name matches", async () => {
+  test('the controller\'s default TLS Secret (sni "*") is served when no SNI name matches', async () => {
     const mine = makeCertificate(["default.example"]);
     const site = makeCertificate(["site.test"]);
-    await apply({ sni: { "site.test": "site", "*": "mine" }, certs: { site: { certificate: site.certificate, key: site.key }, mine: { certificate: mine.certificate, key: mine.key } } });
+    await apply({
+      sni: { "site.test": "site", "*": "mine" },
+      certs: { site: { certificate: site.certificate, key: site.key }, mine: { certificate: mine.certificate, key: mine.key } },
+    });
     assert.equal(await peerFingerprint(fx.httpsPort, "site.test"), site.fingerprint256);
     assert.equal(await peerFingerprint(fx.httpsPort, "unknown.test"), mine.fingerprint256);
     assert.equal(await peerFingerprint(fx.httpsPort), mine.fingerprint256, "no SNI: the default TLS Secret");

@@ -91,7 +91,11 @@ export class Agent {
   private desired: DesiredState | null = null;
   private applied = emptyHashes();
   /** What nginx's shared memory holds now (to push the union before a config switch). */
-  private pushed: { endpoints: DesiredState["endpoints"]; sni: DesiredState["sniCertificates"]; certificates: DesiredState["certificates"] } = { endpoints: {}, sni: {}, certificates: {} };
+  private pushed: { endpoints: DesiredState["endpoints"]; sni: DesiredState["sniCertificates"]; certificates: DesiredState["certificates"] } = {
+    endpoints: {},
+    sni: {},
+    certificates: {},
+  };
   /** Config hash refused by `nginx -t` (or whose reload failed): not retried until it changes. */
   private failedConfigHash = "";
   private forceRepush = false;
@@ -130,13 +134,16 @@ export class Agent {
     this.backoffMs = this.opts.restartBackoffMs.min;
     this.layout = new PrefixLayout(this.opts.prefix);
     this.control = new ControlClient(this.opts.controlPort);
-    this.nginx = this.opts.nginxMode === "external" ? this.externalNginx() : new NginxProcess({
-      nginxBinary: this.opts.nginxBinary,
-      prefix: this.opts.prefix,
-      confPath: this.layout.currentConf,
-      logger: this.log,
-      onUnexpectedExit: (code, signal, output) => this.onNginxDied(code, signal, output),
-    });
+    this.nginx =
+      this.opts.nginxMode === "external"
+        ? this.externalNginx()
+        : new NginxProcess({
+            nginxBinary: this.opts.nginxBinary,
+            prefix: this.opts.prefix,
+            confPath: this.layout.currentConf,
+            logger: this.log,
+            onUnexpectedExit: (code, signal, output) => this.onNginxDied(code, signal, output),
+          });
   }
 
   private externalNginx(): ExternalNginx {
@@ -336,8 +343,11 @@ export class Agent {
     await this.nginx.reload();
     // New workers run a Lua VM loaded with a higher generation; fresh connections reach only them
     // once the old workers closed their listeners.
-    await this.control.waitFor((st) => st.generation > before.generation, this.opts.reloadTimeoutMs, "reload", () =>
-      this.nginx.running ? undefined : "nginx exited",
+    await this.control.waitFor(
+      (st) => st.generation > before.generation,
+      this.opts.reloadTimeoutMs,
+      "reload",
+      () => (this.nginx.running ? undefined : "nginx exited"),
     );
   }
 
@@ -346,8 +356,11 @@ export class Agent {
     this.startedAt = Date.now();
     this.log.info("nginx started", { pid });
     try {
-      await this.control.waitFor(() => true, this.opts.reloadTimeoutMs, "nginx start", () =>
-        this.nginx.running ? undefined : "nginx exited",
+      await this.control.waitFor(
+        () => true,
+        this.opts.reloadTimeoutMs,
+        "nginx start",
+        () => (this.nginx.running ? undefined : "nginx exited"),
       );
     } catch (e) {
       if (!this.nginx.running) throw new Error(`nginx exited at start: ${this.nginx.output}`);

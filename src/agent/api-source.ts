@@ -135,9 +135,11 @@ export class ApiSource implements DesiredStateSource {
                 if (ev.object.metadata?.resourceVersion) rv = ev.object.metadata.resourceVersion;
                 if (ev.type === "ADDED" || ev.type === "MODIFIED") {
                   const obj = ev.object;
-                  pending = pending.then(() => deliver(obj)).catch((e) => {
-                    failure = e as Error;
-                  });
+                  pending = pending
+                    .then(() => deliver(obj))
+                    .catch((e) => {
+                      failure = e as Error;
+                    });
                 }
                 // DELETED: keep serving what we have; the controller publishes again.
               },

@@ -24,7 +24,10 @@ export interface CertificatesPushResult {
 }
 
 export class ControlError extends Error {
-  constructor(message: string, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
     super(message);
   }
 }
@@ -87,12 +90,7 @@ export class ControlClient {
   }
 
   /** Polls the state until `pred` holds (or the deadline passes: throws with the last error). */
-  async waitFor(
-    pred: (s: ControlState) => boolean,
-    timeoutMs: number,
-    what: string,
-    abort?: () => string | undefined,
-  ): Promise<ControlState> {
+  async waitFor(pred: (s: ControlState) => boolean, timeoutMs: number, what: string, abort?: () => string | undefined): Promise<ControlState> {
     const deadline = Date.now() + timeoutMs;
     let last = "no answer";
     for (;;) {

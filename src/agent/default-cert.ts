@@ -22,8 +22,20 @@ export async function ensureDefaultCertificate(dir: string, openssl = "openssl")
   if (!existsSync(crt) || !existsSync(key)) {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     await run(openssl, [
-      "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", "3650",
-      "-subj", `/CN=${DEFAULT_CERT_CN}`, "-keyout", key, "-out", crt,
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-sha256",
+      "-days",
+      "3650",
+      "-subj",
+      `/CN=${DEFAULT_CERT_CN}`,
+      "-keyout",
+      key,
+      "-out",
+      crt,
     ]);
   }
   return { certificate: await readFile(crt, "utf8"), key: await readFile(key, "utf8") };

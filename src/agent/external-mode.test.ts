@@ -111,7 +111,11 @@ describe("agent in external mode with portico-nginx-run", () => {
     prefix = join(runDir, "nginx");
     fifo = join(runDir, "reload");
     [httpPort, httpsPort, controlPort] = await freePorts(3);
-    for (const [name, host] of [["a1", "127.0.0.21"], ["a2", "127.0.0.22"], ["b1", "127.0.0.23"]]) {
+    for (const [name, host] of [
+      ["a1", "127.0.0.21"],
+      ["a2", "127.0.0.22"],
+      ["b1", "127.0.0.23"],
+    ]) {
       pods[name] = await startEcho({ host, service: `default/${name[0]}`, pod: name });
     }
     cert = makeCertificate(["secure.test"]);
@@ -227,7 +231,10 @@ describe("agent in external mode with portico-nginx-run", () => {
     slow = http.createServer((_req, res) => setTimeout(() => res.end("slow done"), 1500));
     await new Promise<void>((r) => slow!.listen(slowPort, "127.0.0.24", () => r()));
     pods.slow = { host: "127.0.0.24", port: slowPort, pod: "slow", service: "default/slow", stop: async () => undefined };
-    await apply({ config: config({ "/a": "up-a", "/b": "up-b", "/c": "up-a", "/slow": "up-slow" }), endpoints: { ...current.endpoints, "up-slow": ep("slow") } });
+    await apply({
+      config: config({ "/a": "up-a", "/b": "up-b", "/c": "up-a", "/slow": "up-slow" }),
+      endpoints: { ...current.endpoints, "up-slow": ep("slow") },
+    });
     const master = masterPid();
     const inFlight = request({ port: httpPort, path: "/slow", hostHeader: "example.test", timeoutMs: 10_000 });
     await new Promise((r) => setTimeout(r, 300));

@@ -35,10 +35,7 @@ export class FileSource implements DesiredStateSource {
   async read(): Promise<DesiredState> {
     const config = await readFile(join(this.dir, "nginx.conf"), "utf8");
     const endpoints = validateEndpointsPart(await readJson(join(this.dir, "endpoints.json"), {}), "endpoints.json");
-    const certs = validateCertificatesPart(
-      await readJson(join(this.dir, "certificates.json"), { sniCertificates: {}, certificates: {} }),
-      "certificates.json",
-    );
+    const certs = validateCertificatesPart(await readJson(join(this.dir, "certificates.json"), { sniCertificates: {}, certificates: {} }), "certificates.json");
     return desiredStateFromParts(config, endpoints, certs.sniCertificates, certs.certificates);
   }
 

@@ -50,7 +50,11 @@ export function loadConnection(kubeconfigPath = process.env.KUBECONFIG): ApiConn
   const str = (v: unknown) => (typeof v === "string" ? v : undefined);
   return {
     server: new URL(String(cluster.server)),
-    ca: str(cluster["certificate-authority-data"]) ? b64(String(cluster["certificate-authority-data"])) : str(cluster["certificate-authority"]) ? file(String(cluster["certificate-authority"])) : undefined,
+    ca: str(cluster["certificate-authority-data"])
+      ? b64(String(cluster["certificate-authority-data"]))
+      : str(cluster["certificate-authority"])
+        ? file(String(cluster["certificate-authority"]))
+        : undefined,
     insecure: cluster["insecure-skip-tls-verify"] === true,
     token: user.token ?? (user.tokenFile ? file(user.tokenFile).toString("utf8").trim() : undefined),
     cert: user["client-certificate-data"] ? b64(user["client-certificate-data"]) : user["client-certificate"] ? file(user["client-certificate"]) : undefined,
@@ -67,7 +71,13 @@ export class ApiError extends Error {
   }
 }
 
-function open(conn: ApiConnection, path: string, timeoutMs: number, method = "GET", body?: { contentType: string; text: string }): Promise<http.IncomingMessage> {
+function open(
+  conn: ApiConnection,
+  path: string,
+  timeoutMs: number,
+  method = "GET",
+  body?: { contentType: string; text: string },
+): Promise<http.IncomingMessage> {
   const url = new URL(path, conn.server);
   const headers: Record<string, string> = { accept: "application/json" };
   if (conn.token) headers.authorization = `Bearer ${conn.token}`;

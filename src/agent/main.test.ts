@@ -37,7 +37,21 @@ before(async () => {
   writeAtomic(join(dir, "endpoints.json"), JSON.stringify({ web: [{ address: pods[0].host, port: pods[0].port }] }));
   agent = spawn(
     process.execPath,
-    ["--import", "tsx", "src/agent/main.ts", "--prefix", prefix, "--source", `file:${dir}`, "--control-port", String(controlPort), "--metrics-port", String(metricsPort), "--metrics-address", "127.0.0.1"],
+    [
+      "--import",
+      "tsx",
+      "src/agent/main.ts",
+      "--prefix",
+      prefix,
+      "--source",
+      `file:${dir}`,
+      "--control-port",
+      String(controlPort),
+      "--metrics-port",
+      String(metricsPort),
+      "--metrics-address",
+      "127.0.0.1",
+    ],
     { stdio: ["ignore", "pipe", "pipe"], cwd: new URL("../..", import.meta.url).pathname },
   );
   agent.stdout!.on("data", (d) => (output += d));

@@ -23,7 +23,9 @@ async function main(): Promise<void> {
   const log = createLogger();
   const src = opts.source;
   const reporter =
-    src.kind === "api" ? new StatusReporter(src.namespace, src.name, (err) => log.warn("could not report status on the IngressController", { error: err.message })) : undefined;
+    src.kind === "api"
+      ? new StatusReporter(src.namespace, src.name, (err) => log.warn("could not report status on the IngressController", { error: err.message }))
+      : undefined;
   const agent = new Agent({
     prefix: opts.prefix,
     nginxBinary: opts.nginx,
@@ -38,9 +40,7 @@ async function main(): Promise<void> {
   });
   await agent.start();
   const source: DesiredStateSource =
-    opts.source.kind === "file"
-      ? new FileSource(opts.source.dir)
-      : new ApiSource(opts.source.namespace, opts.source.name, { logger: log });
+    opts.source.kind === "file" ? new FileSource(opts.source.dir) : new ApiSource(opts.source.namespace, opts.source.name, { logger: log });
   const metrics = opts.metricsPort ? await startMetricsServer(agent, opts.metricsPort, opts.metricsAddress) : null;
 
   let stopping = false;

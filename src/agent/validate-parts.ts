@@ -7,7 +7,8 @@ export function validateEndpointsPart(v: unknown, where: string): Record<string,
     if (!Array.isArray(list)) throw new Error(`${where}: ${name}: must be an array`);
     list.forEach((e: unknown, i) => {
       const ep = e as UpstreamEndpoint;
-      if (!ep || typeof ep.address !== "string" || !/^[0-9a-fA-F:.]+$/.test(ep.address)) throw new Error(`${where}: ${name}[${i}].address: must be an IP literal`);
+      if (!ep || typeof ep.address !== "string" || !/^[0-9a-fA-F:.]+$/.test(ep.address))
+        throw new Error(`${where}: ${name}[${i}].address: must be an IP literal`);
       if (!Number.isInteger(ep.port) || ep.port < 1 || ep.port > 65535) throw new Error(`${where}: ${name}[${i}].port: must be an integer 1-65535`);
     });
   }

@@ -18,7 +18,10 @@ test("the CRD names match the design", () => {
   const v = crd.spec.versions[0];
   assert.equal(v.name, "v1alpha1");
   assert.deepEqual(v.subresources, { status: {} });
-  assert.deepEqual(v.additionalPrinterColumns.map((c) => c.name), ["Class", "Replicas", "Available", "Address", "Config", "Ready", "Age"]);
+  assert.deepEqual(
+    v.additionalPrinterColumns.map((c) => c.name),
+    ["Class", "Replicas", "Available", "Address", "Config", "Ready", "Age"],
+  );
 });
 
 test("the CRD schema is structural: no additionalProperties beside properties, typed int-or-string", () => {
@@ -29,7 +32,10 @@ test("the CRD schema is structural: no additionalProperties beside properties, t
 });
 
 test("int-or-string branch constraints become a CEL rule", () => {
-  const r = intOrStringRule([{ type: "integer", minimum: 1, maximum: 256 }, { type: "string", enum: ["auto"] }]);
+  const r = intOrStringRule([
+    { type: "integer", minimum: 1, maximum: 256 },
+    { type: "string", enum: ["auto"] },
+  ]);
   assert.equal(r.rule, '(type(self) == int && self >= 1 && self <= 256) || (type(self) == string && (self == "auto"))');
   assert.equal(r.message, "must be an integer between 1 and 256 or one of auto");
 });

@@ -3,16 +3,7 @@
 // `properties` (unknown fields are pruned, or refused under strict field validation), so those
 // `additionalProperties: false` are dropped here.
 
-import {
-  GROUP,
-  KIND,
-  PLURAL,
-  SHORT_NAMES,
-  SINGULAR,
-  VERSION,
-  ingressControllerSchema,
-  printerColumns,
-} from "./schema.js";
+import { GROUP, KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION, ingressControllerSchema, printerColumns } from "./schema.js";
 
 type Json = unknown;
 
@@ -29,7 +20,13 @@ export function intOrStringRule(branches: Branch[]): { rule: string; message: st
       if (b.minimum !== undefined) c.push(`self >= ${b.minimum}`);
       if (b.maximum !== undefined) c.push(`self <= ${b.maximum}`);
       rules.push(`(${c.join(" && ")})`);
-      words.push(b.minimum !== undefined && b.maximum !== undefined ? `an integer between ${b.minimum} and ${b.maximum}` : b.minimum !== undefined ? `an integer >= ${b.minimum}` : "an integer");
+      words.push(
+        b.minimum !== undefined && b.maximum !== undefined
+          ? `an integer between ${b.minimum} and ${b.maximum}`
+          : b.minimum !== undefined
+            ? `an integer >= ${b.minimum}`
+            : "an integer",
+      );
     } else if (b.type === "string") {
       const c = ["type(self) == string"];
       if (b.enum) c.push(`(${b.enum.map((v) => `self == ${JSON.stringify(v)}`).join(" || ")})`);

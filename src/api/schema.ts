@@ -52,7 +52,10 @@ const image = (description: string, dflt: string) => ({
 const quantity = {
   "x-kubernetes-int-or-string": true,
   maxLength: 64,
-  anyOf: [{ type: "integer", minimum: 0 }, { type: "string", pattern: "^[0-9]+(\\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti|P|Pi|E|Ei)?$" }],
+  anyOf: [
+    { type: "integer", minimum: 0 },
+    { type: "string", pattern: "^[0-9]+(\\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti|P|Pi|E|Ei)?$" },
+  ],
   description: "A Kubernetes resource quantity (e.g. 100m, 128Mi).",
 } as const;
 
@@ -122,7 +125,11 @@ export const specSchema = {
         },
         annotations: stringMap("Annotations of the Service (cloud load-balancer options)."),
         loadBalancerClass: { type: "string", minLength: 1, maxLength: 253, description: "spec.loadBalancerClass of a LoadBalancer Service." },
-        externalTrafficPolicy: { type: "string", enum: ["Cluster", "Local"], description: "externalTrafficPolicy (NodePort/LoadBalancer). Local keeps client addresses." },
+        externalTrafficPolicy: {
+          type: "string",
+          enum: ["Cluster", "Local"],
+          description: "externalTrafficPolicy (NodePort/LoadBalancer). Local keeps client addresses.",
+        },
       },
     },
     ingressClass: {

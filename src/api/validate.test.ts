@@ -40,7 +40,10 @@ test("an unknown service type lists the allowed values", () => {
 test("bad settings values name the settings field", () => {
   const e = errors({ settings: { proxyReadTimeoutSeconds: 0, workerProcesses: "many", sslProtocols: ["SSLv3"] } });
   assert.ok(e.includes("spec.settings.proxyReadTimeoutSeconds: must be >= 1"), e.join("\n"));
-  assert.ok(e.some((m) => /^spec\.settings\.workerProcesses: .*must be integer.* or must be one of auto/.test(m)), e.join("\n"));
+  assert.ok(
+    e.some((m) => /^spec\.settings\.workerProcesses: .*must be integer.* or must be one of auto/.test(m)),
+    e.join("\n"),
+  );
   assert.ok(e.includes("spec.settings.sslProtocols[0]: must be one of TLSv1.2, TLSv1.3"), e.join("\n"));
 });
 
@@ -70,7 +73,14 @@ test("names too long for child Service names are refused", () => {
 });
 
 test("valid full spec passes and keeps user values", () => {
-  const spec = resolveSpec(ic({ replicas: 0, service: { type: "NodePort", ports: { http: 8080, httpNodePort: 30080 } }, settings: { workerProcesses: 4 }, resources: { limits: { cpu: "500m", memory: 134217728 } } }));
+  const spec = resolveSpec(
+    ic({
+      replicas: 0,
+      service: { type: "NodePort", ports: { http: 8080, httpNodePort: 30080 } },
+      settings: { workerProcesses: 4 },
+      resources: { limits: { cpu: "500m", memory: 134217728 } },
+    }),
+  );
   assert.equal(spec.replicas, 0);
   assert.equal(spec.service.ports.http, 8080);
   assert.equal(spec.service.ports.https, 443);

@@ -115,8 +115,10 @@ export class Controller {
     private readonly log: ControllerLog,
     schedulerOptions: Partial<SchedulerOptions> = {},
   ) {
-    this.scheduler = new RebuildScheduler(() => this.rebuild(), schedulerOptions, (err, attempt, retryIn) =>
-      this.log.error("rebuild failed; retrying", { error: describeError(err), attempt, retryInMs: retryIn }),
+    this.scheduler = new RebuildScheduler(
+      () => this.rebuild(),
+      schedulerOptions,
+      (err, attempt, retryIn) => this.log.error("rebuild failed; retrying", { error: describeError(err), attempt, retryInMs: retryIn }),
     );
   }
 
@@ -220,7 +222,12 @@ export class Controller {
       durationMs: Math.round(performance.now() - started),
     };
     const mem = process.memoryUsage();
-    this.log.info("rebuild done", { ...this.lastStats, heapUsedMiB: Math.round(mem.heapUsed / 2 ** 20), externalMiB: Math.round(mem.external / 2 ** 20), rssMiB: Math.round(mem.rss / 2 ** 20) });
+    this.log.info("rebuild done", {
+      ...this.lastStats,
+      heapUsedMiB: Math.round(mem.heapUsed / 2 ** 20),
+      externalMiB: Math.round(mem.external / 2 ** 20),
+      rssMiB: Math.round(mem.rss / 2 ** 20),
+    });
     if (failures.length) throw failures[0];
   }
 }

@@ -7,8 +7,20 @@ const d = (reason: string): Diagnostic => ({ object: { kind: "Ingress", namespac
 
 test("a persisting diagnostic is reported once; one that returns is reported again", () => {
   const l = new DiagnosticLedger();
-  assert.deepEqual(l.fresh([d("A"), d("A")]).map((x) => x.reason), ["A"]);
-  assert.deepEqual(l.fresh([d("A"), d("B")]).map((x) => x.reason), ["B"]);
-  assert.deepEqual(l.fresh([d("B")]).map((x) => x.reason), []);
-  assert.deepEqual(l.fresh([d("A"), d("B")]).map((x) => x.reason), ["A"]);
+  assert.deepEqual(
+    l.fresh([d("A"), d("A")]).map((x) => x.reason),
+    ["A"],
+  );
+  assert.deepEqual(
+    l.fresh([d("A"), d("B")]).map((x) => x.reason),
+    ["B"],
+  );
+  assert.deepEqual(
+    l.fresh([d("B")]).map((x) => x.reason),
+    [],
+  );
+  assert.deepEqual(
+    l.fresh([d("A"), d("B")]).map((x) => x.reason),
+    ["A"],
+  );
 });

@@ -12,11 +12,26 @@ test("classes are matched to controllers by their parameters; foreign controller
   const a = ic("portico-system", "default");
   const b = ic("team", "edge");
   const classes = [
-    cls("portico", { controller: "portico.dev/ingress-controller", parameters: { apiGroup: "portico.dev", kind: "IngressController", scope: "Namespace", namespace: "portico-system", name: "default" } }, true),
-    cls("edge", { controller: "portico.dev/ingress-controller", parameters: { apiGroup: "portico.dev", kind: "IngressController", scope: "Namespace", namespace: "team", name: "edge" } }),
+    cls(
+      "portico",
+      {
+        controller: "portico.dev/ingress-controller",
+        parameters: { apiGroup: "portico.dev", kind: "IngressController", scope: "Namespace", namespace: "portico-system", name: "default" },
+      },
+      true,
+    ),
+    cls("edge", {
+      controller: "portico.dev/ingress-controller",
+      parameters: { apiGroup: "portico.dev", kind: "IngressController", scope: "Namespace", namespace: "team", name: "edge" },
+    }),
     cls("nginx", { controller: "k8s.io/ingress-nginx" }, true),
   ];
-  assert.deepEqual(controllerIdentity(a, classes, [a, b]), { namespace: "portico-system", name: "default", ingressClassNames: ["portico"], servesDefaultClass: true });
+  assert.deepEqual(controllerIdentity(a, classes, [a, b]), {
+    namespace: "portico-system",
+    name: "default",
+    ingressClassNames: ["portico"],
+    servesDefaultClass: true,
+  });
   assert.deepEqual(controllerIdentity(b, classes, [a, b]), { namespace: "team", name: "edge", ingressClassNames: ["edge"], servesDefaultClass: false });
 });
 

@@ -10,9 +10,7 @@ export const CONTROLLER_NAME = "portico.dev/ingress-controller";
 export const DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class";
 
 function sortedControllers(controllers: StoredIngressController[]): StoredIngressController[] {
-  return controllers
-    .filter((c) => !c.metadata.deletionTimestamp)
-    .sort((a, b) => objectKey(a.metadata).localeCompare(objectKey(b.metadata)));
+  return controllers.filter((c) => !c.metadata.deletionTimestamp).sort((a, b) => objectKey(a.metadata).localeCompare(objectKey(b.metadata)));
 }
 
 export function classServedBy(ingressClass: IngressClass, controllers: StoredIngressController[]): StoredIngressController | undefined {

@@ -10,18 +10,17 @@ const ing = (name: string, lb?: { ip?: string; hostname?: string }[]) => ({
 test("served Ingresses get the published address; unchanged ones are not rewritten", () => {
   const updates = ingressStatusUpdates(
     [ing("a"), ing("b", [{ ip: "127.0.0.1" }])],
-    new Map([["default/a", ["127.0.0.1"]], ["default/b", ["127.0.0.1"]]]),
+    new Map([
+      ["default/a", ["127.0.0.1"]],
+      ["default/b", ["127.0.0.1"]],
+    ]),
     new Set(),
   );
   assert.deepEqual(updates, [{ namespace: "default", name: "a", loadBalancer: [{ ip: "127.0.0.1" }] }]);
 });
 
 test("an Ingress that left our classes loses the address; others are never touched", () => {
-  const updates = ingressStatusUpdates(
-    [ing("left", [{ ip: "127.0.0.1" }]), ing("other", [{ ip: "10.0.0.9" }])],
-    new Map(),
-    new Set(["default/left"]),
-  );
+  const updates = ingressStatusUpdates([ing("left", [{ ip: "127.0.0.1" }]), ing("other", [{ ip: "10.0.0.9" }])], new Map(), new Set(["default/left"]));
   assert.deepEqual(updates, [{ namespace: "default", name: "left", loadBalancer: [] }]);
 });
 

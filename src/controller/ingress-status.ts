@@ -24,7 +24,11 @@ export function toLoadBalancerIngress(address: string): LoadBalancerIngress {
 }
 
 function sameAddresses(a: LoadBalancerIngress[] | undefined, b: LoadBalancerIngress[]): boolean {
-  const norm = (l: LoadBalancerIngress[]) => l.map((x) => `${x.ip ?? ""}|${x.hostname ?? ""}`).sort().join(",");
+  const norm = (l: LoadBalancerIngress[]) =>
+    l
+      .map((x) => `${x.ip ?? ""}|${x.hostname ?? ""}`)
+      .sort()
+      .join(",");
   return norm(a ?? []) === norm(b);
 }
 

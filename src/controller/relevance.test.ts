@@ -8,7 +8,11 @@ refs.classNames.add("portico");
 addIngressReferences(
   {
     metadata: { name: "web", namespace: "shop" },
-    spec: { ingressClassName: "portico", rules: [{ http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "s1", port: { number: 80 } } } }] } }], tls: [{ secretName: "cert" }] },
+    spec: {
+      ingressClassName: "portico",
+      rules: [{ http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "s1", port: { number: 80 } } } }] } }],
+      tls: [{ secretName: "cert" }],
+    },
   },
   refs,
 );
@@ -28,7 +32,10 @@ test("an Ingress matters when it is or was of our class", () => {
 test("referenced Services, their EndpointSlices and Secrets matter; others do not", () => {
   assert.equal(changeMatters({ kind: "Service", key: "shop/s1", current: { metadata: { name: "s1", namespace: "shop" } } }, refs), true);
   assert.equal(changeMatters({ kind: "Service", key: "shop/s2", current: { metadata: { name: "s2", namespace: "shop" } } }, refs), false);
-  const slice = (svc: string) => ({ metadata: { name: `${svc}-abc`, namespace: "shop", labels: { "kubernetes.io/service-name": svc } }, addressType: "IPv4" as const });
+  const slice = (svc: string) => ({
+    metadata: { name: `${svc}-abc`, namespace: "shop", labels: { "kubernetes.io/service-name": svc } },
+    addressType: "IPv4" as const,
+  });
   assert.equal(changeMatters({ kind: "EndpointSlice", key: "shop/s1-abc", current: slice("s1") }, refs), true);
   assert.equal(changeMatters({ kind: "EndpointSlice", key: "shop/s9-abc", current: slice("s9") }, refs), false);
   assert.equal(changeMatters({ kind: "Secret", key: "shop/cert", current: { metadata: { name: "cert", namespace: "shop" } } }, refs), true);

@@ -40,7 +40,13 @@ test("cluster-scoped objects are keyed by name alone", () => {
 test("managedFields and kubectl's last-applied copy are not kept", () => {
   const s = new Store();
   s.upsert("Ingress", {
-    metadata: { name: "a", namespace: "n", resourceVersion: "1", managedFields: [{ manager: "kubectl" }], annotations: { "kubectl.kubernetes.io/last-applied-configuration": "{...}", "nginx.ingress.kubernetes.io/ssl-redirect": "false" } },
+    metadata: {
+      name: "a",
+      namespace: "n",
+      resourceVersion: "1",
+      managedFields: [{ manager: "kubectl" }],
+      annotations: { "kubectl.kubernetes.io/last-applied-configuration": "{...}", "nginx.ingress.kubernetes.io/ssl-redirect": "false" },
+    },
   } as never);
   const stored = s.get("Ingress", "n", "a") as unknown as { metadata: Record<string, unknown> };
   assert.equal(stored.metadata.managedFields, undefined);

@@ -14,11 +14,7 @@ export const DEFAULT_RENDER_OPTIONS: RenderOptions = {
   httpsPort: 443,
   controlPort: 10246,
   defaultBackendPort: 8181,
-  modules: [
-    "/usr/lib/nginx/modules/ndk_http_module.so",
-    "/usr/lib/nginx/modules/ngx_http_lua_module.so",
-    "/usr/lib/nginx/modules/ngx_stream_module.so",
-  ],
+  modules: ["/usr/lib/nginx/modules/ndk_http_module.so", "/usr/lib/nginx/modules/ngx_http_lua_module.so", "/usr/lib/nginx/modules/ngx_stream_module.so"],
 };
 
 export function build(snapshot: Snapshot, options?: Partial<RenderOptions>): BuildResult {

@@ -10,7 +10,7 @@ import type { Snapshot } from "./contract.js";
 
 // Seeded so a failure can be replayed.
 function rng(seed: number) {
-  return () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  return () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 }
 function shuffle<T>(a: T[] | undefined, r: () => number): T[] | undefined {
   if (!a) return a;
@@ -32,7 +32,11 @@ function shuffled(s: Snapshot, r: () => number): Snapshot {
     ingresses: shuffle(s.ingresses, r)!.map((i) => ({
       ...i,
       metadata: { ...i.metadata, annotations: shuffleKeys(i.metadata.annotations, r) },
-      spec: i.spec && { ...i.spec, tls: shuffle(i.spec.tls, r), rules: shuffle(i.spec.rules, r)?.map((rule) => ({ ...rule, http: rule.http && { paths: shuffle(rule.http.paths, r)! } })) },
+      spec: i.spec && {
+        ...i.spec,
+        tls: shuffle(i.spec.tls, r),
+        rules: shuffle(i.spec.rules, r)?.map((rule) => ({ ...rule, http: rule.http && { paths: shuffle(rule.http.paths, r)! } })),
+      },
     })),
     ingressClasses: shuffle(s.ingressClasses, r)!,
     services: shuffle(s.services, r)!.map((svc) => ({ ...svc, spec: svc.spec && { ...svc.spec, ports: shuffle(svc.spec.ports, r) } })),

@@ -10,7 +10,10 @@ import { build } from "./build.js";
 import { loadFixture, NginxPrefix, TESTDATA } from "./test-fixtures.js";
 
 const update = process.env.UPDATE_GOLDEN === "1";
-const cases = readdirSync(TESTDATA).filter((f) => f.endsWith(".yaml")).map((f) => f.slice(0, -5)).sort();
+const cases = readdirSync(TESTDATA)
+  .filter((f) => f.endsWith(".yaml"))
+  .map((f) => f.slice(0, -5))
+  .sort();
 
 describe("golden configs", () => {
   let prefix: NginxPrefix;

@@ -38,7 +38,9 @@ describe("path matching", () => {
   });
 
   test("Prefix / matches everything; the longest match wins", () => {
-    const r = router([ingress("a", [{ host: "h.com", paths: [path("/", "Prefix", "root"), path("/aaa", "Prefix", "aaa"), path("/aaa/bbb", "Prefix", "bbb")] }])]);
+    const r = router([
+      ingress("a", [{ host: "h.com", paths: [path("/", "Prefix", "root"), path("/aaa", "Prefix", "aaa"), path("/aaa/bbb", "Prefix", "bbb")] }]),
+    ]);
     table(r, [
       ["h.com", "/", "root"],
       ["h.com", "/zzz", "root"],
@@ -50,7 +52,9 @@ describe("path matching", () => {
   });
 
   test("Exact matches only the exact path and beats Prefix on the same path", () => {
-    const r = router([ingress("a", [{ host: "h.com", paths: [path("/foo", "Prefix", "prefix"), path("/foo", "Exact", "exact"), path("/bar", "Exact", "bar")] }])]);
+    const r = router([
+      ingress("a", [{ host: "h.com", paths: [path("/foo", "Prefix", "prefix"), path("/foo", "Exact", "exact"), path("/bar", "Exact", "bar")] }]),
+    ]);
     table(r, [
       ["h.com", "/foo", "exact"],
       ["h.com", "/foo/", "prefix"],
@@ -83,9 +87,13 @@ describe("path matching", () => {
 
   test("use-regex: case-insensitive anchored regexes, longest path first; Exact still wins", () => {
     const r = router([
-      ingress("re", [{ host: "h.com", paths: [path("/api/v[0-9]+", "ImplementationSpecific", "versioned"), path("/api/.*", "ImplementationSpecific", "any")] }], {
-        annotations: { "nginx.ingress.kubernetes.io/use-regex": "true" },
-      }),
+      ingress(
+        "re",
+        [{ host: "h.com", paths: [path("/api/v[0-9]+", "ImplementationSpecific", "versioned"), path("/api/.*", "ImplementationSpecific", "any")] }],
+        {
+          annotations: { "nginx.ingress.kubernetes.io/use-regex": "true" },
+        },
+      ),
       ingress("plain", [{ host: "h.com", paths: [path("/api", "Exact", "exact"), path("/static", "Prefix", "static")] }], { created: "2026-01-02T00:00:00Z" }),
     ]);
     table(r, [

@@ -15,7 +15,10 @@ export interface Match {
 }
 
 export function selectServer(model: Model, host: string): Model["servers"][number] | undefined {
-  const name = host.toLowerCase().replace(/:[0-9]+$/, "").replace(/\.$/, "");
+  const name = host
+    .toLowerCase()
+    .replace(/:[0-9]+$/, "")
+    .replace(/\.$/, "");
   const exact = model.servers.find((s) => s.host === name);
   if (exact) return exact;
   for (const s of model.servers) {

@@ -89,7 +89,11 @@ export function serverNameToken(host: string): Token {
   if (err) throw new Error(`nginx-values: ${err}`);
   if (host.startsWith("*.")) {
     // nginx's own `*.foo.com` matches any depth; the Ingress API says exactly one label.
-    const rest = host.slice(2).split(".").map((l) => l.replace(/-/g, "-")).join("[.]");
+    const rest = host
+      .slice(2)
+      .split(".")
+      .map((l) => l.replace(/-/g, "-"))
+      .join("[.]");
     return quote(`~^[^.]+[.]${rest}$`);
   }
   return quote(host);

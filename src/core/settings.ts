@@ -83,11 +83,19 @@ export const settingsSchema = {
     clientBodyTimeoutSeconds: seconds("Timeout between two reads of the client body. Default 60.", 600),
     keepaliveTimeoutSeconds: { type: "integer", minimum: 0, maximum: 3600, description: "Client keep-alive timeout (0 disables). Default 75." },
     keepaliveRequests: { type: "integer", minimum: 1, maximum: 1000000, description: "Requests per client keep-alive connection. Default 1000." },
-    upstreamKeepaliveConnections: { type: "integer", minimum: 0, maximum: 100000, description: "Idle keep-alive connections to backends per worker (0 disables). Default 320." },
+    upstreamKeepaliveConnections: {
+      type: "integer",
+      minimum: 0,
+      maximum: 100000,
+      description: "Idle keep-alive connections to backends per worker (0 disables). Default 320.",
+    },
     upstreamKeepaliveTimeoutSeconds: seconds("Idle timeout of backend keep-alive connections. Default 60."),
     workerProcesses: {
       "x-kubernetes-int-or-string": true,
-      anyOf: [{ type: "integer", minimum: 1, maximum: 256 }, { type: "string", enum: ["auto"] }],
+      anyOf: [
+        { type: "integer", minimum: 1, maximum: 256 },
+        { type: "string", enum: ["auto"] },
+      ],
       description: "nginx worker processes: a number or auto. Default auto.",
     },
     workerConnections: { type: "integer", minimum: 64, maximum: 1048576, description: "Connections per worker. Default 16384." },

@@ -111,11 +111,14 @@ test("10,000 Ingresses and 2,000 certificates fit: every object stays well under
 test("a part needing more than 16 shards fails loudly", () => {
   // base64 of random bytes compresses back to about the random size: ~18 shards.
   const huge = randomBytes(STATE_SHARD_BYTES * 18).toString("base64");
-  assert.throws(() => encodeDesiredState(state({ config: huge }), owner), (e: Error) => {
-    assert.ok(e instanceof StateObjectError);
-    assert.match(e.message, /part "config".*more than the 16 allowed/);
-    return true;
-  });
+  assert.throws(
+    () => encodeDesiredState(state({ config: huge }), owner),
+    (e: Error) => {
+      assert.ok(e instanceof StateObjectError);
+      assert.match(e.message, /part "config".*more than the 16 allowed/);
+      return true;
+    },
+  );
 });
 
 test("decode refuses a missing shard, a shard of another version, and a bad index", () => {
@@ -124,7 +127,10 @@ test("decode refuses a missing shard, a shard of another version, and a bad inde
   assert.throws(() => decodeDesiredState(enc.index, { ...shards, "main-state-endpoints-0": undefined }), /endpoints: shard main-state-endpoints-0 is missing/);
 
   const other = byName(encodeDesiredState(state({ config: "events {}\n" }), owner));
-  assert.throws(() => decodeDesiredState(enc.index, { ...shards, "main-state-config-0": other["main-state-config-0"] }), /config: shard main-state-config-0 belongs to another version/);
+  assert.throws(
+    () => decodeDesiredState(enc.index, { ...shards, "main-state-config-0": other["main-state-config-0"] }),
+    /config: shard main-state-config-0 belongs to another version/,
+  );
 
   const badIndex = { ...enc.index, data: { "index.json": JSON.stringify({ version: 1, hashes: { config: "x" } }) } };
   assert.throws(() => decodeDesiredState(badIndex, shards), /hashes.endpoints must be a non-empty string/);
@@ -140,8 +146,19 @@ test("decode validates the endpoints and certificates it reads", () => {
 
 test("shards a shrunken state no longer needs are reported stale; a grown one has none", () => {
   const index = (config: number, endpoints: number, certificates: number) =>
-    ({ version: 1, hashes: { config: "a", endpoints: "b", certificates: "c", all: "d" }, parts: { config: { shards: config, bytes: 1, digest: "0".repeat(64) }, endpoints: { shards: endpoints, bytes: 1, digest: "0".repeat(64) }, certificates: { shards: certificates, bytes: 1, digest: "0".repeat(64) } } }) as const;
-  assert.deepEqual(staleShardNames("edge", index(3, 1, 2), index(1, 1, 1)), { configMaps: ["edge-state-config-1", "edge-state-config-2"], secrets: ["edge-state-certs-1"] });
+    ({
+      version: 1,
+      hashes: { config: "a", endpoints: "b", certificates: "c", all: "d" },
+      parts: {
+        config: { shards: config, bytes: 1, digest: "0".repeat(64) },
+        endpoints: { shards: endpoints, bytes: 1, digest: "0".repeat(64) },
+        certificates: { shards: certificates, bytes: 1, digest: "0".repeat(64) },
+      },
+    }) as const;
+  assert.deepEqual(staleShardNames("edge", index(3, 1, 2), index(1, 1, 1)), {
+    configMaps: ["edge-state-config-1", "edge-state-config-2"],
+    secrets: ["edge-state-certs-1"],
+  });
   assert.deepEqual(staleShardNames("edge", index(1, 1, 1), index(2, 2, 2)), { configMaps: [], secrets: [] });
   assert.deepEqual(staleShardNames("edge", undefined, index(1, 1, 1)), { configMaps: [], secrets: [] });
 });

@@ -162,12 +162,14 @@ export function encodeDesiredState(state: DesiredState, owner: StateOwner): Enco
     parts[part] = { shards: chunks.length, bytes: gz.length, digest: sha256(gz) };
   }
   const shardMeta = (part: StatePart, name: string) => meta(owner, name, { [STATE_PART_DIGEST_ANNOTATION]: parts[part].digest });
-  const configMapShard = (part: "config" | "endpoints") => (chunk: Buffer, i: number): StateConfigMap => ({
-    apiVersion: "v1",
-    kind: "ConfigMap",
-    metadata: shardMeta(part, names[part][i]),
-    binaryData: { [STATE_CHUNK_KEY]: chunk.toString("base64") },
-  });
+  const configMapShard =
+    (part: "config" | "endpoints") =>
+    (chunk: Buffer, i: number): StateConfigMap => ({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: shardMeta(part, names[part][i]),
+      binaryData: { [STATE_CHUNK_KEY]: chunk.toString("base64") },
+    });
   const index: StateIndex = { version: STATE_FORMAT_VERSION, hashes: { ...state.hashes }, parts };
   return {
     index: { apiVersion: "v1", kind: "ConfigMap", metadata: meta(owner, names.index), data: { [STATE_INDEX_KEY]: JSON.stringify(index) } },

@@ -26,7 +26,7 @@ const HOSTILE_CORES = [
   "$host",
   "${request_uri}",
   "\\",
-  "\\\"",
+  '\\"',
   "\u0000",
   "\u2028",
   "é",
@@ -35,9 +35,9 @@ const HOSTILE_CORES = [
   "x;}server{listen 81;}location /y{",
   "x\nreturn 200 pwned;",
   "x' 'y",
-  "x\" \"y",
+  'x" "y',
   "x # }",
-  "x\\\";",
+  'x\\";',
   "a".repeat(5000),
 ];
 const HOSTILE = HOSTILE_CORES.flatMap((h) => [h, `/${h}`, `/a${h}b`, `${h}.example.com`, `a${h}.example.com`]);
@@ -65,27 +65,53 @@ type Slot = { name: string; benign: string; make: (v: string | undefined) => Ing
 const backend = (svc = "web", port: number | string = 80) => path("/p", "Prefix", svc, port).backend;
 const SLOTS: Slot[] = [
   { name: "host", benign: "benign.example.com", make: (v) => [ingress("i", v === undefined ? [] : [{ host: v, paths: [path("/p", "Prefix", "web")] }])] },
-  { name: "Prefix path", benign: "/benign", make: (v) => [ingress("i", [{ host: "h.example.com", paths: v === undefined ? [] : [path(v, "Prefix", "web")] }])] },
+  {
+    name: "Prefix path",
+    benign: "/benign",
+    make: (v) => [ingress("i", [{ host: "h.example.com", paths: v === undefined ? [] : [path(v, "Prefix", "web")] }])],
+  },
   { name: "Exact path", benign: "/benign", make: (v) => [ingress("i", [{ host: "h.example.com", paths: v === undefined ? [] : [path(v, "Exact", "web")] }])] },
   {
     name: "regex path",
     benign: "/benign[0-9]+",
-    make: (v) => [ingress("i", [{ host: "h.example.com", paths: v === undefined ? [] : [path(v, "ImplementationSpecific", "web")] }], { annotations: { "nginx.ingress.kubernetes.io/use-regex": "true" } })],
+    make: (v) => [
+      ingress("i", [{ host: "h.example.com", paths: v === undefined ? [] : [path(v, "ImplementationSpecific", "web")] }], {
+        annotations: { "nginx.ingress.kubernetes.io/use-regex": "true" },
+      }),
+    ],
   },
   {
     name: "TLS host",
     benign: "h.example.com",
-    make: (v) => [ingress("i", [{ host: "h.example.com", paths: [path("/p", "Prefix", "web")] }], { tls: v === undefined ? [] : [{ hosts: [v], secretName: "s" }] })],
+    make: (v) => [
+      ingress("i", [{ host: "h.example.com", paths: [path("/p", "Prefix", "web")] }], { tls: v === undefined ? [] : [{ hosts: [v], secretName: "s" }] }),
+    ],
   },
   {
     name: "service name",
     benign: "web",
-    make: (v) => [{ ...ingress("i", []), spec: { ingressClassName: "portico", rules: [{ host: "h.example.com", http: { paths: v === undefined ? [] : [{ path: "/p", pathType: "Prefix", backend: backend(v) }] } }] } }],
+    make: (v) => [
+      {
+        ...ingress("i", []),
+        spec: {
+          ingressClassName: "portico",
+          rules: [{ host: "h.example.com", http: { paths: v === undefined ? [] : [{ path: "/p", pathType: "Prefix", backend: backend(v) }] } }],
+        },
+      },
+    ],
   },
   {
     name: "port name",
     benign: "http",
-    make: (v) => [{ ...ingress("i", []), spec: { ingressClassName: "portico", rules: [{ host: "h.example.com", http: { paths: v === undefined ? [] : [{ path: "/p", pathType: "Prefix", backend: backend("web", v) }] } }] } }],
+    make: (v) => [
+      {
+        ...ingress("i", []),
+        spec: {
+          ingressClassName: "portico",
+          rules: [{ host: "h.example.com", http: { paths: v === undefined ? [] : [{ path: "/p", pathType: "Prefix", backend: backend("web", v) }] } }],
+        },
+      },
+    ],
   },
 ];
 
@@ -113,7 +139,10 @@ for (const a of ANNOTATIONS) {
       benign,
       make: (v) => [
         ingress("i", [{ host: "h.example.com", paths: [path("/p(.*)", "ImplementationSpecific", "web"), path("/q", "Prefix", "web")] }], {
-          annotations: { ...(v === undefined ? {} : { [`${prefix}${a.key}`]: v }), ...(a.key === "permanent-redirect-code" ? { [`${prefix}permanent-redirect`]: "https://example.org/z" } : {}) },
+          annotations: {
+            ...(v === undefined ? {} : { [`${prefix}${a.key}`]: v }),
+            ...(a.key === "permanent-redirect-code" ? { [`${prefix}permanent-redirect`]: "https://example.org/z" } : {}),
+          },
           tls: [{ hosts: ["h.example.com"], secretName: "s" }],
         }),
       ],
@@ -122,7 +151,13 @@ for (const a of ANNOTATIONS) {
 }
 
 function configOf(ingresses: Ingress[]) {
-  const r = build(snapshot({ ingresses, services: [service("web", "default", [{ name: "http", port: 80 }])], endpointSlices: [slice("web", ["198.18.0.1"], 8080, "default", "http")] }));
+  const r = build(
+    snapshot({
+      ingresses,
+      services: [service("web", "default", [{ name: "http", port: 80 }])],
+      endpointSlices: [slice("web", ["198.18.0.1"], 8080, "default", "http")],
+    }),
+  );
   return r;
 }
 
@@ -130,7 +165,11 @@ describe("hostile inputs never add directives", () => {
   for (const slot of SLOTS) {
     test(slot.name, () => {
       const twin = configOf(slot.make(slot.benign));
-      assert.equal(twin.diagnostics.filter((d) => d.reason !== "TLSSecretNotFound").length, 0, `benign ${slot.name} must be accepted: ${JSON.stringify(twin.diagnostics)}`);
+      assert.equal(
+        twin.diagnostics.filter((d) => d.reason !== "TLSSecretNotFound").length,
+        0,
+        `benign ${slot.name} must be accepted: ${JSON.stringify(twin.diagnostics)}`,
+      );
       const twinShape = shape(twin.state.config);
       const omittedShape = shape(configOf(slot.make(undefined)).state.config);
       const same = (a: Map<string, number>, b: Map<string, number>) => a.size === b.size && [...a].every(([k, n]) => b.get(k) === n);

@@ -24,7 +24,9 @@ export interface Fixture {
 }
 
 export function loadFixture(yamlText: string): Fixture {
-  const docs = parseAllDocuments(yamlText).map((d) => d.toJS() as Record<string, any>).filter(Boolean);
+  const docs = parseAllDocuments(yamlText)
+    .map((d) => d.toJS() as Record<string, any>)
+    .filter(Boolean);
   const header = docs.find((d) => d.kind === "TestCase") ?? {};
   const objects = docs.filter((d) => d.kind !== "TestCase");
   const of = <T>(kind: string) => objects.filter((o) => o.kind === kind) as T[];
@@ -63,10 +65,27 @@ export class NginxPrefix {
   constructor() {
     for (const d of ["conf", "logs", "tmp"]) mkdirSync(join(this.dir, d));
     symlinkSync(LUA_DIR, join(this.dir, "lua"));
-    execFileSync("openssl", [
-      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-      "-subj", "/CN=portico-default", "-keyout", join(this.dir, "conf", "default.key"), "-out", join(this.dir, "conf", "default.crt"),
-    ], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=portico-default",
+        "-keyout",
+        join(this.dir, "conf", "default.key"),
+        "-out",
+        join(this.dir, "conf", "default.crt"),
+      ],
+      { stdio: "ignore" },
+    );
   }
   static luaAvailable(): boolean {
     return existsSync(join(LUA_DIR, "portico.lua"));

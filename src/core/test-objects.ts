@@ -11,7 +11,14 @@ export function path(p: string | undefined, pathType: PathType, service: string,
 export function ingress(
   name: string,
   rules: { host?: string; paths: HTTPIngressPath[] }[],
-  opts: { namespace?: string; created?: string; annotations?: Record<string, string>; tls?: IngressTLS[]; className?: string | null; defaultBackend?: string } = {},
+  opts: {
+    namespace?: string;
+    created?: string;
+    annotations?: Record<string, string>;
+    tls?: IngressTLS[];
+    className?: string | null;
+    defaultBackend?: string;
+  } = {},
 ): Ingress {
   return {
     apiVersion: "networking.k8s.io/v1",

@@ -23,7 +23,9 @@ export interface AdmissionInformer {
 function watcherFor(k: WatchedKind, cb: (obj: Obj, phase: string) => void) {
   if (k === "Ingress") return K8s(kind.Ingress).Watch((o, p) => cb(o as Obj, p));
   if (k === "IngressClass") return K8s(kind.IngressClass).Watch((o, p) => cb(o as Obj, p));
-  return K8s(kind.Secret).WithField("type", "kubernetes.io/tls").Watch((o, p) => cb(o as Obj, p));
+  return K8s(kind.Secret)
+    .WithField("type", "kubernetes.io/tls")
+    .Watch((o, p) => cb(o as Obj, p));
 }
 
 export function startAdmissionInformer(state = new AdmissionState()): AdmissionInformer {

@@ -34,7 +34,12 @@ export function apiControllerWriters(log: Logger): ControllerWriters {
       const key = `${ns}/${ic.metadata.name}`;
       const hash = result.state.hashes.all;
       if (published.get(key) === hash) return false;
-      const encoded = encodeDesiredState(result.state, { namespace: ns, name: ic.metadata.name, uid: ic.metadata.uid, generationLabel: String(ic.metadata.generation ?? 0) });
+      const encoded = encodeDesiredState(result.state, {
+        namespace: ns,
+        name: ic.metadata.name,
+        uid: ic.metadata.uid,
+        generationLabel: String(ic.metadata.generation ?? 0),
+      });
       const indexName = encoded.index.metadata.name;
       // After a restart, compare with what is already published: no spurious write.
       try {

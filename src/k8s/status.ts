@@ -4,9 +4,5 @@ import { applyObject, type ApplyOptions } from "./apply.js";
 import type { ObjectRef } from "./resources.js";
 
 export async function patchStatus<T = unknown>(ref: ObjectRef & { name: string }, status: Record<string, unknown>, opts: ApplyOptions): Promise<T> {
-  return applyObject<T>(
-    { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace }, status },
-    opts,
-    "status",
-  );
+  return applyObject<T>({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace }, status }, opts, "status");
 }

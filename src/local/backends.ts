@@ -17,11 +17,20 @@ export function serviceManifest(namespace: string, name: string, opts: { port?: 
   };
 }
 
-export function endpointSliceManifest(namespace: string, service: string, endpoints: BackendEndpoint[], opts: { port?: number; portName?: string; protocol?: string } = {}) {
+export function endpointSliceManifest(
+  namespace: string,
+  service: string,
+  endpoints: BackendEndpoint[],
+  opts: { port?: number; portName?: string; protocol?: string } = {},
+) {
   return {
     apiVersion: "discovery.k8s.io/v1",
     kind: "EndpointSlice",
-    metadata: { name: `${service}-manual`, namespace, labels: { "kubernetes.io/service-name": service, "endpointslice.kubernetes.io/managed-by": "portico-tests" } },
+    metadata: {
+      name: `${service}-manual`,
+      namespace,
+      labels: { "kubernetes.io/service-name": service, "endpointslice.kubernetes.io/managed-by": "portico-tests" },
+    },
     addressType: "IPv4",
     ports: [{ name: opts.portName ?? "http", port: opts.port ?? 8080, protocol: opts.protocol ?? "TCP" }],
     endpoints: endpoints.map((e) => ({
@@ -35,7 +44,10 @@ export function endpointSliceManifest(namespace: string, service: string, endpoi
 /** Applies a Service and its EndpointSlice for running echo pods. */
 export async function exposePods(cluster: Cluster, namespace: string, service: string, pods: EchoPod[], notReady: EchoPod[] = []): Promise<void> {
   const eps = [...pods.map((p) => ({ ip: p.ip, pod: p.pod.name })), ...notReady.map((p) => ({ ip: p.ip, pod: p.pod.name, ready: false }))];
-  await cluster.apply([serviceManifest(namespace, service, { targetPort: pods[0]?.port ?? 8080 }), endpointSliceManifest(namespace, service, eps, { port: pods[0]?.port ?? 8080 })]);
+  await cluster.apply([
+    serviceManifest(namespace, service, { targetPort: pods[0]?.port ?? 8080 }),
+    endpointSliceManifest(namespace, service, eps, { port: pods[0]?.port ?? 8080 }),
+  ]);
 }
 
 export function ingressManifest(namespace: string, name: string, spec: object, annotations?: Record<string, string>) {

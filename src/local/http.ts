@@ -13,7 +13,16 @@ export interface Answer {
   certificateSubject?: string;
 }
 
-export function request(opts: { address: string; port: number; host: string; path?: string; https?: boolean; method?: string; headers?: Record<string, string>; timeoutMs?: number }): Promise<Answer> {
+export function request(opts: {
+  address: string;
+  port: number;
+  host: string;
+  path?: string;
+  https?: boolean;
+  method?: string;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const mod = opts.https ? https : http;
     const req = mod.request(
@@ -40,7 +49,14 @@ export function request(opts: { address: string; port: number; host: string; pat
             json = undefined;
           }
           const cert = opts.https ? (res.socket as TLSSocket).getPeerCertificate?.() : undefined;
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json, certificateFingerprint: cert?.fingerprint256, certificateSubject: cert?.subject?.CN as string | undefined });
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body,
+            json,
+            certificateFingerprint: cert?.fingerprint256,
+            certificateSubject: cert?.subject?.CN as string | undefined,
+          });
         });
       },
     );

@@ -152,7 +152,19 @@ export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode>
       const out = openSync(agentLog, "a");
       return spawn(
         process.execPath,
-        ["--import", "tsx", join(REPO_ROOT, "src/agent/main.ts"), "--prefix", nginxPrefix, "--source", `api:${namespace}/${controllerName}`, "--control-port", String(controlPort), "--metrics-port", "0"],
+        [
+          "--import",
+          "tsx",
+          join(REPO_ROOT, "src/agent/main.ts"),
+          "--prefix",
+          nginxPrefix,
+          "--source",
+          `api:${namespace}/${controllerName}`,
+          "--control-port",
+          String(controlPort),
+          "--metrics-port",
+          "0",
+        ],
         { cwd: REPO_ROOT, env: { ...process.env, KUBECONFIG: agentKubeconfig }, stdio: ["ignore", out, out] },
       );
     };

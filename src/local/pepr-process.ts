@@ -62,7 +62,14 @@ const PEPR_STORE_CRD = {
     group: "pepr.dev",
     scope: "Namespaced",
     names: { plural: "peprstores", singular: "peprstore", kind: "PeprStore" },
-    versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", properties: { data: { type: "object", additionalProperties: { type: "string" } } } } } }],
+    versions: [
+      {
+        name: "v1",
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: { type: "object", properties: { data: { type: "object", additionalProperties: { type: "string" } } } } },
+      },
+    ],
   },
 };
 
@@ -73,9 +80,14 @@ function webhookRules(capabilities: Capability[], mutate: boolean) {
     for (const b of cap.bindings) {
       if (mutate ? !b.isMutate : !b.isValidate) continue;
       const operations = b.event === "CREATEORUPDATE" ? ["CREATE", "UPDATE"] : b.event === "*" ? ["CREATE", "UPDATE", "DELETE"] : [b.event];
-      const rule = { apiGroups: [b.kind.group], apiVersions: [b.kind.version || "*"], operations, resources: [b.kind.plural || `${b.kind.kind.toLowerCase()}s`] };
+      const rule = {
+        apiGroups: [b.kind.group],
+        apiVersions: [b.kind.version || "*"],
+        operations,
+        resources: [b.kind.plural || `${b.kind.kind.toLowerCase()}s`],
+      };
       const key = JSON.stringify(rule);
-      if (!seen.has(key)) rules.push(rule), seen.add(key);
+      if (!seen.has(key)) (rules.push(rule), seen.add(key));
     }
   }
   return rules;
@@ -84,7 +96,29 @@ function webhookRules(capabilities: Capability[], mutate: boolean) {
 function generateCertificate(dir: string): { cert: string; key: string } {
   const cert = join(dir, "webhook.crt");
   const key = join(dir, "webhook.key");
-  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "30", "-subj", "/CN=portico-local-webhook", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert], { stdio: "pipe" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-days",
+      "30",
+      "-subj",
+      "/CN=portico-local-webhook",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+    ],
+    { stdio: "pipe" },
+  );
   return { cert, key };
 }
 
@@ -112,7 +146,11 @@ export async function startPeprModule(opts: PeprProcessOptions): Promise<PeprPro
   const port = opts.port ?? (await freePort());
   const name = opts.name ?? "portico";
   const apiPath = "portico-local";
-  kubectl(opts.kubeconfig, ["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: [{ apiVersion: "v1", kind: "Namespace", metadata: { name: "pepr-system" } }, PEPR_STORE_CRD] }));
+  kubectl(
+    opts.kubeconfig,
+    ["apply", "-f", "-"],
+    JSON.stringify({ apiVersion: "v1", kind: "List", items: [{ apiVersion: "v1", kind: "Namespace", metadata: { name: "pepr-system" } }, PEPR_STORE_CRD] }),
+  );
   kubectl(opts.kubeconfig, ["wait", "--for=condition=Established", "crd/peprstores.pepr.dev", "--timeout=30s"]);
   const { cert, key } = generateCertificate(opts.workDir);
   const caPem = readFileSync(cert, "utf8");
@@ -167,8 +205,10 @@ export async function startPeprModule(opts: PeprProcessOptions): Promise<PeprPro
   const configs = [];
   const mutating = webhook("mutate");
   const validating = webhook("validate");
-  if (mutating.rules.length) configs.push({ apiVersion: "admissionregistration.k8s.io/v1", kind: "MutatingWebhookConfiguration", metadata: { name }, webhooks: [mutating] });
-  if (validating.rules.length) configs.push({ apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingWebhookConfiguration", metadata: { name }, webhooks: [validating] });
+  if (mutating.rules.length)
+    configs.push({ apiVersion: "admissionregistration.k8s.io/v1", kind: "MutatingWebhookConfiguration", metadata: { name }, webhooks: [mutating] });
+  if (validating.rules.length)
+    configs.push({ apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingWebhookConfiguration", metadata: { name }, webhooks: [validating] });
   const manifest = JSON.stringify({ apiVersion: "v1", kind: "List", items: configs });
   writeFileSync(join(opts.workDir, "webhooks.json"), manifest);
   if (configs.length) kubectl(opts.kubeconfig, ["apply", "-f", "-"], manifest);
@@ -179,7 +219,13 @@ export async function startPeprModule(opts: PeprProcessOptions): Promise<PeprPro
     child,
     async stop() {
       try {
-        kubectl(opts.kubeconfig, ["delete", `mutatingwebhookconfiguration/${name}`, `validatingwebhookconfiguration/${name}`, "--ignore-not-found", "--wait=false"]);
+        kubectl(opts.kubeconfig, [
+          "delete",
+          `mutatingwebhookconfiguration/${name}`,
+          `validatingwebhookconfiguration/${name}`,
+          "--ignore-not-found",
+          "--wait=false",
+        ]);
       } catch {
         // the cluster may already be gone; the process must still stop
       }

@@ -37,7 +37,8 @@ export async function startPorticoEnv(opts: { name?: string; onProgress?: (l: st
   return {
     cluster,
     mode: m,
-    get: (host, path = "/", o = {}) => request({ address: "127.0.0.1", port: o.https ? m.httpsPort : m.httpPort, host, path, https: o.https, headers: o.headers }),
+    get: (host, path = "/", o = {}) =>
+      request({ address: "127.0.0.1", port: o.https ? m.httpsPort : m.httpPort, host, path, https: o.https, headers: o.headers }),
     async stop() {
       await m.stop();
       await cluster.stop();

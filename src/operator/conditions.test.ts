@@ -18,9 +18,20 @@ test("setConditions keeps lastTransitionTime while the status holds, changes it 
 });
 
 test("conditions are kept sorted by type and other types are preserved", () => {
-  const a = setConditions(undefined, [{ type: "Ready", status: "True", reason: "R", message: "" }, { type: "Degraded", status: "False", reason: "R", message: "" }], 1, t0);
+  const a = setConditions(
+    undefined,
+    [
+      { type: "Ready", status: "True", reason: "R", message: "" },
+      { type: "Degraded", status: "False", reason: "R", message: "" },
+    ],
+    1,
+    t0,
+  );
   const b = setConditions(a, [{ type: "ConfigApplied", status: "Unknown", reason: "R", message: "" }], 1, t0);
-  assert.deepEqual(b.map((c) => c.type), ["ConfigApplied", "Degraded", "Ready"]);
+  assert.deepEqual(
+    b.map((c) => c.type),
+    ["ConfigApplied", "Degraded", "Ready"],
+  );
 });
 
 test("ConfigApplied follows the agent's report against the published hash", () => {

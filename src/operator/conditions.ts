@@ -31,7 +31,9 @@ export function configAppliedCondition(status: IngressControllerStatus | undefin
     type: "ConfigApplied",
     status: "False",
     reason: "Pending",
-    message: applied ? `data plane runs ${applied.slice(0, 12)}, desired ${desired.slice(0, 12)}` : `waiting for the data plane to apply ${desired.slice(0, 12)}`,
+    message: applied
+      ? `data plane runs ${applied.slice(0, 12)}, desired ${desired.slice(0, 12)}`
+      : `waiting for the data plane to apply ${desired.slice(0, 12)}`,
   };
 }
 

@@ -32,7 +32,16 @@ export interface OperatorOptions {
 
 type Closable = { close(): void };
 
-const CHILD_MODELS = [kind.ServiceAccount, kind.Role, kind.RoleBinding, kind.Deployment, kind.Service, kind.ConfigMap, kind.PodDisruptionBudget, kind.IngressClass];
+const CHILD_MODELS = [
+  kind.ServiceAccount,
+  kind.Role,
+  kind.RoleBinding,
+  kind.Deployment,
+  kind.Service,
+  kind.ConfigMap,
+  kind.PodDisruptionBudget,
+  kind.IngressClass,
+];
 
 export function keyOf(namespace: string, name: string): string {
   return `${namespace}/${name}`;

@@ -10,14 +10,23 @@ test("enqueues of a waiting key coalesce into one run with merged hints", async 
   const runs: [string, number[]][] = [];
   let block!: () => void;
   const gate = new Promise<void>((r) => (block = r));
-  const q2 = new KeyedQueue<H>(async (k, h) => { runs.push([k, h.n]); if (k === "a") await gate; }, { merge, concurrency: 1 });
+  const q2 = new KeyedQueue<H>(
+    async (k, h) => {
+      runs.push([k, h.n]);
+      if (k === "a") await gate;
+    },
+    { merge, concurrency: 1 },
+  );
   q2.enqueue("a", { n: [1] }); // runs, blocks the only worker
   q2.enqueue("b", { n: [2] });
   q2.enqueue("b", { n: [3] });
   q2.enqueue("b", { n: [4] });
   block();
   await q2.idle();
-  assert.deepEqual(runs, [["a", [1]], ["b", [2, 3, 4]]]);
+  assert.deepEqual(runs, [
+    ["a", [1]],
+    ["b", [2, 3, 4]],
+  ]);
 });
 
 test("a key enqueued while running runs exactly once more, never concurrently", async () => {
@@ -47,7 +56,15 @@ test("a key enqueued while running runs exactly once more, never concurrently", 
 test("different keys run in parallel up to the concurrency", async () => {
   let active = 0;
   let maxActive = 0;
-  const q = new KeyedQueue<H>(async () => { active++; maxActive = Math.max(maxActive, active); await sleep(20); active--; }, { merge, concurrency: 2 });
+  const q = new KeyedQueue<H>(
+    async () => {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      await sleep(20);
+      active--;
+    },
+    { merge, concurrency: 2 },
+  );
   for (const k of ["a", "b", "c", "d"]) q.enqueue(k, { n: [] });
   await sleep(10);
   await q.idle();
@@ -69,7 +86,11 @@ test("failures are retried with exponential backoff until success", async () => 
   q.enqueue("k", { n: [1] });
   await sleep(400);
   assert.equal(times.length, 4);
-  assert.deepEqual(errors, [[1, 20], [2, 40], [3, 80]]);
+  assert.deepEqual(errors, [
+    [1, 20],
+    [2, 40],
+    [3, 80],
+  ]);
   const gaps = times.slice(1).map((t, i) => t - times[i]);
   assert.ok(gaps[0] >= 18 && gaps[1] >= 38 && gaps[2] >= 78, `gaps ${gaps}`);
   assert.equal(q.pending(), 0);
@@ -77,12 +98,21 @@ test("failures are retried with exponential backoff until success", async () => 
 
 test("backoff is capped", () => {
   const q = new KeyedQueue<H>(async () => {}, { merge, baseDelayMs: 100, maxDelayMs: 1000 });
-  assert.deepEqual([1, 2, 3, 4, 5, 10].map((a) => q.delayFor(a)), [100, 200, 400, 800, 1000, 1000]);
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 10].map((a) => q.delayFor(a)),
+    [100, 200, 400, 800, 1000, 1000],
+  );
 });
 
 test("new work during a backoff runs at once; stop() cancels retries", async () => {
   let calls = 0;
-  const q = new KeyedQueue<H>(async (_k, h) => { calls++; if (h.n.includes(1)) throw new Error("x"); }, { merge: (_a, b) => b, baseDelayMs: 10_000 });
+  const q = new KeyedQueue<H>(
+    async (_k, h) => {
+      calls++;
+      if (h.n.includes(1)) throw new Error("x");
+    },
+    { merge: (_a, b) => b, baseDelayMs: 10_000 },
+  );
   q.enqueue("k", { n: [1] });
   await sleep(20);
   assert.equal(calls, 1);

@@ -139,7 +139,10 @@ async function writeStatus(
     sameConditions(cur.conditions, next) &&
     Object.entries(extra).every(([k, v]) => (cur as Record<string, unknown>)[k] === v);
   if (unchanged) return;
-  await patchStatus(icRef(ic.metadata.namespace, ic.metadata.name) as never, status as Record<string, unknown>, { fieldManager: opts.fieldManager, force: true });
+  await patchStatus(icRef(ic.metadata.namespace, ic.metadata.name) as never, status as Record<string, unknown>, {
+    fieldManager: opts.fieldManager,
+    force: true,
+  });
 }
 
 function warn(ic: IngressControllerObject, reason: string, message: string): Promise<void> {
@@ -156,7 +159,11 @@ export async function reconcileIngressController(namespace: string, name: string
 
   if (ic.metadata.deletionTimestamp) {
     await deleteClusterScopedChildren(owner);
-    if (ic.metadata.finalizers?.includes(FINALIZER)) await mergePatchMeta(ic, ic.metadata.finalizers.filter((f) => f !== FINALIZER));
+    if (ic.metadata.finalizers?.includes(FINALIZER))
+      await mergePatchMeta(
+        ic,
+        ic.metadata.finalizers.filter((f) => f !== FINALIZER),
+      );
     return { outcome: "deleted", ...base, ...empty };
   }
 
@@ -181,7 +188,12 @@ export async function reconcileIngressController(namespace: string, name: string
   if (!applyChildren) {
     const seen = await observe(owner, spec);
     const ready = ic.status?.conditions?.filter((c) => c.type !== "ConfigApplied") ?? [];
-    await writeStatus(ic, ready.map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message }) as ConditionInput), statusFields(spec.replicas, seen), opts);
+    await writeStatus(
+      ic,
+      ready.map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message }) as ConditionInput),
+      statusFields(spec.replicas, seen),
+      opts,
+    );
     return { outcome: "status", ...base, ...empty };
   }
 
@@ -209,12 +221,18 @@ export async function reconcileIngressController(namespace: string, name: string
       if ((await createIfMissing(m as KubeObject)) === "created") created.push(`${m.kind}/${m.metadata.name}`);
     }
     const pruned = [
-      ...(await pruneByLabel(NAMESPACED_KINDS, owner.namespace, instanceSelector(owner), owner.generation, { without: [CREATE_ONLY_LABEL], ownerUid: owner.uid })),
+      ...(await pruneByLabel(NAMESPACED_KINDS, owner.namespace, instanceSelector(owner), owner.generation, {
+        without: [CREATE_ONLY_LABEL],
+        ownerUid: owner.uid,
+      })),
       ...(await pruneByLabel(INGRESS_CLASS_KIND, undefined, clusterSelector(owner), owner.generation)),
     ];
     if (!spec.ingressClass.create && hasFinalizer) {
       // Pruned above; nothing cluster-scoped left to clean up.
-      await mergePatchMeta(ic, (ic.metadata.finalizers ?? []).filter((f) => f !== FINALIZER));
+      await mergePatchMeta(
+        ic,
+        (ic.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
+      );
     }
     const seen = await observe(owner, spec);
     const message = `${toApply.length} children applied for generation ${owner.generation}; ${seen.readyReplicas}/${spec.replicas} nginx pods ready`;

@@ -17,11 +17,29 @@ export function makeCertificate(names: string[], days = 30): TestCertificate {
   const dir = mkdtempSync(join(tmpdir(), "portico-cert-"));
   try {
     const san = names.map((n) => `DNS:${n}`).join(",");
-    execFileSync("openssl", [
-      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-      "-keyout", join(dir, "k.pem"), "-out", join(dir, "c.pem"), "-days", String(days),
-      "-subj", `/CN=${names[0]}`, "-addext", `subjectAltName=${san}`,
-    ], { stdio: "pipe" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        join(dir, "k.pem"),
+        "-out",
+        join(dir, "c.pem"),
+        "-days",
+        String(days),
+        "-subj",
+        `/CN=${names[0]}`,
+        "-addext",
+        `subjectAltName=${san}`,
+      ],
+      { stdio: "pipe" },
+    );
     const certificate = readFileSync(join(dir, "c.pem"), "utf8");
     const key = readFileSync(join(dir, "k.pem"), "utf8");
     return { certificate, key, fingerprint256: new X509Certificate(certificate).fingerprint256 };

@@ -15,9 +15,7 @@ export interface ContractConfigOptions {
   keepalive?: number;
 }
 
-const MODULES = ["ndk_http_module.so", "ngx_http_lua_module.so", "ngx_stream_module.so"].map(
-  (m) => `load_module /usr/lib/nginx/modules/${m};`,
-);
+const MODULES = ["ndk_http_module.so", "ngx_http_lua_module.so", "ngx_stream_module.so"].map((m) => `load_module /usr/lib/nginx/modules/${m};`);
 
 export function contractConfig(o: ContractConfigOptions): string {
   const listen = o.listen ?? "127.0.0.1";

@@ -51,9 +51,7 @@ export async function request(opts: RequestOptions): Promise<Response> {
       });
       res.on("error", reject);
     };
-    const req = opts.tls
-      ? https.request({ ...base, servername: opts.servername ?? "", rejectUnauthorized: false }, onRes)
-      : http.request(base, onRes);
+    const req = opts.tls ? https.request({ ...base, servername: opts.servername ?? "", rejectUnauthorized: false }, onRes) : http.request(base, onRes);
     req.setTimeout(opts.timeoutMs ?? 5000, () => req.destroy(new Error(`request to ${host}:${opts.port}${base.path} timed out`)));
     req.on("error", reject);
     if (opts.body !== undefined) req.write(opts.body);

@@ -34,7 +34,10 @@ export class World {
   private seq = 0;
 
   /** Starts `count` echo pods and a Service `name` (port `port`, optionally named) selecting them. */
-  async service(name: string, opts: { port?: number; portName?: string; pods?: number; echo?: Partial<EchoOptions>; ns?: string } = {}): Promise<EchoBackend[]> {
+  async service(
+    name: string,
+    opts: { port?: number; portName?: string; pods?: number; echo?: Partial<EchoOptions>; ns?: string } = {},
+  ): Promise<EchoBackend[]> {
     const ns = opts.ns ?? NS;
     const port = opts.port ?? 80;
     const pods: EchoBackend[] = [];

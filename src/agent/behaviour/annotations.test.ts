@@ -20,24 +20,48 @@ describe("annotations", () => {
     await w.service("app");
     await w.service("moved");
     await w.service("upload");
-    w.ingress("rewrite", {
-      rules: [{ host: "rewrite.example.com", http: { paths: [{ path: "/api(/|$)(.*)", pathType: "ImplementationSpecific", backend: svc("api") }] } }],
-    }, { [`${A}use-regex`]: "true", [`${A}rewrite-target`]: "/v2/$2" });
-    w.ingress("approot", {
-      rules: [{ host: "approot.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: svc("app") }] } }],
-    }, { [`${A}app-root`]: "/app1" });
-    w.ingress("permanent", {
-      rules: [{ host: "permanent.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: svc("moved") }] } }],
-    }, { [`${A}permanent-redirect`]: "https://www.example.org/new" });
-    w.ingress("permanent-308", {
-      rules: [{ host: "permanent308.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: svc("moved") }] } }],
-    }, { [`${A}permanent-redirect`]: "https://www.example.org/308", [`${A}permanent-redirect-code`]: "308" });
-    w.ingress("temporal", {
-      rules: [{ host: "temporal.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: svc("moved") }] } }],
-    }, { [`${A}temporal-redirect`]: "https://www.example.org/tmp" });
-    w.ingress("small-body", {
-      rules: [{ host: "upload.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: svc("upload") }] } }],
-    }, { [`${A}proxy-body-size`]: "1k" });
+    w.ingress(
+      "rewrite",
+      {
+        rules: [{ host: "rewrite.example.com", http: { paths: [{ path: "/api(/|$)(.*)", pathType: "ImplementationSpecific", backend: svc("api") }] } }],
+      },
+      { [`${A}use-regex`]: "true", [`${A}rewrite-target`]: "/v2/$2" },
+    );
+    w.ingress(
+      "approot",
+      {
+        rules: [{ host: "approot.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: svc("app") }] } }],
+      },
+      { [`${A}app-root`]: "/app1" },
+    );
+    w.ingress(
+      "permanent",
+      {
+        rules: [{ host: "permanent.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: svc("moved") }] } }],
+      },
+      { [`${A}permanent-redirect`]: "https://www.example.org/new" },
+    );
+    w.ingress(
+      "permanent-308",
+      {
+        rules: [{ host: "permanent308.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: svc("moved") }] } }],
+      },
+      { [`${A}permanent-redirect`]: "https://www.example.org/308", [`${A}permanent-redirect-code`]: "308" },
+    );
+    w.ingress(
+      "temporal",
+      {
+        rules: [{ host: "temporal.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: svc("moved") }] } }],
+      },
+      { [`${A}temporal-redirect`]: "https://www.example.org/tmp" },
+    );
+    w.ingress(
+      "small-body",
+      {
+        rules: [{ host: "upload.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: svc("upload") }] } }],
+      },
+      { [`${A}proxy-body-size`]: "1k" },
+    );
     const result = await h.apply(w);
     assert.deepEqual(result.diagnostics, []);
   });

@@ -37,10 +37,17 @@ describe("routing", () => {
     await w.service("nohost");
     // Simple fan-out by path on one host; service ports by number and by name.
     w.ingress("fanout", {
-      rules: [{ host: "foo.example.com", http: { paths: [
-        { path: "/foo", pathType: "Prefix", backend: svc("service1", 4200) },
-        { path: "/bar", pathType: "Prefix", backend: svc("service2", "http") },
-      ] } }],
+      rules: [
+        {
+          host: "foo.example.com",
+          http: {
+            paths: [
+              { path: "/foo", pathType: "Prefix", backend: svc("service1", 4200) },
+              { path: "/bar", pathType: "Prefix", backend: svc("service2", "http") },
+            ],
+          },
+        },
+      ],
     });
     // Name-based virtual hosts sharing one address.
     w.ingress("vhosts", {
@@ -51,13 +58,20 @@ describe("routing", () => {
     });
     // Exact vs Prefix, longest match, path elements; declared in a scrambled order.
     w.ingress("paths", {
-      rules: [{ host: "paths.example.com", http: { paths: [
-        { path: "/a/b/c", pathType: "Prefix", backend: svc("long", 80) },
-        { path: "/aaa", pathType: "Prefix", backend: svc("aaa", 80) },
-        { path: "/a", pathType: "Prefix", backend: svc("prefix", 80) },
-        { path: "/a", pathType: "Exact", backend: svc("exact", 80) },
-        { path: "/trailing/", pathType: "Prefix", backend: svc("long", 80) },
-      ] } }],
+      rules: [
+        {
+          host: "paths.example.com",
+          http: {
+            paths: [
+              { path: "/a/b/c", pathType: "Prefix", backend: svc("long", 80) },
+              { path: "/aaa", pathType: "Prefix", backend: svc("aaa", 80) },
+              { path: "/a", pathType: "Prefix", backend: svc("prefix", 80) },
+              { path: "/a", pathType: "Exact", backend: svc("exact", 80) },
+              { path: "/trailing/", pathType: "Prefix", backend: svc("long", 80) },
+            ],
+          },
+        },
+      ],
     });
     // Wildcard host (one label) and an exact host that beats it; host matching is case-insensitive.
     w.ingress("wildcard", {
@@ -71,10 +85,17 @@ describe("routing", () => {
     // Backends that cannot answer: a missing Service, and a Service without ready endpoints.
     w.services.push({ metadata: { name: "empty", namespace: "default" }, spec: { ports: [{ port: 80 }] } } as never);
     w.ingress("broken-backends", {
-      rules: [{ host: "broken.example.com", http: { paths: [
-        { path: "/missing", pathType: "Prefix", backend: svc("does-not-exist", 80) },
-        { path: "/empty", pathType: "Prefix", backend: svc("empty", 80) },
-      ] } }],
+      rules: [
+        {
+          host: "broken.example.com",
+          http: {
+            paths: [
+              { path: "/missing", pathType: "Prefix", backend: svc("does-not-exist", 80) },
+              { path: "/empty", pathType: "Prefix", backend: svc("empty", 80) },
+            ],
+          },
+        },
+      ],
     });
     w.ingress("rr", { rules: [{ host: "rr.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: svc("web", 80) }] } }] });
     await h.apply(w);

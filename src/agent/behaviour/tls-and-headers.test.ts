@@ -43,13 +43,20 @@ describe("TLS and headers", () => {
     w.ingress("tls-bar", { tls: [{ hosts: ["bar.example.com"], secretName: "bar-tls" }], rules: [root("bar.example.com", "bar")] });
     w.ingress("tls-wild", { tls: [{ hosts: ["*.wild.example.com"], secretName: "wild-tls" }], rules: [root("*.wild.example.com", "wild")] });
     w.ingress("tls-missing", { tls: [{ hosts: ["nosecret.example.com"], secretName: "absent" }], rules: [root("nosecret.example.com", "nosecret")] });
-    w.ingress("no-redirect", { tls: [{ hosts: ["noredirect.example.com"], secretName: "foo-tls" }], rules: [root("noredirect.example.com", "noredirect")] }, {
-      "nginx.ingress.kubernetes.io/ssl-redirect": "false",
-    });
+    w.ingress(
+      "no-redirect",
+      { tls: [{ hosts: ["noredirect.example.com"], secretName: "foo-tls" }], rules: [root("noredirect.example.com", "noredirect")] },
+      {
+        "nginx.ingress.kubernetes.io/ssl-redirect": "false",
+      },
+    );
     w.ingress("plain", { rules: [root("plain.example.com", "plain")] });
     w.ingress("https-backend", { rules: [root("secure.example.com", "secure")] }, { "nginx.ingress.kubernetes.io/backend-protocol": "HTTPS" });
     const result = await h.apply(w);
-    assert.ok(result.diagnostics.some((d) => d.object.name === "tls-missing"), "a missing Secret is reported");
+    assert.ok(
+      result.diagnostics.some((d) => d.object.name === "tls-missing"),
+      "a missing Secret is reported",
+    );
     defaultFp = new X509Certificate(readFileSync(join(h.fx.prefix, "ssl", "default.crt"))).fingerprint256;
   });
   after(async () => {

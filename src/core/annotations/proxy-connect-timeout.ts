@@ -8,6 +8,6 @@ export const proxyConnectTimeout = defineAnnotation({
   scope: "location",
   risk: "low",
   default: "settings.proxyConnectTimeoutSeconds",
-  doc: "Backend connect timeout in whole seconds (1..600), e.g. \"30\".",
+  doc: 'Backend connect timeout in whole seconds (1..600), e.g. "30".',
   parse: (raw, key) => parseSeconds(raw, key, 1, 600),
 });

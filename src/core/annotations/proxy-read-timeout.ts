@@ -8,6 +8,6 @@ export const proxyReadTimeout = defineAnnotation({
   scope: "location",
   risk: "low",
   default: "settings.proxyReadTimeoutSeconds",
-  doc: "Backend read timeout in whole seconds (1..3600), e.g. \"30\".",
+  doc: 'Backend read timeout in whole seconds (1..3600), e.g. "30".',
   parse: (raw, key) => parseSeconds(raw, key, 1, 3600),
 });

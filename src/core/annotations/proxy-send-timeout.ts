@@ -8,6 +8,6 @@ export const proxySendTimeout = defineAnnotation({
   scope: "location",
   risk: "low",
   default: "settings.proxySendTimeoutSeconds",
-  doc: "Backend send timeout in whole seconds (1..3600), e.g. \"30\".",
+  doc: 'Backend send timeout in whole seconds (1..3600), e.g. "30".',
   parse: (raw, key) => parseSeconds(raw, key, 1, 3600),
 });

@@ -8,6 +8,6 @@ export const sslRedirect = defineAnnotation({
   scope: "location",
   risk: "low",
   default: "true (settings.sslRedirect)",
-  doc: "On hosts with TLS, redirect plain HTTP requests to HTTPS with 308. Set to \"false\" to serve HTTP too.",
+  doc: 'On hosts with TLS, redirect plain HTTP requests to HTTPS with 308. Set to "false" to serve HTTP too.',
   parse: (raw, key) => parseBool(raw, key),
 });

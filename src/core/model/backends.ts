@@ -69,10 +69,21 @@ export function resolveBackend(ref: BackendRef, index: ServiceIndex): ResolvedBa
   const upstream = upstreamNameOf(ref);
   const svc = index.services.get(`${ref.namespace}/${ref.service}`);
   if (!svc) {
-    return { upstream, endpoints: [], problem: { reason: "ServiceNotFound", message: `Service ${ref.namespace}/${ref.service} not found; requests answer 503` } };
+    return {
+      upstream,
+      endpoints: [],
+      problem: { reason: "ServiceNotFound", message: `Service ${ref.namespace}/${ref.service} not found; requests answer 503` },
+    };
   }
   if (svc.spec?.type === "ExternalName") {
-    return { upstream, endpoints: [], problem: { reason: "ServiceUnsupported", message: `Service ${ref.namespace}/${ref.service} is ExternalName, which is not supported; requests answer 503` } };
+    return {
+      upstream,
+      endpoints: [],
+      problem: {
+        reason: "ServiceUnsupported",
+        message: `Service ${ref.namespace}/${ref.service} is ExternalName, which is not supported; requests answer 503`,
+      },
+    };
   }
   const svcPort: ServicePort | undefined = (svc.spec?.ports ?? []).find((p) =>
     ref.port.number !== undefined ? p.port === ref.port.number : p.name === ref.port.name,
@@ -81,7 +92,10 @@ export function resolveBackend(ref: BackendRef, index: ServiceIndex): ResolvedBa
     return {
       upstream,
       endpoints: [],
-      problem: { reason: "ServicePortNotFound", message: `Service ${ref.namespace}/${ref.service} has no port ${ref.port.number ?? show(ref.port.name ?? "")}; requests answer 503` },
+      problem: {
+        reason: "ServicePortNotFound",
+        message: `Service ${ref.namespace}/${ref.service} has no port ${ref.port.number ?? show(ref.port.name ?? "")}; requests answer 503`,
+      },
     };
   }
   return { upstream, endpoints: readyEndpoints(index.slices.get(`${ref.namespace}/${ref.service}`) ?? [], svcPort.name ?? "") };

@@ -135,7 +135,12 @@ export function buildModel(snapshot: Snapshot, options: ModelOptions): Model {
       const ref = refOf(ns, db, "spec.defaultBackend");
       if (typeof ref === "string") report(ing, "BackendInvalid", `${ref}; default backend ignored`);
       else if (rules.length === 0) {
-        if (catchAll) report(ing, "DefaultBackendConflict", `the default backend is already set by Ingress ${keyOf(catchAll.ingress)} (older); spec.defaultBackend ignored`);
+        if (catchAll)
+          report(
+            ing,
+            "DefaultBackendConflict",
+            `the default backend is already set by Ingress ${keyOf(catchAll.ingress)} (older); spec.defaultBackend ignored`,
+          );
         else catchAll = { backend: db, ingress: ing, ann };
       } else {
         for (const host of ruleHosts) {
@@ -174,7 +179,11 @@ export function buildModel(snapshot: Snapshot, options: ModelOptions): Model {
       } else {
         const secret = secretsByKey.get(`${ing.metadata.namespace ?? ""}/${name}`);
         if (!secret) {
-          report(ing, "TLSSecretNotFound", `spec.tls[${ti}]: Secret ${ing.metadata.namespace}/${name} not found; hosts ${listed.join(", ")} use the default certificate`);
+          report(
+            ing,
+            "TLSSecretNotFound",
+            `spec.tls[${ti}]: Secret ${ing.metadata.namespace}/${name} not found; hosts ${listed.join(", ")} use the default certificate`,
+          );
         } else {
           const check = checkTlsSecret(secret);
           if (!check.ok) report(ing, "TLSSecretInvalid", `spec.tls[${ti}]: ${check.message}; hosts ${listed.join(", ")} use the default certificate`);
@@ -194,7 +203,12 @@ export function buildModel(snapshot: Snapshot, options: ModelOptions): Model {
       sniCertificates[DEFAULT_SNI_KEY] = check.id;
     } else {
       const s = snapshot.defaultCertificate.metadata;
-      diagnostics.push({ object: { kind: "Secret", namespace: s.namespace, name: s.name }, severity: "Warning", reason: "TLSSecretInvalid", message: `${check.message}; the generated default certificate is used` });
+      diagnostics.push({
+        object: { kind: "Secret", namespace: s.namespace, name: s.name },
+        severity: "Warning",
+        reason: "TLSSecretInvalid",
+        message: `${check.message}; the generated default certificate is used`,
+      });
     }
   }
 

@@ -13,10 +13,7 @@ export interface Origin {
   name: string;
 }
 
-export type Action =
-  | { kind: "proxy"; upstream: string; protocol: BackendProtocol }
-  | { kind: "redirect"; code: number; url: string }
-  | { kind: "notFound" };
+export type Action = { kind: "proxy"; upstream: string; protocol: BackendProtocol } | { kind: "redirect"; code: number; url: string } | { kind: "notFound" };
 
 export interface LocationModel {
   /** Exact/prefix: the normalised path (no trailing slash except "/"); regex: the regex source. */

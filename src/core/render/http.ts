@@ -17,7 +17,11 @@ const JSON_LOG =
 
 function map(source: string, variable: string, entries: [string, string][]): Directive {
   const tok = (v: string) => (v === "" ? litQuoted("") : lit(v));
-  return b("map", [lit(source), lit(variable)], entries.map(([k, v]) => (k === "default" ? d("default", tok(v)) : entry(tok(k), tok(v)))));
+  return b(
+    "map",
+    [lit(source), lit(variable)],
+    entries.map(([k, v]) => (k === "default" ? d("default", tok(v)) : entry(tok(k), tok(v)))),
+  );
 }
 
 export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
@@ -28,7 +32,11 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
     d("lua_shared_dict", lit("portico_state"), lit("1m")),
     luaBlock("init_by_lua_block", `portico = require("portico")\nportico.configure({ no_endpoint_status = ${int(s.noEndpointStatus)} })`),
     luaBlock("init_worker_by_lua_block", "portico.init_worker()"),
-    b("types", [], MIME_TYPES.map(([type, exts]) => entry(lit(type), ...exts.map(lit)))),
+    b(
+      "types",
+      [],
+      MIME_TYPES.map(([type, exts]) => entry(lit(type), ...exts.map(lit))),
+    ),
     d("default_type", lit("application/octet-stream")),
     d("sendfile", lit("on")),
     d("tcp_nopush", lit("on")),
@@ -52,29 +60,46 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
     for (const c of s.proxyRealIpCidrs) body.push(d("set_real_ip_from", cidrToken(c)));
     body.push(d("real_ip_header", lit("X-Forwarded-For")), d("real_ip_recursive", lit("on")));
   }
-  body.push(
-    d("ssl_protocols", ...s.sslProtocols.map((p) => lit(p))),
-    d("ssl_session_cache", lit("shared:SSL:10m")),
-    d("ssl_session_timeout", lit("10m")),
-  );
+  body.push(d("ssl_protocols", ...s.sslProtocols.map((p) => lit(p))), d("ssl_session_cache", lit("shared:SSL:10m")), d("ssl_session_timeout", lit("10m")));
 
   // Forwarded headers: trusted from the client only when settings.useForwardedHeaders.
   body.push(
-    map("$http_host", "$portico_best_http_host", [["default", "$http_host"], ["", "$host"]]),
-    map("$http_upgrade", "$portico_connection_upgrade", [["default", "upgrade"], ["", ""]]),
+    map("$http_host", "$portico_best_http_host", [
+      ["default", "$http_host"],
+      ["", "$host"],
+    ]),
+    map("$http_upgrade", "$portico_connection_upgrade", [
+      ["default", "upgrade"],
+      ["", ""],
+    ]),
   );
   if (s.useForwardedHeaders) {
     body.push(
-      map("$http_x_forwarded_proto", "$portico_forwarded_proto", [["default", "$http_x_forwarded_proto"], ["", "$scheme"]]),
-      map("$http_x_forwarded_host", "$portico_forwarded_host", [["default", "$http_x_forwarded_host"], ["", "$portico_best_http_host"]]),
-      map("$http_x_forwarded_port", "$portico_forwarded_port", [["default", "$http_x_forwarded_port"], ["", "$server_port"]]),
+      map("$http_x_forwarded_proto", "$portico_forwarded_proto", [
+        ["default", "$http_x_forwarded_proto"],
+        ["", "$scheme"],
+      ]),
+      map("$http_x_forwarded_host", "$portico_forwarded_host", [
+        ["default", "$http_x_forwarded_host"],
+        ["", "$portico_best_http_host"],
+      ]),
+      map("$http_x_forwarded_port", "$portico_forwarded_port", [
+        ["default", "$http_x_forwarded_port"],
+        ["", "$server_port"],
+      ]),
     );
   }
   const fwd = s.useForwardedHeaders
     ? { proto: "$portico_forwarded_proto", host: "$portico_forwarded_host", port: "$portico_forwarded_port", xff: "$proxy_add_x_forwarded_for" }
     : { proto: "$scheme", host: "$portico_best_http_host", port: "$server_port", xff: "$remote_addr" };
   if (s.hsts) {
-    body.push(b("map", [lit("$scheme"), lit("$portico_hsts")], [entry(lit("https"), hstsToken(s.hstsMaxAgeSeconds, s.hstsIncludeSubdomains, s.hstsPreload)), d("default", litQuoted(""))]));
+    body.push(
+      b(
+        "map",
+        [lit("$scheme"), lit("$portico_hsts")],
+        [entry(lit("https"), hstsToken(s.hstsMaxAgeSeconds, s.hstsIncludeSubdomains, s.hstsPreload)), d("default", litQuoted(""))],
+      ),
+    );
     body.push(d("add_header", lit("Strict-Transport-Security"), lit("$portico_hsts"), lit("always")));
   }
   const headers: [string, string][] = [

@@ -1,6 +1,18 @@
 // One model location -> one `location` block.
 
-import { bodyToken, int, lit, pathToken, redirectUrlToken, regexToken, rewritePatternToken, rewriteTargetToken, seconds, upstreamNameToken, type Token } from "../nginx-values.js";
+import {
+  bodyToken,
+  int,
+  lit,
+  pathToken,
+  redirectUrlToken,
+  regexToken,
+  rewritePatternToken,
+  rewriteTargetToken,
+  seconds,
+  upstreamNameToken,
+  type Token,
+} from "../nginx-values.js";
 import type { LocationModel } from "../model/types.js";
 import type { PlacedLocation } from "./locations.js";
 import { b, d, type Directive } from "./writer.js";
@@ -45,4 +57,3 @@ function locationBody(loc: LocationModel, httpsPort: number): Directive[] {
   body.push(d(grpc ? "grpc_pass" : "proxy_pass", lit(`${scheme}://portico_upstream`)));
   return body;
 }
-

@@ -46,7 +46,10 @@ export function placeLocations(locations: LocationModel[], regexMode: boolean, f
       placed.push({ modifier: "^~", pattern: `${loc.path}/`, loc });
     }
   }
-  regexes.sort((a, b) => b.sortPath.length - a.sortPath.length || (a.sortPath < b.sortPath ? -1 : a.sortPath > b.sortPath ? 1 : 0) || (a.p.modifier < b.p.modifier ? -1 : 1));
+  regexes.sort(
+    (a, b) =>
+      b.sortPath.length - a.sortPath.length || (a.sortPath < b.sortPath ? -1 : a.sortPath > b.sortPath ? 1 : 0) || (a.p.modifier < b.p.modifier ? -1 : 1),
+  );
   placed.sort((a, b) => (a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : a.modifier < b.modifier ? -1 : 1));
   if (!hasRoot) placed.push({ modifier: "", pattern: "/", loc: fallback });
   return [...placed, ...regexes.map((r) => r.p)];

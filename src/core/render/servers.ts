@@ -38,7 +38,13 @@ export function hostServer(s: ServerModel, o: RenderOptions): Directive {
 export function defaultServer(m: Model["defaultServer"], o: RenderOptions): Directive {
   const body: Directive[] = [...listens(o, true, true), d("server_name", lit("_")), clearUpstream()];
   if (!m.locations.some((l) => l.path === "/healthz")) {
-    body.push(b("location", [lit("="), pathToken("/healthz")], [d("access_log", lit("off")), d("default_type", lit("text/plain")), d("return", int(200), litQuoted("ok"))]));
+    body.push(
+      b(
+        "location",
+        [lit("="), pathToken("/healthz")],
+        [d("access_log", lit("off")), d("default_type", lit("text/plain")), d("return", int(200), litQuoted("ok"))],
+      ),
+    );
   }
   for (const p of placeLocations(m.locations, m.regexMode, m.fallback)) body.push(locationBlock(p, o.httpsPort));
   return b("server", [], body);
@@ -46,27 +52,35 @@ export function defaultServer(m: Model["defaultServer"], o: RenderOptions): Dire
 
 /** The default backend inside nginx: a 404 page and /healthz, on 127.0.0.1:defaultBackendPort. */
 export function defaultBackendServer(o: RenderOptions): Directive {
-  return b("server", [], [
-    d("listen", listenToken("127.0.0.1", o.defaultBackendPort)),
-    d("access_log", lit("off")),
-    clearUpstream(),
-    b("location", [lit("="), pathToken("/healthz")], [d("default_type", lit("text/plain")), d("return", int(200), litQuoted("ok"))]),
-    b("location", [pathToken("/")], notFoundDirectives()),
-  ]);
+  return b(
+    "server",
+    [],
+    [
+      d("listen", listenToken("127.0.0.1", o.defaultBackendPort)),
+      d("access_log", lit("off")),
+      clearUpstream(),
+      b("location", [lit("="), pathToken("/healthz")], [d("default_type", lit("text/plain")), d("return", int(200), litQuoted("ok"))]),
+      b("location", [pathToken("/")], notFoundDirectives()),
+    ],
+  );
 }
 
 /** Loopback-only server for the agent: health, stub_status and the Lua control API. */
 export function controlServer(o: RenderOptions): Directive {
-  return b("server", [], [
-    d("listen", listenToken("127.0.0.1", o.controlPort)),
-    d("access_log", lit("off")),
-    clearUpstream(),
-    b("location", [lit("="), pathToken("/healthz")], [d("default_type", lit("text/plain")), d("return", int(200), litQuoted("ok"))]),
-    b("location", [lit("="), pathToken("/nginx_status")], [d("stub_status")]),
-    b("location", [pathToken("/portico/")], [
-      d("client_max_body_size", lit("256m")),
-      d("client_body_buffer_size", lit("256m")),
-      luaBlock("content_by_lua_block", "portico.control()"),
-    ]),
-  ]);
+  return b(
+    "server",
+    [],
+    [
+      d("listen", listenToken("127.0.0.1", o.controlPort)),
+      d("access_log", lit("off")),
+      clearUpstream(),
+      b("location", [lit("="), pathToken("/healthz")], [d("default_type", lit("text/plain")), d("return", int(200), litQuoted("ok"))]),
+      b("location", [lit("="), pathToken("/nginx_status")], [d("stub_status")]),
+      b(
+        "location",
+        [pathToken("/portico/")],
+        [d("client_max_body_size", lit("256m")), d("client_body_buffer_size", lit("256m")), luaBlock("content_by_lua_block", "portico.control()")],
+      ),
+    ],
+  );
 }

@@ -44,12 +44,11 @@ function parseArgs(argv: string[]): Args {
 const rel = (p: string) => relative(process.cwd(), p) || ".";
 
 function usage(state: ClusterState): string {
-  const lines = [
-    `  export KUBECONFIG=${state.kubeconfig}`,
-    `  ${rel(`${repoRoot}/.portico/bin/kubectl`)} get ns`,
-  ];
+  const lines = [`  export KUBECONFIG=${state.kubeconfig}`, `  ${rel(`${repoRoot}/.portico/bin/kubectl`)} get ns`];
   if (state.network)
-    lines.push(`  pod network: netns ${state.network.netns}, ${state.network.cidr} (host side ${state.network.hostIp}); run a fake pod with ip netns exec ${state.network.netns} ...`);
+    lines.push(
+      `  pod network: netns ${state.network.netns}, ${state.network.cidr} (host side ${state.network.hostIp}); run a fake pod with ip netns exec ${state.network.netns} ...`,
+    );
   lines.push(`  stop it with: npm run cluster:down${state.name === DEFAULT_CLUSTER ? "" : ` -- --name ${state.name}`}`);
   return lines.join("\n");
 }

@@ -101,7 +101,11 @@ function installExitHandlers(): void {
 
 function tail(file: string, lines = 5): string[] {
   try {
-    return readFileSync(file, "utf8").trim().split("\n").filter((l) => l.trim()).slice(-lines);
+    return readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .filter((l) => l.trim())
+      .slice(-lines);
   } catch {
     return [];
   }
@@ -127,7 +131,9 @@ export function preflight(): void {
 function ensureTools(): void {
   const missing = missingBinaries();
   if (missing.length)
-    throw new ClusterError(`control-plane binaries missing in .portico/bin (${missing.join(", ")}): run \`npm run setup\` (or bash src/local/controlplane/build.sh)`);
+    throw new ClusterError(
+      `control-plane binaries missing in .portico/bin (${missing.join(", ")}): run \`npm run setup\` (or bash src/local/controlplane/build.sh)`,
+    );
   if (!hasCommand("openssl")) throw new ClusterError("openssl is not installed: install it (apt-get install openssl) and retry");
   checkNetworkTools();
 }
@@ -142,11 +148,11 @@ class PortClash extends ClusterError {}
 export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
   const generated = opts.name === undefined;
   const name = opts.name ?? `test-${process.pid}-${++counter}`;
-  if (!/^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/.test(name))
-    throw new ClusterError(`cluster name "${name}" must be 1-40 characters of a-z, 0-9 and '-'`);
+  if (!/^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/.test(name)) throw new ClusterError(`cluster name "${name}" must be 1-40 characters of a-z, 0-9 and '-'`);
   const dir = opts.dir ?? clusterDir(name);
   const existing = readState(dir);
-  if (isRunning(existing)) throw new ClusterError(`cluster "${name}" is already running (${existing!.server}); stop it with npm run cluster:down -- --name ${name}`);
+  if (isRunning(existing))
+    throw new ClusterError(`cluster "${name}" is already running (${existing!.server}); stop it with npm run cluster:down -- --name ${name}`);
   if (existing) teardownSync(dir); // leftovers of a cluster whose processes are gone
   ensureTools();
   if (opts.apiserverPort !== undefined) await assertPortFree(opts.apiserverPort, "kube-apiserver");
@@ -257,8 +263,7 @@ async function startOnce(name: string, dir: string, generated: boolean, opts: St
       failIfCrashed();
       if (await check()) return;
       failIfCrashed();
-      if (Date.now() > deadline)
-        throw new ClusterError(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what} (logs: ${logDir})`);
+      if (Date.now() > deadline) throw new ClusterError(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what} (logs: ${logDir})`);
       await new Promise((r) => setTimeout(r, 150));
     }
   };
@@ -278,10 +283,7 @@ async function startOnce(name: string, dir: string, generated: boolean, opts: St
     await waitFor("kube-apiserver /readyz", async () => (await probe(`${server}/readyz`, tls)).status === 200);
     progress("starting kube-controller-manager");
     startComponent("kube-controller-manager", controllerManagerArgs(layout), dir);
-    await waitFor(
-      "the default ServiceAccount",
-      async () => (await probe(`${server}/api/v1/namespaces/default/serviceaccounts/default`, tls)).status === 200,
-    );
+    await waitFor("the default ServiceAccount", async () => (await probe(`${server}/api/v1/namespaces/default/serviceaccounts/default`, tls)).status === 200);
     writeFileSync(
       kubeconfig,
       renderKubeconfig({
@@ -362,8 +364,7 @@ class ClusterImpl implements Cluster {
   }
 
   apply(manifests: string | object | object[]): Promise<string> {
-    const text =
-      typeof manifests === "string" ? manifests : (Array.isArray(manifests) ? manifests : [manifests]).map((m) => stringify(m)).join("---\n");
+    const text = typeof manifests === "string" ? manifests : (Array.isArray(manifests) ? manifests : [manifests]).map((m) => stringify(m)).join("---\n");
     return this.kubectlOk(["apply", "-f", "-"], { input: text });
   }
 
@@ -379,7 +380,13 @@ class ClusterImpl implements Cluster {
     const next = this.restarting.then(() => {
       if (this.stopped) throw new ClusterError(`cluster "${this.name}" is stopped: cannot restart ${name}`);
       const p = pkiPaths(this.dir);
-      return restartComponent(this.state, { ca: this.caPem, cert: readFileSync(p.adminCert, "utf8"), key: readFileSync(p.adminKey, "utf8") }, name, opts, () => !this.stopped);
+      return restartComponent(
+        this.state,
+        { ca: this.caPem, cert: readFileSync(p.adminCert, "utf8"), key: readFileSync(p.adminKey, "utf8") },
+        name,
+        opts,
+        () => !this.stopped,
+      );
     });
     this.restarting = next.catch(() => undefined);
     return next;

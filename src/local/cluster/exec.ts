@@ -31,9 +31,7 @@ export function run(command: string, args: string[], opts: RunOptions = {}): Pro
     let timer: NodeJS.Timeout | undefined;
     if (opts.timeoutMs) timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs);
     child.on("error", (e: NodeJS.ErrnoException) =>
-      reject(
-        e.code === "ENOENT" ? new ClusterError(`${command} is not installed or not on PATH`) : new ClusterError(`${command}: ${e.message}`),
-      ),
+      reject(e.code === "ENOENT" ? new ClusterError(`${command} is not installed or not on PATH`) : new ClusterError(`${command}: ${e.message}`)),
     );
     child.on("close", (code, signal) => {
       if (timer) clearTimeout(timer);
@@ -62,7 +60,13 @@ export function runSyncQuiet(command: string, args: string[]): number {
 }
 
 export function firstLine(s: string): string {
-  return s.trim().split("\n").find((l) => l.trim() !== "")?.trim() ?? "";
+  return (
+    s
+      .trim()
+      .split("\n")
+      .find((l) => l.trim() !== "")
+      ?.trim() ?? ""
+  );
 }
 
 export function hasCommand(command: string): boolean {

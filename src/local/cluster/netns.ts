@@ -49,8 +49,7 @@ function isStale(slot: number): boolean {
 
 export function checkNetworkTools(): void {
   if (!hasCommand("ip")) throw new ClusterError("the `ip` command (iproute2) is missing: install it (apt-get install iproute2) and retry");
-  if (process.getuid && process.getuid() !== 0)
-    throw new ClusterError("the pod network needs root (ip netns, veth): run as root, e.g. with sudo");
+  if (process.getuid && process.getuid() !== 0) throw new ClusterError("the pod network needs root (ip netns, veth): run as root, e.g. with sudo");
 }
 
 /** Claims a free slot and creates its namespace and veth pair. `dir` is the cluster dir (for ownership). */

@@ -62,8 +62,21 @@ export async function issueCert(ca: CertFiles, dir: string, req: CertRequest): P
   const cnf = join(dir, `${req.name}.cnf`);
   writeFileSync(cnf, opensslConfig(req));
   await runOk(`issuing the ${req.name} certificate`, "openssl", [
-    "req", "-x509", "-config", cnf, ...curve, "-keyout", files.key, "-out", files.cert,
-    "-days", String(req.days ?? 365), "-CA", ca.cert, "-CAkey", ca.key,
+    "req",
+    "-x509",
+    "-config",
+    cnf,
+    ...curve,
+    "-keyout",
+    files.key,
+    "-out",
+    files.cert,
+    "-days",
+    String(req.days ?? 365),
+    "-CA",
+    ca.cert,
+    "-CAkey",
+    ca.key,
   ]);
   return files;
 }

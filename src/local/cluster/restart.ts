@@ -78,7 +78,10 @@ async function gone(rec: ProcessRecord, withinMs: number): Promise<boolean> {
 
 /** The most telling line of what a restarted component logged: the last error-looking one, else the last. */
 function lastLogLine(log: string, text: string): string {
-  const lines = text.trim().split("\n").filter((l) => l.trim());
+  const lines = text
+    .trim()
+    .split("\n")
+    .filter((l) => l.trim());
   const line = [...lines].reverse().find((l) => /^(E|F)\d{4}|error|fatal|panic|failed/i.test(l)) ?? lines.at(-1) ?? `(nothing in ${log})`;
   return line.length > 400 ? `${line.slice(0, 400)}…` : line;
 }
@@ -108,7 +111,12 @@ export async function restartComponent(
   }
   // An exiting process drops its memory (and its /proc cmdline, which `gone` reads) before it
   // closes its files: wait until its ports are free too, or the new one fails to bind them.
-  const ports = { etcd: [state.ports.etcdClient, state.ports.etcdPeer], "kube-apiserver": [state.ports.apiserver], "kube-controller-manager": [state.ports.controllerManager] }[name as (typeof RESTARTABLE)[number]] ?? [];
+  const ports =
+    {
+      etcd: [state.ports.etcdClient, state.ports.etcdPeer],
+      "kube-apiserver": [state.ports.apiserver],
+      "kube-controller-manager": [state.ports.controllerManager],
+    }[name as (typeof RESTARTABLE)[number]] ?? [];
   const portsDeadline = Date.now() + 10_000;
   for (const port of ports) {
     while ((await probePort(port)) === null) {
@@ -142,7 +150,8 @@ export async function restartComponent(
         throw new ClusterError(`${name} exited with ${exit} while restarting: ${lastLogLine(rec.log, text)} (log: ${rec.log})`);
       }
       if ((await health[check]()).status === 200) break;
-      if (Date.now() > deadline) throw new ClusterError(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${check} to be ready after restarting ${name} (log: ${rec.log})`);
+      if (Date.now() > deadline)
+        throw new ClusterError(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${check} to be ready after restarting ${name} (log: ${rec.log})`);
       await sleep(100);
     }
   }

@@ -40,7 +40,10 @@ test("every child carries the design's labels and (namespaced) an ownerReference
         { apiVersion: "portico.dev/v1alpha1", kind: "IngressController", name: "edge", uid: "0000-uid", controller: true, blockOwnerDeletion: true },
       ]);
     }
-    assert.ok(CHILD_KINDS.some((k) => k.kind === m.kind && k.apiVersion === m.apiVersion), `${m.kind} is a prunable/watched kind`);
+    assert.ok(
+      CHILD_KINDS.some((k) => k.kind === m.kind && k.apiVersion === m.apiVersion),
+      `${m.kind} is a prunable/watched kind`,
+    );
   }
 });
 
@@ -116,7 +119,11 @@ test("probes, graceful shutdown and anti-affinity of the nginx pods", () => {
   assert.ok(pod.terminationGracePeriodSeconds >= 30);
   const term = pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm;
   assert.equal(term.topologyKey, "kubernetes.io/hostname");
-  assert.deepEqual(term.labelSelector.matchLabels, { "app.kubernetes.io/name": "portico", "app.kubernetes.io/instance": "edge", "app.kubernetes.io/component": "nginx" });
+  assert.deepEqual(term.labelSelector.matchLabels, {
+    "app.kubernetes.io/name": "portico",
+    "app.kubernetes.io/instance": "edge",
+    "app.kubernetes.io/component": "nginx",
+  });
 });
 
 test("the two containers run what the image provides, and the agent's flags select external mode", () => {
@@ -182,13 +189,19 @@ test("spec fields reach the right child", () => {
   assert.deepEqual(svc.metadata.annotations, { "a/b": "c" });
   assert.deepEqual(
     svc.spec.ports.map((p: Any) => [p.name, p.port, p.targetPort, p.nodePort]),
-    [["http", 8000, "http", 30080], ["https", 8443, "https", undefined]],
+    [
+      ["http", 8000, "http", 30080],
+      ["https", 8443, "https", undefined],
+    ],
   );
   assert.deepEqual(svc.spec.selector, dep.spec.selector.matchLabels);
   const settings = find(apply, "ConfigMap", "edge-settings") as Any;
   assert.equal(JSON.parse(settings.data["settings.json"]).proxyBodySize, "8m");
   assert.equal(JSON.parse(settings.data["settings.json"]).proxyReadTimeoutSeconds, 60, "defaults filled in");
-  assert.deepEqual(createOnly.map((m) => m.metadata.name), ["my-tcp", "edge-udp-services"]);
+  assert.deepEqual(
+    createOnly.map((m) => m.metadata.name),
+    ["my-tcp", "edge-udp-services"],
+  );
   const db = find(apply, "Deployment", "edge-default-backend") as Any;
   assert.equal(db.spec.replicas, 2);
   assert.equal(db.spec.template.spec.containers[0].image, "reg/db:2");
@@ -196,7 +209,11 @@ test("spec fields reach the right child", () => {
 });
 
 test("ClusterIP services carry no node ports; LoadBalancer gets its class", () => {
-  const cip = find(children({ service: { type: "ClusterIP", ports: { httpNodePort: 30080 }, externalTrafficPolicy: "Local" } }).apply, "Service", "edge-nginx") as Any;
+  const cip = find(
+    children({ service: { type: "ClusterIP", ports: { httpNodePort: 30080 }, externalTrafficPolicy: "Local" } }).apply,
+    "Service",
+    "edge-nginx",
+  ) as Any;
   assert.ok(cip.spec.ports.every((p: Any) => p.nodePort === undefined));
   assert.equal(cip.spec.externalTrafficPolicy, undefined);
   const lb = find(children({ service: { loadBalancerClass: "example.com/lb", externalTrafficPolicy: "Local" } }).apply, "Service", "edge-nginx") as Any;

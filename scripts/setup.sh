@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 say() { echo "portico setup: $*" >&2; }
 fail() { say "$*"; exit 1; }
 
-packages=(nginx-light libnginx-mod-http-lua lua-resty-core libnginx-mod-stream iproute2 openssl curl wrk)
+packages=(nginx-light libnginx-mod-http-lua lua-resty-core lua-cjson libnginx-mod-stream iproute2 openssl curl wrk)
 missing=()
 for p in "${packages[@]}"; do
   if [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)" != "installed" ]; then missing+=("$p"); fi

@@ -276,6 +276,7 @@ export function buildModel(snapshot: Snapshot, options: ModelOptions): Model {
     servers,
     defaultServer,
     endpoints: sortRecord(endpoints),
+    balancing: {},
     sniCertificates: sortRecord(sniCertificates),
     certificates: sortRecord(certificates),
     stream,

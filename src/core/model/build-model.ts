@@ -30,11 +30,16 @@ export interface ModelOptions {
 export function buildModel(snapshot: Snapshot, options: ModelOptions): Model {
   const settings = snapshot.settings;
   const diagnostics: Diagnostic[] = [];
-  const ingresses = selectIngresses(snapshot);
-  const index = indexServices(snapshot.services, snapshot.endpointSlices);
-
   const report = (ing: Ingress, reason: string, message: string, severity: Diagnostic["severity"] = "Warning") =>
     diagnostics.push({ object: { kind: "Ingress", namespace: ing.metadata.namespace, name: ing.metadata.name }, severity, reason, message });
+  // Fail closed: an Ingress with an access-control annotation Portico cannot honour (unknown to
+  // it, or with an invalid value) is not served at all, rather than served without the protection.
+  const ingresses = selectIngresses(snapshot).filter((ing) => {
+    const refused = parseAnnotations(ing.metadata.annotations).errors.filter((e) => e.dropsIngress);
+    for (const e of refused) report(ing, "AnnotationRefused", `${e.message}; this Ingress is not served until it changes`, "Error");
+    return refused.length === 0;
+  });
+  const index = indexServices(snapshot.services, snapshot.endpointSlices);
 
   // Pre-pass: all backend references, so colliding upstream names are known before naming.
   const names = new UpstreamNames();

@@ -19,7 +19,7 @@ export function buildModel(snapshot: Snapshot, options: ModelOptions, processors
   const ingresses = selectIngresses(snapshot).filter((ing) => {
     const why = excluded.get(keyOf(ing));
     if (why !== undefined) ctx.report(ing, "IngressDropped", `${why}; this Ingress is not served until it changes`, "Error");
-    return why === undefined;
+    return why === undefined && processors.every((p) => p.admit?.(ctx, ing) ?? true);
   });
   for (const p of processors) p.prepare?.(ctx, ingresses);
 

@@ -7,6 +7,13 @@ import type { Processor } from "./types.js";
 
 export const annotationsProcessor: Processor = {
   name: "annotations",
+  // Fail closed: an Ingress with an access-control annotation Portico cannot honour (unknown to
+  // it, or with an invalid value) is not served at all, rather than served without the protection.
+  admit(ctx, ing) {
+    const refused = parseAnnotations(ing.metadata.annotations).errors.filter((e) => e.dropsIngress);
+    for (const e of refused) ctx.report(ing, "AnnotationRefused", `${e.message}; this Ingress is not served until it changes`, "Error");
+    return refused.length === 0;
+  },
   process(ctx, work) {
     const parsed = parseAnnotations(work.ingress.metadata.annotations);
     for (const e of parsed.errors) ctx.report(work.ingress, "AnnotationInvalid", `${e.message} (annotation ignored)`);

@@ -71,6 +71,9 @@ export function drop(reason: string, message: string): never {
 export interface Processor {
   /** Short name, used in the diagnostic when its code throws. */
   readonly name: string;
+  /** Runs first, on every selected Ingress: false leaves it out of the build entirely (the
+   * processor reports why). For refusals that must not even reserve names (fail closed). */
+  admit?(ctx: BuildContext, ingress: Ingress): boolean;
   prepare?(ctx: BuildContext, ingresses: readonly Ingress[]): void;
   process?(ctx: BuildContext, work: IngressWork): void;
   commit?(ctx: BuildContext, work: IngressWork): void;

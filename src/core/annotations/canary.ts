@@ -58,7 +58,8 @@ export const canaryByHeaderValue = defineAnnotation({
   doc: "With canary-by-header: the header value that routes to the canary (instead of `always`).",
   parse: (raw, key) => {
     const v = raw.trim();
-    if (v.length === 0 || v.length > 1024 || !/^[\x20-\x7e]+$/.test(v)) return { ok: false, error: `${key}: ${show(raw)} must be 1..1024 printable ASCII characters` };
+    if (v.length === 0 || v.length > 1024 || !/^[\x20-\x7e]+$/.test(v))
+      return { ok: false, error: `${key}: ${show(raw)} must be 1..1024 printable ASCII characters` };
     return { ok: true, value: v };
   },
 });

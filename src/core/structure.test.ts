@@ -160,10 +160,20 @@ for (const a of ANNOTATIONS) {
       name: `${prefix}${a.key}`,
       benign,
       make: (v) => [
+        // Canary annotations act on another (main) Ingress's routes: the slot is a canary beside one.
+        ...(a.key.startsWith("canary")
+          ? // The same Service by port name: another upstream, so the canary has a backend of its own.
+            [
+              ingress("main", [
+                { host: "h.example.com", paths: [path("/p(.*)", "ImplementationSpecific", "web", "http"), path("/q", "Prefix", "web", "http")] },
+              ]),
+            ]
+          : []),
         ingress("i", [{ host: "h.example.com", paths: [path("/p(.*)", "ImplementationSpecific", "web"), path("/q", "Prefix", "web")] }], {
           annotations: {
             ...(v === undefined ? {} : { [`${prefix}${a.key}`]: v }),
             ...(a.key === "permanent-redirect-code" ? { [`${prefix}permanent-redirect`]: "https://example.org/z" } : {}),
+            ...(a.key.startsWith("canary-") ? { [`${prefix}canary`]: "true" } : {}),
           },
           tls: [{ hosts: ["h.example.com"], secretName: "s" }],
         }),

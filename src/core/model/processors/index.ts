@@ -7,6 +7,7 @@ import { balancingProcessor } from "./balancing.js";
 import { defaultBackendProcessor } from "./default-backend.js";
 import { hostsProcessor } from "./hosts.js";
 import { limitsProcessor } from "./limits.js";
+import { passthroughProcessor } from "./passthrough.js";
 import { pathsProcessor } from "./paths.js";
 import { serversProcessor } from "./servers.js";
 import { streamProcessor } from "./stream.js";
@@ -25,5 +26,6 @@ export const PROCESSORS: readonly Processor[] = [
   // After paths and default-backend have staged (it takes a canary's routes out before commit) and
   // after servers have finished (it reads the finished fallbacks and endpoints).
   balancingProcessor,
+  passthroughProcessor,
   streamProcessor,
 ];

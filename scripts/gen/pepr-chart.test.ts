@@ -69,7 +69,7 @@ test("no label skips admission; Secrets go to a webhook of their own that sees o
   assert.equal(doc.webhooks[1].matchConditions[0].expression, "object.type == 'kubernetes.io/tls'");
   // The only bypass: the chart's own IngressController, by namespace and name.
   assert.match(t, /request\.namespace == '\{\{ \.Release\.Namespace \}\}' && request\.name == '\{\{ \.Values\.ingressController\.name \}\}'/);
-  const m = transformWebhook(WEBHOOK.replace(/ {6}- apiGroups:\n {10}- ''\n[\s\S]*?ingresscontrollers\n/, ""), "mutate");
+  const m = transformWebhook(WEBHOOK.replace(/ {6}- apiGroups:\n {10}- ''\n[\s\S]*?ingresscontrollers\n/, "").replace("/validate/", "/mutate/"), "mutate");
   assert.match(m, /'kubernetes\.io\/ingress\.class' in object\.metadata\.annotations/);
   assert.throws(() => transformWebhook(WEBHOOK.replace("    rules:", "    objectSelector: {}\n    rules:"), "validate"), /objectSelector/);
 });

@@ -112,13 +112,21 @@ export const IDENTITIES: Identity[] = [
       },
       { scope: "cluster", apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: READ, why: "the store: endpoints of every backend" },
       { scope: "cluster", apiGroups: [GROUP], resources: [PLURAL], verbs: READ, why: "the IngressControllers to build and reconcile" },
-      {
-        scope: "cluster",
-        apiGroups: ["apps", "policy", "rbac.authorization.k8s.io"],
-        resources: ["deployments", "poddisruptionbudgets", "roles", "rolebindings"],
-        verbs: READ,
-        why: "drift watches of the reconciler's children (label managed-by=portico)",
-      },
+      ...(
+        [
+          ["apps", ["deployments"]],
+          ["policy", ["poddisruptionbudgets"]],
+          ["rbac.authorization.k8s.io", ["roles", "rolebindings"]],
+        ] as const
+      ).map(
+        ([group, resources]): Grant => ({
+          scope: "cluster",
+          apiGroups: [group],
+          resources: [...resources],
+          verbs: READ,
+          why: "drift watches of the reconciler's children (label managed-by=portico)",
+        }),
+      ),
       {
         scope: "cluster",
         apiGroups: ["networking.k8s.io"],
@@ -126,7 +134,8 @@ export const IDENTITIES: Identity[] = [
         verbs: ["get", "patch"],
         why: "status.loadBalancer of Ingresses of Portico's classes, in any namespace",
       },
-      { scope: "cluster", apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch"], why: "Events on the Ingress or controller at fault" },
+      { scope: "cluster", apiGroups: [""], resources: ["events"], verbs: ["create", "patch"], why: "Events on the Ingress or controller at fault" },
+      { scope: "cluster", apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create", "patch"], why: "Events (events.k8s.io API)" },
       {
         scope: "cluster",
         apiGroups: ["networking.k8s.io"],
@@ -144,11 +153,12 @@ export const IDENTITIES: Identity[] = [
       },
       {
         scope: "controllerNamespaces",
-        apiGroups: ["apps", "policy"],
-        resources: ["deployments", "poddisruptionbudgets"],
+        apiGroups: ["apps"],
+        resources: ["deployments"],
         verbs: WRITE,
-        why: "the NGINX and default-backend Deployments and the PodDisruptionBudget",
+        why: "the NGINX and default-backend Deployments",
       },
+      { scope: "controllerNamespaces", apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: WRITE, why: "the NGINX PodDisruptionBudget" },
       {
         scope: "controllerNamespaces",
         apiGroups: ["rbac.authorization.k8s.io"],
@@ -170,12 +180,22 @@ export const IDENTITIES: Identity[] = [
       { verb: "delete", resource: "secrets", namespace: "kube-system", why: "Secret writes only where IngressControllers live" },
       { verb: "create", resource: "deployments.apps", namespace: "default", why: "Deployment writes only where IngressControllers live" },
       { verb: "create", resource: "roles.rbac.authorization.k8s.io", namespace: "default", why: "Role writes only where IngressControllers live" },
-      { verb: "create", resource: "rolebindings.rbac.authorization.k8s.io", namespace: "kube-system", why: "RoleBinding writes only where IngressControllers live" },
+      {
+        verb: "create",
+        resource: "rolebindings.rbac.authorization.k8s.io",
+        namespace: "kube-system",
+        why: "RoleBinding writes only where IngressControllers live",
+      },
       { verb: "create", resource: "serviceaccounts", namespace: "default", why: "ServiceAccount writes only where IngressControllers live" },
       { verb: "create", resource: "clusterroles.rbac.authorization.k8s.io", why: "no cluster-wide RBAC writes" },
       { verb: "create", resource: "clusterrolebindings.rbac.authorization.k8s.io", why: "no cluster-wide RBAC writes" },
       { verb: "patch", resource: "customresourcedefinitions.apiextensions.k8s.io", name: "ingresscontrollers.portico.dev", why: "no CRD writes" },
-      { verb: "patch", resource: "customresourcedefinitions.apiextensions.k8s.io", name: "peprstores.pepr.dev", why: "no CRD writes (the chart installs Pepr's store CRD)" },
+      {
+        verb: "patch",
+        resource: "customresourcedefinitions.apiextensions.k8s.io",
+        name: "peprstores.pepr.dev",
+        why: "no CRD writes (the chart installs Pepr's store CRD)",
+      },
       { verb: "delete", resource: "ingressclasses.networking.k8s.io", name: "someone-elses", why: "IngressClass writes by name only" },
       { verb: "patch", resource: "ingresses", namespace: "default", why: "only status of Ingresses" },
       { verb: "patch", resource: "validatingwebhookconfigurations.admissionregistration.k8s.io", name: PEPR_NAME, why: "no webhook writes" },

@@ -56,7 +56,9 @@ test("webhooks lose the build-time CA and path and gain the install-time helpers
 test("no label skips admission; Secrets go to a webhook of their own that sees only TLS Secrets", () => {
   const t = transformWebhook(WEBHOOK, "validate");
   assert.doesNotMatch(t, /objectSelector|owner|admission: skip/);
-  const doc = parse(t.replace(/^ *\{\{-[^}]*\}\}\n/gm, "").replace(/\{\{ [^}]*\}\}/g, "X")) as { webhooks: { name: string; failurePolicy: string; matchConditions: { expression: string }[]; rules: { resources: string[] }[] }[] };
+  const doc = parse(t.replace(/^ *\{\{-[^}]*\}\}\n/gm, "").replace(/\{\{ [^}]*\}\}/g, "X")) as {
+    webhooks: { name: string; failurePolicy: string; matchConditions: { expression: string }[]; rules: { resources: string[] }[] }[];
+  };
   assert.deepEqual(
     doc.webhooks.map((w) => [w.name, w.rules.flatMap((r) => r.resources)]),
     [
@@ -115,7 +117,9 @@ test("build timestamps become checksums; each pod gets its own identity and star
 
 test("values and schema lose the build-time API path and Pepr's RBAC rules", () => {
   assert.equal(transformValues("rbac:\n  - apiGroups: ['']\nsecrets:\n  apiPath: 'Zm9v'\nhash: 'abc'\n"), "hash: 'abc'\n");
-  const s = transformSchema({ definitions: { Values: { properties: { secrets: {}, rbac: {}, hash: {} }, required: ["hash", "rbac", "secrets"] } } }) as never as {
+  const s = transformSchema({
+    definitions: { Values: { properties: { secrets: {}, rbac: {}, hash: {} }, required: ["hash", "rbac", "secrets"] } },
+  }) as never as {
     definitions: { Values: { properties: object; required: string[] } };
   };
   assert.deepEqual(Object.keys(s.definitions.Values.properties), ["hash"]);

@@ -174,7 +174,12 @@ export function transformDeployment(text: string, kind: "admission" | "watcher")
       ? `checksum/module: {{ .Values.hash | quote }}\n        checksum/webhook-tls: {{ include "portico.webhook.checksum" . | quote }}`
       : `checksum/module: {{ .Values.hash | quote }}`;
   let t = replaceOnce(text, /buildTimestamp: "\d+"/, checksums, `${kind} buildTimestamp`);
-  t = replaceOnce(t, /^( {6})serviceAccountName: \{\{ \.Values\.uuid \}\}$/m, `$1serviceAccountName: ${serviceAccountName(kind)}`, `${kind} serviceAccountName`);
+  t = replaceOnce(
+    t,
+    /^( {6})serviceAccountName: \{\{ \.Values\.uuid \}\}$/m,
+    `$1serviceAccountName: ${serviceAccountName(kind)}`,
+    `${kind} serviceAccountName`,
+  );
   t = replaceOnce(
     t,
     /^( {10})args:\n {12}- \/app\/node_modules\/pepr\/dist\/controller\.js\n {12}- \{\{ \.Values\.hash \}\}\n/m,

@@ -6,6 +6,7 @@
 // external to the module bundle (`pepr build`) and under tsx, so this is the instance Pepr uses.
 // Imported first by capabilities/index.ts. The raised limit still bounds a request: two objects
 // of etcd's 1.5 MiB maximum, JSON-encoded, fit.
+/// <reference path="./express.d.ts" />
 import express from "express";
 
 export const WEBHOOK_BODY_LIMIT = "8mb";

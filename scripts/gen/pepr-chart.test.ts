@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { MODULE_BOOT, transformDeployment, transformSchema, transformTemplates, transformValues, transformWebhook } from "./pepr-chart.js";
+import { MODULE_BOOT, transformDeployment, transformNamespace, transformSchema, transformTemplates, transformValues, transformWebhook } from "./pepr-chart.js";
 
 // Shapes as `pepr build` 1.1.4 writes them (abridged).
 const WEBHOOK = `apiVersion: admissionregistration.k8s.io/v1
@@ -109,7 +109,7 @@ test("build timestamps become checksums; each pod gets its own identity and star
       ["api-path-secret.yaml", "y"],
       ["cluster-role.yaml", "kind: ClusterRole"],
       ["service-account.yaml", "kind: ServiceAccount"],
-      ["namespace.yaml", "kind: Namespace"],
+      ["namespace.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n    name: pepr-system\n"],
     ]),
   );
   assert.deepEqual([...out.keys()], ["namespace.yaml"]);
@@ -146,4 +146,12 @@ test("MODULE_BOOT runs a module whose sha256 matches, and refuses one that does 
   } finally {
     rmSync(app, { recursive: true, force: true });
   }
+});
+
+test("the pepr-system Namespace is rendered only when absent or made by this release", () => {
+  const t = transformNamespace("apiVersion: v1\nkind: Namespace\nmetadata:\n    name: pepr-system\n");
+  assert.match(t, /^\{\{- \$existing := lookup "v1" "Namespace" "" "pepr-system" \}\}\n/);
+  assert.match(t, /\{\{- if or \(not \$existing\) \(eq \(dig "metadata" "annotations" "meta\.helm\.sh\/release-name" "" \$existing\) \.Release\.Name\) \}\}/);
+  assert.match(t, /kind: Namespace\n[\s\S]*\{\{- end \}\}\n$/);
+  assert.throws(() => transformNamespace("kind: Namespace\nmetadata: {}\n"), /no metadata\.name/);
 });

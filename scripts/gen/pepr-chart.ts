@@ -15,6 +15,9 @@
 // - the Deployments start the module without Pepr's controller.js, which server-side-applies
 //   Pepr's store CRD at every start (and exits when refused): the chart installs that CRD
 //   (crds/peprstores.yaml) and no identity may write CRDs. MODULE_BOOT keeps its hash check.
+// - the pepr-system Namespace is rendered only when it does not exist yet or this release made it:
+//   another Pepr module (or the local mode) may have created it, and Helm refuses to adopt an object
+//   it does not own. A namespace this release made goes with `helm uninstall`; a foreign one stays.
 // - buildTimestamp annotations (different on every build) become checksums: a new module or a
 //   renewed certificate rolls the pods, an unchanged build renders byte-identical manifests.
 // Each rewrite asserts that it matched, so a change in Pepr's output fails the build loudly.
@@ -207,6 +210,16 @@ export function transformSchema(schema: Record<string, unknown>): Record<string,
   return s as unknown as Record<string, unknown>;
 }
 
+export function transformNamespace(text: string): string {
+  replaceOnce(text, /^kind: Namespace\n/m, "kind: Namespace\n", "Namespace kind");
+  const name = /^ {4}name: ([a-z0-9-]+)$/m.exec(text)?.[1];
+  if (!name) throw new Error("pepr chart: namespace.yaml has no metadata.name");
+  const guard =
+    `{{- $existing := lookup "v1" "Namespace" "" "${name}" }}\n` +
+    `{{- if or (not $existing) (eq (dig "metadata" "annotations" "meta.helm.sh/release-name" "" $existing) .Release.Name) }}\n`;
+  return `${guard}${text.replace(/\n*$/, "\n")}{{- end }}\n`;
+}
+
 export function transformTemplates(templates: Map<string, string>): Map<string, string> {
   const out = new Map<string, string>();
   for (const [file, text] of [...templates].sort(([a], [b]) => a.localeCompare(b))) {
@@ -216,6 +229,7 @@ export function transformTemplates(templates: Map<string, string>): Map<string, 
     else if (file === "validation-webhook.yaml") t = transformWebhook(t, "validate");
     else if (file === "admission-deployment.yaml") t = transformDeployment(t, "admission");
     else if (file === "watcher-deployment.yaml") t = transformDeployment(t, "watcher");
+    else if (file === "namespace.yaml") t = transformNamespace(t);
     if (/-----BEGIN|caBundle: >-|buildTimestamp/.test(t)) throw new Error(`pepr chart: ${file} still holds build-time secrets or timestamps`);
     out.set(file, t.endsWith("\n") ? t : t + "\n");
   }

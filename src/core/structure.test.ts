@@ -169,14 +169,28 @@ for (const a of ANNOTATIONS) {
               ]),
             ]
           : []),
-        ingress("i", [{ host: "h.example.com", paths: [path("/p(.*)", "ImplementationSpecific", "web"), path("/q", "Prefix", "web")] }], {
-          annotations: {
-            ...(v === undefined ? {} : { [`${prefix}${a.key}`]: v }),
-            ...(a.key === "permanent-redirect-code" ? { [`${prefix}permanent-redirect`]: "https://example.org/z" } : {}),
-            ...(a.key.startsWith("canary-") ? { [`${prefix}canary`]: "true" } : {}),
+        ingress(
+          "i",
+          [
+            {
+              host: "h.example.com",
+              paths: [
+                path("/p(.*)", "ImplementationSpecific", "web"),
+                path("/q", "Prefix", "web"),
+                // ssl-passthrough applies to the host of the Ingress's / path.
+                ...(a.key === "ssl-passthrough" ? [path("/", "Prefix", "web")] : []),
+              ],
+            },
+          ],
+          {
+            annotations: {
+              ...(v === undefined ? {} : { [`${prefix}${a.key}`]: v }),
+              ...(a.key === "permanent-redirect-code" ? { [`${prefix}permanent-redirect`]: "https://example.org/z" } : {}),
+              ...(a.key.startsWith("canary-") ? { [`${prefix}canary`]: "true" } : {}),
+            },
+            tls: [{ hosts: ["h.example.com"], secretName: "s" }],
           },
-          tls: [{ hosts: ["h.example.com"], secretName: "s" }],
-        }),
+        ),
       ],
     });
   }

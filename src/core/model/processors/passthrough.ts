@@ -36,7 +36,7 @@ export const passthroughProcessor: Processor = {
           ctx.report(
             ing,
             "PassthroughNotApplied",
-            `ssl-passthrough applies to a host whose / path the Ingress serves; host ${host}'s / path is not this Ingress's, so its TLS is terminated by nginx`,
+            `ssl-passthrough applies to a host whose / path the Ingress serves; this Ingress does not serve host ${host}'s / path, so that host's TLS is terminated by nginx`,
           );
       }
     }

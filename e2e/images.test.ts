@@ -9,7 +9,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -275,5 +275,41 @@ describe("images", () => {
     const r = spawnSync("npx", ["tsx", "scripts/images/build.ts", "--check"], { cwd: repoRoot, encoding: "utf8", timeout: 120_000 });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /all current/);
+  });
+});
+
+describe("a failed build", () => {
+  test("keeps the previous archive, names the image and the step, and leaves the image stale", () => {
+    // pause builds FROM scratch in about a second, so a private output dir costs nothing.
+    const out = mkdtempSync(join(tmpdir(), "portico-images-out-"));
+    const src = mkdtempSync(join(tmpdir(), "portico-images-src-"));
+    const env = { ...process.env, PORTICO_IMAGES_DIR: out, PORTICO_IMAGES_SRC: src };
+    const build = (...args: string[]) =>
+      spawnSync("npx", ["tsx", "scripts/images/build.ts", "--only", "pause", ...args], { cwd: repoRoot, env, encoding: "utf8", timeout: 300_000 });
+    try {
+      cpSync(join(repoRoot, "images"), src, { recursive: true });
+      const first = build();
+      assert.equal(first.status, 0, first.stderr);
+      const archive = join(out, "pause.tar");
+      const good = readFileSync(archive);
+
+      const dockerfile = join(src, "pause/Dockerfile");
+      writeFileSync(dockerfile, readFileSync(dockerfile, "utf8").replace("COPY pause /pause\n", "COPY pause /pause\nCOPY no-such-file /nowhere\n"));
+      const broken = build();
+      assert.equal(broken.status, 1, broken.stderr);
+      assert.match(broken.stderr, /pause: buildah bud failed at STEP 3\/5: COPY no-such-file \/nowhere/);
+      assert.match(broken.stderr, /full log: \S+\/logs\/pause\.log/);
+      assert.match(broken.stderr, /pause: kept the previous archive/);
+      assert.ok(readFileSync(archive).equals(good), "the previous archive is unchanged");
+      assert.ok(!existsSync(`${archive}.tmp`));
+
+      const check = build("--check");
+      assert.equal(check.status, 1);
+      assert.match(check.stderr, /pause: stale/);
+    } finally {
+      spawnSync("buildah", ["--root", join(out, "store/root"), "--runroot", join(out, "store/run"), "rm", "--all"]);
+      rmSync(out, { recursive: true, force: true });
+      rmSync(src, { recursive: true, force: true });
+    }
   });
 });

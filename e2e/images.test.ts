@@ -2,14 +2,14 @@
 // input key, so a warm run costs seconds). Checks what can be checked without a node, on the
 // archives the node imports: each is tagged exactly as the chart references it, runs as a non-root
 // user, and does its job when run with buildah and runc: nginx loads the Lua, stream and NDK modules,
-// serves a Lua location that uses resty.core and cjson, as uid 101; the agent bundle loads; the two
+// serves a Lua location that uses resty.core and cjson, as uid 101, and accepts every golden config; the agent bundle loads; the two
 // data-plane users exist; the default backend's config passes `nginx -t`; the echo server answers
 // JSON with method, path, headers and the pod name; the controller's node_modules load, the chart's
 // Pepr module loads with them, and /app is the controller's to write; pause is a static binary that reports its version.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -173,6 +173,75 @@ describe("images", () => {
     assert.match(agent.out, /--source/);
     const lua = runIn(ctr, ["ls", "/opt/portico/lua"]);
     assert.match(lua.out, /portico\.lua/);
+  });
+
+  test("portico-nginx: every golden config of src/core/testdata passes nginx -t with the image's nginx", async () => {
+    // The goldens are tested on the host's nginx (local mode); pods run the image's (trixie's) nginx.
+    // As root only because the goldens listen on 80/443, which nginx -t binds; pods use 8080/8443.
+    const ctr = await container("portico-nginx");
+    const certs = mkdtempSync(join(tmpdir(), "portico-golden-certs-"));
+    try {
+      chmodSync(certs, 0o755);
+      const r0 = spawnSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "ec",
+          "-pkeyopt",
+          "ec_paramgen_curve:prime256v1",
+          "-nodes",
+          "-days",
+          "2",
+          "-subj",
+          "/CN=portico-default",
+          "-keyout",
+          join(certs, "default.key"),
+          "-out",
+          join(certs, "default.crt"),
+        ],
+        { encoding: "utf8" },
+      );
+      assert.equal(r0.status, 0, r0.stderr);
+      for (const f of ["default.key", "default.crt"]) chmodSync(join(certs, f), 0o644);
+      const script = [
+        "n=0; for f in /golden/*.nginx.conf; do p=/tmp/p; rm -rf $p; mkdir -p $p/conf $p/logs $p/tmp; ln -s /opt/portico/lua $p/lua;",
+        "cp /certs/* $p/conf/; cp $f $p/conf/nginx.conf; n=$((n+1));",
+        'if ! out=$(nginx -t -q -p $p/ -c $p/conf/nginx.conf 2>&1); then echo "FAIL $f: $out"; fi; done; echo "tested $n"',
+      ].join(" ");
+      const r = spawnSync(
+        "buildah",
+        [
+          ...buildahGlobal(),
+          "run",
+          "--runtime",
+          RUNTIME,
+          "--user",
+          "0:0",
+          "--network",
+          "none",
+          "-v",
+          `${join(repoRoot, "src/core/testdata")}:/golden:ro`,
+          "-v",
+          `${certs}:/certs:ro`,
+          ctr,
+          "--",
+          "sh",
+          "-c",
+          script,
+        ],
+        { encoding: "utf8", timeout: 120_000 },
+      );
+      const out = `${r.stdout}${r.stderr}`;
+      assert.equal(r.status, 0, out);
+      assert.doesNotMatch(out, /^FAIL /m, out);
+      const goldens = readdirSync(join(repoRoot, "src/core/testdata")).filter((f) => f.endsWith(".nginx.conf")).length;
+      assert.ok(goldens > 0);
+      assert.match(out, new RegExp(`^tested ${goldens}$`, "m"));
+    } finally {
+      rmSync(certs, { recursive: true, force: true });
+    }
   });
 
   test("portico-default-backend: its nginx config is valid", async () => {

@@ -29,7 +29,8 @@ export function build(snapshot: Snapshot, options?: Partial<RenderOptions>): Bui
     endpoints: model.endpoints,
     sniCertificates: model.sniCertificates,
     certificates: model.certificates,
-    hashes: hashesOf(config, model.endpoints, model.sniCertificates, model.certificates),
+    ...(Object.keys(model.files).length ? { files: model.files } : {}),
+    hashes: hashesOf(config, model.endpoints, model.sniCertificates, model.certificates, model.files),
   };
   return { state, diagnostics: model.diagnostics, servedIngresses: model.servedIngresses };
 }
@@ -70,11 +71,17 @@ export function hashesOf(
   endpoints: DesiredState["endpoints"],
   sniCertificates: DesiredState["sniCertificates"],
   certificates: DesiredState["certificates"],
+  files: Record<string, string> = {},
 ): DesiredState["hashes"] {
+  // Files join the certificates' canonical JSON only when there are any (hashes of states without
+  // files are unchanged).
+  const filesJson = Object.keys(files).length ? `,"files":${sortedObject(files, (v) => JSON.stringify(v))}` : "";
   const h = {
     config: sha256(config),
     endpoints: sha256(sortedObject(endpoints, endpointList)),
-    certificates: sha256(`{"certificates":${sortedObject(certificates, pair)},"sniCertificates":${sortedObject(sniCertificates, (v) => JSON.stringify(v))}}`),
+    certificates: sha256(
+      `{"certificates":${sortedObject(certificates, pair)}${filesJson},"sniCertificates":${sortedObject(sniCertificates, (v) => JSON.stringify(v))}}`,
+    ),
   };
   return { ...h, all: sha256(`${h.config}\n${h.endpoints}\n${h.certificates}`) };
 }

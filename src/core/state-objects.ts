@@ -128,7 +128,10 @@ export function partPayload(state: DesiredState, part: StatePart): Buffer {
     case "endpoints":
       return Buffer.from(JSON.stringify(state.endpoints), "utf8");
     case "certificates":
-      return Buffer.from(JSON.stringify({ sniCertificates: state.sniCertificates, certificates: state.certificates }), "utf8");
+      return Buffer.from(
+        JSON.stringify({ sniCertificates: state.sniCertificates, certificates: state.certificates, ...(state.files ? { files: state.files } : {}) }),
+        "utf8",
+      );
   }
 }
 
@@ -242,8 +245,10 @@ function validateEndpoints(v: unknown): Record<string, UpstreamEndpoint[]> {
   return v as Record<string, UpstreamEndpoint[]>;
 }
 
-function validateCertificates(v: unknown): { sniCertificates: Record<string, string>; certificates: Record<string, CertificatePair> } {
-  const o = v as { sniCertificates?: unknown; certificates?: unknown };
+type CertificatesPart = { sniCertificates: Record<string, string>; certificates: Record<string, CertificatePair>; files?: Record<string, string> };
+
+function validateCertificates(v: unknown): CertificatesPart {
+  const o = v as { sniCertificates?: unknown; certificates?: unknown; files?: unknown };
   if (!o || typeof o !== "object") throw new StateObjectError("certificates: must be an object");
   const sni = o.sniCertificates as Record<string, unknown>;
   const certs = o.certificates as Record<string, unknown>;
@@ -259,7 +264,14 @@ function validateCertificates(v: unknown): { sniCertificates: Record<string, str
       throw new StateObjectError(`certificates.certificates["${id}"]: needs string fields certificate and key`);
     }
   }
-  return o as { sniCertificates: Record<string, string>; certificates: Record<string, CertificatePair> };
+  if (o.files !== undefined) {
+    if (!o.files || typeof o.files !== "object" || Array.isArray(o.files)) throw new StateObjectError("certificates.files: must be an object");
+    for (const [name, content] of Object.entries(o.files)) {
+      if (!/^[a-z0-9][a-z0-9.-]{0,200}$/.test(name)) throw new StateObjectError(`certificates.files: ${JSON.stringify(name)} is not a file name`);
+      if (typeof content !== "string") throw new StateObjectError(`certificates.files["${name}"]: must be a string`);
+    }
+  }
+  return o as CertificatesPart;
 }
 
 /** Reassembles and checks one part from its shards (by name). */
@@ -306,7 +318,14 @@ export function decodeDesiredState(
   const config = decodeStatePart(controller, idx, "config", shardsByName) as string;
   const endpoints = decodeStatePart(controller, idx, "endpoints", shardsByName) as Record<string, UpstreamEndpoint[]>;
   const certs = decodeStatePart(controller, idx, "certificates", shardsByName) as ReturnType<typeof validateCertificates>;
-  return { config, endpoints, sniCertificates: certs.sniCertificates, certificates: certs.certificates, hashes: { ...idx.hashes } };
+  return {
+    config,
+    endpoints,
+    sniCertificates: certs.sniCertificates,
+    certificates: certs.certificates,
+    ...(certs.files ? { files: certs.files } : {}),
+    hashes: { ...idx.hashes },
+  };
 }
 
 /** Shards the previous index used that the next one no longer needs: deleted after the new index is

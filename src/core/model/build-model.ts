@@ -54,6 +54,7 @@ export function buildModel(snapshot: Snapshot, options: ModelOptions, processors
     stream: [],
     diagnostics: [],
     servedIngresses: [],
+    files: {},
   };
   for (const p of processors) p.finish?.(ctx, model);
 
@@ -62,6 +63,7 @@ export function buildModel(snapshot: Snapshot, options: ModelOptions, processors
     endpoints: sortRecord(model.endpoints),
     sniCertificates: sortRecord(model.sniCertificates),
     certificates: sortRecord(ctx.certificates),
+    files: sortRecord(ctx.files),
     diagnostics: dedupe(ctx.diagnostics),
     servedIngresses: served.sort(),
   };

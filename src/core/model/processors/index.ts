@@ -6,6 +6,7 @@ import { annotationsProcessor } from "./annotations.js";
 import { backendsProcessor } from "./backends.js";
 import { defaultBackendProcessor } from "./default-backend.js";
 import { hostsProcessor } from "./hosts.js";
+import { limitsProcessor } from "./limits.js";
 import { pathsProcessor } from "./paths.js";
 import { serversProcessor } from "./servers.js";
 import { streamProcessor } from "./stream.js";
@@ -14,6 +15,7 @@ import type { Processor } from "./types.js";
 
 export const PROCESSORS: readonly Processor[] = [
   backendsProcessor,
+  limitsProcessor,
   annotationsProcessor,
   accessProcessor,
   hostsProcessor,

@@ -30,8 +30,9 @@ export function build(snapshot: Snapshot, options?: Partial<RenderOptions>): Bui
     sniCertificates: model.sniCertificates,
     certificates: model.certificates,
     ...(Object.keys(model.files).length ? { files: model.files } : {}),
-    hashes: hashesOf(config, model.endpoints, model.sniCertificates, model.certificates, model.files),
+    hashes: hashesOf(config, model.endpoints, model.sniCertificates, model.certificates, model.balancing, model.files),
   };
+  if (Object.keys(model.balancing).length) state.balancing = model.balancing; // present only when not empty
   return { state, diagnostics: model.diagnostics, servedIngresses: model.servedIngresses };
 }
 
@@ -65,20 +66,23 @@ function sortedObject<T>(o: Record<string, T>, value: (v: T) => string): string 
 const endpointList = (list: UpstreamEndpoint[]) => JSON.stringify(list.map((e) => ({ address: e.address, port: e.port })));
 const pair = (p: CertificatePair) => JSON.stringify({ certificate: p.certificate, key: p.key });
 
-/** config: the text; endpoints: canonical JSON; certificates: canonical JSON of {sniCertificates, certificates}. */
+/** config: the text; endpoints: canonical JSON (then the balancing policies', when any);
+ * certificates: canonical JSON of {sniCertificates, certificates}. */
 export function hashesOf(
   config: string,
   endpoints: DesiredState["endpoints"],
   sniCertificates: DesiredState["sniCertificates"],
   certificates: DesiredState["certificates"],
+  balancing: DesiredState["balancing"] = {},
   files: Record<string, string> = {},
 ): DesiredState["hashes"] {
+  const policies = Object.keys(balancing).length ? `\n${canonicalJson(balancing)}` : "";
   // Files join the certificates' canonical JSON only when there are any (hashes of states without
   // files are unchanged).
   const filesJson = Object.keys(files).length ? `,"files":${sortedObject(files, (v) => JSON.stringify(v))}` : "";
   const h = {
     config: sha256(config),
-    endpoints: sha256(sortedObject(endpoints, endpointList)),
+    endpoints: sha256(sortedObject(endpoints, endpointList) + policies),
     certificates: sha256(
       `{"certificates":${sortedObject(certificates, pair)}${filesJson},"sniCertificates":${sortedObject(sniCertificates, (v) => JSON.stringify(v))}}`,
     ),

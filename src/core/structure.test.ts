@@ -153,6 +153,28 @@ const BENIGN_ANNOTATION: Record<string, string> = {
   "cors-expose-headers": "X-Request-Id",
   "cors-allow-credentials": "false",
   "cors-max-age": "60",
+  affinity: "cookie",
+  "affinity-mode": "persistent",
+  "affinity-canary-behavior": "legacy",
+  "session-cookie-name": "route",
+  "session-cookie-path": "/p",
+  "session-cookie-domain": "example.com",
+  "session-cookie-expires": "3600",
+  "session-cookie-max-age": "3600",
+  "session-cookie-samesite": "Lax",
+  "session-cookie-conditional-samesite-none": "true",
+  "session-cookie-secure": "true",
+  "session-cookie-change-on-failure": "true",
+  "load-balance": "ewma",
+  "upstream-hash-by": "$request_uri",
+  canary: "true",
+  "canary-by-header": "X-Canary",
+  "canary-by-header-value": "yes",
+  "canary-by-header-pattern": "^(a|b)$",
+  "canary-by-cookie": "canary",
+  "canary-weight": "30",
+  "canary-weight-total": "1000",
+  "ssl-passthrough": "true",
 };
 // Keys whose presence needs a companion to be complete (a bare value would be refused by design).
 const COMPANIONS: Record<string, Record<string, string>> = {
@@ -183,10 +205,20 @@ for (const a of ANNOTATIONS) {
       name: `${prefix}${a.key}`,
       benign,
       make: (v) => [
+        // Canary annotations act on another (main) Ingress's routes: the slot is a canary beside one.
+        ...(a.key.startsWith("canary")
+          ? // The same Service by port name: another upstream, so the canary has a backend of its own.
+            [
+              ingress("main", [
+                { host: "h.example.com", paths: [path("/p(.*)", "ImplementationSpecific", "web", "http"), path("/q", "Prefix", "web", "http")] },
+              ]),
+            ]
+          : []),
         ingress("i", [{ host: "h.example.com", paths: [path("/p(.*)", "ImplementationSpecific", "web"), path("/q", "Prefix", "web")] }], {
           annotations: {
             ...Object.fromEntries(Object.entries(COMPANIONS[a.key] ?? {}).map(([k, cv]) => [`${prefix}${k}`, cv])),
             ...(v === undefined ? {} : { [`${prefix}${a.key}`]: v }),
+            ...(a.key.startsWith("canary-") ? { [`${prefix}canary`]: "true" } : {}),
           },
           tls: [{ hosts: ["h.example.com"], secretName: "s" }],
         }),
@@ -217,16 +249,19 @@ describe("hostile inputs never add directives", () => {
         `benign ${slot.name} must be accepted: ${JSON.stringify(twin.diagnostics)}`,
       );
       const twinShape = shape(twin.state.config);
-      // A refused access-control value leaves its paths answering 503 (fail closed), not absent.
+      const omittedShape = shape(configOf(slot.make(undefined)).state.config);
+      // A refused access-control value leaves the Ingress's paths answering 503 (fail closed).
       const key = slot.name.slice(slot.name.indexOf("/") + 1);
-      const omittedShape = shape(configOf(slot.make(accessControlReason(key) ? '"' : undefined)).state.config);
+      const refusedShape = shape(configOf(slot.make(accessControlReason(key) ? '"' : undefined)).state.config);
       const same = (a: Map<string, number>, b: Map<string, number>) => a.size === b.size && [...a].every(([k, n]) => b.get(k) === n);
       for (const h of HOSTILE) {
         const r = configOf(slot.make(h));
         const s = shape(r.state.config);
         const rejected = r.diagnostics.some((d) => !["TLSSecretNotFound", "ServiceNotFound", "ServicePortNotFound"].includes(d.reason));
         const label = `${slot.name} = ${JSON.stringify(h.slice(0, 60))}`;
-        if (rejected) assert.ok(same(s, omittedShape), `${label} was rejected, so the config must be as if it were absent`);
+        if (r.diagnostics.some((d) => d.reason === "AnnotationRefused"))
+          assert.ok(same(s, refusedShape), `${label} was refused, so its paths must answer 503 as with any refused value`);
+        else if (rejected) assert.ok(same(s, omittedShape), `${label} was rejected, so the config must be as if it were absent`);
         else assert.ok(same(s, twinShape), `${label} was accepted, so the config must have the benign twin's shape`);
         // Quotes and line breaks can never appear inside a token we write: they must not survive.
         if (h.length >= 4 && /["\n\r]/.test(h)) assert.ok(!r.state.config.includes(h), `${label}: copied verbatim into the config`);

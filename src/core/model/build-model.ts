@@ -56,6 +56,7 @@ export function buildModel(snapshot: Snapshot, options: ModelOptions, processors
     passthrough: [],
     diagnostics: [],
     servedIngresses: [],
+    files: {},
   };
   for (const p of processors) p.finish?.(ctx, model);
 
@@ -65,6 +66,7 @@ export function buildModel(snapshot: Snapshot, options: ModelOptions, processors
     balancing: sortRecord(model.balancing),
     sniCertificates: sortRecord(model.sniCertificates),
     certificates: sortRecord(ctx.certificates),
+    files: sortRecord(ctx.files),
     diagnostics: dedupe(ctx.diagnostics),
     servedIngresses: served.sort(),
   };

@@ -43,6 +43,7 @@ describe("balancing", () => {
     await w.service("fast", { pods: 2 });
     await w.service("stable", { pods: 2 });
     await w.service("canary", { pods: 2 });
+    await w.service("single", { pods: 1 });
     setReady(slice("sticky-3"), false); // the fourth pod joins later
     w.ingress("sticky", { rules: [rule("sticky.example.com", "sticky")] }, { [`${A}affinity`]: "cookie" });
     w.ingress(
@@ -57,6 +58,7 @@ describe("balancing", () => {
         [`${A}session-cookie-change-on-failure`]: "true",
       },
     );
+    w.ingress("single", { rules: [rule("*.wild.example.com", "single")] }, { [`${A}affinity`]: "cookie" });
     w.ingress("hashed", { rules: [rule("hashed.example.com", "hashed")] }, { [`${A}upstream-hash-by`]: "$arg_user" });
     w.ingress("fast", { rules: [rule("fast.example.com", "fast")] }, { [`${A}load-balance`]: "ewma" });
     w.ingress("main", { rules: [rule("canary.example.com", "stable")] });
@@ -135,6 +137,12 @@ describe("balancing", () => {
     await h.apply(w);
     for (let k = 0; k < 5; k++) assert.equal(podOf(await get("persist.example.com", "/app/x", { cookie: c2.pair })), newPod, "and stays there");
     assert.equal(reloads(), 0);
+  });
+
+  test("affinity on a wildcard host with a single endpoint still sets the cookie (it matters once the Service scales)", async () => {
+    const r = await get("a.wild.example.com");
+    assert.equal(podOf(r), "single-0");
+    assert.ok(cookieOf(r, "INGRESSCOOKIE"), "cookie set on a wildcard host");
   });
 
   test("upstream-hash-by: the same key always reaches the same endpoint; keys spread", async () => {

@@ -122,7 +122,7 @@ function _M.balance()
   local peers = ups.peers
   local n = #peers
   local idx
-  if n == 1 then
+  if n == 1 and not (ups.policy and ups.policy.affinity) then
     idx = 1 -- nothing to choose and no other peer to retry: skip ngx.ctx (it costs a table per request)
   else
     local ctx = ngx.ctx

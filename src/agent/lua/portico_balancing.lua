@@ -161,7 +161,20 @@ end
 -- A path of the affinity locations matches the URI (Exact: equal; Prefix: whole path elements;
 -- "~": a regex location, any URI). Returns the longest matching path.
 local function cookie_location_path(a)
-  local locs = a.locations and a.locations[ngx.var.server_name == "_" and "" or ngx.var.server_name]
+  if not a.locations then return nil end
+  local server = ngx.var.server_name
+  local locs
+  if server == "_" then
+    locs = a.locations[""]
+  else
+    locs = a.locations[server]
+    if not locs then
+      -- A wildcard server's name is the regex it is rendered as: look its host up as *.<rest>.
+      local host = ngx.var.host
+      local dot = host and find(host, ".", 1, true)
+      if dot then locs = a.locations["*" .. sub(host, dot)] end
+    end
+  end
   if not locs then return nil end
   local uri = ngx.var.uri
   local best

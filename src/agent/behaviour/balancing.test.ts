@@ -4,6 +4,7 @@
 // must stay 0.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { ControlClient } from "../control-client.js";
 import type { EndpointSlice } from "../../core/k8s-types.js";
 import type { EchoReply } from "../../testing/echo.js";
 import { request, type Response } from "../../testing/http.js";
@@ -240,5 +241,23 @@ describe("balancing", () => {
     await h.apply(w);
     assert.ok(podOf(await get("canary.example.com", "/", { "x-canary": "always" })).startsWith("canary"));
     assert.equal(reloads(), 0);
+  });
+
+  // Last: it pushes behind the agent's back.
+  test("a policy nginx refuses is dropped alone: the push applies every endpoint and names the refused policy", async () => {
+    const control = new ControlClient(h.fx.controlPort);
+    const ep = [{ address: "127.0.0.1", port: 9 }];
+    const res = await control.pushEndpoints(
+      { "x-a-80": ep, "x-b-80": ep, "x-c-80": ep },
+      {
+        "x-a-80": { canary: { upstream: "x-b-80", header: "X", headerPattern: "(unclosed", weight: 0, weightTotal: 100 } },
+        "x-c-80": { loadBalance: "ewma" },
+      },
+      "refusal-test",
+    );
+    assert.equal(res.upstreams, 3);
+    assert.equal(res.errors.length, 1);
+    assert.match(res.errors[0]!, /balancing x-a-80: canary.headerPattern/);
+    assert.deepEqual((await control.state()).upstreams, { "x-a-80": 1, "x-b-80": 1, "x-c-80": 1 });
   });
 });

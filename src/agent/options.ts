@@ -11,6 +11,8 @@ export interface CliOptions {
   /** 0 disables the metrics server. */
   metricsPort: number;
   metricsAddress: string;
+  /** /status on 127.0.0.1; 0 disables it. */
+  statusPort: number;
   controlPort: number;
   nginx: string;
   /** spawn: nginx is the agent's child; external: the pod's nginx container runs it. */
@@ -23,6 +25,7 @@ export const CLI_DEFAULTS = {
   prefix: "/var/lib/portico/nginx",
   metricsPort: 10254,
   metricsAddress: "0.0.0.0",
+  statusPort: 10255,
   controlPort: AGENT_DEFAULTS.controlPort,
   nginx: AGENT_DEFAULTS.nginxBinary,
   nginxMode: AGENT_DEFAULTS.nginxMode,
@@ -31,8 +34,9 @@ export const CLI_DEFAULTS = {
 export const USAGE = `usage: agent --source file:<dir>|api:<namespace>/<controller> [options]
   --prefix <dir>          nginx prefix the agent owns      (PORTICO_PREFIX, default ${CLI_DEFAULTS.prefix})
   --source <spec>         where the desired state comes from (PORTICO_SOURCE)
-  --metrics-port <port>   Prometheus /metrics, /healthz, /status; 0 = off (PORTICO_METRICS_PORT, default ${CLI_DEFAULTS.metricsPort})
+  --metrics-port <port>   Prometheus /metrics, /healthz, /livez; 0 = off (PORTICO_METRICS_PORT, default ${CLI_DEFAULTS.metricsPort})
   --metrics-address <ip>  address of the metrics server     (PORTICO_METRICS_ADDRESS, default ${CLI_DEFAULTS.metricsAddress})
+  --status-port <port>    /status (JSON) on 127.0.0.1 only; 0 = off (PORTICO_STATUS_PORT, default ${CLI_DEFAULTS.statusPort})
   --control-port <port>   nginx's Lua control server port    (PORTICO_CONTROL_PORT, default ${CLI_DEFAULTS.controlPort})
   --nginx <path>          nginx binary                       (PORTICO_NGINX, default ${CLI_DEFAULTS.nginx})
   --nginx-mode <mode>     spawn: run nginx as a child; external: another container runs it
@@ -61,6 +65,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
       source: { type: "string" },
       "metrics-port": { type: "string" },
       "metrics-address": { type: "string" },
+      "status-port": { type: "string" },
       "control-port": { type: "string" },
       nginx: { type: "string" },
       "nginx-mode": { type: "string" },
@@ -80,6 +85,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     source: parseSource(source),
     metricsPort: port(values["metrics-port"] ?? env.PORTICO_METRICS_PORT ?? String(CLI_DEFAULTS.metricsPort), "--metrics-port", true),
     metricsAddress: values["metrics-address"] ?? env.PORTICO_METRICS_ADDRESS ?? CLI_DEFAULTS.metricsAddress,
+    statusPort: port(values["status-port"] ?? env.PORTICO_STATUS_PORT ?? String(CLI_DEFAULTS.statusPort), "--status-port", true),
     controlPort: port(values["control-port"] ?? env.PORTICO_CONTROL_PORT ?? String(CLI_DEFAULTS.controlPort), "--control-port", false),
     nginx: values.nginx ?? env.PORTICO_NGINX ?? CLI_DEFAULTS.nginx,
     nginxMode,

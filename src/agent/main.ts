@@ -28,6 +28,7 @@ async function main(): Promise<void> {
       : undefined;
   const agent = new Agent({
     prefix: opts.prefix,
+    confDir: opts.confDir,
     nginxBinary: opts.nginx,
     controlPort: opts.controlPort,
     nginxMode: opts.nginxMode,

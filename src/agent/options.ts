@@ -7,6 +7,8 @@ export type SourceSpec = { kind: "file"; dir: string } | { kind: "api"; namespac
 
 export interface CliOptions {
   prefix: string;
+  /** Config directory (default <prefix>/conf): in the pod a volume nginx mounts read-only. */
+  confDir?: string;
   source: SourceSpec;
   /** 0 disables the metrics server. */
   metricsPort: number;
@@ -33,6 +35,7 @@ export const CLI_DEFAULTS = {
 
 export const USAGE = `usage: agent --source file:<dir>|api:<namespace>/<controller> [options]
   --prefix <dir>          nginx prefix the agent owns      (PORTICO_PREFIX, default ${CLI_DEFAULTS.prefix})
+  --conf-dir <dir>        where configs go; nginx reads them  (PORTICO_CONF_DIR, default <prefix>/conf)
   --source <spec>         where the desired state comes from (PORTICO_SOURCE)
   --metrics-port <port>   Prometheus /metrics, /healthz, /livez; 0 = off (PORTICO_METRICS_PORT, default ${CLI_DEFAULTS.metricsPort})
   --metrics-address <ip>  address of the metrics server     (PORTICO_METRICS_ADDRESS, default ${CLI_DEFAULTS.metricsAddress})
@@ -62,6 +65,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     args: argv,
     options: {
       prefix: { type: "string" },
+      "conf-dir": { type: "string" },
       source: { type: "string" },
       "metrics-port": { type: "string" },
       "metrics-address": { type: "string" },
@@ -82,6 +86,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   if (nginxMode === "external" && !reloadFifo) throw new Error("--reload-fifo: required with --nginx-mode external (the FIFO portico-nginx-run reads)");
   return {
     prefix: values.prefix ?? env.PORTICO_PREFIX ?? CLI_DEFAULTS.prefix,
+    ...((values["conf-dir"] ?? env.PORTICO_CONF_DIR) ? { confDir: values["conf-dir"] ?? env.PORTICO_CONF_DIR } : {}),
     source: parseSource(source),
     metricsPort: port(values["metrics-port"] ?? env.PORTICO_METRICS_PORT ?? String(CLI_DEFAULTS.metricsPort), "--metrics-port", true),
     metricsAddress: values["metrics-address"] ?? env.PORTICO_METRICS_ADDRESS ?? CLI_DEFAULTS.metricsAddress,

@@ -14,6 +14,7 @@ import type { PemPair } from "./default-cert.js";
 
 export const LUA_SOURCE_DIR = fileURLToPath(new URL("./lua/", import.meta.url));
 const HASH_DIR = /^[0-9a-f]{64}$/;
+const FILE_NAME = /^[a-z0-9][a-z0-9.-]{0,200}$/;
 
 /** chmod, except on a directory the agent does not own (a volume's root made by the kubelet). */
 async function chmodOwn(path: string, mode: number): Promise<void> {
@@ -73,23 +74,36 @@ export class PrefixLayout {
     await chmodOwn(this.confRoot, 0o755);
   }
 
-  /** Writes conf/<hash>/ with the config and the default certificate; returns the nginx.conf path. */
-  async writeConfig(hash: string, config: string, defaultCert: PemPair): Promise<string> {
+  /** Writes conf/<hash>/ with the config, the default certificate and the state's files
+   * (files/<name>: htpasswd files, CA bundles); returns the nginx.conf path. */
+  async writeConfig(hash: string, config: string, defaultCert: PemPair, files: Record<string, string> = {}): Promise<string> {
     if (!HASH_DIR.test(hash)) throw new Error(`config dir name must be a sha256 hex digest, got "${hash}"`);
     const dir = this.configDir(hash);
     await mkdir(dir, { recursive: true });
     await chmod(dir, 0o755);
     // Readable by nginx (same group), writable by the agent only; the key not by others.
-    const files: [string, string, number][] = [
+    const own: [string, string, number][] = [
       ["default.crt", defaultCert.certificate, 0o644],
       ["default.key", defaultCert.key, 0o640],
-      ["nginx.conf", config, 0o644],
     ];
-    for (const [name, text, mode] of files) {
+    for (const [name, text, mode] of own) {
       await writeFile(join(dir, name), text, { mode });
       await chmod(join(dir, name), mode);
     }
-    return join(dir, "nginx.conf");
+    if (Object.keys(files).length) {
+      // nginx workers (unprivileged) read htpasswd files on every request.
+      await mkdir(join(dir, "files"), { recursive: true });
+      await chmod(join(dir, "files"), 0o755);
+      for (const [name, content] of Object.entries(files)) {
+        if (!FILE_NAME.test(name)) throw new Error(`state file name must match ${FILE_NAME}, got "${name}"`);
+        await writeFile(join(dir, "files", name), content, { mode: 0o644 });
+        await chmod(join(dir, "files", name), 0o644);
+      }
+    }
+    const conf = join(dir, "nginx.conf");
+    await writeFile(conf, config, { mode: 0o644 });
+    await chmod(conf, 0o644);
+    return conf;
   }
 
   /** The hash conf/current points at, or undefined. */

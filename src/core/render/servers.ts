@@ -2,8 +2,9 @@
 // server the agent talks to.
 
 import type { RenderOptions } from "../contract.js";
-import type { ServerModel, Model } from "../model/types.js";
+import type { LocationModel, ServerModel, Model } from "../model/types.js";
 import { int, lit, litQuoted, listenToken, pathToken, redirectUrlToken, serverNameToken } from "../nginx-values.js";
+import { authLocations, type LocationContext } from "./access.js";
 import { locationBlock, notFoundDirectives } from "./location.js";
 import { placeLocations } from "./locations.js";
 import { b, d, luaBlock, type Directive } from "./writer.js";
@@ -28,14 +29,21 @@ function listens(o: RenderOptions, https: boolean, defaultServer: boolean): Dire
   return out;
 }
 
-export function hostServer(s: ServerModel, o: RenderOptions): Directive {
+/** The locations, then the internal locations of the external authentications they use. */
+function locationBlocks(locations: LocationModel[], regexMode: boolean, fallback: LocationModel, lc: LocationContext): Directive[] {
+  const placed = placeLocations(locations, regexMode, fallback);
+  const auths = placed.flatMap((p) => (p.loc.access?.external && !p.loc.access.denied ? [p.loc.access.external] : []));
+  return [...placed.map((p) => locationBlock(p, lc)), ...authLocations(auths, lc)];
+}
+
+export function hostServer(s: ServerModel, o: RenderOptions, lc: LocationContext): Directive {
   const body: Directive[] = [...listens(o, s.tls, false), d("server_name", serverNameToken(s.host)), clearUpstream()];
   if (s.appRoot) body.push(b("if", [lit("($uri"), lit("="), lit("/)")], [d("return", int(302), redirectUrlToken(s.appRoot))]));
-  for (const p of placeLocations(s.locations, s.regexMode, s.fallback)) body.push(locationBlock(p, o.httpsPort));
+  body.push(...locationBlocks(s.locations, s.regexMode, s.fallback, lc));
   return b("server", [], body);
 }
 
-export function defaultServer(m: Model["defaultServer"], o: RenderOptions): Directive {
+export function defaultServer(m: Model["defaultServer"], o: RenderOptions, lc: LocationContext): Directive {
   const body: Directive[] = [...listens(o, true, true), d("server_name", lit("_")), clearUpstream()];
   if (!m.locations.some((l) => l.path === "/healthz")) {
     body.push(
@@ -46,7 +54,7 @@ export function defaultServer(m: Model["defaultServer"], o: RenderOptions): Dire
       ),
     );
   }
-  for (const p of placeLocations(m.locations, m.regexMode, m.fallback)) body.push(locationBlock(p, o.httpsPort));
+  body.push(...locationBlocks(m.locations, m.regexMode, m.fallback, lc));
   return b("server", [], body);
 }
 

@@ -3,9 +3,11 @@
 import type { RenderOptions } from "../contract.js";
 import type { Model } from "../model/types.js";
 import type { Settings } from "../settings.js";
-import { cidrToken, hstsToken, int, lit, litQuoted, litSingleQuoted, parseSize, seconds } from "../nginx-values.js";
+import { cidrToken, hstsToken, int, lit, litQuoted, litSingleQuoted, parseSize, seconds, type Token } from "../nginx-values.js";
 import { MIME_TYPES } from "./mime.js";
-import { controlServer, defaultBackendServer, defaultServer, hostServer } from "./servers.js";
+import { limitZoneDirectives } from "./limits.js";
+import type { RenderContext } from "./location.js";
+import { controlServer, defaultBackendServer, defaultServer, hostServer, redirectServer } from "./servers.js";
 import { b, d, entry, luaBlock, type Directive } from "./writer.js";
 
 const JSON_LOG =
@@ -92,6 +94,7 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
   const fwd = s.useForwardedHeaders
     ? { proto: "$portico_forwarded_proto", host: "$portico_forwarded_host", port: "$portico_forwarded_port", xff: "$proxy_add_x_forwarded_for" }
     : { proto: "$scheme", host: "$portico_best_http_host", port: "$server_port", xff: "$remote_addr" };
+  const responseHeaders: Directive[] = [];
   if (s.hsts) {
     body.push(
       b(
@@ -100,8 +103,9 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
         [entry(lit("https"), hstsToken(s.hstsMaxAgeSeconds, s.hstsIncludeSubdomains, s.hstsPreload)), d("default", litQuoted(""))],
       ),
     );
-    body.push(d("add_header", lit("Strict-Transport-Security"), lit("$portico_hsts"), lit("always")));
+    responseHeaders.push(d("add_header", lit("Strict-Transport-Security"), lit("$portico_hsts"), lit("always")));
   }
+  body.push(...responseHeaders);
   const headers: [string, string][] = [
     ["Host", "$portico_best_http_host"],
     ["X-Request-ID", "$request_id"],
@@ -138,9 +142,22 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
     );
   }
   body.push(b("upstream", [lit("portico_upstream")], upstream));
+  body.push(...limitZoneDirectives(m.limitZones ?? []));
 
-  body.push(defaultServer(m.defaultServer, o), defaultBackendServer(o), controlServer(o));
-  for (const server of m.servers) body.push(hostServer(server, o));
+  const c: RenderContext = {
+    httpsPort: o.httpsPort,
+    requestHeaders: [
+      ["Upgrade", lit("$http_upgrade")],
+      ["Connection", lit("$portico_connection_upgrade")],
+      ...headers.map(([h, v]): [string, Token] => [h, lit(v)]),
+    ],
+    grpcRequestHeaders: headers.map(([h, v]): [string, Token] => [h, lit(v)]),
+    responseHeaders,
+    accessLog: s.accessLog ? undefined : d("access_log", lit("logs/access.log"), lit(s.logFormat === "json" ? "portico_json" : "combined")),
+  };
+  body.push(defaultServer(m.defaultServer, o, c), defaultBackendServer(o), controlServer(o));
+  for (const server of m.servers) body.push(hostServer(server, o, c));
+  for (const r of m.redirectServers ?? []) body.push(redirectServer(r, o));
   return b("http", [], body);
 }
 

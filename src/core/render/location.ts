@@ -1,21 +1,31 @@
 // One model location -> one `location` block.
 
 import {
+  bodyTextToken,
   bodyToken,
+  contentTypeToken,
+  errorLocationName,
+  ifHeaderEmptyArgs,
   int,
   lit,
+  objectNameToken,
   pathToken,
   redirectUrlToken,
   regexToken,
   rewritePatternToken,
   rewriteTargetToken,
   seconds,
+  statusToken,
   upstreamNameToken,
   type Token,
 } from "../nginx-values.js";
 import type { LocationModel } from "../model/types.js";
 import type { PlacedLocation } from "./locations.js";
+import { limitDirectives } from "./limits.js";
+import { addedResponseHeaders, proxyTuningDirectives, type RenderContext } from "./proxy-tuning.js";
 import { b, d, type Directive } from "./writer.js";
+
+export type { RenderContext } from "./proxy-tuning.js";
 
 export const NOT_FOUND_BODY =
   "<html>\n<head><title>404 Not Found</title></head>\n<body>\n<center><h1>404 Not Found</h1></center>\n<hr><center>portico</center>\n</body>\n</html>\n";
@@ -30,30 +40,95 @@ export function sslRedirectDirective(httpsPort: number): Directive {
   return b("if", [lit("($scheme"), lit("="), lit("http)")], [d("return", int(308), lit(target))]);
 }
 
-export function locationBlock(p: PlacedLocation, httpsPort: number): Directive {
+export function locationBlock(p: PlacedLocation, c: RenderContext): Directive {
   const loc = p.loc;
   const args: Token[] = [];
   if (p.modifier) args.push(lit(p.modifier));
   if (p.modifier === "~" || p.modifier === "~*") args.push(regexToken(p.pattern.slice(1)));
   else args.push(pathToken(p.pattern));
-  return b("location", args, locationBody(loc, httpsPort));
+  return b("location", args, locationBody(loc, c));
 }
 
-function locationBody(loc: LocationModel, httpsPort: number): Directive[] {
+function locationBody(loc: LocationModel, c: RenderContext): Directive[] {
   const body: Directive[] = [];
-  if (loc.sslRedirect) body.push(sslRedirectDirective(httpsPort));
+  if (loc.sslRedirect) body.push(sslRedirectDirective(c.httpsPort));
+  if (loc.limits) body.push(...limitDirectives(loc.limits));
+  const px = loc.proxy;
+  for (const h of px?.requireRequestHeaders ?? []) body.push(b("if", ifHeaderEmptyArgs(h), [d("return", int(401))]));
+  if (px?.accessLog === false) body.push(d("access_log", lit("off")));
+  else if (px?.accessLog === true && c.accessLog) body.push(c.accessLog);
+  body.push(...addedResponseHeaders(px?.responseHeaders, c));
   const action = loc.action;
   if (action.kind === "notFound") return [...body, ...notFoundDirectives()];
   if (action.kind === "redirect") return [...body, d("return", int(action.code), redirectUrlToken(action.url))];
+  if (action.kind === "fixed") {
+    if (action.contentType !== undefined) body.push(d("default_type", contentTypeToken(action.contentType)));
+    return [...body, d("return", statusToken(action.status), ...(action.body !== undefined ? [bodyTextToken(action.body)] : []))];
+  }
   const grpc = action.protocol === "GRPC" || action.protocol === "GRPCS";
-  const px = grpc ? "grpc" : "proxy";
+  const pfx = grpc ? "grpc" : "proxy";
   if (loc.bodySize !== undefined) body.push(d("client_max_body_size", loc.bodySize));
-  if (loc.connectTimeout !== undefined) body.push(d(`${px}_connect_timeout`, seconds(loc.connectTimeout)));
-  if (loc.readTimeout !== undefined) body.push(d(`${px}_read_timeout`, seconds(loc.readTimeout)));
-  if (loc.sendTimeout !== undefined) body.push(d(`${px}_send_timeout`, seconds(loc.sendTimeout)));
+  if (loc.connectTimeout !== undefined) body.push(d(`${pfx}_connect_timeout`, seconds(loc.connectTimeout)));
+  if (loc.readTimeout !== undefined) body.push(d(`${pfx}_read_timeout`, seconds(loc.readTimeout)));
+  if (loc.sendTimeout !== undefined) body.push(d(`${pfx}_send_timeout`, seconds(loc.sendTimeout)));
+  if (px) body.push(...proxyTuningDirectives(px, grpc, c));
+  if (loc.errors) {
+    const e = loc.errors;
+    body.push(d(`${pfx}_intercept_errors`, lit("on")));
+    for (const code of e.codes) body.push(d("error_page", statusToken(code, 400, 599), lit("="), errorLocationName(e.upstream, code)));
+    body.push(
+      d("set", lit("$portico_err_namespace"), objectNameToken(e.namespace)),
+      d("set", lit("$portico_err_ingress"), objectNameToken(e.ingress)),
+      d("set", lit("$portico_err_service"), objectNameToken(e.service)),
+      d("set", lit("$portico_err_port"), objectNameToken(e.port)),
+    );
+  }
   body.push(d("set", lit("$portico_upstream"), upstreamNameToken(action.upstream)));
+  if (loc.fallbackUpstream) body.push(d("set", lit("$portico_fallback_upstream"), upstreamNameToken(loc.fallbackUpstream)));
   if (loc.rewrite) body.push(d("rewrite", rewritePatternToken(loc.rewrite.pattern), rewriteTargetToken(loc.rewrite.target), lit("break")));
   const scheme = { HTTP: "http", HTTPS: "https", GRPC: "grpc", GRPCS: "grpcs" }[action.protocol];
   body.push(d(grpc ? "grpc_pass" : "proxy_pass", lit(`${scheme}://portico_upstream`)));
   return body;
+}
+
+/** The named locations custom-http-errors of these locations send to (one per target and code). */
+export function errorLocations(locations: LocationModel[], c: RenderContext): Directive[] {
+  const seen = new Map<string, Directive>();
+  for (const loc of locations) {
+    const e = loc.errors;
+    if (!e) continue;
+    for (const code of e.codes) {
+      const name = errorLocationName(e.upstream, code);
+      if (seen.has(name)) continue;
+      if (e.upstream === undefined) {
+        seen.set(name, b("location", [name], [d("return", statusToken(code, 400, 599))]));
+        continue;
+      }
+      const headers: [string, Token][] = [
+        ["X-Code", statusToken(code, 400, 599)],
+        ["X-Format", lit("$http_accept")],
+        ["X-Original-URI", lit("$request_uri")],
+        ["X-Namespace", lit("$portico_err_namespace")],
+        ["X-Ingress-Name", lit("$portico_err_ingress")],
+        ["X-Service-Name", lit("$portico_err_service")],
+        ["X-Service-Port", lit("$portico_err_port")],
+        ["X-Request-ID", lit("$request_id")],
+      ];
+      seen.set(
+        name,
+        b(
+          "location",
+          [name],
+          [
+            d("proxy_intercept_errors", lit("off")),
+            ...c.requestHeaders.map(([h, v]) => d("proxy_set_header", lit(h), v)),
+            ...headers.map(([h, v]) => d("proxy_set_header", lit(h), v)),
+            d("set", lit("$portico_upstream"), upstreamNameToken(e.upstream)),
+            d("proxy_pass", lit("http://portico_upstream")),
+          ],
+        ),
+      );
+    }
+  }
+  return [...seen.keys()].sort().map((k) => seen.get(k)!);
 }

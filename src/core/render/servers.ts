@@ -2,9 +2,21 @@
 // server the agent talks to.
 
 import type { RenderOptions } from "../contract.js";
-import type { ServerModel, Model } from "../model/types.js";
-import { int, lit, litQuoted, listenToken, pathToken, redirectUrlToken, serverNameToken } from "../nginx-values.js";
-import { locationBlock, notFoundDirectives } from "./location.js";
+import type { ServerModel, Model, RedirectServerModel } from "../model/types.js";
+import {
+  hostRedirectToken,
+  ifUriMatchesArgs,
+  int,
+  lit,
+  litQuoted,
+  listenToken,
+  pathToken,
+  redirectUrlToken,
+  serverNameToken,
+  statusToken,
+  wwwRedirectToken,
+} from "../nginx-values.js";
+import { errorLocations, locationBlock, notFoundDirectives, type RenderContext } from "./location.js";
 import { placeLocations } from "./locations.js";
 import { b, d, luaBlock, type Directive } from "./writer.js";
 
@@ -28,14 +40,28 @@ function listens(o: RenderOptions, https: boolean, defaultServer: boolean): Dire
   return out;
 }
 
-export function hostServer(s: ServerModel, o: RenderOptions): Directive {
-  const body: Directive[] = [...listens(o, s.tls, false), d("server_name", serverNameToken(s.host)), clearUpstream()];
+export function hostServer(s: ServerModel, o: RenderOptions, c: RenderContext): Directive {
+  const names = [serverNameToken(s.host), ...(s.aliases ?? []).map(serverNameToken)];
+  const body: Directive[] = [...listens(o, s.tls, false), d("server_name", ...names), clearUpstream()];
+  if (s.redirect) {
+    // host-redirects: the whole host answers the redirect, whatever the path.
+    body.push(d("return", int(s.redirect.code), hostRedirectToken(s.redirect.target)));
+    return b("server", [], body);
+  }
+  // Regex deny-paths run before location selection, so no location (not even a `^~` prefix) escapes them.
+  for (const r of s.denyRegexes ?? []) body.push(b("if", ifUriMatchesArgs(r.path, r.caseInsensitive), [d("return", statusToken(r.status))]));
   if (s.appRoot) body.push(b("if", [lit("($uri"), lit("="), lit("/)")], [d("return", int(302), redirectUrlToken(s.appRoot))]));
-  for (const p of placeLocations(s.locations, s.regexMode, s.fallback)) body.push(locationBlock(p, o.httpsPort));
+  for (const p of placeLocations(s.locations, s.regexMode, s.fallback)) body.push(locationBlock(p, c));
+  body.push(...errorLocations([...s.locations, s.fallback], c));
   return b("server", [], body);
 }
 
-export function defaultServer(m: Model["defaultServer"], o: RenderOptions): Directive {
+/** from-to-www-redirect: a server for the twin name that only redirects (308) to the rule host. */
+export function redirectServer(s: RedirectServerModel, o: RenderOptions): Directive {
+  return b("server", [], [...listens(o, s.tls, false), d("server_name", serverNameToken(s.host)), d("return", int(308), wwwRedirectToken(s.target))]);
+}
+
+export function defaultServer(m: Model["defaultServer"], o: RenderOptions, c: RenderContext): Directive {
   const body: Directive[] = [...listens(o, true, true), d("server_name", lit("_")), clearUpstream()];
   if (!m.locations.some((l) => l.path === "/healthz")) {
     body.push(
@@ -46,7 +72,8 @@ export function defaultServer(m: Model["defaultServer"], o: RenderOptions): Dire
       ),
     );
   }
-  for (const p of placeLocations(m.locations, m.regexMode, m.fallback)) body.push(locationBlock(p, o.httpsPort));
+  for (const p of placeLocations(m.locations, m.regexMode, m.fallback)) body.push(locationBlock(p, c));
+  body.push(...errorLocations([...m.locations, m.fallback], c));
   return b("server", [], body);
 }
 

@@ -6,18 +6,24 @@
 // External mode (the pod: nginx runs in its own container, started by portico-nginx-run): reload is
 // a line on a FIFO, and a restarted nginx (empty shared dicts) is noticed by polling the control
 // server, then endpoints and certificates are pushed again.
+// Restart supervision lives in the nginx handles (nginx-process.ts, external-nginx.ts), the shared
+// memory pushes in shared-memory-pusher.ts; the Agent sequences them.
 // Applies run one at a time; states arriving meanwhile collapse into the latest.
 import { join } from "node:path";
 import type { DesiredState } from "../core/contract.js";
-import { ControlClient, type ControlState } from "./control-client.js";
+import type { AgentError, AgentErrorPart, AgentStatus } from "./agent-status.js";
+import { ControlClient } from "./control-client.js";
 import { ensureDefaultCertificate, type PemPair } from "./default-cert.js";
 import { silentLogger, type Logger } from "./logger.js";
 import { createAgentMetrics, type AgentMetrics } from "./metrics.js";
 import { EXTERNAL_POLL_MS, ExternalNginx, NginxUnavailableError } from "./external-nginx.js";
-import type { NginxHandle, NginxMode } from "./nginx-handle.js";
+import type { NginxHandle, NginxLifecycle, NginxMode } from "./nginx-handle.js";
 import { NginxProcess, stopStrayNginx } from "./nginx-process.js";
 import { PrefixLayout } from "./prefix.js";
+import { SharedMemoryPusher } from "./shared-memory-pusher.js";
 import { sha256 } from "./state-hash.js";
+
+export type { AgentError, AgentErrorPart, AgentStatus } from "./agent-status.js";
 
 export interface AgentOptions {
   /** nginx prefix the agent owns (created if missing). */
@@ -43,30 +49,6 @@ export interface AgentOptions {
   onStatus?: (status: AgentStatus) => void;
 }
 
-export type AgentErrorPart = "config" | "endpoints" | "certificates" | "nginx";
-
-export interface AgentError {
-  part: AgentErrorPart;
-  message: string;
-  /** Hash of the part that failed, when there is one. */
-  hash?: string;
-  at: string; // ISO time
-}
-
-export interface AgentStatus {
-  /** Hashes of what nginx serves now ("" before the first apply). */
-  appliedHashes: { config: string; endpoints: string; certificates: string };
-  /** Hashes of the latest desired state received. */
-  desiredHashes: { config: string; endpoints: string; certificates: string };
-  reloads: number;
-  restarts: number;
-  /** The latest unresolved problem; null once everything desired is applied. */
-  lastError: AgentError | null;
-  lastAppliedAt: string | null;
-  nginxRunning: boolean;
-  nginxPid: number | null;
-}
-
 export const AGENT_DEFAULTS = {
   nginxBinary: "/usr/sbin/nginx",
   controlPort: 10246,
@@ -88,33 +70,22 @@ export class Agent {
   private readonly nginx: NginxHandle;
   private defaultCert: PemPair | null = null;
 
+  private readonly shm: SharedMemoryPusher;
+
   private desired: DesiredState | null = null;
-  private applied = emptyHashes();
-  /** What nginx's shared memory holds now (to push the union before a config switch). */
-  private pushed: { endpoints: DesiredState["endpoints"]; sni: DesiredState["sniCertificates"]; certificates: DesiredState["certificates"] } = {
-    endpoints: {},
-    sni: {},
-    certificates: {},
-  };
+  /** Hash of the config nginx serves ("" before the first apply). */
+  private appliedConfig = "";
   /** Config hash refused by `nginx -t` (or whose reload failed): not retried until it changes. */
   private failedConfigHash = "";
   private forceRepush = false;
   private reloads = 0;
   private restarts = 0;
   private lastError: AgentError | null = null;
-  /** Certificates nginx refused in the last push (the rest applied): stays reported until fixed. */
-  private certificateProblem: AgentError | null = null;
   private lastAppliedAt: string | null = null;
 
   private dirty = false;
   private loop: Promise<AgentStatus> | null = null;
   private stopped = false;
-  private restartTimer: NodeJS.Timeout | null = null;
-  private backoffMs: number;
-  private startedAt = 0;
-  /** External mode: nginx stopped answering; the next answer means a fresh nginx. */
-  private externalLost = false;
-  private lastGeneration = 0;
 
   constructor(options: AgentOptions) {
     this.opts = {
@@ -131,9 +102,9 @@ export class Agent {
     this.log = options.logger ?? silentLogger();
     this.metrics = options.metrics ?? createAgentMetrics();
     this.onStatus = options.onStatus;
-    this.backoffMs = this.opts.restartBackoffMs.min;
     this.layout = new PrefixLayout(this.opts.prefix);
     this.control = new ControlClient(this.opts.controlPort);
+    this.shm = new SharedMemoryPusher(this.control, this.metrics, this.log, (part, message, hash) => this.setError(part, message, hash));
     this.nginx =
       this.opts.nginxMode === "external"
         ? this.externalNginx()
@@ -142,9 +113,32 @@ export class Agent {
             prefix: this.opts.prefix,
             confPath: this.layout.currentConf,
             logger: this.log,
-            onUnexpectedExit: (code, signal, output) => this.onNginxDied(code, signal, output),
+            restartBackoffMs: this.opts.restartBackoffMs,
+            lifecycle: this.lifecycle,
           });
   }
+
+  /** What the nginx handles report: counted and reported here, then everything pushed again. */
+  private readonly lifecycle: NginxLifecycle = {
+    lost: (message) => {
+      this.metrics.nginxUp.set(0);
+      if (this.stopped) return;
+      this.restarts++;
+      this.metrics.nginxRestarts.inc();
+      this.setError("nginx", message);
+      this.emitStatus();
+    },
+    fresh: (unseenRestart) => {
+      if (this.stopped) return;
+      if (unseenRestart) {
+        this.restarts++;
+        this.metrics.nginxRestarts.inc();
+      }
+      if (this.nginx.running) this.metrics.nginxUp.set(1);
+      this.forceRepush = true;
+      void this.kick();
+    },
+  };
 
   private externalNginx(): ExternalNginx {
     if (!this.opts.reloadFifo) throw new Error("reloadFifo: required when nginxMode is external (the FIFO portico-nginx-run reads)");
@@ -156,8 +150,8 @@ export class Agent {
       logger: this.log,
       timeoutMs: this.opts.reloadTimeoutMs,
       pollMs: this.opts.externalPollMs,
-      onState: (st, wasRunning) => this.onExternalState(st, wasRunning),
-      onUnexpectedExit: (message) => this.onExternalLost(message),
+      pushedHashes: () => this.shm.applied,
+      lifecycle: this.lifecycle,
     });
   }
 
@@ -181,7 +175,7 @@ export class Agent {
   status(): AgentStatus {
     const d = this.desired?.hashes;
     return {
-      appliedHashes: { ...this.applied },
+      appliedHashes: { config: this.appliedConfig, endpoints: this.shm.applied.endpoints, certificates: this.shm.applied.certificates },
       desiredHashes: d ? { config: d.config, endpoints: d.endpoints, certificates: d.certificates } : emptyHashes(),
       reloads: this.reloads,
       restarts: this.restarts,
@@ -200,7 +194,6 @@ export class Agent {
   /** Graceful stop: no more applies, nginx quits after finishing in-flight requests. */
   async stop(graceMs = 10_000): Promise<void> {
     this.stopped = true;
-    if (this.restartTimer) clearTimeout(this.restartTimer);
     await this.loop?.catch(() => undefined);
     await this.nginx.stop(graceMs);
     this.metrics.nginxUp.set(0);
@@ -225,9 +218,10 @@ export class Agent {
     return this.loop;
   }
 
-  private setError(part: AgentErrorPart, message: string, hash?: string): void {
+  private setError(part: AgentErrorPart, message: string, hash?: string): AgentError {
     this.lastError = { part, message, hash, at: new Date().toISOString() };
     this.log.error("apply failed", { part, hash, error: message });
+    return this.lastError;
   }
 
   private async step(): Promise<void> {
@@ -235,17 +229,17 @@ export class Agent {
     if (!s) return;
     const t0 = performance.now();
     try {
-      if (s.hashes.config !== this.applied.config && s.hashes.config !== this.failedConfigHash) {
-        if (this.nginx.running) await this.prePush(s);
+      if (s.hashes.config !== this.appliedConfig && s.hashes.config !== this.failedConfigHash) {
+        if (this.nginx.running) await this.shm.prePush(s);
         await this.applyConfig(s);
-      } else if (!this.nginx.running && this.applied.config && !this.restartTimer) {
+      } else if (!this.nginx.running && this.appliedConfig && !this.nginx.restartPending) {
         await this.startNginx();
       }
       if (!this.nginx.running) return; // the restart path pushes everything once nginx is back
       const force = this.forceRepush;
       this.forceRepush = false;
-      await this.applyEndpoints(s, force);
-      await this.applyCertificates(s, force);
+      await this.shm.pushEndpoints(s, force);
+      await this.shm.pushCertificates(s, force);
       await this.collectGarbage();
     } catch (e) {
       this.setError("nginx", (e as Error).message);
@@ -255,9 +249,9 @@ export class Agent {
       this.metrics.lastApplyTimestamp.set(Date.now() / 1000);
       this.metrics.nginxUp.set(this.nginx.running ? 1 : 0);
       const d = s.hashes;
-      const complete = this.applied.config === d.config && this.applied.endpoints === d.endpoints && this.applied.certificates === d.certificates;
+      const complete = this.appliedConfig === d.config && this.shm.applied.endpoints === d.endpoints && this.shm.applied.certificates === d.certificates;
       if (complete) {
-        this.lastError = this.certificateProblem;
+        this.lastError = this.shm.certificateProblem;
         this.lastAppliedAt = new Date().toISOString();
       }
       this.emitStatus();
@@ -291,11 +285,7 @@ export class Agent {
     try {
       let started = false;
       if (!this.nginx.running) {
-        if (this.restartTimer) {
-          clearTimeout(this.restartTimer);
-          this.restartTimer = null;
-        }
-        await this.startNginx();
+        await this.startNginx(); // cancels a scheduled restart
         started = true;
       }
       if (!started || externalAlreadyUp) {
@@ -320,7 +310,7 @@ export class Agent {
     this.failedConfigHash = "";
     this.metrics.configHashInfo.reset();
     this.metrics.configHashInfo.set({ hash }, 1);
-    this.applied.config = hash;
+    this.appliedConfig = hash;
     this.forceRepush = true; // belt and braces: shared dicts survive a HUP, not a restart
     this.log.info("config applied", { hash, reloads: this.reloads });
   }
@@ -353,7 +343,6 @@ export class Agent {
 
   private async startNginx(): Promise<void> {
     const pid = await this.nginx.start();
-    this.startedAt = Date.now();
     this.log.info("nginx started", { pid });
     try {
       await this.control.waitFor(
@@ -368,114 +357,6 @@ export class Agent {
     }
     this.forceRepush = true;
     this.metrics.nginxUp.set(1);
-  }
-
-  private onNginxDied(code: number | null, signal: NodeJS.Signals | null, output: string): void {
-    this.metrics.nginxUp.set(0);
-    if (this.stopped) return;
-    this.restarts++;
-    this.metrics.nginxRestarts.inc();
-    // A master that ran a while resets the backoff; one that dies at once backs off further.
-    if (Date.now() - this.startedAt > 30_000) this.backoffMs = this.opts.restartBackoffMs.min;
-    const delay = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, this.opts.restartBackoffMs.max);
-    this.setError("nginx", `nginx exited (code ${code}, signal ${signal}); restarting in ${delay} ms. ${output.slice(-500)}`);
-    this.emitStatus();
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = null;
-      if (this.stopped) return;
-      this.forceRepush = true;
-      void this.kick();
-    }, delay);
-  }
-
-  /** External mode: nginx stopped answering (its container died or restarts). Nothing to restart
-   * here: the kubelet does; the poll notices when it answers again. */
-  private onExternalLost(message: string): void {
-    this.metrics.nginxUp.set(0);
-    if (this.stopped) return;
-    this.externalLost = true;
-    this.restarts++;
-    this.metrics.nginxRestarts.inc();
-    this.setError("nginx", `nginx stopped answering on the control server (its container restarting?): ${message}`);
-    this.emitStatus();
-  }
-
-  /** External mode, every poll: a fresh nginx has empty shared dicts (hashes dropped to "") or a
-   * lower generation (counted from 1 again); then endpoints and certificates are pushed again. */
-  private onExternalState(st: ControlState, wasRunning: boolean): void {
-    if (this.stopped) return;
-    const generationDropped = this.lastGeneration > 0 && st.generation < this.lastGeneration;
-    this.lastGeneration = st.generation;
-    const dictsEmptied = (this.applied.endpoints !== "" && st.endpointsHash === "") || (this.applied.certificates !== "" && st.certificatesHash === "");
-    const cameBack = !wasRunning;
-    if (!dictsEmptied && !generationDropped && !cameBack) return;
-    if (!this.externalLost && (dictsEmptied || generationDropped)) {
-      // Restarted between two polls: never seen down.
-      this.restarts++;
-      this.metrics.nginxRestarts.inc();
-    }
-    this.externalLost = false;
-    this.log.warn("nginx (external) answers again or was restarted; pushing endpoints and certificates", {
-      generation: st.generation,
-      dictsEmptied,
-      generationDropped,
-      cameBack,
-    });
-    this.metrics.nginxUp.set(1);
-    this.forceRepush = true;
-    void this.kick();
-  }
-
-  /**
-   * Before a config switch: the union of what nginx holds and what the new config needs, so the
-   * first request of a new route already finds its endpoints and certificate (no 503 and no default
-   * certificate in between), while upstreams the old config still uses keep theirs until the
-   * reload is done. The exact sets follow right after the config is applied.
-   */
-  private async prePush(s: DesiredState): Promise<void> {
-    try {
-      await this.control.pushEndpoints({ ...this.pushed.endpoints, ...s.endpoints }, "transition");
-      await this.control.pushCertificates({ ...this.pushed.sni, ...s.sniCertificates }, { ...this.pushed.certificates, ...s.certificates }, "transition");
-    } catch (e) {
-      this.log.warn("pushing endpoints and certificates ahead of the config failed; they follow the reload", { error: (e as Error).message });
-    }
-    // Whatever happens to the config, the exact sets are pushed next.
-    this.applied.endpoints = "";
-    this.applied.certificates = "";
-  }
-
-  private async applyEndpoints(s: DesiredState, force: boolean): Promise<void> {
-    if (!force && s.hashes.endpoints === this.applied.endpoints) return;
-    try {
-      await this.control.pushEndpoints(s.endpoints, s.hashes.endpoints);
-      this.applied.endpoints = s.hashes.endpoints;
-      this.pushed.endpoints = s.endpoints;
-      this.metrics.endpointUpdates.inc();
-    } catch (e) {
-      this.metrics.endpointUpdateErrors.inc();
-      this.setError("endpoints", (e as Error).message, s.hashes.endpoints);
-    }
-  }
-
-  private async applyCertificates(s: DesiredState, force: boolean): Promise<void> {
-    if (!force && s.hashes.certificates === this.applied.certificates) return;
-    try {
-      const res = await this.control.pushCertificates(s.sniCertificates, s.certificates, s.hashes.certificates);
-      this.applied.certificates = s.hashes.certificates;
-      this.pushed = { ...this.pushed, sni: s.sniCertificates, certificates: s.certificates };
-      this.metrics.certificateUpdates.inc();
-      this.certificateProblem = null;
-      if (res.errors.length) {
-        // The usable certificates are in place; the others fall back to the default certificate.
-        this.metrics.certificateUpdateErrors.inc();
-        this.setError("certificates", `nginx refused ${res.errors.length} certificate entries: ${res.errors.slice(0, 5).join("; ")}`, s.hashes.certificates);
-        this.certificateProblem = this.lastError;
-      }
-    } catch (e) {
-      this.metrics.certificateUpdateErrors.inc();
-      this.setError("certificates", (e as Error).message, s.hashes.certificates);
-    }
   }
 
   private async collectGarbage(): Promise<void> {

@@ -4,12 +4,14 @@
 //   start()   waits until the control server answers
 //   reload()  writes "reload\n" to the FIFO
 //   running   whether the control server answered the last poll (every pollMs)
-// Every poll's state goes to onState, so the Agent can tell a restarted nginx (empty shared dicts).
+// Restart supervision (the kubelet restarts the container; this notices): a poll that finds nginx
+// unreachable reports it lost; a poll that finds it back, or finds its shared dicts emptied or its
+// generation counted from 1 again (restarted between two polls), reports it fresh.
 import { constants } from "node:fs";
 import { open } from "node:fs/promises";
 import type { ControlClient, ControlState } from "./control-client.js";
 import type { Logger } from "./logger.js";
-import { testNginxConfig, type ConfigTestResult, type NginxHandle } from "./nginx-handle.js";
+import { testNginxConfig, type ConfigTestResult, type NginxHandle, type NginxLifecycle } from "./nginx-handle.js";
 
 export interface ExternalNginxOptions {
   nginxBinary: string;
@@ -22,10 +24,9 @@ export interface ExternalNginxOptions {
   timeoutMs: number;
   /** Interval of the control-server poll once started. */
   pollMs?: number; // default 2000
-  /** Each state the poll reads; `wasRunning` is false when nginx was unreachable before. */
-  onState?: (state: ControlState, wasRunning: boolean) => void;
-  /** The control server stopped answering (nginx's container died or is restarting). */
-  onUnexpectedExit?: (message: string) => void;
+  /** Hashes of what the Agent pushed into the shared dicts ("" = nothing): a fresh nginx has empty ones. */
+  pushedHashes: () => { endpoints: string; certificates: string };
+  lifecycle?: NginxLifecycle;
 }
 
 /** nginx did not answer: not a fault of the config (its container is starting or restarting). */
@@ -39,8 +40,15 @@ export class ExternalNginx implements NginxHandle {
   private lastProblem = "";
   private pollTimer: NodeJS.Timeout | null = null;
   private watching = false;
+  /** Seen unreachable since the last fresh(): the next answer means a fresh nginx. */
+  private lost = false;
+  private lastGeneration = 0;
 
   constructor(private readonly opts: ExternalNginxOptions) {}
+
+  get restartPending(): boolean {
+    return false;
+  }
 
   get running(): boolean {
     return this.up;
@@ -116,6 +124,26 @@ export class ExternalNginx implements NginxHandle {
     this.pollTimer.unref();
   }
 
+  /** A fresh nginx has empty shared dicts (hashes dropped to "") or a lower generation (counted
+   * from 1 again), or answers again after it was unreachable. */
+  private noticeRestart(st: ControlState, wasRunning: boolean): void {
+    const generationDropped = this.lastGeneration > 0 && st.generation < this.lastGeneration;
+    this.lastGeneration = st.generation;
+    const pushed = this.opts.pushedHashes();
+    const dictsEmptied = (pushed.endpoints !== "" && st.endpointsHash === "") || (pushed.certificates !== "" && st.certificatesHash === "");
+    const cameBack = !wasRunning;
+    if (!dictsEmptied && !generationDropped && !cameBack) return;
+    const unseenRestart = !this.lost && (dictsEmptied || generationDropped);
+    this.lost = false;
+    this.opts.logger.warn("nginx (external) answers again or was restarted; pushing endpoints and certificates", {
+      generation: st.generation,
+      dictsEmptied,
+      generationDropped,
+      cameBack,
+    });
+    this.opts.lifecycle?.fresh(unseenRestart);
+  }
+
   private async poll(): Promise<void> {
     try {
       const state = await this.opts.control.state();
@@ -123,14 +151,15 @@ export class ExternalNginx implements NginxHandle {
       const was = this.up;
       this.up = true;
       this.lastProblem = "";
-      this.opts.onState?.(state, was);
+      this.noticeRestart(state, was);
     } catch (e) {
       if (!this.watching) return;
       this.lastProblem = (e as Error).message;
       if (this.up) {
         this.up = false;
+        this.lost = true;
         this.opts.logger.warn("nginx stopped answering on the control server", { error: this.lastProblem });
-        this.opts.onUnexpectedExit?.(this.lastProblem);
+        this.opts.lifecycle?.lost(`nginx stopped answering on the control server (its container restarting?): ${this.lastProblem}`);
       }
     } finally {
       this.schedule();

@@ -10,9 +10,23 @@ export interface ConfigTestResult {
   output: string;
 }
 
+/** How a handle tells the Agent that nginx went away or came back: restart supervision lives in the
+ * handles (spawn: restart with backoff; external: notice the kubelet's restart), the Agent only
+ * counts, reports and pushes again. */
+export interface NginxLifecycle {
+  /** nginx went away without being asked (counted as a restart); the message says why and what next. */
+  lost(message: string): void;
+  /** nginx has (or, started next, will have) empty shared memory: push endpoints and certificates
+   * again, and start it if it is not running. `unseenRestart`: it restarted between two looks and
+   * was never seen lost (counted as a restart too). */
+  fresh(unseenRestart: boolean): void;
+}
+
 export interface NginxHandle {
   /** nginx is up (spawn: the child lives; external: the control server answered last time). */
   readonly running: boolean;
+  /** A restart is scheduled (spawn mode, during the backoff); the Agent does not start nginx meanwhile. */
+  readonly restartPending: boolean;
   /** Master pid when the agent can see it (spawn mode only). */
   readonly pid: number | undefined;
   /** The last lines nginx wrote, or the last reason it was unreachable. */

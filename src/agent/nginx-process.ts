@@ -1,10 +1,13 @@
 // The nginx master as a child of the agent, in the foreground (`-g "daemon off;"`): the agent sees
 // its exit at once and restarts it, and it never outlives a stopped agent. Reload = SIGHUP,
 // graceful stop = SIGQUIT (nginx's own signals, sent to the pid we spawned).
+// Restart supervision: an unexpected exit schedules a restart after a backoff that doubles from
+// min to max (reset once a master ran 30 s); when it is due, lifecycle.fresh() asks the Agent to
+// start nginx again (inside its apply loop, so a start never races an apply).
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import type { Logger } from "./logger.js";
-import { testNginxConfig, type ConfigTestResult, type NginxHandle } from "./nginx-handle.js";
+import { testNginxConfig, type ConfigTestResult, type NginxHandle, type NginxLifecycle } from "./nginx-handle.js";
 
 export type { ConfigTestResult };
 
@@ -14,18 +17,30 @@ export interface NginxProcessOptions {
   /** Config path nginx is started with (the conf/current symlink). */
   confPath: string;
   logger: Logger;
-  /** Called when the master exits without being asked to. */
-  onUnexpectedExit?: (code: number | null, signal: NodeJS.Signals | null, output: string) => void;
+  /** Backoff of restarts after nginx dies: doubles from min to max. */
+  restartBackoffMs: { min: number; max: number };
+  lifecycle?: NginxLifecycle;
 }
 
 const TAIL_LINES = 30;
+/** A master that ran this long before it died resets the restart backoff. */
+const STABLE_RUN_MS = 30_000;
 
 export class NginxProcess implements NginxHandle {
   private child: ChildProcess | null = null;
   private stopping = false;
   private tail: string[] = [];
+  private restartTimer: NodeJS.Timeout | null = null;
+  private backoffMs: number;
+  private startedAt = 0;
 
-  constructor(private readonly opts: NginxProcessOptions) {}
+  constructor(private readonly opts: NginxProcessOptions) {
+    this.backoffMs = opts.restartBackoffMs.min;
+  }
+
+  get restartPending(): boolean {
+    return this.restartTimer !== null;
+  }
 
   get running(): boolean {
     return this.child !== null;
@@ -46,6 +61,7 @@ export class NginxProcess implements NginxHandle {
   /** Spawns the master. Resolves once spawned; readiness is checked by the caller (control server). */
   async start(): Promise<number> {
     if (this.child) throw new Error("nginx already running");
+    this.cancelRestart();
     this.stopping = false;
     this.tail = [];
     const child = spawn(this.opts.nginxBinary, ["-p", `${this.opts.prefix}/`, "-c", this.opts.confPath, "-g", "daemon off;"], {
@@ -69,6 +85,7 @@ export class NginxProcess implements NginxHandle {
       child.once("error", reject);
     });
     this.child = child;
+    this.startedAt = Date.now();
     child.once("exit", (code, signal) => {
       if (this.child === child) this.child = null;
       try {
@@ -76,9 +93,28 @@ export class NginxProcess implements NginxHandle {
       } catch {
         // no process left in the group
       }
-      if (!this.stopping) this.opts.onUnexpectedExit?.(code, signal, this.output);
+      if (!this.stopping) this.scheduleRestart(code, signal);
     });
     return child.pid!;
+  }
+
+  private scheduleRestart(code: number | null, signal: NodeJS.Signals | null): void {
+    const { min, max } = this.opts.restartBackoffMs;
+    // A master that ran a while resets the backoff; one that dies at once backs off further.
+    if (Date.now() - this.startedAt > STABLE_RUN_MS) this.backoffMs = min;
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, max);
+    this.cancelRestart();
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      this.opts.lifecycle?.fresh(false);
+    }, delay);
+    this.opts.lifecycle?.lost(`nginx exited (code ${code}, signal ${signal}); restarting in ${delay} ms. ${this.output.slice(-500)}`);
+  }
+
+  private cancelRestart(): void {
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
   }
 
   /** Asks the master to reload its configuration (SIGHUP). */
@@ -89,6 +125,7 @@ export class NginxProcess implements NginxHandle {
 
   /** Graceful stop: SIGQUIT, then SIGTERM after `graceMs`, SIGKILL after twice that. */
   async stop(graceMs = 10_000): Promise<void> {
+    this.cancelRestart();
     const child = this.child;
     if (!child) return;
     this.stopping = true;

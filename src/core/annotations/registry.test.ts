@@ -14,11 +14,11 @@ describe("parseAnnotations", () => {
       [`${P}proxy-read-timeout`]: "30",
       [`${N}proxy-send-timeout`]: "45s",
       "kubernetes.io/ingress.class": "portico",
-      [`${N}whitelist-source-range`]: "10.0.0.0/8",
+      [`${N}enable-rewrite-log`]: "true",
     });
     assert.deepEqual(r.values, { proxyReadTimeout: 30, proxySendTimeout: 45 });
     assert.deepEqual(r.errors, []);
-    assert.deepEqual(r.unknown, [`${N}whitelist-source-range`]);
+    assert.deepEqual(r.unknown, [`${N}enable-rewrite-log`]);
   });
 
   test("an invalid portico.dev value does not fall back to the compatibility key", () => {

@@ -3,6 +3,7 @@
 import { appRoot } from "./app-root.js";
 import { backendProtocol } from "./backend-protocol.js";
 import { forceSslRedirect } from "./force-ssl-redirect.js";
+import { accessControlReason } from "./ingress-nginx-keys.js";
 import { permanentRedirect, permanentRedirectCode } from "./permanent-redirect.js";
 import { proxyBodySize } from "./proxy-body-size.js";
 import { proxyConnectTimeout } from "./proxy-connect-timeout.js";
@@ -46,12 +47,15 @@ export interface AnnotationError {
   /** Full annotation key as written on the object. */
   key: string;
   message: string;
+  /** The key controls access or security: the Ingress must not be served without it (fail closed). */
+  dropsIngress: boolean;
 }
 
 export interface ParsedAnnotations {
   values: AnnotationValues;
   errors: AnnotationError[];
-  /** Keys under our prefixes that no spec knows (ignored; admission may warn). */
+  /** Keys under our prefixes that no spec knows and that control nothing of access or security
+   * (ignored; admission warns). */
   unknown: string[];
 }
 
@@ -77,23 +81,28 @@ export function parseAnnotations(annotations: Record<string, string> | undefined
     chosen.set(key, { fullKey, raw });
   }
   for (const [key, { fullKey, raw }] of [...chosen].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    // An invalid value of an access-control key must not fall back to "off" either; a snippet may
+    // hold access rules (allow/deny, auth_request), so dropping it alone could expose the Ingress.
+    const guards = accessControlReason(key);
     const rejected = REJECTED.get(key);
+    const fail = (message: string) => errors.push({ key: fullKey, message, dropsIngress: guards !== undefined || rejected !== undefined });
     if (rejected) {
-      errors.push({ key: fullKey, message: `${fullKey}: not supported: ${rejected.reason}` });
+      fail(`${fullKey}: not supported: ${rejected.reason}`);
       continue;
     }
     const spec = BY_KEY.get(key);
     if (!spec) {
-      unknown.push(fullKey);
+      if (guards) fail(`${fullKey}: not implemented by Portico, and refused rather than ignored: ${guards}`);
+      else unknown.push(fullKey);
       continue;
     }
     if (raw.length > 4096) {
-      errors.push({ key: fullKey, message: `${fullKey}: value longer than 4096 characters` });
+      fail(`${fullKey}: value longer than 4096 characters`);
       continue;
     }
     const r = spec.parse(raw, fullKey);
     if (r.ok) (values as Record<string, unknown>)[spec.field] = r.value;
-    else errors.push({ key: fullKey, message: r.error });
+    else fail(r.error);
   }
   return { values, errors, unknown };
 }

@@ -6,7 +6,7 @@
 # PORTICO_BIN_DIR overrides the output directory (tests use it to exercise the failure paths).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
+root="$(cd "$here/../../.." && pwd)"
 bin="${PORTICO_BIN_DIR:-$root/.portico/bin}"
 cd "$here"
 need_go=$(awk '$1=="go"{print $2}' go.mod)

@@ -1,0 +1,69 @@
+// The shared state of one build: what processors read (snapshot, settings, service index) and the
+// drafts they commit into (hosts, catch-all, TLS claims, diagnostics). Made fresh per build.
+
+import type { AnnotationValues } from "../annotations/registry.js";
+import type { CertificatePair, Diagnostic, Snapshot } from "../contract.js";
+import type { Ingress, IngressBackend, Secret } from "../k8s-types.js";
+import type { Settings } from "../settings.js";
+import { indexServices, type ServiceIndex } from "./backends.js";
+import { Upstreams } from "./upstreams.js";
+import type { TlsClaim } from "./processors/types.js";
+import type { LocationModel } from "./types.js";
+
+export interface ModelOptions {
+  /** Ports used by the HTTP side; tcp/udp-services must not take them. */
+  reservedPorts: number[];
+  httpsPort: number;
+  /** namespace/name -> why: Ingresses left out of this build (render or nginx -t refused them). */
+  excluded?: ReadonlyMap<string, string>;
+}
+
+export interface FallbackDraft {
+  backend: IngressBackend;
+  ingress: Ingress;
+  ann: AnnotationValues;
+}
+
+export interface HostDraft {
+  locations: Map<string, { loc: LocationModel; owner: string; ann: AnnotationValues }>;
+  tls: boolean;
+  appRoot?: string;
+  fallback?: FallbackDraft;
+}
+
+export class BuildContext {
+  readonly settings: Settings;
+  readonly diagnostics: Diagnostic[] = [];
+  readonly services: ServiceIndex;
+  readonly upstreams: Upstreams;
+  /** "" = the default server (hostless rules). */
+  readonly hosts = new Map<string, HostDraft>([["", { locations: new Map(), tls: false }]]);
+  catchAll: FallbackDraft | undefined;
+  readonly tlsClaims: TlsClaim[] = [];
+  readonly certificates: Record<string, CertificatePair> = {};
+  private readonly secrets: Map<string, Secret>;
+
+  constructor(
+    readonly snapshot: Snapshot,
+    readonly options: ModelOptions,
+  ) {
+    this.settings = snapshot.settings;
+    this.services = indexServices(snapshot.services, snapshot.endpointSlices);
+    this.secrets = new Map(snapshot.secrets.map((s) => [`${s.metadata.namespace ?? ""}/${s.metadata.name}`, s]));
+    this.upstreams = new Upstreams(this.services, (ing, reason, message) => this.report(ing, reason, message));
+  }
+
+  draft(host: string): HostDraft {
+    let h = this.hosts.get(host);
+    if (!h) this.hosts.set(host, (h = { locations: new Map(), tls: false }));
+    return h;
+  }
+
+  secret(namespace: string, name: string): Secret | undefined {
+    return this.secrets.get(`${namespace}/${name}`);
+  }
+
+  report(ing: Ingress, reason: string, message: string, severity: Diagnostic["severity"] = "Warning"): void {
+    this.diagnostics.push({ object: { kind: "Ingress", namespace: ing.metadata.namespace, name: ing.metadata.name }, severity, reason, message });
+  }
+}

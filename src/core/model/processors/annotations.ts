@@ -1,0 +1,48 @@
+// Annotations: parsed once per Ingress (invalid values are reported and left unset), and the one
+// place where annotation values become location fields, redirects and the ssl-redirect decision.
+
+import { parseAnnotations, type AnnotationValues } from "../../annotations/registry.js";
+import type { Action, LocationModel } from "../types.js";
+import type { Processor } from "./types.js";
+
+export const annotationsProcessor: Processor = {
+  name: "annotations",
+  // Fail closed: an Ingress with an access-control annotation Portico cannot honour (unknown to
+  // it, or with an invalid value) is not served at all, rather than served without the protection.
+  admit(ctx, ing) {
+    const refused = parseAnnotations(ing.metadata.annotations).errors.filter((e) => e.dropsIngress);
+    for (const e of refused) ctx.report(ing, "AnnotationRefused", `${e.message}; this Ingress is not served until it changes`, "Error");
+    return refused.length === 0;
+  },
+  process(ctx, work) {
+    const parsed = parseAnnotations(work.ingress.metadata.annotations);
+    for (const e of parsed.errors) ctx.report(work.ingress, "AnnotationInvalid", `${e.message} (annotation ignored)`);
+    work.ann = parsed.values;
+  },
+};
+
+/** Per-location effects of annotations (body size, timeouts...). */
+export function locationTuning(ann: AnnotationValues): Partial<LocationModel> {
+  const t: Partial<LocationModel> = {};
+  if (ann.proxyBodySize !== undefined) t.bodySize = ann.proxyBodySize;
+  if (ann.proxyConnectTimeout !== undefined) t.connectTimeout = ann.proxyConnectTimeout;
+  if (ann.proxyReadTimeout !== undefined) t.readTimeout = ann.proxyReadTimeout;
+  if (ann.proxySendTimeout !== undefined) t.sendTimeout = ann.proxySendTimeout;
+  return t;
+}
+
+/** permanent-redirect / temporal-redirect replace proxying. */
+export function redirectOf(ann: AnnotationValues): Action | undefined {
+  if (ann.permanentRedirect) return { kind: "redirect", code: ann.permanentRedirectCode ?? 301, url: ann.permanentRedirect };
+  if (ann.temporalRedirect) return { kind: "redirect", code: 302, url: ann.temporalRedirect };
+  return undefined;
+}
+
+export function effectiveSslRedirect(ann: AnnotationValues, tls: boolean, global: boolean): boolean {
+  return ann.forceSslRedirect === true || (tls && (ann.sslRedirect ?? global));
+}
+
+/** Whether ImplementationSpecific paths of this Ingress are regexes (use-regex or rewrite-target). */
+export function usesRegex(ann: AnnotationValues): boolean {
+  return ann.useRegex === true || ann.rewriteTarget !== undefined;
+}

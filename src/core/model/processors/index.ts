@@ -1,0 +1,23 @@
+// The processors of a build, in the order they run. Add a concern as a new processor here (or a
+// step inside the one that owns it); see types.ts for the contract.
+
+import { annotationsProcessor } from "./annotations.js";
+import { backendsProcessor } from "./backends.js";
+import { defaultBackendProcessor } from "./default-backend.js";
+import { hostsProcessor } from "./hosts.js";
+import { pathsProcessor } from "./paths.js";
+import { serversProcessor } from "./servers.js";
+import { streamProcessor } from "./stream.js";
+import { tlsProcessor } from "./tls.js";
+import type { Processor } from "./types.js";
+
+export const PROCESSORS: readonly Processor[] = [
+  backendsProcessor,
+  annotationsProcessor,
+  hostsProcessor,
+  pathsProcessor,
+  defaultBackendProcessor,
+  tlsProcessor,
+  serversProcessor,
+  streamProcessor,
+];

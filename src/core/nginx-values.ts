@@ -156,18 +156,25 @@ export function validateRegexPath(regex: string, field = "path"): string | undef
   return undefined;
 }
 
+// nginx unescapes only \" \' \\ \t \r \n inside quotes; validateRegexPath allows a backslash only
+// before other characters, so a validated regex keeps every backslash as written.
+function quoteRegex(value: string): Token {
+  if (/[\x00-\x1f\x7f"]/.test(value) || /\\[\\"'trn]/.test(value)) throw new Error(`nginx-values: refusing to quote regex ${show(value)}`);
+  return `"${value}"` as Token;
+}
+
 /** Location token for a validated regex path; the caller adds the `~*` modifier. */
 export function regexToken(regex: string): Token {
   const err = validateRegexPath(regex);
   if (err) throw new Error(`nginx-values: ${err}`);
-  return quote(`^${regex}`);
+  return quoteRegex(`^${regex}`);
 }
 
 /** `rewrite` pattern: case-insensitive, anchored, as ingress-nginx does. */
 export function rewritePatternToken(regex: string): Token {
   const err = validateRegexPath(regex);
   if (err) throw new Error(`nginx-values: ${err}`);
-  return quote(`(?i)^${regex}`);
+  return quoteRegex(`(?i)^${regex}`);
 }
 
 /** Escapes a validated plain path for use inside a regex (Prefix paths on a host in regex mode). */

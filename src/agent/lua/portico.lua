@@ -88,6 +88,15 @@ function _M.access()
   if not name or name == "" then return end
   local peers = get_peers(name)
   if not peers or #peers == 0 then
+    -- default-backend annotation: its Service answers while the location's own has no endpoint.
+    local fallback = ngx.var.portico_fallback_upstream
+    if fallback and fallback ~= "" then
+      local fb = get_peers(fallback)
+      if fb and #fb > 0 then
+        ngx.var.portico_upstream = fallback
+        return
+      end
+    end
     return ngx.exit(config.no_endpoint_status)
   end
 end

@@ -50,6 +50,8 @@ export interface ProxyTuning {
 export interface LocationLimits {
   /** Hex id of the owning Ingress; names its zones and variables. */
   id: string;
+  /** limit-allowlist: client addresses the limits do not apply to. */
+  allowlist: string[];
   rps?: { rate: number; burst: number };
   rpm?: { rate: number; burst: number };
   connections?: number;

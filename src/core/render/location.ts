@@ -112,8 +112,7 @@ export function errorLocations(locations: LocationModel[], c: RenderContext): Di
         ["X-Ingress-Name", lit("$portico_err_ingress")],
         ["X-Service-Name", lit("$portico_err_service")],
         ["X-Service-Port", lit("$portico_err_port")],
-        ["X-Request-ID", lit("$request_id")],
-      ];
+      ]; // X-Request-ID is among the request headers already
       seen.set(
         name,
         b(

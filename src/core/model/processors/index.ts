@@ -6,6 +6,8 @@ import { backendsProcessor } from "./backends.js";
 import { defaultBackendProcessor } from "./default-backend.js";
 import { hostsProcessor } from "./hosts.js";
 import { pathsProcessor } from "./paths.js";
+import { proxyProcessor } from "./proxy.js";
+import { serverFeaturesProcessor } from "./server-features.js";
 import { serversProcessor } from "./servers.js";
 import { streamProcessor } from "./stream.js";
 import { tlsProcessor } from "./tls.js";
@@ -19,5 +21,7 @@ export const PROCESSORS: readonly Processor[] = [
   defaultBackendProcessor,
   tlsProcessor,
   serversProcessor,
+  serverFeaturesProcessor,
+  proxyProcessor,
   streamProcessor,
 ];

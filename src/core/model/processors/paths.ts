@@ -7,6 +7,7 @@ import type { HTTPIngressPath, Ingress } from "../../k8s-types.js";
 import { show, validatePlainPath, validateRegexPath } from "../../nginx-values.js";
 import type { LocationModel } from "../types.js";
 import { locationTuning, redirectOf, usesRegex } from "./annotations.js";
+import { applyProxyAnnotations } from "./proxy.js";
 import type { Processor } from "./types.js";
 
 export const pathsProcessor: Processor = {
@@ -25,6 +26,7 @@ export const pathsProcessor: Processor = {
           return;
         }
         loc.action = redirectOf(work.ann) ?? { kind: "proxy", upstream: ctx.upstreams.use(ing, ref), protocol: work.ann.backendProtocol ?? "HTTP" };
+        applyProxyAnnotations(ctx, ing, work.ann, loc, ref);
         const what = `${p.pathType} path ${show(p.path ?? "/")} on host ${show(staged.host || "*")}`;
         staged.paths.push({ key: `${loc.match}|${loc.path}`, loc, what, field });
       });

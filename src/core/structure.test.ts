@@ -129,6 +129,64 @@ const BENIGN_ANNOTATION: Record<string, string> = {
   "ssl-redirect": "false",
   "temporal-redirect": "https://example.org/y",
   "use-regex": "true",
+  // proxy and backend
+  "client-body-buffer-size": "16k",
+  "custom-http-errors": "404,503",
+  "default-backend": "web",
+  "enable-access-log": "false",
+  "from-to-www-redirect": "true",
+  "proxy-buffer-size": "16k",
+  "proxy-buffers-number": "8",
+  "proxy-buffering": "on",
+  "proxy-cookie-domain": "backend.local example.com",
+  "proxy-cookie-path": "/ /app",
+  "proxy-http-version": "1.0",
+  "proxy-max-temp-file-size": "100m",
+  "proxy-next-upstream": "error http_502",
+  "proxy-next-upstream-timeout": "30",
+  "proxy-next-upstream-tries": "5",
+  "proxy-redirect-from": "http://a.example.com/",
+  "proxy-redirect-to": "$scheme://b.example.com/",
+  "proxy-request-buffering": "off",
+  "proxy-ssl-ciphers": "HIGH:!aNULL",
+  "proxy-ssl-name": "internal.example.com",
+  "proxy-ssl-protocols": "TLSv1.3",
+  "proxy-ssl-server-name": "on",
+  "proxy-ssl-verify": "on",
+  "proxy-ssl-verify-depth": "2",
+  "server-alias": "alias.example.com",
+  "service-upstream": "false",
+  "upstream-vhost": "$service_name.$namespace.svc:8084",
+  "x-forwarded-prefix": "/app",
+  // rate limits
+  "limit-allowlist": "10.0.0.0/8",
+  "limit-burst-multiplier": "2",
+  "limit-connections": "10",
+  "limit-rate": "100",
+  "limit-rate-after": "1000",
+  "limit-rpm": "60",
+  "limit-rps": "5",
+  "limit-whitelist": "10.0.0.0/8",
+  // typed replacements for snippets
+  "deny-paths": "/benign 404",
+  "fixed-responses": '[{"path": "= /robots.txt", "status": 200, "contentType": "text/plain", "body": "x\\ny"}]',
+  "hide-response-headers": "X-Powered-By",
+  "host-redirect-code": "308",
+  "host-redirects": "h.example.com https://example.org",
+  "request-headers": "X-Extra: $request_uri",
+  "require-request-headers": "X-Api-Key",
+  "response-headers": "X-Frame-Options: SAMEORIGIN",
+};
+/** Annotations that only act together with another: the other is set in both twins. */
+const COMPANION: Record<string, Record<string, string>> = {
+  "permanent-redirect-code": { "permanent-redirect": "https://example.org/z" },
+  "proxy-redirect-to": { "proxy-redirect-from": "http://a.example.com/" },
+  "proxy-redirect-from": { "proxy-redirect-to": "$scheme://b.example.com/" },
+  "host-redirect-code": { "host-redirects": "h.example.com https://example.org" },
+  "limit-burst-multiplier": { "limit-rps": "5" },
+  "limit-allowlist": { "limit-rps": "5" },
+  "limit-whitelist": { "limit-rps": "5" },
+  "custom-http-errors": { "default-backend": "web" },
 };
 for (const a of ANNOTATIONS) {
   const benign = BENIGN_ANNOTATION[a.key];
@@ -141,7 +199,7 @@ for (const a of ANNOTATIONS) {
         ingress("i", [{ host: "h.example.com", paths: [path("/p(.*)", "ImplementationSpecific", "web"), path("/q", "Prefix", "web")] }], {
           annotations: {
             ...(v === undefined ? {} : { [`${prefix}${a.key}`]: v }),
-            ...(a.key === "permanent-redirect-code" ? { [`${prefix}permanent-redirect`]: "https://example.org/z" } : {}),
+            ...Object.fromEntries(Object.entries(COMPANION[a.key] ?? {}).map(([k, val]) => [`${prefix}${k}`, val])),
           },
           tls: [{ hosts: ["h.example.com"], secretName: "s" }],
         }),
@@ -172,13 +230,17 @@ describe("hostile inputs never add directives", () => {
       );
       const twinShape = shape(twin.state.config);
       const omittedShape = shape(configOf(slot.make(undefined)).state.config);
+      // Fail closed: a bad value of an access-control annotation drops the whole Ingress.
+      const droppedShape = shape(configOf([]).state.config);
       const same = (a: Map<string, number>, b: Map<string, number>) => a.size === b.size && [...a].every(([k, n]) => b.get(k) === n);
       for (const h of HOSTILE) {
         const r = configOf(slot.make(h));
         const s = shape(r.state.config);
         const rejected = r.diagnostics.some((d) => !["TLSSecretNotFound", "ServiceNotFound", "ServicePortNotFound"].includes(d.reason));
         const label = `${slot.name} = ${JSON.stringify(h.slice(0, 60))}`;
-        if (rejected) assert.ok(same(s, omittedShape), `${label} was rejected, so the config must be as if it were absent`);
+        const dropped = r.diagnostics.some((d) => d.reason === "AnnotationRefused");
+        if (dropped) assert.ok(same(s, droppedShape), `${label} was refused, so the config must be as if the Ingress were absent`);
+        else if (rejected) assert.ok(same(s, omittedShape), `${label} was rejected, so the config must be as if it were absent`);
         else assert.ok(same(s, twinShape), `${label} was accepted, so the config must have the benign twin's shape`);
         // Quotes and line breaks can never appear inside a token we write: they must not survive.
         if (h.length >= 4 && /["\n\r]/.test(h)) assert.ok(!r.state.config.includes(h), `${label}: copied verbatim into the config`);

@@ -87,9 +87,11 @@ export const denyPaths = defineAnnotation({
       .filter((l) => l !== "" && !l.startsWith("#"));
     if (lines.length === 0 || lines.length > 64) return { ok: false, error: `${key}: must hold 1..64 lines` };
     for (const line of lines) {
-      const m = /^(.*?)(?:\s+([0-9]{3}))?$/.exec(line)!;
+      const m = /^([\s\S]*?)(?:\s+([0-9]{3}))?$/.exec(line)!;
       const matcher = parseMatcher(m[1]!, key);
       if (!matcher.ok) return matcher;
+      if (matcher.value.match === "prefix" && matcher.value.path === "/")
+        return { ok: false, error: `${key}: denying "/" denies every path; remove the Ingress (or its rule) instead` };
       const s = parseStatus(m[2] === undefined ? 403 : Number(m[2]), key, 400, 599);
       if (!s.ok) return s;
       out.push({ ...matcher.value, status: s.value });

@@ -75,7 +75,8 @@ function defaultBackendOf(ctx: BuildContext, ing: Ingress, ann: AnnotationValues
   const ns = ing.metadata.namespace ?? "";
   const svc = ctx.services.services.get(`${ns}/${ann.defaultBackend}`);
   const port = svc?.spec?.ports?.[0]?.port;
-  if (!svc || port === undefined) return `default-backend: Service ${ns}/${ann.defaultBackend} ${svc ? "has no port" : "not found"}; the built-in error pages are used`;
+  if (!svc || port === undefined)
+    return `default-backend: Service ${ns}/${ann.defaultBackend} ${svc ? "has no port" : "not found"}; the built-in error pages are used`;
   return { service: { name: ann.defaultBackend, port: { number: port } } };
 }
 
@@ -154,7 +155,8 @@ export const proxyProcessor: Processor = {
         if (u !== undefined && !(u in model.endpoints)) model.endpoints[u] = ctx.upstreams.resolved.get(u)?.endpoints ?? [];
       }
       const l = loc.limits;
-      if (l && !zones.has(l.id)) zones.set(l.id, { id: l.id, rps: l.rps?.rate, rpm: l.rpm?.rate, connections: l.connections !== undefined, allowlist: l.allowlist });
+      if (l && !zones.has(l.id))
+        zones.set(l.id, { id: l.id, rps: l.rps?.rate, rpm: l.rpm?.rate, connections: l.connections !== undefined, allowlist: l.allowlist });
     }
     if (zones.size) model.limitZones = [...zones.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
   },

@@ -16,7 +16,12 @@ function fixedLocation(r: FixedResponse, origin: LocationModel["origin"]): Locat
     path: r.path,
     match: r.match,
     caseInsensitive: r.caseInsensitive,
-    action: { kind: "fixed", status: r.status, ...(r.contentType !== undefined ? { contentType: r.contentType } : {}), ...(r.body !== undefined ? { body: r.body } : {}) },
+    action: {
+      kind: "fixed",
+      status: r.status,
+      ...(r.contentType !== undefined ? { contentType: r.contentType } : {}),
+      ...(r.body !== undefined ? { body: r.body } : {}),
+    },
     origin,
     sslRedirect: false,
   };
@@ -35,7 +40,12 @@ export const serverFeaturesProcessor: Processor = {
         .map((r) => {
           const loc = fixedLocation(r, origin);
           applyProxyAnnotations(ctx, work.ingress, ann, loc, undefined);
-          return { key: `${loc.match}|${loc.path}`, loc, what: `fixed response ${show(r.path)} on host ${show(staged.host || "*")}`, field: "metadata.annotations" };
+          return {
+            key: `${loc.match}|${loc.path}`,
+            loc,
+            what: `fixed response ${show(r.path)} on host ${show(staged.host || "*")}`,
+            field: "metadata.annotations",
+          };
         });
       staged.paths.unshift(...own);
       if (staged.host === "" && entries.some((r) => r.match === "regex")) {

@@ -2,6 +2,7 @@
 // values is validated by the same schema as the CRD (specSchema), so a bad value fails `helm
 // install` before anything is created.
 
+import { PORTICO_IMAGES } from "../../src/api/images.js";
 import { specSchema } from "../../src/api/schema.js";
 
 export const PORTICO_VALUES_YAML = `# --- Portico ---------------------------------------------------------------------------------
@@ -15,10 +16,10 @@ ingressController:
     replicas: 2
     images:
       nginx:
-        image: ghcr.io/portico-dev/portico-nginx:0.1.0
+        image: ${PORTICO_IMAGES.nginx}
         pullPolicy: IfNotPresent
       defaultBackend:
-        image: ghcr.io/portico-dev/portico-default-backend:0.1.0
+        image: ${PORTICO_IMAGES.defaultBackend}
         pullPolicy: IfNotPresent
     service:
       type: LoadBalancer

@@ -1,6 +1,9 @@
 // Runs `pepr build` on the module (pepr.ts) in a staging directory and maps its chart into
 // helm/portico: templates/pepr/*.yaml, values.yaml and values.schema.json.
 //
+// The admission and watcher Deployments run Portico's own controller image (images/controller,
+// built by `npm run images`), not Pepr's published one, so the chart needs no image from outside.
+//
 // Staging (.portico/pepr-stage): symlinks to pepr.ts, capabilities/, src/ and node_modules/, a copy
 // of package.json, and a tsconfig that includes only pepr.ts. `pepr build` type-checks its
 // tsconfig's whole `include`; scoping it to what the module imports keeps unrelated test files
@@ -9,6 +12,7 @@
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { PORTICO_IMAGES } from "../../src/api/images.js";
 import { porticoValuesProperties, PORTICO_VALUES_YAML } from "./chart-values.js";
 import { repoRoot, type GeneratedFiles } from "./build.js";
 import { transformSchema, transformTemplates, transformValues, type PeprChart } from "./pepr-chart.js";
@@ -24,7 +28,11 @@ export function runPeprBuild(): PeprChart {
   copyFileSync(join(repoRoot, "package.json"), join(stage, "package.json"));
   const tsconfig = JSON.parse(readFileSync(join(repoRoot, "tsconfig.json"), "utf8"));
   writeFileSync(join(stage, "tsconfig.json"), JSON.stringify({ ...tsconfig, include: ["pepr.ts"] }, null, 2));
-  const r = spawnSync(join(repoRoot, "node_modules", ".bin", "pepr"), ["build", "-o", out], { cwd: stage, encoding: "utf8", timeout: 300_000 });
+  const r = spawnSync(join(repoRoot, "node_modules", ".bin", "pepr"), ["build", "-o", out, "--custom-image", PORTICO_IMAGES.controller], {
+    cwd: stage,
+    encoding: "utf8",
+    timeout: 300_000,
+  });
   if (r.status !== 0) {
     const log = `${r.stdout}\n${r.stderr}`
       .split("\n")

@@ -5,6 +5,7 @@
 // and a valid Kubernetes structural schema, so only the shared subset is used.
 
 import { settingsSchema } from "../core/settings.js";
+import { PORTICO_IMAGES } from "./images.js";
 
 export const GROUP = "portico.dev";
 export const VERSION = "v1alpha1";
@@ -100,8 +101,8 @@ export const specSchema = {
       default: {},
       description: "Container images.",
       properties: {
-        nginx: image("Data-plane image: nginx with Lua and stream modules plus the Portico agent.", "ghcr.io/portico-dev/portico-nginx:0.1.0"),
-        defaultBackend: image("Default-backend image: answers 404 on / and 200 on /healthz.", "ghcr.io/portico-dev/portico-default-backend:0.1.0"),
+        nginx: image("Data-plane image: nginx with Lua and stream modules plus the Portico agent.", PORTICO_IMAGES.nginx),
+        defaultBackend: image("Default-backend image: answers 404 on / and 200 on /healthz.", PORTICO_IMAGES.defaultBackend),
       },
     },
     service: {

@@ -3,10 +3,12 @@
 // proto, headers), or with --tcp echoes each received line prefixed by the pod name. Plain JS with no
 // dependencies so it runs anywhere, including inside the test pod network namespace (`ip netns exec`).
 // Usage: node echo-server.mjs --host 127.0.0.2 --port 8080 --service default/s1 --pod s1-a [--tcp] [--tls cert,key]
+// (--service defaults to $SERVICE_NAME, --pod to $POD_NAME or the hostname).
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
 import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, arg, i, all) => {
@@ -16,8 +18,9 @@ const args = Object.fromEntries(
 );
 const host = args.host ?? "127.0.0.1";
 const port = Number(args.port ?? 8080);
-const service = args.service ?? "unknown";
-const pod = args.pod ?? `${host}:${port}`;
+// In a container (images/echo) the pod name comes from POD_NAME (downward API) or the hostname.
+const service = args.service ?? process.env.SERVICE_NAME ?? "unknown";
+const pod = args.pod ?? process.env.POD_NAME ?? hostname();
 
 function describe(req, body) {
   return {

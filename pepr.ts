@@ -1,5 +1,8 @@
 import { PeprModule } from "pepr";
 import cfg from "./package.json";
 import { capabilities } from "./capabilities/index.js";
+import { createRuntime } from "./src/runtime/runtime.js";
 
-new PeprModule(cfg, capabilities);
+const runtime = createRuntime();
+new PeprModule(cfg, capabilities(runtime));
+runtime.start();

@@ -125,7 +125,7 @@ function benchValidator(): ReturnType<typeof stats> {
 async function benchWebhook(): Promise<ReturnType<typeof stats>> {
   const { startCluster, waitUntil } = await import("../src/local/cluster/index.js");
   const { startPeprModule } = await import("../src/local/pepr-process.js");
-  const { AdmissionCapability } = await import("../capabilities/admission.js");
+  const { bindingsOnly } = await import("../capabilities/index.js");
   const c = await startCluster();
   let pepr: Awaited<ReturnType<typeof startPeprModule>> | undefined;
   try {
@@ -147,7 +147,7 @@ async function benchWebhook(): Promise<ReturnType<typeof stats>> {
     pepr = await startPeprModule({
       kubeconfig: c.kubeconfig,
       workDir: join(c.dir, "pepr-bench"),
-      capabilities: [AdmissionCapability],
+      capabilities: bindingsOnly().filter((c) => c.name === "portico-admission"),
       // Admission only, as in Pepr's admission pods: no Watch bindings, the admission informer only.
       env: { PEPR_MODE: "", PEPR_WATCH_MODE: "false", PORTICO_LOG_LEVEL: "warn", LOG_LEVEL: "warn" },
     });

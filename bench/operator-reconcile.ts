@@ -7,7 +7,7 @@
 
 import { K8s } from "kubernetes-fluent-client";
 import { startCluster } from "../src/local/cluster/index.js";
-import { apiRequest } from "../src/k8s/request.js";
+import { request as apiRequest } from "../src/k8s/client.js";
 import { IngressControllerKind } from "../src/api/kind.js";
 import { Operator } from "../src/operator/operator.js";
 

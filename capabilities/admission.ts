@@ -3,43 +3,41 @@
 import { Capability, a } from "pepr";
 import type { Ingress } from "../src/core/k8s-types.js";
 import { LEGACY_CLASS_ANNOTATION } from "../src/controller/references.js";
-import { admitIngress, admitSecret, legacyClassFor } from "../src/admission/handlers.js";
+import type { AdmissionHandlers } from "../src/admission/handlers.js";
 import { suppressPeprStamp } from "../src/admission/pepr-stamp.js";
 import type { AdmissionRequestLike } from "../src/admission/request.js";
 import { cappedWarnings, denialMessage, type Verdict } from "../src/admission/verdict.js";
-import { admissionInformer, isAdmissionProcess } from "../src/k8s/admission-informer.js";
 
 const NAME = "portico-admission";
-
-export const AdmissionCapability = new Capability({
-  name: NAME,
-  description: "Rejects invalid Ingresses of Portico's classes and TLS Secrets they use, and sets spec.ingressClassName from the legacy class annotation.",
-});
-
-const { When } = AdmissionCapability;
-
-// Start listing at load in admission processes, so the first request rarely waits.
-if (isAdmissionProcess()) admissionInformer();
 
 type Answer = { Approve(w?: string[]): unknown; Deny(m?: string, c?: number, w?: string[]): unknown };
 const answer = <R>(req: Answer, v: Verdict): R =>
   (v.allowed ? req.Approve(cappedWarnings(v.warnings)) : req.Deny(denialMessage(v), 422, cappedWarnings(v.warnings))) as R;
 
-// Only Ingresses carrying the legacy annotation reach the callback; Pepr's own stamp is suppressed
-// so those of other classes leave byte-identical (see src/admission/pepr-stamp.ts).
-When(a.Ingress)
-  .IsCreatedOrUpdated()
-  .WithAnnotation(LEGACY_CLASS_ANNOTATION)
-  .Mutate(async (req) => {
-    suppressPeprStamp(req as never, NAME);
-    const cls = await legacyClassFor(req.Raw as unknown as Ingress);
-    if (cls) req.Merge({ spec: { ingressClassName: cls } });
+export function admissionCapability(handlers: AdmissionHandlers): Capability {
+  const capability = new Capability({
+    name: NAME,
+    description: "Rejects invalid Ingresses of Portico's classes and TLS Secrets they use, and sets spec.ingressClassName from the legacy class annotation.",
   });
+  const { When } = capability;
 
-When(a.Ingress)
-  .IsCreatedOrUpdated()
-  .Validate(async (req) => answer(req, await admitIngress(req.Request as unknown as AdmissionRequestLike)));
+  // Only Ingresses carrying the legacy annotation reach the callback; Pepr's own stamp is suppressed
+  // so those of other classes leave byte-identical (see src/admission/pepr-stamp.ts).
+  When(a.Ingress)
+    .IsCreatedOrUpdated()
+    .WithAnnotation(LEGACY_CLASS_ANNOTATION)
+    .Mutate(async (req) => {
+      suppressPeprStamp(req as never, NAME);
+      const cls = await handlers.legacyClassFor(req.Raw as unknown as Ingress);
+      if (cls) req.Merge({ spec: { ingressClassName: cls } });
+    });
 
-When(a.Secret)
-  .IsCreatedOrUpdated()
-  .Validate(async (req) => answer(req, await admitSecret(req.Request as unknown as AdmissionRequestLike)));
+  When(a.Ingress)
+    .IsCreatedOrUpdated()
+    .Validate(async (req) => answer(req, await handlers.admitIngress(req.Request as unknown as AdmissionRequestLike)));
+
+  When(a.Secret)
+    .IsCreatedOrUpdated()
+    .Validate(async (req) => answer(req, await handlers.admitSecret(req.Request as unknown as AdmissionRequestLike)));
+  return capability;
+}

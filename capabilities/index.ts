@@ -1,7 +1,16 @@
-// The module's capabilities, in one list that pepr.ts and local mode both use.
+// The module's capabilities, built from one runtime (src/runtime): pepr.ts and local mode both use
+// this list. The store is fed by the runtime's informers, not by Watch bindings (see
+// docs/architecture.md, "One watch per kind").
 import type { Capability } from "pepr";
-import { AdmissionCapability } from "./admission.js";
-import { IngressControllerCapability } from "./ingress-controller.js";
-import { Watches } from "./watches.js";
+import { createRuntime, type Runtime } from "../src/runtime/runtime.js";
+import { admissionCapability } from "./admission.js";
+import { ingressControllerCapability } from "./ingress-controller.js";
 
-export const capabilities: Capability[] = [AdmissionCapability, IngressControllerCapability, Watches];
+export function capabilities(runtime: Runtime): Capability[] {
+  return [admissionCapability(runtime.admission), ingressControllerCapability(runtime.operator)];
+}
+
+/** The bindings alone (webhook rules for local mode and tests): a runtime that never starts. */
+export function bindingsOnly(): Capability[] {
+  return capabilities(createRuntime({}));
+}

@@ -12,7 +12,8 @@ import { startCluster, waitUntil, type Cluster } from "../src/local/cluster/inde
 import { startPeprModule, REPO_ROOT, type PeprProcess } from "../src/local/pepr-process.js";
 import { makeCert, tlsSecret } from "../src/admission/testing/certs.js";
 
-const { capabilities } = await import("../capabilities/index.js");
+const { bindingsOnly } = await import("../capabilities/index.js");
+const capabilities = bindingsOnly();
 
 const NS = "shop";
 const API_PATH = "portico-local"; // what startPeprModule configures

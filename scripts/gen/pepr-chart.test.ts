@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { transformDeployment, transformSchema, transformTemplates, transformValues, transformWebhook } from "./pepr-chart.js";
+import { transformDeployment, transformNamespace, transformSchema, transformTemplates, transformValues, transformWebhook } from "./pepr-chart.js";
 
 // Shapes as `pepr build` 1.1.4 writes them (abridged).
 const WEBHOOK = `apiVersion: admissionregistration.k8s.io/v1
@@ -57,7 +57,7 @@ test("build timestamps become checksums; secrets templates are dropped", () => {
     new Map([
       ["tls-secret.yaml", "x"],
       ["api-path-secret.yaml", "y"],
-      ["namespace.yaml", "kind: Namespace"],
+      ["namespace.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n    name: pepr-system\n"],
     ]),
   );
   assert.deepEqual([...out.keys()], ["namespace.yaml"]);
@@ -70,4 +70,12 @@ test("values and schema lose the build-time API path", () => {
   };
   assert.deepEqual(Object.keys(s.definitions.Values.properties), ["hash"]);
   assert.deepEqual(s.definitions.Values.required, ["hash"]);
+});
+
+test("the pepr-system Namespace is rendered only when absent or made by this release", () => {
+  const t = transformNamespace("apiVersion: v1\nkind: Namespace\nmetadata:\n    name: pepr-system\n");
+  assert.match(t, /^\{\{- \$existing := lookup "v1" "Namespace" "" "pepr-system" \}\}\n/);
+  assert.match(t, /\{\{- if or \(not \$existing\) \(eq \(dig "metadata" "annotations" "meta\.helm\.sh\/release-name" "" \$existing\) \.Release\.Name\) \}\}/);
+  assert.match(t, /kind: Namespace\n[\s\S]*\{\{- end \}\}\n$/);
+  assert.throws(() => transformNamespace("kind: Namespace\nmetadata: {}\n"), /no metadata\.name/);
 });

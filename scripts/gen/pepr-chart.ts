@@ -7,6 +7,9 @@
 //   CA injector), plus an objectSelector that skips Helm's own release Secrets and objects labelled
 //   `portico.dev/admission: skip` (the chart's own IngressController: it is created in the same
 //   install as the webhook, before any admission pod can be ready; the CRD schema still validates it).
+// - the pepr-system Namespace is rendered only when it does not exist yet or this release made it:
+//   another Pepr module (or the local mode) may have created it, and Helm refuses to adopt an object
+//   it does not own. A namespace this release made goes with `helm uninstall`; a foreign one stays.
 // - buildTimestamp annotations (different on every build) become checksums: a new module or a
 //   renewed certificate rolls the pods, an unchanged build renders byte-identical manifests.
 // Each rewrite asserts that it matched, so a change in Pepr's output fails the build loudly.
@@ -80,6 +83,16 @@ export function transformSchema(schema: Record<string, unknown>): Record<string,
   return s as unknown as Record<string, unknown>;
 }
 
+export function transformNamespace(text: string): string {
+  replaceOnce(text, /^kind: Namespace\n/m, "kind: Namespace\n", "Namespace kind");
+  const name = /^ {4}name: ([a-z0-9-]+)$/m.exec(text)?.[1];
+  if (!name) throw new Error("pepr chart: namespace.yaml has no metadata.name");
+  const guard =
+    `{{- $existing := lookup "v1" "Namespace" "" "${name}" }}\n` +
+    `{{- if or (not $existing) (eq (dig "metadata" "annotations" "meta.helm.sh/release-name" "" $existing) .Release.Name) }}\n`;
+  return `${guard}${text.replace(/\n*$/, "\n")}{{- end }}\n`;
+}
+
 export function transformTemplates(templates: Map<string, string>): Map<string, string> {
   const out = new Map<string, string>();
   for (const [file, text] of [...templates].sort(([a], [b]) => a.localeCompare(b))) {
@@ -89,6 +102,7 @@ export function transformTemplates(templates: Map<string, string>): Map<string, 
     else if (file === "validation-webhook.yaml") t = transformWebhook(t, "validate");
     else if (file === "admission-deployment.yaml") t = transformDeployment(t, "admission");
     else if (file === "watcher-deployment.yaml") t = transformDeployment(t, "watcher");
+    else if (file === "namespace.yaml") t = transformNamespace(t);
     if (/-----BEGIN|caBundle: >-|buildTimestamp/.test(t)) throw new Error(`pepr chart: ${file} still holds build-time secrets or timestamps`);
     out.set(file, t.endsWith("\n") ? t : t + "\n");
   }

@@ -61,17 +61,42 @@ describe("validateIngress: denied, one rule per row", () => {
     [
       "regex that does not compile",
       { path: "/api/(a", pathType: "ImplementationSpecific", annotations: REGEX },
-      `${P0}.path: regex "/api/(a" does not compile: Invalid regular expression: //api/(a/: Unterminated group`,
+      `${P0}.path: regex "/api/(a": unbalanced '(' (missing ')')`,
     ],
     [
       "regex lookbehind",
       { path: "/(?<=a)b", pathType: "ImplementationSpecific", annotations: REGEX },
-      `${P0}.path: regex "/(?<=a)b" contains a character that is not allowed`,
+      `${P0}.path: regex "/(?<=a)b": '(?' at offset 2: only non-capturing groups '(?:' are allowed`,
+    ],
+    [
+      "regex POSIX class (PCRE refuses it, JavaScript accepts it)",
+      { path: "/[:alpha:]", pathType: "ImplementationSpecific", annotations: REGEX },
+      `${P0}.path: regex "/[:alpha:]": "[:" at offset 1 reads as a POSIX class in PCRE (escape or reorder it)`,
+    ],
+    [
+      "regex count beyond the cap",
+      { path: "/x{65536}", pathType: "ImplementationSpecific", annotations: REGEX },
+      `${P0}.path: regex "/x{65536}": '{' at offset 2 must start a count {n}, {n,} or {n,m} (escape a literal brace as \\{)`,
+    ],
+    [
+      "regex empty class",
+      { path: "/[]", pathType: "ImplementationSpecific", annotations: REGEX },
+      `${P0}.path: regex "/[]": empty character class at offset 2 (PCRE and JavaScript read it differently)`,
+    ],
+    [
+      "regex with catastrophic backtracking",
+      { path: "/(a|aa)+$", pathType: "ImplementationSpecific", annotations: REGEX },
+      `${P0}.path: regex "/(a|aa)+$": the repeated group ending at offset 8 contains a quantifier or an alternation (catastrophic backtracking)`,
+    ],
+    [
+      "regex nested too deep",
+      { path: "/((((((((((a))))))))))", pathType: "ImplementationSpecific", annotations: REGEX },
+      `${P0}.path: regex "/((((((((((a))))))))))": groups nested deeper than 8`,
     ],
     [
       "regex inline option",
       { path: "/(?i)b", pathType: "ImplementationSpecific", annotations: REGEX },
-      `${P0}.path: regex "/(?i)b": '(?' constructs other than '(?:' are not allowed`,
+      `${P0}.path: regex "/(?i)b": '(?' at offset 2: only non-capturing groups '(?:' are allowed`,
     ],
     [
       "Service name",
@@ -224,7 +249,7 @@ describe("validateIngress: route conflicts from the index", () => {
     const rw = { "nginx.ingress.kubernetes.io/rewrite-target": "/$1" };
     assert.equal(check({ path: "/api/(.*)", pathType: "ImplementationSpecific", annotations: rw }).allowed, true);
     assert.deepEqual(check({ path: "/api/(a", pathType: "ImplementationSpecific", annotations: rw }).reasons, [
-      `${P0}.path: regex "/api/(a" does not compile: Invalid regular expression: //api/(a/: Unterminated group`,
+      `${P0}.path: regex "/api/(a": unbalanced '(' (missing ')')`,
     ]);
   });
   it("a second catch-all default backend (defaultBackend without rules) is denied", () => {

@@ -12,7 +12,8 @@ import { groupOf, ourClassOf } from "./classes.js";
 import type { AdmissionContext } from "./context.js";
 import { ingressKey } from "./ingress-index.js";
 import { validateSecretName } from "./names.js";
-import { LIMITS, type AdmissionRequestLike } from "./request.js";
+import { ingressOverLimits } from "../core/limits.js";
+import type { AdmissionRequestLike } from "./request.js";
 import { describeRoute, isCanary, regexModeOf, routesOf, type Route } from "./routes.js";
 import { checkTlsSecret } from "./tls-material.js";
 import { approve, verdict, type Verdict } from "./verdict.js";
@@ -118,19 +119,8 @@ function checkRoutes(ingress: Ingress, old: Ingress | undefined, useRegex: boole
   }
 }
 
-function countPaths(ingress: Ingress): number {
-  let n = 0;
-  for (const r of ingress.spec?.rules ?? []) n += r.http?.paths?.length ?? 0;
-  return n;
-}
-
 function checkLimits(ingress: Ingress): string | undefined {
-  const s = ingress.spec ?? {};
-  if ((s.rules?.length ?? 0) > LIMITS.rules) return `spec.rules: more than ${LIMITS.rules} rules; split the Ingress`;
-  if (countPaths(ingress) > LIMITS.paths) return `spec.rules: more than ${LIMITS.paths} paths in total; split the Ingress`;
-  if ((s.tls?.length ?? 0) > LIMITS.tls) return `spec.tls: more than ${LIMITS.tls} entries`;
-  if ((s.tls ?? []).reduce((n, t) => n + (t.hosts?.length ?? 0), 0) > LIMITS.tlsHosts) return `spec.tls: more than ${LIMITS.tlsHosts} hosts in total`;
-  return undefined;
+  return ingressOverLimits(ingress.spec);
 }
 
 function isIngressShape(o: unknown): o is Ingress {

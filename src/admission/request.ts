@@ -14,17 +14,9 @@ export interface AdmissionRequestLike<T = unknown> {
   dryRun?: boolean;
 }
 
-/** Upper bounds that keep one request's work small no matter what it carries. The API server
- * already caps a whole object near 1.5 MiB; these bound the per-item loops below that. */
-export const LIMITS = {
-  /** rules x paths of one Ingress */
-  paths: 5000,
-  rules: 1000,
-  tls: 500,
-  tlsHosts: 1000,
-  /** PEM text of tls.crt / tls.key (a long chain is a few tens of KiB) */
-  pemBytes: 256 * 1024,
-} as const;
+/** Upper bounds that keep one request's work small no matter what it carries (the build enforces
+ * the same numbers; one source in core). */
+export { LIMITS } from "../core/limits.js";
 
 /** "name" or the generateName prefix, for messages about objects not yet named. */
 export function displayName(meta: { name?: string; generateName?: string } | undefined): string {

@@ -62,7 +62,7 @@ export function childLabels(owner: Owner, component: Component): Record<string, 
   };
 }
 
-export function ownerReference(owner: Owner) {
+export function ownerReference(owner: Pick<Owner, "name" | "uid">) {
   return { apiVersion: API_VERSION, kind: KIND, name: owner.name, uid: owner.uid, controller: true, blockOwnerDeletion: true };
 }
 

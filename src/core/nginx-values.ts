@@ -4,6 +4,8 @@
 // Validators return an error message naming the field and the reason; callers turn that into a
 // Diagnostic (core) or an admission denial (admission) and drop the offending part.
 
+import { checkRegex, escapeLiteral } from "./regex-grammar.js";
+
 declare const tokenBrand: unique symbol;
 /** A string that is safe to write as one nginx directive argument, exactly as it is. */
 export type Token = string & { readonly [tokenBrand]: true };
@@ -128,26 +130,13 @@ export function pathToken(path: string): Token {
   return quote(path);
 }
 
-// Regexes: a safe PCRE subset. No `(?` constructs except non-capturing groups (no inline options,
-// callouts, lookbehind, recursion), backslash only before punctuation or a class shorthand,
-// and the same forbidden characters as paths (quotes, `#`, `;`, whitespace, control, non-ASCII).
-const REGEX_CHARS = /^[A-Za-z0-9._~!*'()+,=:@&%\/\-\[\]{}^$?|\\]*$/;
-
+// Regexes: the grammar of regex-grammar.ts (same meaning in PCRE2 and JavaScript, bounded
+// backtracking), checked by parsing; `new RegExp` is only a second guard.
 export function validateRegexPath(regex: string, field = "path"): string | undefined {
   if (typeof regex !== "string" || !regex.startsWith("/")) return `${field}: regex ${show(String(regex))} must start with '/'`;
   if (regex.length > MAX_PATH_LENGTH) return `${field}: longer than ${MAX_PATH_LENGTH} characters`;
-  if (!REGEX_CHARS.test(regex)) return `${field}: regex ${show(regex)} contains a character that is not allowed`;
-  for (let i = 0; i < regex.length; i++) {
-    if (regex[i] === "\\") {
-      const next = regex[i + 1];
-      if (next === undefined || !/[.\/\-?+*()[\]{}^$|dDwWsS]/.test(next)) {
-        return `${field}: regex ${show(regex)}: '\\${next ?? ""}' is not an allowed escape (use \\. \\/ \\d \\w \\s and escaped punctuation only)`;
-      }
-      i++;
-    } else if (regex[i] === "(" && regex[i + 1] === "?" && regex[i + 2] !== ":") {
-      return `${field}: regex ${show(regex)}: '(?' constructs other than '(?:' are not allowed`;
-    }
-  }
+  const why = checkRegex(regex);
+  if (why) return `${field}: regex ${show(regex)}: ${why}`;
   try {
     new RegExp(regex);
   } catch (e) {
@@ -156,10 +145,10 @@ export function validateRegexPath(regex: string, field = "path"): string | undef
   return undefined;
 }
 
-// nginx unescapes only \" \' \\ \t \r \n inside quotes; validateRegexPath allows a backslash only
-// before other characters, so a validated regex keeps every backslash as written.
+// Inside nginx's double quotes a backslash before anything but `"`, `'`, `\`, t, r, n is kept as
+// is, so the grammar's escapes (`\.`, `\d`, ...) reach PCRE unchanged; nothing else may carry one.
 function quoteRegex(value: string): Token {
-  if (/[\x00-\x1f\x7f"]/.test(value) || /\\[\\"'trn]/.test(value)) throw new Error(`nginx-values: refusing to quote regex ${show(value)}`);
+  if (/[\x00-\x1f\x7f"]/.test(value) || /\\(?![.\/\-?+*()[\]{}^$|dDwW])/.test(value)) throw new Error(`nginx-values: refusing to quote regex ${show(value)}`);
   return `"${value}"` as Token;
 }
 
@@ -181,7 +170,7 @@ export function rewritePatternToken(regex: string): Token {
 export function plainPathAsRegex(path: string): string {
   const err = validatePlainPath(path);
   if (err) throw new Error(`nginx-values: ${err}`);
-  return path.replace(/[.*+?()[\]{}^$|\/]/g, (c) => (c === "/" ? "/" : `\\${c}`));
+  return escapeLiteral(path);
 }
 
 // ---------------------------------------------------------------------------------------------

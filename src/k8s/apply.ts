@@ -1,5 +1,5 @@
 // Server-side apply with a chosen field manager, and create-if-missing.
-import { apiRequest, isAlreadyExists } from "./request.js";
+import { isAlreadyExists, request } from "./client.js";
 import { describeRef, resourcePath, type ObjectRef } from "./resources.js";
 
 export interface ApplyOptions {
@@ -16,7 +16,7 @@ function refOf(obj: KubeObject): ObjectRef {
 
 /** Applies one object; the body must carry the full intent of this field manager. */
 export async function applyObject<T = KubeObject>(obj: KubeObject, opts: ApplyOptions, subresource?: string): Promise<T> {
-  return apiRequest<T>("PATCH", resourcePath(refOf(obj), subresource), {
+  return request<T>("PATCH", resourcePath(refOf(obj), subresource), {
     body: obj,
     contentType: "application/apply-patch+yaml",
     query: { fieldManager: opts.fieldManager, force: opts.force ? "true" : "false", fieldValidation: "Strict" },
@@ -40,7 +40,7 @@ export async function applyAll(objects: KubeObject[], opts: ApplyOptions): Promi
 export async function createIfMissing(obj: KubeObject): Promise<"created" | "exists"> {
   const ref = refOf(obj);
   try {
-    await apiRequest("POST", resourcePath({ ...ref, name: undefined }), { body: obj, query: { fieldValidation: "Strict" } });
+    await request("POST", resourcePath({ ...ref, name: undefined }), { body: obj, query: { fieldValidation: "Strict" } });
     return "created";
   } catch (err) {
     if (isAlreadyExists(err)) return "exists";
@@ -49,13 +49,24 @@ export async function createIfMissing(obj: KubeObject): Promise<"created" | "exi
 }
 
 export async function getObject<T = KubeObject>(ref: ObjectRef): Promise<T> {
-  return apiRequest<T>("GET", resourcePath(ref));
+  return request<T>("GET", resourcePath(ref));
+}
+
+/** Lists objects of one kind (in a namespace, or all namespaces when it has none). */
+export async function listObjects<T = KubeObject>(ref: ObjectRef, selectors: { labelSelector?: string; fieldSelector?: string } = {}): Promise<T[]> {
+  const list = await request<{ items?: T[] }>("GET", resourcePath({ ...ref, name: undefined }), { query: selectors });
+  return list.items ?? [];
+}
+
+/** JSON merge patch of an object (or of a subresource such as status). */
+export async function mergePatch<T = KubeObject>(ref: ObjectRef, body: unknown, subresource?: string): Promise<T> {
+  return request<T>("PATCH", resourcePath(ref, subresource), { body, contentType: "application/merge-patch+json" });
 }
 
 /** Deletes; a missing object is not an error. Background propagation (GC removes dependents). */
 export async function deleteObject(ref: ObjectRef): Promise<boolean> {
   try {
-    await apiRequest("DELETE", resourcePath(ref), { body: { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy: "Background" } });
+    await request("DELETE", resourcePath(ref), { body: { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy: "Background" } });
     return true;
   } catch (err) {
     if ((err as { status?: number }).status === 404) return false;

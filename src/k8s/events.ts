@@ -1,5 +1,6 @@
 // Kubernetes Events (core/v1), so `kubectl describe` shows what Portico did and why it failed.
-import { apiRequest } from "./request.js";
+// createEvent is the one Event writer; recordEvent fills in the usual fields.
+import { request } from "./client.js";
 import { resourcePath, type ObjectRef } from "./resources.js";
 
 export type EventType = "Normal" | "Warning";
@@ -8,6 +9,15 @@ export interface EventSource {
   component: string;
   /** e.g. the pod name or namespace/name of the acting controller. */
   instance?: string;
+}
+
+/** A core/v1 Event body (metadata.namespace says where it is created). */
+export type EventBody = { metadata: { namespace: string; generateName?: string; name?: string } } & Record<string, unknown>;
+
+export async function createEvent(event: EventBody): Promise<void> {
+  await request("POST", resourcePath({ apiVersion: "v1", kind: "Event", namespace: event.metadata.namespace }), {
+    body: { apiVersion: "v1", kind: "Event", ...event },
+  });
 }
 
 const MAX_MESSAGE = 1024;
@@ -21,21 +31,17 @@ export async function recordEvent(
 ): Promise<void> {
   const now = new Date().toISOString();
   const namespace = involved.namespace ?? "default";
-  await apiRequest("POST", resourcePath({ apiVersion: "v1", kind: "Event", namespace }), {
-    body: {
-      apiVersion: "v1",
-      kind: "Event",
-      metadata: { generateName: `${involved.name}.`, namespace },
-      involvedObject: { apiVersion: involved.apiVersion, kind: involved.kind, name: involved.name, namespace: involved.namespace, uid: involved.uid },
-      type,
-      reason,
-      message: message.length > MAX_MESSAGE ? message.slice(0, MAX_MESSAGE - 1) + "…" : message,
-      source: { component: source.component },
-      reportingComponent: source.component,
-      reportingInstance: source.instance ?? source.component,
-      firstTimestamp: now,
-      lastTimestamp: now,
-      count: 1,
-    },
+  await createEvent({
+    metadata: { generateName: `${involved.name}.`, namespace },
+    involvedObject: { apiVersion: involved.apiVersion, kind: involved.kind, name: involved.name, namespace: involved.namespace, uid: involved.uid },
+    type,
+    reason,
+    message: message.length > MAX_MESSAGE ? message.slice(0, MAX_MESSAGE - 1) + "…" : message,
+    source: { component: source.component },
+    reportingComponent: source.component,
+    reportingInstance: source.instance ?? source.component,
+    firstTimestamp: now,
+    lastTimestamp: now,
+    count: 1,
   });
 }

@@ -1,7 +1,7 @@
-// Deletes labelled objects of an older generation: what the last apply no longer produced.
+// Deletes labelled objects of an older generation (an integer label below the one kept): what the
+// last apply no longer produced.
 import { deleteObject } from "./apply.js";
-import { GENERATION_LABEL } from "../api/names.js";
-import { apiRequest } from "./request.js";
+import { request } from "./client.js";
 import { resourcePath } from "./resources.js";
 
 export interface PruneKind {
@@ -35,6 +35,7 @@ export async function pruneByLabel(
   kinds: readonly PruneKind[],
   namespace: string | undefined,
   selector: Record<string, string>,
+  generationLabel: string,
   keepGeneration: number,
   opts: { without?: string[]; ownerUid?: string } = {},
 ): Promise<Pruned[]> {
@@ -42,9 +43,9 @@ export async function pruneByLabel(
   const labelSelector = selectorString(selector, opts.without);
   for (const k of kinds) {
     const ns = k.namespaced ? namespace : undefined;
-    const list = await apiRequest<Listed>("GET", resourcePath({ apiVersion: k.apiVersion, kind: k.kind, namespace: ns }), { query: { labelSelector } });
+    const list = await request<Listed>("GET", resourcePath({ apiVersion: k.apiVersion, kind: k.kind, namespace: ns }), { query: { labelSelector } });
     for (const item of list.items) {
-      const gen = item.metadata.labels?.[GENERATION_LABEL];
+      const gen = item.metadata.labels?.[generationLabel];
       if (gen === undefined || !/^\d+$/.test(gen) || Number(gen) >= keepGeneration) continue;
       if (opts.ownerUid && k.namespaced && !item.metadata.ownerReferences?.some((o) => o.uid === opts.ownerUid)) continue;
       if (await deleteObject({ apiVersion: k.apiVersion, kind: k.kind, name: item.metadata.name, namespace: item.metadata.namespace })) {

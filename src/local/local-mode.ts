@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, openSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { capabilities } from "../../capabilities/index.js";
+import { bindingsOnly } from "../../capabilities/index.js";
 import { freePort, kubectl, REPO_ROOT, startPeprModule, type PeprProcess } from "./pepr-process.js";
 
 export interface LocalModeOptions {
@@ -109,7 +109,7 @@ export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode>
   kubectl(opts.kubeconfig, ["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } }));
 
   progress("starting the Pepr module (admission webhooks + watches + reconciler)");
-  let pepr = await startPeprModule({ kubeconfig: opts.kubeconfig, workDir: join(opts.workDir, "pepr"), capabilities, env: opts.peprEnv });
+  let pepr = await startPeprModule({ kubeconfig: opts.kubeconfig, workDir: join(opts.workDir, "pepr"), capabilities: bindingsOnly(), env: opts.peprEnv });
 
   try {
     progress(`creating IngressController ${namespace}/${controllerName}`);
@@ -196,7 +196,7 @@ export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode>
       },
       async restartPepr() {
         await mode.pepr.stop();
-        pepr = await startPeprModule({ kubeconfig: opts.kubeconfig, workDir: join(opts.workDir, "pepr"), capabilities, env: opts.peprEnv });
+        pepr = await startPeprModule({ kubeconfig: opts.kubeconfig, workDir: join(opts.workDir, "pepr"), capabilities: bindingsOnly(), env: opts.peprEnv });
         mode.pepr = pepr;
       },
       async stop() {

@@ -11,4 +11,7 @@ const port = Number(process.env.PORTICO_PEPR_PORT ?? 3000);
 const { PeprModule } = await import("pepr");
 const cfg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
 const { capabilities } = await import("../../capabilities/index.js");
-new PeprModule(cfg as never, capabilities, { deferStart: true }).start(port);
+const { createRuntime } = await import("../runtime/runtime.js");
+const runtime = createRuntime();
+new PeprModule(cfg as never, capabilities(runtime), { deferStart: true }).start(port);
+runtime.start();

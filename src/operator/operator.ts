@@ -3,13 +3,14 @@
 // (drift: someone edited or deleted one), and (3) a periodic resync. The work itself is
 // reconcileIngressController (reconcile.ts).
 
-import { K8s, kind } from "kubernetes-fluent-client";
+import { kind } from "kubernetes-fluent-client";
 import type { Logger } from "../log.js";
 import { LABELS, MANAGED_BY } from "../api/names.js";
 import { KeyedQueue } from "./queue.js";
 import { reconcileIngressController, type ReconcileResult } from "./reconcile.js";
-import { apiRequest } from "../k8s/request.js";
-import { API_VERSION, PLURAL } from "../api/schema.js";
+import { listObjects } from "../k8s/apply.js";
+import { informer, type Informer } from "../k8s/informer.js";
+import { API_VERSION, KIND } from "../api/schema.js";
 
 export interface Hints {
   /** A child changed or vanished: apply even if this generation was applied already. */
@@ -29,8 +30,6 @@ export interface OperatorOptions {
   log?: Logger;
   onResult?: (key: string, result: ReconcileResult) => void;
 }
-
-type Closable = { close(): void };
 
 const CHILD_MODELS = [
   kind.ServiceAccount,
@@ -60,7 +59,7 @@ export class Operator {
   readonly #opts: OperatorOptions;
   /** key -> "uid/generation" last applied in full. */
   readonly #applied = new Map<string, string>();
-  readonly #closers: Closable[] = [];
+  readonly #watches: Informer[] = [];
   #resync?: NodeJS.Timeout;
 
   constructor(opts: OperatorOptions = {}) {
@@ -96,14 +95,20 @@ export class Operator {
   /** Starts drift watches and the periodic resync. */
   async start(): Promise<void> {
     if (this.#opts.watchChildren !== false) {
+      const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
       for (const model of CHILD_MODELS) {
-        const w = K8s(model)
-          .WithLabel(LABELS.managedBy, MANAGED_BY)
-          .Watch((obj) => {
-            const key = ownerKeyOfChild(obj as never);
-            if (key) this.queue.enqueue(key, { drift: true });
-          });
-        this.#closers.push(w);
+        const drift = (obj: unknown) => {
+          const key = ownerKeyOfChild(obj as never);
+          if (key) this.queue.enqueue(key, { drift: true });
+        };
+        const w = informer(
+          `${model.name} (children)`,
+          model,
+          { labels: { [LABELS.managedBy]: MANAGED_BY } },
+          { listed: () => undefined, event: (_p, o) => drift(o) },
+          this.#opts.log ?? silent,
+        );
+        this.#watches.push(w);
         await w.start();
       }
     }
@@ -116,25 +121,14 @@ export class Operator {
 
   /** Enqueues every IngressController for a full apply. */
   async resyncAll(): Promise<number> {
-    const list = await apiRequest<{ items: { metadata: { namespace: string; name: string } }[] }>("GET", `/apis/${API_VERSION}/${PLURAL}`);
-    for (const ic of list.items) this.enqueue(ic.metadata.namespace, ic.metadata.name, { resync: true });
-    return list.items.length;
+    const items = await listObjects<{ metadata: { namespace: string; name: string } }>({ apiVersion: API_VERSION, kind: KIND });
+    for (const ic of items) this.enqueue(ic.metadata.namespace, ic.metadata.name, { resync: true });
+    return items.length;
   }
 
   stop(): void {
     if (this.#resync) clearInterval(this.#resync);
-    for (const c of this.#closers.splice(0)) c.close();
+    for (const w of this.#watches.splice(0)) w.stop();
     this.queue.stop();
   }
-}
-
-let singleton: Operator | undefined;
-
-/** The process-wide operator the capability feeds (started on first use). */
-export function operator(opts: OperatorOptions = {}): Operator {
-  if (!singleton) {
-    singleton = new Operator(opts);
-    void singleton.start().catch((err) => opts.log?.error("operator watches failed to start", { error: String(err) }));
-  }
-  return singleton;
 }

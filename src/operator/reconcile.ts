@@ -2,15 +2,15 @@
 // create the create-only ConfigMaps, prune children of older generations, then write status.
 // Throws on API failures (the caller retries with backoff); an invalid spec is reported, not thrown.
 
-import { applyAll, createIfMissing, getObject, type KubeObject } from "../k8s/apply.js";
+import { applyAll, createIfMissing, getObject, mergePatch, type KubeObject } from "../k8s/apply.js";
 import { recordEvent } from "../k8s/events.js";
 import { pruneByLabel, type Pruned } from "../k8s/prune.js";
-import { apiRequest, isNotFound } from "../k8s/request.js";
+import { isNotFound } from "../k8s/client.js";
 import { patchStatus } from "../k8s/status.js";
 import { CHILD_KINDS, desiredChildren, ownerOf, type Manifest } from "./children/index.js";
 import { CREATE_ONLY_LABEL } from "./children/configmaps.js";
 import { configAppliedCondition, sameConditions, setConditions, type ConditionInput } from "./conditions.js";
-import { FIELD_MANAGER, FINALIZER, LABELS, childNames, instanceSelector, type Owner } from "../api/names.js";
+import { FIELD_MANAGER, FINALIZER, GENERATION_LABEL, LABELS, childNames, instanceSelector, type Owner } from "../api/names.js";
 import { publishedAddress, type ServiceStatusLike } from "./published-address.js";
 import { API_VERSION, KIND } from "../api/schema.js";
 import type { IngressControllerSpec, IngressControllerStatus } from "../api/types.generated.js";
@@ -66,11 +66,8 @@ export async function getIngressController(namespace: string, name: string): Pro
 }
 
 async function mergePatchMeta(ic: IngressControllerObject, finalizers: string[]): Promise<void> {
-  await apiRequest("PATCH", `/apis/${API_VERSION}/namespaces/${ic.metadata.namespace}/ingresscontrollers/${ic.metadata.name}`, {
-    contentType: "application/merge-patch+json",
-    // resourceVersion makes this a compare-and-swap: a concurrent change fails with 409 and is retried.
-    body: { metadata: { finalizers, resourceVersion: ic.metadata.resourceVersion } },
-  });
+  // resourceVersion makes this a compare-and-swap: a concurrent change fails with 409 and is retried.
+  await mergePatch(icRef(ic.metadata.namespace, ic.metadata.name), { metadata: { finalizers, resourceVersion: ic.metadata.resourceVersion } });
 }
 
 /** Cluster-scoped children (IngressClass) carry owner labels instead of an ownerReference. */
@@ -83,7 +80,7 @@ const NAMESPACED_KINDS = CHILD_KINDS.filter((k) => k.namespaced);
 
 async function deleteClusterScopedChildren(owner: Owner): Promise<void> {
   // keepGeneration = +Infinity: every generation goes.
-  await pruneByLabel(INGRESS_CLASS_KIND, undefined, clusterSelector(owner), Number.POSITIVE_INFINITY);
+  await pruneByLabel(INGRESS_CLASS_KIND, undefined, clusterSelector(owner), GENERATION_LABEL, Number.POSITIVE_INFINITY);
 }
 
 /** An IngressClass of that name held by someone else (another controller, or created by hand). */
@@ -221,11 +218,11 @@ export async function reconcileIngressController(namespace: string, name: string
       if ((await createIfMissing(m as KubeObject)) === "created") created.push(`${m.kind}/${m.metadata.name}`);
     }
     const pruned = [
-      ...(await pruneByLabel(NAMESPACED_KINDS, owner.namespace, instanceSelector(owner), owner.generation, {
+      ...(await pruneByLabel(NAMESPACED_KINDS, owner.namespace, instanceSelector(owner), GENERATION_LABEL, owner.generation, {
         without: [CREATE_ONLY_LABEL],
         ownerUid: owner.uid,
       })),
-      ...(await pruneByLabel(INGRESS_CLASS_KIND, undefined, clusterSelector(owner), owner.generation)),
+      ...(await pruneByLabel(INGRESS_CLASS_KIND, undefined, clusterSelector(owner), GENERATION_LABEL, owner.generation)),
     ];
     if (!spec.ingressClass.create && hasFinalizer) {
       // Pruned above; nothing cluster-scoped left to clean up.

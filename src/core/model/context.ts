@@ -28,6 +28,8 @@ export interface FallbackDraft {
 export interface HostDraft {
   locations: Map<string, { loc: LocationModel; owner: string; ann: AnnotationValues }>;
   tls: boolean;
+  /** use-regex locations committed so far (capped per host). */
+  regexPaths: number;
   appRoot?: string;
   fallback?: FallbackDraft;
   /** server-alias names claimed for this host, with the Ingress that claimed them. */
@@ -46,7 +48,7 @@ export class BuildContext {
   readonly services: ServiceIndex;
   readonly upstreams: Upstreams;
   /** "" = the default server (hostless rules). */
-  readonly hosts = new Map<string, HostDraft>([["", { locations: new Map(), tls: false }]]);
+  readonly hosts = new Map<string, HostDraft>([["", { locations: new Map(), tls: false, regexPaths: 0 }]]);
   catchAll: FallbackDraft | undefined;
   readonly tlsClaims: TlsClaim[] = [];
   readonly certificates: Record<string, CertificatePair> = {};
@@ -64,7 +66,7 @@ export class BuildContext {
 
   draft(host: string): HostDraft {
     let h = this.hosts.get(host);
-    if (!h) this.hosts.set(host, (h = { locations: new Map(), tls: false }));
+    if (!h) this.hosts.set(host, (h = { locations: new Map(), tls: false, regexPaths: 0 }));
     return h;
   }
 

@@ -3,6 +3,7 @@
 import { X509Certificate, createHash, createPrivateKey } from "node:crypto";
 import type { CertificatePair } from "../contract.js";
 import type { Secret } from "../k8s-types.js";
+import { LIMITS } from "../limits.js";
 
 export type CertificateCheck = { ok: true; id: string; pair: CertificatePair } | { ok: false; message: string };
 
@@ -21,6 +22,9 @@ export function checkTlsSecret(secret: Secret): CertificateCheck {
   if (!crtB64 || !keyB64) return { ok: false, message: `${where}: data must contain tls.crt and tls.key` };
   const certificate = Buffer.from(crtB64, "base64").toString("utf8");
   const key = Buffer.from(keyB64, "base64").toString("utf8");
+  if (certificate.length > LIMITS.pemBytes || key.length > LIMITS.pemBytes) {
+    return { ok: false, message: `${where}: tls.crt or tls.key is larger than ${LIMITS.pemBytes} bytes` };
+  }
   const digest = createHash("sha256").update(certificate).update("\0").update(key).digest("hex");
   let verdict = cache.get(digest);
   if (!verdict) {

@@ -2,6 +2,7 @@
 // matching.ts (which replays nginx's selection algorithm), so tests check the rendered layout.
 
 import type { LocationModel } from "../model/types.js";
+import { escapeLiteral } from "../regex-grammar.js";
 
 export type Modifier = "=" | "^~" | "" | "~" | "~*";
 
@@ -15,7 +16,7 @@ export interface PlacedLocation {
 /** Regex source for a Prefix path: whole path elements only. */
 export function prefixRegex(path: string): string {
   if (path === "/") return "/";
-  return `${path.replace(/[.*+?()[\]{}^$|]/g, (c) => `\\${c}`)}(/|$)`;
+  return `${escapeLiteral(path)}(/|$)`;
 }
 
 /**

@@ -13,6 +13,9 @@ export function render(m: Model, s: Settings, o: RenderOptions): string {
   const top: Directive[] = [
     ...o.modules.map((p) => d("load_module", filePathToken(p))),
     d("pid", lit("nginx.pid")),
+    // Regex locations are compiled to machine code: the bounded grammar keeps them linear-ish,
+    // JIT makes each try cheap.
+    d("pcre_jit", lit("on")),
     d("error_log", lit("logs/error.log"), lit("notice")),
     d("worker_processes", s.workerProcesses === "auto" ? lit("auto") : int(s.workerProcesses)),
     d("worker_shutdown_timeout", lit("240s")),

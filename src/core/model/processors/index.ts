@@ -5,6 +5,7 @@ import { annotationsProcessor } from "./annotations.js";
 import { backendsProcessor } from "./backends.js";
 import { defaultBackendProcessor } from "./default-backend.js";
 import { hostsProcessor } from "./hosts.js";
+import { limitsProcessor } from "./limits.js";
 import { pathsProcessor } from "./paths.js";
 import { proxyProcessor } from "./proxy.js";
 import { serverFeaturesProcessor } from "./server-features.js";
@@ -15,6 +16,7 @@ import type { Processor } from "./types.js";
 
 export const PROCESSORS: readonly Processor[] = [
   backendsProcessor,
+  limitsProcessor,
   annotationsProcessor,
   hostsProcessor,
   pathsProcessor,

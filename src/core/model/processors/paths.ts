@@ -5,6 +5,8 @@
 import type { AnnotationValues } from "../../annotations/registry.js";
 import type { HTTPIngressPath, Ingress } from "../../k8s-types.js";
 import { show, validatePlainPath, validateRegexPath } from "../../nginx-values.js";
+import { LIMITS } from "../../limits.js";
+import { escapeLiteral } from "../../regex-grammar.js";
 import type { LocationModel } from "../types.js";
 import { locationTuning, redirectOf, usesRegex } from "./annotations.js";
 import { applyProxyAnnotations } from "./proxy.js";
@@ -48,6 +50,17 @@ export const pathsProcessor: Processor = {
           );
           continue;
         }
+        if (p.loc.match === "regex") {
+          if (h.regexPaths >= LIMITS.regexPathsPerHost) {
+            ctx.report(
+              work.ingress,
+              "RegexLimitExceeded",
+              `${p.what}: host already has ${LIMITS.regexPathsPerHost} regex paths (the limit per host); this path is ignored`,
+            );
+            continue;
+          }
+          h.regexPaths++;
+        }
         h.locations.set(p.key, { loc: p.loc, owner: work.key, ann: work.ann });
       }
     }
@@ -79,11 +92,7 @@ function locationOf(ing: Ingress, p: HTTPIngressPath, field: string, ann: Annota
     ...locationTuning(ann),
   };
   if (ann.rewriteTarget !== undefined) {
-    loc.rewrite = { pattern: regex ? raw : escapeRegex(path), target: ann.rewriteTarget };
+    loc.rewrite = { pattern: regex ? raw : escapeLiteral(path), target: ann.rewriteTarget };
   }
   return loc;
-}
-
-function escapeRegex(path: string): string {
-  return path.replace(/[.*+?()[\]{}^$|]/g, (c) => `\\${c}`);
 }

@@ -1,26 +1,26 @@
-// The controller's API writes: the desired state (server-side apply of shards, then the index,
-// only when the hash changed), Ingress status, and Events for build diagnostics.
+// The controller's API writes (the ControllerWriters port over src/k8s's verbs): the desired state
+// (server-side apply of shards, then the index, only when the hash changed), Ingress status, and
+// Events for build diagnostics.
 
-import { K8s, kind } from "kubernetes-fluent-client";
 import type { BuildResult, Diagnostic } from "../core/contract.js";
 import { encodeDesiredState, parseStateIndex, staleShardNames, type StateIndex, type StatePart } from "../core/state-objects.js";
 import type { ControllerWriters } from "../controller/controller.js";
 import type { IngressStatusUpdate } from "../controller/ingress-status.js";
 import type { StoredIngressController } from "../controller/store.js";
 import type { Logger } from "../log.js";
-import { IngressControllerKind } from "../api/kind.js";
+import { ownerReference } from "../api/names.js";
 import { API_VERSION, KIND } from "../api/schema.js";
+import { applyObject, deleteObject, getObject, mergePatch, type KubeObject } from "../k8s/apply.js";
+import { isNotFound } from "../k8s/client.js";
+import { createEvent } from "../k8s/events.js";
 
 export const STATE_HASH_ANNOTATION = "portico.dev/state-hash";
 const REPORTING_CONTROLLER = "portico.dev/ingress-controller";
-
-function ownerReference(ic: StoredIngressController) {
-  return { apiVersion: API_VERSION, kind: KIND, name: ic.metadata.name, uid: ic.metadata.uid ?? "", controller: true, blockOwnerDeletion: true };
-}
-
-function isNotFound(err: unknown): boolean {
-  return (err as { status?: number })?.status === 404;
-}
+/** The desired-state objects were first written through the fluent client's Apply, whose field
+ * manager is always "pepr"; kept so clusters already running see the same owner. */
+const STATE_FIELD_MANAGER = "pepr";
+const apply = (o: unknown) => applyObject(o as KubeObject, { fieldManager: STATE_FIELD_MANAGER, force: true });
+const configMap = (namespace: string, name: string) => ({ apiVersion: "v1", kind: "ConfigMap", namespace, name });
 
 export function apiControllerWriters(log: Logger): ControllerWriters {
   /** namespace/name -> hash last published (or found published), so unchanged states cost no request. */
@@ -43,7 +43,7 @@ export function apiControllerWriters(log: Logger): ControllerWriters {
       const indexName = encoded.index.metadata.name;
       // After a restart, compare with what is already published: no spurious write.
       try {
-        const current = await K8s(kind.ConfigMap).InNamespace(ns).Get(indexName);
+        const current = await getObject<{ metadata?: { annotations?: Record<string, string> } }>(configMap(ns, indexName));
         try {
           lastIndex.set(key, parseStateIndex(current as never));
         } catch {
@@ -56,7 +56,7 @@ export function apiControllerWriters(log: Logger): ControllerWriters {
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
-      const owner = [ownerReference(ic)];
+      const owner = [ownerReference({ name: ic.metadata.name, uid: ic.metadata.uid ?? "" })];
       const withOwner = <T extends { metadata: { ownerReferences?: unknown[] } }>(o: T): T => ({ ...o, metadata: { ...o.metadata, ownerReferences: owner } });
       // Shards first, the index last: an agent that sees the new index finds every shard it names.
       // A part whose digest and shard count are unchanged is already published: not rewritten.
@@ -65,25 +65,26 @@ export function apiControllerWriters(log: Logger): ControllerWriters {
       const changed = (part: StatePart) =>
         !previous || previous.parts[part].digest !== nextIndex.parts[part].digest || previous.parts[part].shards !== nextIndex.parts[part].shards;
       await Promise.all([
-        ...(changed("config") ? encoded.configShards : []).map((o) => K8s(kind.ConfigMap).Apply(withOwner(o) as never, { force: true })),
-        ...(changed("endpoints") ? encoded.endpointShards : []).map((o) => K8s(kind.ConfigMap).Apply(withOwner(o) as never, { force: true })),
-        ...(changed("certificates") ? encoded.certificateShards : []).map((o) => K8s(kind.Secret).Apply(withOwner(o) as never, { force: true })),
+        ...(changed("config") ? encoded.configShards : []).map((o) => apply(withOwner(o))),
+        ...(changed("endpoints") ? encoded.endpointShards : []).map((o) => apply(withOwner(o))),
+        ...(changed("certificates") ? encoded.certificateShards : []).map((o) => apply(withOwner(o))),
       ]);
       const index = withOwner(encoded.index);
       index.metadata.annotations = { ...(index.metadata.annotations ?? {}), [STATE_HASH_ANNOTATION]: hash };
-      await K8s(kind.ConfigMap).Apply(index as never, { force: true });
+      await apply(index);
       published.set(key, hash);
       const stale = staleShardNames(ic.metadata.name, lastIndex.get(key), nextIndex);
       lastIndex.set(key, nextIndex);
       await Promise.all([
-        ...stale.configMaps.map((name) => K8s(kind.ConfigMap).InNamespace(ns).Delete(name)),
-        ...stale.secrets.map((name) => K8s(kind.Secret).InNamespace(ns).Delete(name)),
+        ...stale.configMaps.map((name) => deleteObject(configMap(ns, name))),
+        ...stale.secrets.map((name) => deleteObject({ apiVersion: "v1", kind: "Secret", namespace: ns, name })),
       ]);
       try {
-        await K8s(IngressControllerKind).PatchStatus({
-          metadata: { name: ic.metadata.name, namespace: ns },
-          status: { desiredConfigHash: result.state.hashes.config },
-        } as never);
+        await mergePatch(
+          { apiVersion: API_VERSION, kind: KIND, namespace: ns, name: ic.metadata.name },
+          { status: { desiredConfigHash: result.state.hashes.config } },
+          "status",
+        );
       } catch (err) {
         log.warn("could not record the desired hash on the IngressController status", { controller: key, error: String((err as Error)?.message ?? err) });
       }
@@ -92,19 +93,18 @@ export function apiControllerWriters(log: Logger): ControllerWriters {
     },
 
     async writeIngressStatus(update: IngressStatusUpdate): Promise<void> {
-      await K8s(kind.Ingress).PatchStatus({
-        metadata: { name: update.name, namespace: update.namespace },
-        status: { loadBalancer: { ingress: update.loadBalancer } },
-      } as never);
+      await mergePatch(
+        { apiVersion: "networking.k8s.io/v1", kind: "Ingress", namespace: update.namespace, name: update.name },
+        { status: { loadBalancer: { ingress: update.loadBalancer } } },
+        "status",
+      );
     },
 
     async recordDiagnostic(d: Diagnostic, ic: StoredIngressController): Promise<void> {
       const ns = d.object.namespace ?? ic.metadata.namespace ?? "default";
       const now = new Date().toISOString();
       const apiVersion = { Ingress: "networking.k8s.io/v1", Secret: "v1", Service: "v1", ConfigMap: "v1", IngressController: API_VERSION }[d.object.kind];
-      await K8s(kind.CoreEvent).Create({
-        apiVersion: "v1",
-        kind: "Event",
+      await createEvent({
         metadata: { namespace: ns, generateName: `${d.object.name}.` },
         involvedObject: { apiVersion, kind: d.object.kind, name: d.object.name, namespace: ns },
         type: d.severity === "Error" ? "Warning" : d.severity,
@@ -116,7 +116,7 @@ export function apiControllerWriters(log: Logger): ControllerWriters {
         firstTimestamp: now as never,
         lastTimestamp: now as never,
         count: 1,
-      } as never);
+      });
     },
   };
 }

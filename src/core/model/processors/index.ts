@@ -3,6 +3,7 @@
 
 import { annotationsProcessor } from "./annotations.js";
 import { backendsProcessor } from "./backends.js";
+import { balancingProcessor } from "./balancing.js";
 import { defaultBackendProcessor } from "./default-backend.js";
 import { hostsProcessor } from "./hosts.js";
 import { limitsProcessor } from "./limits.js";
@@ -25,5 +26,8 @@ export const PROCESSORS: readonly Processor[] = [
   serversProcessor,
   serverFeaturesProcessor,
   proxyProcessor,
+  // After paths and default-backend have staged (it takes a canary's routes out before commit) and
+  // after servers have finished (it reads the finished fallbacks and endpoints).
+  balancingProcessor,
   streamProcessor,
 ];

@@ -55,10 +55,13 @@ export const serverFeaturesProcessor: Processor = {
   },
   commit(ctx, work) {
     const ann = work.ann;
-    const hosts = work.ruleHosts.filter((h) => h !== "");
+    const regexes = [...(ann.fixedResponses ?? []), ...(ann.denyPaths ?? [])].filter((r) => r.match === "regex");
+    if (!regexes.length && !ann.serverAlias && !ann.fromToWwwRedirect && !ann.hostRedirects) return;
+    // The hosts of the rules that survived (a canary's were taken out: it serves no host of its own).
+    const hosts = [...new Set(work.rules.map((r) => r.host))].filter((h) => h !== "");
     for (const host of hosts) {
       const h = ctx.draft(host);
-      for (const r of [...(ann.fixedResponses ?? []), ...(ann.denyPaths ?? [])]) if (r.match === "regex") (h.denyRegexes ??= []).push(r);
+      if (regexes.length) (h.denyRegexes ??= []).push(...regexes);
       for (const name of ann.serverAlias ?? []) if (name !== host) (h.aliases ??= []).push({ name, ingress: work.ingress });
       if (ann.fromToWwwRedirect && !h.wwwRedirect) h.wwwRedirect = work.ingress;
     }

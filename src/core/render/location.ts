@@ -22,10 +22,9 @@ import {
 import type { LocationModel } from "../model/types.js";
 import type { PlacedLocation } from "./locations.js";
 import { limitDirectives } from "./limits.js";
-import { addedResponseHeaders, proxyTuningDirectives, type RenderContext } from "./proxy-tuning.js";
+import { accessPhase, accessRewrite, type LocationContext } from "./access.js";
+import { addedResponseHeaders, dedupeHeaderDirectives, proxyTuningDirectives } from "./proxy-tuning.js";
 import { b, d, type Directive } from "./writer.js";
-
-export type { RenderContext } from "./proxy-tuning.js";
 
 export const NOT_FOUND_BODY =
   "<html>\n<head><title>404 Not Found</title></head>\n<body>\n<center><h1>404 Not Found</h1></center>\n<hr><center>portico</center>\n</body>\n</html>\n";
@@ -40,18 +39,20 @@ export function sslRedirectDirective(httpsPort: number): Directive {
   return b("if", [lit("($scheme"), lit("="), lit("http)")], [d("return", int(308), lit(target))]);
 }
 
-export function locationBlock(p: PlacedLocation, c: RenderContext): Directive {
+export function locationBlock(p: PlacedLocation, c: LocationContext): Directive {
   const loc = p.loc;
   const args: Token[] = [];
   if (p.modifier) args.push(lit(p.modifier));
   if (p.modifier === "~" || p.modifier === "~*") args.push(regexToken(p.pattern.slice(1)));
   else args.push(pathToken(p.pattern));
-  return b("location", args, locationBody(loc, c));
+  return b("location", args, dedupeHeaderDirectives(locationBody(loc, c)));
 }
 
-function locationBody(loc: LocationModel, c: RenderContext): Directive[] {
+function locationBody(loc: LocationModel, c: LocationContext): Directive[] {
   const body: Directive[] = [];
   if (loc.sslRedirect) body.push(sslRedirectDirective(c.httpsPort));
+  if (loc.access) body.push(...accessRewrite(loc.access));
+  if (loc.access?.denied) return body;
   if (loc.limits) body.push(...limitDirectives(loc.limits));
   const px = loc.proxy;
   for (const h of px?.requireRequestHeaders ?? []) body.push(b("if", ifHeaderEmptyArgs(h), [d("return", int(401))]));
@@ -72,6 +73,7 @@ function locationBody(loc: LocationModel, c: RenderContext): Directive[] {
   if (loc.readTimeout !== undefined) body.push(d(`${pfx}_read_timeout`, seconds(loc.readTimeout)));
   if (loc.sendTimeout !== undefined) body.push(d(`${pfx}_send_timeout`, seconds(loc.sendTimeout)));
   if (px) body.push(...proxyTuningDirectives(px, grpc, c));
+  if (loc.access) body.push(...accessPhase(loc.access, grpc, c));
   if (loc.errors) {
     const e = loc.errors;
     body.push(d(`${pfx}_intercept_errors`, lit("on")));
@@ -92,7 +94,7 @@ function locationBody(loc: LocationModel, c: RenderContext): Directive[] {
 }
 
 /** The named locations custom-http-errors of these locations send to (one per target and code). */
-export function errorLocations(locations: LocationModel[], c: RenderContext): Directive[] {
+export function errorLocations(locations: LocationModel[], c: LocationContext): Directive[] {
   const seen = new Map<string, Directive>();
   for (const loc of locations) {
     const e = loc.errors;
@@ -120,7 +122,7 @@ export function errorLocations(locations: LocationModel[], c: RenderContext): Di
           [name],
           [
             d("proxy_intercept_errors", lit("off")),
-            ...c.requestHeaders.map(([h, v]) => d("proxy_set_header", lit(h), v)),
+            ...c.proxyHeaders,
             ...headers.map(([h, v]) => d("proxy_set_header", lit(h), v)),
             d("set", lit("$portico_upstream"), upstreamNameToken(e.upstream)),
             d("proxy_pass", lit("http://portico_upstream")),

@@ -22,29 +22,18 @@ import {
 } from "../nginx-values.js";
 import type { HeaderEntry } from "../annotations/types.js";
 import type { ProxyTuning } from "../model/types.js";
+import type { LocationContext } from "./access.js";
 import { d, type Directive } from "./writer.js";
-
-export interface RenderContext {
-  httpsPort: number;
-  /** http-level proxy_set_header list (name, value), repeated where a location sets its own. */
-  requestHeaders: [string, Token][];
-  /** The same for grpc_set_header. */
-  grpcRequestHeaders: [string, Token][];
-  /** http-level add_header lines, repeated where a location adds its own. */
-  responseHeaders: Directive[];
-  /** The access_log directive enable-access-log "true" writes when the setting turned logs off. */
-  accessLog?: Directive;
-}
 
 /** CA bundle of the image (Debian's ca-certificates) for proxy-ssl-verify without a CA Secret. */
 export const SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 
-export function addedResponseHeaders(headers: HeaderEntry[] | undefined, c: RenderContext): Directive[] {
+export function addedResponseHeaders(headers: HeaderEntry[] | undefined, c: LocationContext): Directive[] {
   if (!headers?.length) return [];
-  return [...c.responseHeaders, ...headers.map((h) => d("add_header", headerNameToken(h.name), headerValueToken(h.value), lit("always")))];
+  return [...c.addHeaders, ...headers.map((h) => d("add_header", headerNameToken(h.name), headerValueToken(h.value), lit("always")))];
 }
 
-export function proxyTuningDirectives(px: ProxyTuning, grpc: boolean, c: RenderContext): Directive[] {
+export function proxyTuningDirectives(px: ProxyTuning, grpc: boolean, c: LocationContext): Directive[] {
   const pfx = grpc ? "grpc" : "proxy";
   const out: Directive[] = [];
   if (px.clientBodyBufferSize !== undefined) out.push(d("client_body_buffer_size", px.clientBodyBufferSize));
@@ -74,10 +63,11 @@ export function proxyTuningDirectives(px: ProxyTuning, grpc: boolean, c: RenderC
   for (const h of px.hideResponseHeaders ?? []) out.push(d(`${pfx}_hide_header`, headerNameToken(h)));
   if (px.requestHeaders?.length) {
     const own = new Map(px.requestHeaders.map((h) => [h.name.toLowerCase(), h]));
-    for (const [name, value] of grpc ? c.grpcRequestHeaders : c.requestHeaders) {
-      const o = own.get(name.toLowerCase());
-      out.push(d(`${pfx}_set_header`, lit(name), o ? requestHeaderValue(o) : value));
-      own.delete(name.toLowerCase());
+    for (const h of grpc ? c.grpcHeaders : c.proxyHeaders) {
+      const name = String(h.args[0]).toLowerCase();
+      const o = own.get(name);
+      out.push(o ? d(h.name, h.args[0]!, requestHeaderValue(o)) : h);
+      own.delete(name);
     }
     for (const h of px.requestHeaders) if (own.has(h.name.toLowerCase())) out.push(d(`${pfx}_set_header`, headerNameToken(h.name), requestHeaderValue(h)));
   }
@@ -98,4 +88,30 @@ export function proxyTuningDirectives(px: ProxyTuning, grpc: boolean, c: RenderC
 /** Placeholders were expanded by the model; what is left are runtime variables, or empty (removes the header). */
 function requestHeaderValue(h: HeaderEntry): Token {
   return headerValueToken(h.value, HEADER_VARIABLES);
+}
+
+/**
+ * One proxy_set_header / grpc_set_header per header name (the last value wins, at the place of the
+ * first) and no repeated add_header: several features of a location (request-headers, external
+ * auth) each repeat the http-level list, which nginx would otherwise send twice.
+ */
+export function dedupeHeaderDirectives(body: Directive[]): Directive[] {
+  const lastSet = new Map<string, Directive>();
+  for (const x of body)
+    if ((x.name === "proxy_set_header" || x.name === "grpc_set_header") && !x.block) lastSet.set(`${x.name} ${String(x.args[0]).toLowerCase()}`, x);
+  const seen = new Set<string>();
+  const out: Directive[] = [];
+  for (const x of body) {
+    let key: string | undefined;
+    if ((x.name === "proxy_set_header" || x.name === "grpc_set_header") && !x.block) key = `${x.name} ${String(x.args[0]).toLowerCase()}`;
+    else if (x.name === "add_header" && !x.block) key = `add_header ${x.args.join(" ")}`;
+    if (key === undefined) {
+      out.push(x);
+      continue;
+    }
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(x.name === "add_header" ? x : lastSet.get(key)!);
+  }
+  return out;
 }

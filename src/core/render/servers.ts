@@ -2,7 +2,7 @@
 // server the agent talks to.
 
 import type { RenderOptions } from "../contract.js";
-import type { ServerModel, Model, RedirectServerModel } from "../model/types.js";
+import type { LocationModel, ServerModel, Model, RedirectServerModel } from "../model/types.js";
 import {
   hostRedirectToken,
   ifUriMatchesArgs,
@@ -16,7 +16,8 @@ import {
   statusToken,
   wwwRedirectToken,
 } from "../nginx-values.js";
-import { errorLocations, locationBlock, notFoundDirectives, type RenderContext } from "./location.js";
+import { authLocations, type LocationContext } from "./access.js";
+import { errorLocations, locationBlock, notFoundDirectives } from "./location.js";
 import { placeLocations } from "./locations.js";
 import { b, d, luaBlock, type Directive } from "./writer.js";
 
@@ -40,7 +41,14 @@ function listens(o: RenderOptions, https: boolean, defaultServer: boolean): Dire
   return out;
 }
 
-export function hostServer(s: ServerModel, o: RenderOptions, c: RenderContext): Directive {
+/** The locations, then the internal locations of the external authentications they use. */
+function locationBlocks(locations: LocationModel[], regexMode: boolean, fallback: LocationModel, lc: LocationContext): Directive[] {
+  const placed = placeLocations(locations, regexMode, fallback);
+  const auths = placed.flatMap((p) => (p.loc.access?.external && !p.loc.access.denied ? [p.loc.access.external] : []));
+  return [...placed.map((p) => locationBlock(p, lc)), ...authLocations(auths, lc), ...errorLocations([...locations, fallback], lc)];
+}
+
+export function hostServer(s: ServerModel, o: RenderOptions, lc: LocationContext): Directive {
   const names = [serverNameToken(s.host), ...(s.aliases ?? []).map(serverNameToken)];
   const body: Directive[] = [...listens(o, s.tls, false), d("server_name", ...names), clearUpstream()];
   if (s.redirect) {
@@ -51,8 +59,7 @@ export function hostServer(s: ServerModel, o: RenderOptions, c: RenderContext): 
   // Regex deny-paths run before location selection, so no location (not even a `^~` prefix) escapes them.
   for (const r of s.denyRegexes ?? []) body.push(b("if", ifUriMatchesArgs(r.path, r.caseInsensitive), [d("return", statusToken(r.status))]));
   if (s.appRoot) body.push(b("if", [lit("($uri"), lit("="), lit("/)")], [d("return", int(302), redirectUrlToken(s.appRoot))]));
-  for (const p of placeLocations(s.locations, s.regexMode, s.fallback)) body.push(locationBlock(p, c));
-  body.push(...errorLocations([...s.locations, s.fallback], c));
+  body.push(...locationBlocks(s.locations, s.regexMode, s.fallback, lc));
   return b("server", [], body);
 }
 
@@ -61,7 +68,7 @@ export function redirectServer(s: RedirectServerModel, o: RenderOptions): Direct
   return b("server", [], [...listens(o, s.tls, false), d("server_name", serverNameToken(s.host)), d("return", int(308), wwwRedirectToken(s.target))]);
 }
 
-export function defaultServer(m: Model["defaultServer"], o: RenderOptions, c: RenderContext): Directive {
+export function defaultServer(m: Model["defaultServer"], o: RenderOptions, lc: LocationContext): Directive {
   const body: Directive[] = [...listens(o, true, true), d("server_name", lit("_")), clearUpstream()];
   if (!m.locations.some((l) => l.path === "/healthz")) {
     body.push(
@@ -72,8 +79,7 @@ export function defaultServer(m: Model["defaultServer"], o: RenderOptions, c: Re
       ),
     );
   }
-  for (const p of placeLocations(m.locations, m.regexMode, m.fallback)) body.push(locationBlock(p, c));
-  body.push(...errorLocations([...m.locations, m.fallback], c));
+  body.push(...locationBlocks(m.locations, m.regexMode, m.fallback, lc));
   return b("server", [], body);
 }
 

@@ -171,6 +171,13 @@ export interface StreamServerModel {
   sendProxyProtocol: boolean;
 }
 
+/** An ssl-passthrough host: TLS for it goes, unterminated, to this upstream's endpoints. */
+export interface PassthroughModel {
+  host: string;
+  upstream: string;
+  endpoints: UpstreamEndpoint[];
+}
+
 export interface Model {
   servers: ServerModel[];
   /** Hostless rules and the catch-all of the default server. */
@@ -183,6 +190,8 @@ export interface Model {
   stream: StreamServerModel[];
   redirectServers?: RedirectServerModel[];
   limitZones?: LimitZone[];
+  /** ssl-passthrough hosts, sorted by host (empty: no SNI router in front of HTTPS). */
+  passthrough: PassthroughModel[];
   diagnostics: Diagnostic[];
   servedIngresses: string[];
   /** Files written beside nginx.conf (files/<name>): htpasswd files, CA bundles. Names carry a

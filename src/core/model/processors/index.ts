@@ -8,6 +8,7 @@ import { balancingProcessor } from "./balancing.js";
 import { defaultBackendProcessor } from "./default-backend.js";
 import { hostsProcessor } from "./hosts.js";
 import { limitsProcessor } from "./limits.js";
+import { passthroughProcessor } from "./passthrough.js";
 import { pathsProcessor } from "./paths.js";
 import { proxyProcessor } from "./proxy.js";
 import { serverFeaturesProcessor } from "./server-features.js";
@@ -31,5 +32,6 @@ export const PROCESSORS: readonly Processor[] = [
   // After paths and default-backend have staged (it takes a canary's routes out before commit) and
   // after servers have finished (it reads the finished fallbacks and endpoints).
   balancingProcessor,
+  passthroughProcessor,
   streamProcessor,
 ];

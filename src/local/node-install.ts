@@ -52,9 +52,7 @@ export async function assertImagesOnNode(images = chartImages()): Promise<void> 
   const have = new Set((await listImages()).map(normalise));
   const missing = images.filter((i) => !have.has(normalise(i)));
   if (missing.length)
-    throw new ClusterError(
-      `the node has no ${missing.join(", ")}: build the images with \`npm run images\` (archives in .portico/images/), then restart the node (npm run cluster:down; npm start)`,
-    );
+    throw new ClusterError(`the node has no ${missing.join(", ")}: build the images with \`npm run images\` (archives in .portico/images/) and run this again`);
 }
 
 export interface NodeCluster {

@@ -69,6 +69,8 @@ export interface Cluster {
   readonly state: ClusterState;
   /** Set on a node cluster: its name, address, pod and Service ranges. */
   readonly node?: NodeRecord;
+  /** Node clusters: imports image archives that changed since the last import (see node-images.ts). */
+  importImages(onProgress?: (line: string) => void): Promise<string[]>;
   kubectl(args: string[], opts?: KubectlOptions): Promise<RunResult>;
   /** kubectl that throws a ClusterError with kubectl's stderr on a non-zero exit; returns stdout. */
   kubectlOk(args: string[], opts?: KubectlOptions): Promise<string>;
@@ -332,7 +334,7 @@ async function startOnce(name: string, dir: string, generated: boolean, opts: St
       async () => (await run(bin("ctr"), ["--address", NODE.containerdSocket, "version"], { timeoutMs: 5000 })).code === 0,
       "containerd",
     );
-    await importImages(progress);
+    await importImages(progress, join(np.dir, "imported-images.json"));
     progress("starting kubelet and kube-proxy");
     startComponent("kubelet", kubeletArgs(np), np.kubeletConfig);
     startComponent("kube-proxy", kubeProxyArgs(np), np.kubeProxyConfig);
@@ -444,6 +446,11 @@ class ClusterImpl implements Cluster {
     };
     this.podNetwork = new PodNetwork(state.network!, join(state.dir, "logs", "pods"));
     this.node = state.node;
+  }
+
+  async importImages(onProgress: (line: string) => void = () => {}): Promise<string[]> {
+    if (!this.node) throw new ClusterError(`cluster "${this.name}" has no node: images need a node cluster (startCluster({ node: true }))`);
+    return importImages(onProgress, join(this.node.dir, "imported-images.json"));
   }
 
   kubectl(args: string[], opts: KubectlOptions = {}): Promise<RunResult> {

@@ -93,7 +93,7 @@ let counter = 0;
 let handlersInstalled = false;
 
 function teardownSync(dir: string): void {
-  spawnSync(process.execPath, [reaperScript, "teardown", dir], { stdio: "ignore", timeout: 15_000 });
+  spawnSync(process.execPath, [reaperScript, "teardown", dir], { stdio: "ignore", timeout: 120_000 });
 }
 
 function installExitHandlers(): void {
@@ -498,7 +498,7 @@ class ClusterImpl implements Cluster {
     live.delete(this);
     await this.restarting; // a restart in progress spawns nothing more once stopped is set
     await this.podNetwork.stopAll();
-    await run(process.execPath, [reaperScript, "teardown", this.dir], { timeoutMs: 15_000 });
+    await run(process.execPath, [reaperScript, "teardown", this.dir], { timeoutMs: 120_000 }); // a node's image store takes a while to delete
     this.cleanupDir();
   }
 

@@ -14,7 +14,7 @@ fail() { say "$*"; exit 1; }
 
 node=${PORTICO_NODE:-}
 for a in "$@"; do [ "$a" = "--node" ] && node=1; done
-packages=(nginx-light libnginx-mod-http-lua lua-resty-core libnginx-mod-stream iproute2 openssl curl wrk)
+packages=(nginx-light libnginx-mod-http-lua lua-resty-core lua-cjson libnginx-mod-stream iproute2 openssl curl wrk)
 [ -n "$node" ] && packages+=(runc containernetworking-plugins nftables conntrack gcc libc6-dev)
 missing=()
 for p in "${packages[@]}"; do

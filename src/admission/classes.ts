@@ -4,8 +4,7 @@
 // read on every request.
 
 import type { Ingress, IngressClass } from "../core/k8s-types.js";
-import { CONTROLLER_NAME, DEFAULT_CLASS_ANNOTATION } from "../controller/identity.js";
-import { requestedClass } from "../controller/references.js";
+import { CONTROLLER_NAME, DEFAULT_CLASS_ANNOTATION, requestedClass } from "../core/classes.js";
 
 export interface ClassView {
   /** Our class name -> group key ("<namespace>/<name>" of the IngressController, "" without parameters). */

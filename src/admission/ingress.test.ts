@@ -158,10 +158,10 @@ describe("validateIngress: denied, one rule per row", () => {
 
 describe("validateIngress: warnings", () => {
   it("unknown nginx.ingress.kubernetes.io annotation is warned, not denied", () => {
-    assert.deepEqual(check({ annotations: { "nginx.ingress.kubernetes.io/enable-cors": "true" } }), {
+    assert.deepEqual(check({ annotations: { "nginx.ingress.kubernetes.io/enable-rewrite-log": "true" } }), {
       allowed: true,
       reasons: [],
-      warnings: ["metadata.annotations[nginx.ingress.kubernetes.io/enable-cors]: not supported by Portico; ignored"],
+      warnings: ["metadata.annotations[nginx.ingress.kubernetes.io/enable-rewrite-log]: not supported by Portico; ignored"],
     });
   });
   it("regex-looking path without use-regex is matched literally, with a warning", () => {
@@ -200,6 +200,8 @@ describe("validateIngress: other classes are approved untouched", () => {
   });
   it("legacy annotation naming our class is validated", () =>
     assert.equal(check({ ...bad, className: null, annotations: { ...bad.annotations, "kubernetes.io/ingress.class": "internal" } }).allowed, false));
+  it('kubernetes.io/ingress.class: "" goes to our default class and is validated (as the build serves it)', () =>
+    assert.equal(check({ ...bad, className: null, annotations: { ...bad.annotations, "kubernetes.io/ingress.class": "" } }).allowed, false));
 });
 
 describe("validateIngress: route conflicts from the index", () => {

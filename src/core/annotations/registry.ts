@@ -1,19 +1,51 @@
 // All supported annotations and the one parser admission, core and docs share.
 
 import { appRoot } from "./app-root.js";
+import { authRealm, authSecret, authSecretType, authType } from "./auth-basic.js";
+import {
+  authAlwaysSetCookie,
+  authMethod,
+  authRequestRedirect,
+  authResponseHeaders,
+  authSignin,
+  authSigninRedirectParam,
+  authUrl,
+  enableGlobalAuth,
+} from "./auth-external.js";
+import { corsAllowCredentials, corsAllowHeaders, corsAllowMethods, corsAllowOrigin, corsExposeHeaders, corsMaxAge, enableCors } from "./cors.js";
+import { satisfy } from "./satisfy.js";
+import { allowlistSourceRange, denylistSourceRange, whitelistSourceRange } from "./source-range.js";
 import { backendProtocol } from "./backend-protocol.js";
+import { canary, canaryByCookie, canaryByHeader, canaryByHeaderPattern, canaryByHeaderValue, canaryWeight, canaryWeightTotal } from "./canary.js";
 import { forceSslRedirect } from "./force-ssl-redirect.js";
 import { accessControlReason } from "./ingress-nginx-keys.js";
 import { permanentRedirect, permanentRedirectCode } from "./permanent-redirect.js";
+import { loadBalance } from "./load-balance.js";
 import { proxyBodySize } from "./proxy-body-size.js";
 import { proxyConnectTimeout } from "./proxy-connect-timeout.js";
 import { proxyReadTimeout } from "./proxy-read-timeout.js";
 import { proxySendTimeout } from "./proxy-send-timeout.js";
 import { rewriteTarget } from "./rewrite-target.js";
 import { SNIPPETS } from "./snippets.js";
+import {
+  affinity,
+  affinityCanaryBehavior,
+  affinityMode,
+  sessionCookieChangeOnFailure,
+  sessionCookieConditionalSameSiteNone,
+  sessionCookieDomain,
+  sessionCookieExpires,
+  sessionCookieMaxAge,
+  sessionCookieName,
+  sessionCookiePath,
+  sessionCookieSameSite,
+  sessionCookieSecure,
+} from "./session-affinity.js";
+import { sslPassthrough } from "./ssl-passthrough.js";
 import { sslRedirect } from "./ssl-redirect.js";
 import { temporalRedirect } from "./temporal-redirect.js";
 import type { AnnotationSpec, AnnotationValues, RejectedAnnotationSpec } from "./types.js";
+import { upstreamHashBy } from "./upstream-hash-by.js";
 import { useRegex } from "./use-regex.js";
 
 export type { AnnotationSpec, AnnotationValues, AnnotationScope, AnnotationRisk, BackendProtocol } from "./types.js";
@@ -23,9 +55,43 @@ export const PREFIXES = ["nginx.ingress.kubernetes.io/", "portico.dev/"] as cons
 export const PREFERRED_PREFIX = "portico.dev/";
 
 export const ANNOTATIONS: readonly AnnotationSpec[] = [
+  allowlistSourceRange,
+  affinity,
+  affinityCanaryBehavior,
+  affinityMode,
   appRoot,
+  authAlwaysSetCookie,
+  authMethod,
+  authRealm,
+  authRequestRedirect,
+  authResponseHeaders,
+  authSecret,
+  authSecretType,
+  authSignin,
+  authSigninRedirectParam,
+  authType,
+  authUrl,
+  corsAllowCredentials,
+  corsAllowHeaders,
+  corsAllowMethods,
+  corsAllowOrigin,
+  corsExposeHeaders,
+  corsMaxAge,
+  denylistSourceRange,
+  enableCors,
+  enableGlobalAuth,
+  satisfy,
+  whitelistSourceRange,
   backendProtocol,
+  canary,
+  canaryByCookie,
+  canaryByHeader,
+  canaryByHeaderPattern,
+  canaryByHeaderValue,
+  canaryWeight,
+  canaryWeightTotal,
   forceSslRedirect,
+  loadBalance,
   permanentRedirect,
   permanentRedirectCode,
   proxyBodySize,
@@ -33,8 +99,19 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
   proxyReadTimeout,
   proxySendTimeout,
   rewriteTarget,
+  sessionCookieChangeOnFailure,
+  sessionCookieConditionalSameSiteNone,
+  sessionCookieDomain,
+  sessionCookieExpires,
+  sessionCookieMaxAge,
+  sessionCookieName,
+  sessionCookiePath,
+  sessionCookieSameSite,
+  sessionCookieSecure,
+  sslPassthrough,
   sslRedirect,
   temporalRedirect,
+  upstreamHashBy,
   useRegex,
 ] as AnnotationSpec[];
 
@@ -104,5 +181,18 @@ export function parseAnnotations(annotations: Record<string, string> | undefined
     if (r.ok) (values as Record<string, unknown>)[spec.field] = r.value;
     else fail(r.error);
   }
+  for (const [key, message] of crossChecks(values)) {
+    const fullKey = chosen.get(key)!.fullKey;
+    errors.push({ key: fullKey, message: `${fullKey}: ${message}`, dropsIngress: true });
+  }
   return { values, errors, unknown };
+}
+
+/** Combinations ingress-nginx would silently serve without protection: refused instead. */
+function crossChecks(v: AnnotationValues): [string, string][] {
+  const out: [string, string][] = [];
+  if (v.authSecret !== undefined && v.authType === undefined)
+    out.push(["auth-secret", 'is set without auth-type: "basic"; refused rather than serving the paths without authentication']);
+  if (v.authType !== undefined && v.authSecret === undefined) out.push(["auth-type", "needs auth-secret (the htpasswd Secret)"]);
+  return out;
 }

@@ -49,19 +49,24 @@ export function buildModel(snapshot: Snapshot, options: ModelOptions, processors
       fallback: { path: "/", match: "prefix", caseInsensitive: false, action: { kind: "notFound" }, sslRedirect: false },
     },
     endpoints: {},
+    balancing: {},
     sniCertificates: {},
     certificates: {},
     stream: [],
+    passthrough: [],
     diagnostics: [],
     servedIngresses: [],
+    files: {},
   };
   for (const p of processors) p.finish?.(ctx, model);
 
   return {
     ...model,
     endpoints: sortRecord(model.endpoints),
+    balancing: sortRecord(model.balancing),
     sniCertificates: sortRecord(model.sniCertificates),
     certificates: sortRecord(ctx.certificates),
+    files: sortRecord(ctx.files),
     diagnostics: dedupe(ctx.diagnostics),
     servedIngresses: served.sort(),
   };

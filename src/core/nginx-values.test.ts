@@ -1,6 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  accessLogBufferArgs,
   parseSeconds,
   parseSize,
   serverNameToken,
@@ -104,5 +105,11 @@ describe("values", () => {
     assert.throws(() => lit("a b"));
     assert.throws(() => lit("a;"));
     assert.throws(() => lit('"'));
+  });
+  test("access log buffering: buffer= and flush= of whole numbers, none for a zero buffer", () => {
+    assert.deepEqual(accessLogBufferArgs(64, 1), ["buffer=64k", "flush=1s"]);
+    assert.deepEqual(accessLogBufferArgs(0, 5), []);
+    for (const bad of [-1, 1.5, 1025, NaN]) assert.throws(() => accessLogBufferArgs(bad, 1), String(bad));
+    assert.throws(() => accessLogBufferArgs(8, -1));
   });
 });

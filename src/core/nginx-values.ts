@@ -402,6 +402,13 @@ export function derivedName(prefix: "portico_limit" | "portico_allow", id: strin
   if (!/^[0-9a-f]{8,32}$/.test(id) || !/^[a-z_]*$/.test(suffix)) throw new Error(`nginx-values: bad derived name ${show(id)}`);
   return `${prefix}_${id}${suffix}` as Token;
 }
+/** `buffer=` and `flush=` of access_log; none when the buffer is 0 (a write per line). */
+export function accessLogBufferArgs(kib: number, flushSeconds: number): Token[] {
+  if (!Number.isSafeInteger(kib) || kib < 0 || kib > 1024) throw new Error(`nginx-values: bad access log buffer ${kib} KiB`);
+  if (kib === 0) return [];
+  return [`buffer=${kib}k` as Token, `flush=${seconds(flushSeconds)}` as Token];
+}
+
 export const variableOf = (name: Token): Token => `$${name}` as Token;
 export const zoneArg = (name: Token, size: "5m" | "10m"): Token => `zone=${name}:${size}` as Token;
 export const zoneRef = (name: Token): Token => `zone=${name}` as Token;

@@ -31,6 +31,13 @@ export interface Settings {
   proxyRealIpCidrs: string[];
   logFormat: (typeof LOG_FORMAT_FIELDS)[number];
   accessLog: boolean;
+  /** Access log lines are written in blocks of this many KiB per worker (0 = every line at once). */
+  accessLogBufferKiB: number;
+  /** Longest time a buffered access log line waits before it is written. */
+  accessLogFlushSeconds: number;
+  /** How long an old worker generation keeps serving open connections (WebSocket, gRPC, long
+   * responses) after a reload before nginx closes them; bounds the old generations alive at once. */
+  workerShutdownTimeoutSeconds: number;
   serverTokens: boolean;
   /** Status code returned when a matched backend has no ready endpoint. */
   noEndpointStatus: number;
@@ -66,6 +73,9 @@ export const DEFAULT_SETTINGS: Settings = {
   proxyRealIpCidrs: [],
   logFormat: "json",
   accessLog: true,
+  accessLogBufferKiB: 64,
+  accessLogFlushSeconds: 1,
+  workerShutdownTimeoutSeconds: 240,
   serverTokens: false,
   noEndpointStatus: 503,
   resolvers: [],
@@ -129,6 +139,17 @@ export const settingsSchema = {
     },
     logFormat: { type: "string", enum: [...LOG_FORMAT_FIELDS], description: "Access log format. Default json." },
     accessLog: { type: "boolean", description: "Write access logs. Default true." },
+    accessLogBufferKiB: {
+      type: "integer",
+      minimum: 0,
+      maximum: 1024,
+      description: "Access log buffer per worker in KiB: lines are written in blocks, far cheaper than a write per request (0 = a write per line). Default 64.",
+    },
+    accessLogFlushSeconds: seconds("Longest time a buffered access log line waits before it is written. Default 1.", 60),
+    workerShutdownTimeoutSeconds: seconds(
+      "After a reload, how long old nginx workers keep serving open connections (WebSocket, gRPC streams, long downloads) before they are closed. Bounds the worker generations alive at once. Default 240.",
+      86400,
+    ),
     serverTokens: { type: "boolean", description: "Send the nginx version in Server headers. Default false." },
     noEndpointStatus: { type: "integer", minimum: 500, maximum: 599, description: "Status when a backend has no ready endpoint. Default 503." },
     resolvers: {

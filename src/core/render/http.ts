@@ -4,7 +4,7 @@ import type { RenderOptions } from "../contract.js";
 import type { Model } from "../model/types.js";
 import type { Settings } from "../settings.js";
 import type { LocationContext } from "./access.js";
-import { cidrToken, endpointToken, hstsToken, int, lit, litQuoted, litSingleQuoted, parseSize, seconds } from "../nginx-values.js";
+import { accessLogBufferArgs, cidrToken, endpointToken, hstsToken, int, lit, litQuoted, litSingleQuoted, parseSize, seconds } from "../nginx-values.js";
 import { MIME_TYPES } from "./mime.js";
 import { limitZoneDirectives } from "./limits.js";
 import { controlServer, defaultBackendServer, defaultServer, hostServer, redirectServer } from "./servers.js";
@@ -56,7 +56,7 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
     d("uwsgi_temp_path", lit("tmp/uwsgi")),
     d("scgi_temp_path", lit("tmp/scgi")),
     d("log_format", lit("portico_json"), lit("escape=json"), litSingleQuoted(JSON_LOG)),
-    s.accessLog ? d("access_log", lit("logs/access.log"), lit(s.logFormat === "json" ? "portico_json" : "combined")) : d("access_log", lit("off")),
+    s.accessLog ? accessLogOn(s) : d("access_log", lit("off")),
   ];
   if (s.proxyRealIpCidrs.length) {
     for (const c of s.proxyRealIpCidrs) body.push(d("set_real_ip_from", cidrToken(c)));
@@ -139,7 +139,7 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
     proxyHeaders,
     grpcHeaders,
     addHeaders,
-    accessLog: s.accessLog ? undefined : d("access_log", lit("logs/access.log"), lit(s.logFormat === "json" ? "portico_json" : "combined")),
+    accessLog: s.accessLog ? undefined : accessLogOn(s),
   };
   body.push(
     d("proxy_http_version", lit("1.1")),
@@ -179,6 +179,12 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
 /** A resolver address (schema-validated IP literal), as nginx wants it: IPv6 in brackets. */
 function resolverToken(ip: string) {
   return lit(endpointToken(ip, 53).replace(/:53$/, ""));
+}
+
+/** The access_log directive of the setting's format, buffered as the settings say. */
+function accessLogOn(s: Settings): Directive {
+  const format = lit(s.logFormat === "json" ? "portico_json" : "combined");
+  return d("access_log", lit("logs/access.log"), format, ...accessLogBufferArgs(s.accessLogBufferKiB, s.accessLogFlushSeconds));
 }
 
 function sizeOf(v: string) {

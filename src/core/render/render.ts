@@ -4,7 +4,7 @@
 import type { RenderOptions } from "../contract.js";
 import type { Model } from "../model/types.js";
 import type { Settings } from "../settings.js";
-import { filePathToken, int, lit } from "../nginx-values.js";
+import { filePathToken, int, lit, seconds } from "../nginx-values.js";
 import { httpBlock } from "./http.js";
 import { streamBlock } from "./stream.js";
 import { b, d, print, type Directive } from "./writer.js";
@@ -18,7 +18,7 @@ export function render(m: Model, s: Settings, o: RenderOptions): string {
     d("pcre_jit", lit("on")),
     d("error_log", lit("logs/error.log"), lit("notice")),
     d("worker_processes", s.workerProcesses === "auto" ? lit("auto") : int(s.workerProcesses)),
-    d("worker_shutdown_timeout", lit("240s")),
+    d("worker_shutdown_timeout", seconds(s.workerShutdownTimeoutSeconds)),
     b("events", [], [d("worker_connections", int(s.workerConnections)), d("multi_accept", lit("on"))]),
     httpBlock(m, s, o),
   ];

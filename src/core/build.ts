@@ -14,13 +14,15 @@ export const DEFAULT_RENDER_OPTIONS: RenderOptions = {
   httpsPort: 443,
   controlPort: 10246,
   defaultBackendPort: 8181,
+  httpsInternalPort: 10443,
+  passthroughInternalPort: 10444,
   modules: ["/usr/lib/nginx/modules/ndk_http_module.so", "/usr/lib/nginx/modules/ngx_http_lua_module.so", "/usr/lib/nginx/modules/ngx_stream_module.so"],
 };
 
 export function build(snapshot: Snapshot, options?: Partial<RenderOptions>): BuildResult {
   const o: RenderOptions = { ...DEFAULT_RENDER_OPTIONS, ...(options ?? {}) };
   const model = buildModel(snapshot, {
-    reservedPorts: [o.httpPort, o.httpsPort, o.controlPort, o.defaultBackendPort],
+    reservedPorts: [o.httpPort, o.httpsPort, o.controlPort, o.defaultBackendPort, o.httpsInternalPort, o.passthroughInternalPort],
     httpsPort: o.httpsPort,
   });
   const config = render(model, snapshot.settings, o);
@@ -29,7 +31,8 @@ export function build(snapshot: Snapshot, options?: Partial<RenderOptions>): Bui
     endpoints: model.endpoints,
     sniCertificates: model.sniCertificates,
     certificates: model.certificates,
-    hashes: hashesOf(config, model.endpoints, model.sniCertificates, model.certificates, model.balancing),
+    ...(Object.keys(model.files).length ? { files: model.files } : {}),
+    hashes: hashesOf(config, model.endpoints, model.sniCertificates, model.certificates, model.balancing, model.files),
   };
   if (Object.keys(model.balancing).length) state.balancing = model.balancing; // present only when not empty
   return { state, diagnostics: model.diagnostics, servedIngresses: model.servedIngresses };
@@ -73,12 +76,18 @@ export function hashesOf(
   sniCertificates: DesiredState["sniCertificates"],
   certificates: DesiredState["certificates"],
   balancing: DesiredState["balancing"] = {},
+  files: Record<string, string> = {},
 ): DesiredState["hashes"] {
   const policies = Object.keys(balancing).length ? `\n${canonicalJson(balancing)}` : "";
+  // Files join the certificates' canonical JSON only when there are any (hashes of states without
+  // files are unchanged).
+  const filesJson = Object.keys(files).length ? `,"files":${sortedObject(files, (v) => JSON.stringify(v))}` : "";
   const h = {
     config: sha256(config),
     endpoints: sha256(sortedObject(endpoints, endpointList) + policies),
-    certificates: sha256(`{"certificates":${sortedObject(certificates, pair)},"sniCertificates":${sortedObject(sniCertificates, (v) => JSON.stringify(v))}}`),
+    certificates: sha256(
+      `{"certificates":${sortedObject(certificates, pair)}${filesJson},"sniCertificates":${sortedObject(sniCertificates, (v) => JSON.stringify(v))}}`,
+    ),
   };
   return { ...h, all: sha256(`${h.config}\n${h.endpoints}\n${h.certificates}`) };
 }

@@ -42,6 +42,12 @@ export interface RenderOptions {
   controlPort: number;
   /** Port the default backend listens on (internal server inside nginx when no external one). */
   defaultBackendPort: number;
+  /** With ssl-passthrough hosts, nginx's stream SNI router takes httpsPort; the HTTPS listener moves
+   * to 127.0.0.1:httpsInternalPort (PROXY protocol from the router) ... */
+  httpsInternalPort: number;
+  /** ... and passthrough connections go through 127.0.0.1:passthroughInternalPort (which strips the
+   * PROXY header and forwards the TLS bytes untouched to the backend). */
+  passthroughInternalPort: number;
   /** Absolute paths of dynamic modules to load_module (Debian: /usr/lib/nginx/modules/...). */
   modules: string[];
 }
@@ -141,6 +147,10 @@ export interface DesiredState {
   sniCertificates: Record<string, string>;
   /** certificate id (stable, derived from Secret namespace/name + content hash) -> PEM pair. */
   certificates: Record<string, CertificatePair>;
+  /** Files the agent writes beside nginx.conf (files/<name>): htpasswd files, CA bundles. They travel
+   * with the certificates (a Secret); their names carry a content digest and nginx.conf names them,
+   * so a content change is always a config change too. Absent when there are none. */
+  files?: Record<string, string>;
   /** sha256 hex of each part, so writers and the agent can skip unchanged parts. */
   hashes: { config: string; endpoints: string; certificates: string; all: string };
 }

@@ -2,8 +2,9 @@
 // server the agent talks to.
 
 import type { RenderOptions } from "../contract.js";
-import type { ServerModel, Model } from "../model/types.js";
+import type { LocationModel, ServerModel, Model } from "../model/types.js";
 import { int, lit, litQuoted, listenToken, pathToken, redirectUrlToken, serverNameToken } from "../nginx-values.js";
+import { authLocations, type LocationContext } from "./access.js";
 import { locationBlock, notFoundDirectives } from "./location.js";
 import { placeLocations } from "./locations.js";
 import { b, d, luaBlock, type Directive } from "./writer.js";
@@ -12,31 +13,45 @@ const clearUpstream = () => d("set", lit("$portico_upstream"), litQuoted(""));
 
 // Certificates are set only in servers that listen with ssl: nginx builds one SSL context per
 // server that has ssl_certificate, so inheriting it from http{} would cost one per host.
-function listens(o: RenderOptions, https: boolean, defaultServer: boolean): Directive[] {
+// With an SNI router in front (tlsFront: ssl-passthrough hosts exist), HTTPS listens on the
+// internal port behind it, which speaks PROXY protocol so the client address survives the hop.
+function listens(o: RenderOptions, https: boolean, defaultServer: boolean, tlsFront: boolean): Directive[] {
   const extra = defaultServer ? [lit("default_server")] : [];
   const out = [d("listen", listenToken(o.listenAddress, o.httpPort), ...extra)];
   if (https) {
     out.push(
-      d("listen", listenToken(o.listenAddress, o.httpsPort), lit("ssl"), lit("http2"), ...extra),
+      tlsFront
+        ? d("listen", listenToken("127.0.0.1", o.httpsInternalPort), lit("ssl"), lit("http2"), lit("proxy_protocol"), ...extra)
+        : d("listen", listenToken(o.listenAddress, o.httpsPort), lit("ssl"), lit("http2"), ...extra),
       // Relative to the config file's directory, where the agent writes the generated default cert;
       // the Lua hook replaces it by the certificate for the SNI name (DesiredState.sniCertificates).
       d("ssl_certificate", lit("default.crt")),
       d("ssl_certificate_key", lit("default.key")),
       luaBlock("ssl_certificate_by_lua_block", "portico.certificate()"),
     );
+    // The client address of HTTPS requests is the one the router read (PROXY protocol). Server
+    // level: this replaces http-level real_ip settings for these servers.
+    if (tlsFront) out.push(d("set_real_ip_from", lit("127.0.0.1")), d("real_ip_header", lit("proxy_protocol")));
   }
   return out;
 }
 
-export function hostServer(s: ServerModel, o: RenderOptions): Directive {
-  const body: Directive[] = [...listens(o, s.tls, false), d("server_name", serverNameToken(s.host)), clearUpstream()];
+/** The locations, then the internal locations of the external authentications they use. */
+function locationBlocks(locations: LocationModel[], regexMode: boolean, fallback: LocationModel, lc: LocationContext): Directive[] {
+  const placed = placeLocations(locations, regexMode, fallback);
+  const auths = placed.flatMap((p) => (p.loc.access?.external && !p.loc.access.denied ? [p.loc.access.external] : []));
+  return [...placed.map((p) => locationBlock(p, lc)), ...authLocations(auths, lc)];
+}
+
+export function hostServer(s: ServerModel, o: RenderOptions, lc: LocationContext, tlsFront: boolean): Directive {
+  const body: Directive[] = [...listens(o, s.tls, false, tlsFront), d("server_name", serverNameToken(s.host)), clearUpstream()];
   if (s.appRoot) body.push(b("if", [lit("($uri"), lit("="), lit("/)")], [d("return", int(302), redirectUrlToken(s.appRoot))]));
-  for (const p of placeLocations(s.locations, s.regexMode, s.fallback)) body.push(locationBlock(p, o.httpsPort));
+  body.push(...locationBlocks(s.locations, s.regexMode, s.fallback, lc));
   return b("server", [], body);
 }
 
-export function defaultServer(m: Model["defaultServer"], o: RenderOptions): Directive {
-  const body: Directive[] = [...listens(o, true, true), d("server_name", lit("_")), clearUpstream()];
+export function defaultServer(m: Model["defaultServer"], o: RenderOptions, lc: LocationContext, tlsFront: boolean): Directive {
+  const body: Directive[] = [...listens(o, true, true, tlsFront), d("server_name", lit("_")), clearUpstream()];
   if (!m.locations.some((l) => l.path === "/healthz")) {
     body.push(
       b(
@@ -46,7 +61,7 @@ export function defaultServer(m: Model["defaultServer"], o: RenderOptions): Dire
       ),
     );
   }
-  for (const p of placeLocations(m.locations, m.regexMode, m.fallback)) body.push(locationBlock(p, o.httpsPort));
+  body.push(...locationBlocks(m.locations, m.regexMode, m.fallback, lc));
   return b("server", [], body);
 }
 

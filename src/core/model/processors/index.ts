@@ -1,12 +1,14 @@
 // The processors of a build, in the order they run. Add a concern as a new processor here (or a
 // step inside the one that owns it); see types.ts for the contract.
 
+import { accessProcessor } from "./access.js";
 import { annotationsProcessor } from "./annotations.js";
 import { backendsProcessor } from "./backends.js";
 import { balancingProcessor } from "./balancing.js";
 import { defaultBackendProcessor } from "./default-backend.js";
 import { hostsProcessor } from "./hosts.js";
 import { limitsProcessor } from "./limits.js";
+import { passthroughProcessor } from "./passthrough.js";
 import { pathsProcessor } from "./paths.js";
 import { serversProcessor } from "./servers.js";
 import { streamProcessor } from "./stream.js";
@@ -17,6 +19,7 @@ export const PROCESSORS: readonly Processor[] = [
   backendsProcessor,
   limitsProcessor,
   annotationsProcessor,
+  accessProcessor,
   hostsProcessor,
   pathsProcessor,
   defaultBackendProcessor,
@@ -25,5 +28,6 @@ export const PROCESSORS: readonly Processor[] = [
   // After paths and default-backend have staged (it takes a canary's routes out before commit) and
   // after servers have finished (it reads the finished fallbacks and endpoints).
   balancingProcessor,
+  passthroughProcessor,
   streamProcessor,
 ];

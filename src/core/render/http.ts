@@ -5,7 +5,7 @@ import type { Model } from "../model/types.js";
 import type { Settings } from "../settings.js";
 import { cidrToken, hstsToken, int, lit, litQuoted, litSingleQuoted, parseSize, seconds } from "../nginx-values.js";
 import { MIME_TYPES } from "./mime.js";
-import { controlServer, defaultBackendServer, defaultServer, hostServer } from "./servers.js";
+import { controlServer, defaultBackendServer, defaultServer, hostServer, probeServer } from "./servers.js";
 import { b, d, entry, luaBlock, type Directive } from "./writer.js";
 
 const JSON_LOG =
@@ -139,7 +139,7 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
   }
   body.push(b("upstream", [lit("portico_upstream")], upstream));
 
-  body.push(defaultServer(m.defaultServer, o), defaultBackendServer(o), controlServer(o));
+  body.push(defaultServer(m.defaultServer, o), defaultBackendServer(o), probeServer(o), controlServer(o));
   for (const server of m.servers) body.push(hostServer(server, o));
   return b("http", [], body);
 }

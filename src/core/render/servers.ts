@@ -6,6 +6,7 @@ import type { ServerModel, Model } from "../model/types.js";
 import { int, lit, litQuoted, listenToken, pathToken, redirectUrlToken, serverNameToken } from "../nginx-values.js";
 import { locationBlock, notFoundDirectives } from "./location.js";
 import { placeLocations } from "./locations.js";
+import { attributed } from "./render-error.js";
 import { b, d, luaBlock, type Directive } from "./writer.js";
 
 const clearUpstream = () => d("set", lit("$portico_upstream"), litQuoted(""));
@@ -30,23 +31,17 @@ function listens(o: RenderOptions, https: boolean, defaultServer: boolean): Dire
 
 export function hostServer(s: ServerModel, o: RenderOptions): Directive {
   const body: Directive[] = [...listens(o, s.tls, false), d("server_name", serverNameToken(s.host)), clearUpstream()];
-  if (s.appRoot) body.push(b("if", [lit("($uri"), lit("="), lit("/)")], [d("return", int(302), redirectUrlToken(s.appRoot))]));
-  for (const p of placeLocations(s.locations, s.regexMode, s.fallback)) body.push(locationBlock(p, o.httpsPort));
+  if (s.appRoot) {
+    const target = attributed(s.appRootOrigin, () => redirectUrlToken(s.appRoot!));
+    body.push(b("if", [lit("($uri"), lit("="), lit("/)")], [d("return", int(302), target)]));
+  }
+  for (const p of placeLocations(s.locations, s.regexMode, s.fallback)) body.push(attributed(p.loc.origin, () => locationBlock(p, o.httpsPort)));
   return b("server", [], body);
 }
 
 export function defaultServer(m: Model["defaultServer"], o: RenderOptions): Directive {
   const body: Directive[] = [...listens(o, true, true), d("server_name", lit("_")), clearUpstream()];
-  if (!m.locations.some((l) => l.path === "/healthz")) {
-    body.push(
-      b(
-        "location",
-        [lit("="), pathToken("/healthz")],
-        [d("access_log", lit("off")), d("default_type", lit("text/plain")), d("return", int(200), litQuoted("ok"))],
-      ),
-    );
-  }
-  for (const p of placeLocations(m.locations, m.regexMode, m.fallback)) body.push(locationBlock(p, o.httpsPort));
+  for (const p of placeLocations(m.locations, m.regexMode, m.fallback)) body.push(attributed(p.loc.origin, () => locationBlock(p, o.httpsPort)));
   return b("server", [], body);
 }
 
@@ -61,6 +56,22 @@ export function defaultBackendServer(o: RenderOptions): Directive {
       clearUpstream(),
       b("location", [lit("="), pathToken("/healthz")], [d("default_type", lit("text/plain")), d("return", int(200), litQuoted("ok"))]),
       b("location", [pathToken("/")], notFoundDirectives()),
+    ],
+  );
+}
+
+/** The data plane's probe endpoint: a port of its own, so no Ingress rule (hostless /healthz, a
+ * catch-all) can shadow it and make every replica unready. */
+export function probeServer(o: RenderOptions): Directive {
+  return b(
+    "server",
+    [],
+    [
+      d("listen", listenToken(o.listenAddress, o.probePort)),
+      d("access_log", lit("off")),
+      clearUpstream(),
+      b("location", [lit("="), pathToken("/healthz")], [d("default_type", lit("text/plain")), d("return", int(200), litQuoted("ok"))]),
+      b("location", [pathToken("/")], [d("return", int(404))]),
     ],
   );
 }

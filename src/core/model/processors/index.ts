@@ -6,6 +6,7 @@ import { backendsProcessor } from "./backends.js";
 import { defaultBackendProcessor } from "./default-backend.js";
 import { hostsProcessor } from "./hosts.js";
 import { limitsProcessor } from "./limits.js";
+import { ownershipProcessor } from "./ownership.js";
 import { pathsProcessor } from "./paths.js";
 import { serversProcessor } from "./servers.js";
 import { streamProcessor } from "./stream.js";
@@ -17,6 +18,7 @@ export const PROCESSORS: readonly Processor[] = [
   limitsProcessor,
   annotationsProcessor,
   hostsProcessor,
+  ownershipProcessor,
   pathsProcessor,
   defaultBackendProcessor,
   tlsProcessor,

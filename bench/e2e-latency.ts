@@ -1,21 +1,30 @@
 // End-to-end latency on the local cluster (issue 5's benchmarks):
 //  1. kubectl apply of a new Ingress -> first 200 through nginx, p50/p99 over N Ingresses;
 //  2. EndpointSlice change -> traffic on the new pod, p50/p99 and reloads (nginx worker pids);
-//  3. with a large number of Ingresses in the cluster: controller resident memory, rebuild time,
-//     and apply -> 200 for one more Ingress.
-// Usage: tsx bench/e2e-latency.ts [--ingresses 100] [--endpoint-changes 30] [--scale 10000]
+//  3. with a large number of Ingresses in the cluster (two paths each; the first --tls of them with
+//     a TLS Secret of their own): controller resident memory, rebuild time, apply -> 200 for one
+//     more Ingress; the resident memory of an admission-only Pepr process (as in an admission pod)
+//     once it has listed everything; then the controller's memory again after --big-configmaps
+//     ConfigMaps of ~1 MiB each appear in another namespace (no Ingress names them).
+// Ends with ONE JSON line of every figure (controllerRssMiB, rebuildMs, applyTo200Ms, ...).
+// Usage: tsx bench/e2e-latency.ts [--ingresses 100] [--endpoint-changes 30] [--scale 10000] [--tls 2000] [--big-configmaps 200]
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import https from "node:https";
 import { parseArgs } from "node:util";
 import { endpointSliceManifest, exposePods, ingressManifest, prefixRule } from "../src/local/backends.js";
 import { nginxPids, reloadedBetween } from "../e2e/support/nginx-pids.js";
 import { startPorticoEnv, type PorticoEnv } from "../src/local/portico-env.js";
+import { startPeprModule } from "../src/local/pepr-process.js";
+import { makeCert, tlsSecret } from "../src/admission/testing/certs.js";
 
 const { values } = parseArgs({
   options: {
     ingresses: { type: "string", default: "100" },
     "endpoint-changes": { type: "string", default: "30" },
     scale: { type: "string", default: "10000" },
+    tls: { type: "string", default: "2000" },
+    "big-configmaps": { type: "string", default: "200" },
   },
 });
 const NS = "bench";
@@ -27,6 +36,11 @@ function summary(label: string, samples: number[]): string {
   const s = [...samples].sort((a, b) => a - b);
   return `${label}: n=${s.length} p50=${percentile(s, 50).toFixed(0)} ms p99=${percentile(s, 99).toFixed(0)} ms max=${s.at(-1)!.toFixed(0)} ms`;
 }
+function quantiles(samples: number[]): { n: number; p50: number; p99: number } {
+  const s = [...samples].sort((a, b) => a - b);
+  return { n: s.length, p50: Math.round(percentile(s, 50)), p99: Math.round(percentile(s, 99)) };
+}
+const figures: Record<string, unknown> = {};
 
 async function until(check: () => Promise<boolean>, timeoutMs = 60_000, intervalMs = 5): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -92,6 +106,7 @@ async function main(): Promise<void> {
       applyTo200.push(performance.now() - t0);
     }
     console.log(summary("kubectl apply -> first 200", applyTo200));
+    figures.applyTo200Ms = quantiles(applyTo200);
 
     // 2. EndpointSlice change -> traffic shifted
     const changes = Number(values["endpoint-changes"]);
@@ -106,24 +121,45 @@ async function main(): Promise<void> {
     }
     const reloads = reloadedBetween(pidsBefore, nginxPids(env.mode.nginxPrefix)) ? "some (new worker pids)" : 0;
     console.log(`${summary("EndpointSlice server-side apply (API) -> traffic shifted", shift)} reloads=${reloads}`);
+    figures.endpointShiftMs = { ...quantiles(shift), reloads: reloads === 0 ? 0 : "some" };
 
     // 3. scale
     const scale = Number(values.scale);
     if (scale > 0) {
+      const withTls = Math.min(Number(values.tls), scale);
       const batch = 500;
+      const apply = (items: object[]) =>
+        env.cluster.kubectlOk(["apply", "--server-side", "-f", "-"], { input: JSON.stringify({ apiVersion: "v1", kind: "List", items }), timeoutMs: 600_000 });
       const t0 = performance.now();
+      const cert = makeCert({ dnsNames: ["*.bench.example"] });
+      for (let start = 0; start < withTls; start += batch) {
+        const items = [];
+        for (let i = start; i < Math.min(withTls, start + batch); i++) items.push(tlsSecret(NS, `tls-${i}`, cert));
+        await apply(items);
+      }
       for (let start = n; start < scale; start += batch) {
         const items = [];
-        for (let i = start; i < Math.min(scale, start + batch); i++)
-          items.push(ingressManifest(NS, `app-${i}`, { rules: [prefixRule(`app-${i}.bench.example`, [["/", "web"]])] }));
-        await env.cluster.kubectlOk(["apply", "--server-side", "-f", "-"], {
-          input: JSON.stringify({ apiVersion: "v1", kind: "List", items }),
-          timeoutMs: 600_000,
-        });
+        for (let i = start; i < Math.min(scale, start + batch); i++) {
+          const host = `app-${i}.bench.example`;
+          items.push(
+            ingressManifest(NS, `app-${i}`, {
+              rules: [
+                prefixRule(host, [
+                  ["/", "web"],
+                  ["/api", "web"],
+                ]),
+              ],
+              ...(i < withTls ? { tls: [{ hosts: [host], secretName: `tls-${i}` }] } : {}),
+            }),
+          );
+        }
+        await apply(items);
       }
       const last = `app-${scale - 1}.bench.example`;
-      await until(async () => (await env.get(last, "/")).status === 200, 600_000, 200);
-      console.log(`created ${scale} Ingresses and converged in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      await until(async () => (await env.get(last, "/api")).status === 200, 600_000, 200);
+      console.log(
+        `created ${scale} Ingresses (${2 * (scale - n) + n} paths, ${withTls} TLS Secrets) and converged in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      );
       await new Promise((r) => setTimeout(r, 3000));
       const one = `one-more.bench.example`;
       const t1 = performance.now();
@@ -133,10 +169,57 @@ async function main(): Promise<void> {
       await until(async () => (await env.get(one, "/")).status === 200, 120_000);
       const oneMore = performance.now() - t1;
       const pid = env.mode.pepr.child.pid!;
+      const rebuild = lastRebuild(env);
       console.log(
-        `with ${scale} Ingresses: controller RSS=${rssMiB(pid).toFixed(0)} MiB (V8 heap used ${lastRebuild(env)?.heapUsedMiB} MiB, external ${lastRebuild(env)?.externalMiB} MiB), last rebuild=${lastRebuild(env)?.durationMs} ms, apply -> 200 for one more=${oneMore.toFixed(0)} ms`,
+        `with ${scale} Ingresses: controller RSS=${rssMiB(pid).toFixed(0)} MiB (V8 heap used ${rebuild?.heapUsedMiB} MiB, external ${rebuild?.externalMiB} MiB), last rebuild=${rebuild?.durationMs} ms, apply -> 200 for one more=${oneMore.toFixed(0)} ms`,
       );
+      Object.assign(figures, {
+        scale: { ingresses: scale + 1, paths: 2 * (scale - n) + n + 1, tlsSecrets: withTls },
+        controllerRssMiB: Math.round(rssMiB(pid)),
+        controllerHeapUsedMiB: rebuild?.heapUsedMiB,
+        rebuildMs: rebuild?.durationMs,
+        oneMoreApplyTo200Ms: Math.round(oneMore),
+      });
+
+      // An admission-only Pepr process (PEPR_WATCH_MODE=false, as in the admission pods), without
+      // webhook registrations of its own: its memory once it has listed what admission reads.
+      const admission = await startPeprModule({
+        kubeconfig: env.cluster.kubeconfig,
+        workDir: join(env.cluster.dir, "bench-admission"),
+        name: "bench-admission",
+        capabilities: [],
+        env: { PEPR_MODE: "", PEPR_WATCH_MODE: "false" },
+      });
+      try {
+        const listed = () => readFileSync(admission.logFile, "utf8");
+        await until(async () => ["listed Ingress", "listed IngressClass", "listed Secret"].every((l) => listed().includes(`"${l}"`)), 300_000, 500);
+        await new Promise((r) => setTimeout(r, 3000));
+        figures.admissionRssMiB = Math.round(rssMiB(admission.child.pid!));
+        console.log(`admission-only process after listing: RSS=${figures.admissionRssMiB} MiB`);
+      } finally {
+        await admission.stop();
+      }
+
+      // Big ConfigMaps nobody names (issue 10): the watcher must not hold them.
+      const big = Number(values["big-configmaps"]);
+      if (big > 0) {
+        await env.cluster.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "bulk" } });
+        const payload = "x".repeat(1_000_000);
+        for (let i = 0; i < big; i++) {
+          await serverSideApply(env, `/api/v1/namespaces/bulk/configmaps/big-${i}`, {
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: { name: `big-${i}`, namespace: "bulk" },
+            data: { blob: payload },
+          });
+        }
+        await new Promise((r) => setTimeout(r, 5000));
+        figures.controllerRssWithBigConfigMapsMiB = Math.round(rssMiB(pid));
+        figures.bigConfigMaps = { count: big, bytesEach: 1_000_000 };
+        console.log(`after ${big} ConfigMaps of ~1 MiB in another namespace: controller RSS=${figures.controllerRssWithBigConfigMapsMiB} MiB`);
+      }
     }
+    console.log(JSON.stringify(figures));
   } finally {
     await env.stop();
   }

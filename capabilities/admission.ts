@@ -2,7 +2,7 @@
 // IngressController admission is bound in ingress-controller.ts (same validator, bound once).
 import { Capability, a } from "pepr";
 import type { Ingress } from "../src/core/k8s-types.js";
-import { LEGACY_CLASS_ANNOTATION } from "../src/controller/references.js";
+import { LEGACY_CLASS_ANNOTATION } from "../src/core/classes.js";
 import type { AdmissionHandlers } from "../src/admission/handlers.js";
 import { suppressPeprStamp } from "../src/admission/pepr-stamp.js";
 import type { AdmissionRequestLike } from "../src/admission/request.js";

@@ -1,6 +1,8 @@
 // The module's capabilities, built from one runtime (src/runtime): pepr.ts and local mode both use
 // this list. The store is fed by the runtime's informers, not by Watch bindings (see
 // docs/architecture.md, "One watch per kind").
+// First: raises Pepr's AdmissionReview body limit before PeprModule builds its server.
+import "../src/k8s/webhook-body-limit.js";
 import type { Capability } from "pepr";
 import { createRuntime, type Runtime } from "../src/runtime/runtime.js";
 import { admissionCapability } from "./admission.js";

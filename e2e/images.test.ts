@@ -4,18 +4,19 @@
 // user, and does its job when run with buildah and runc: nginx loads the Lua, stream and NDK modules,
 // serves a Lua location that uses resty.core and cjson, as uid 101; the agent bundle loads; the two
 // data-plane users exist; the default backend's config passes `nginx -t`; the echo server answers
-// JSON with method, path, headers and the pod name; the controller's node_modules load and /app is
-// the controller's to write; pause is a static binary that reports its version.
+// JSON with method, path, headers and the pod name; the controller's node_modules load, the chart's
+// Pepr module loads with them, and /app is the controller's to write; pause is a static binary that reports its version.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PORTICO_IMAGES } from "../src/api/images.js";
 import { archivePath, IMAGES, PAUSE_IMAGE, repoRoot } from "../scripts/images/catalog.js";
 import { Buildah, RUNTIME } from "../scripts/images/buildah.js";
+import { chartModule } from "../scripts/images/prune.js";
 import { freePort, freePorts } from "../src/testing/ports.js";
 import { until } from "../src/testing/until.js";
 
@@ -217,6 +218,42 @@ describe("images", () => {
     const last = JSON.parse(r.out.trim().split("\n").pop()!);
     assert.deepEqual(last, { version: pinned, uid: 65532, cwd: "/app" });
     assert.deepEqual(inspect("portico-controller").config.config.Entrypoint, ["node"]);
+
+    // The chart's own module, loaded as the controller forks it: every require resolves in the
+    // pruned node_modules, so it gets as far as reading the webhook certificate (not mounted here).
+    const { hash, gz } = chartModule(readFileSync(join(repoRoot, "helm/portico/templates/pepr/module-secret.yaml"), "utf8"));
+    const load = mkdtempSync(join(tmpdir(), "portico-module-"));
+    try {
+      chmodSync(load, 0o755); // read by uid 65532, as the Secret volume would be
+      writeFileSync(join(load, `module-${hash}.js.gz`), gz, { mode: 0o644 });
+      const m = spawnSync(
+        "buildah",
+        [
+          ...buildahGlobal(),
+          "run",
+          "--runtime",
+          RUNTIME,
+          "--network",
+          "none",
+          "-v",
+          `${load}:/app/load:ro`,
+          "--env",
+          "PEPR_WATCH_MODE=false",
+          ctr,
+          "--",
+          "sh",
+          "-c",
+          `zcat /app/load/module-${hash}.js.gz > /app/module-${hash}.js && exec node /app/module-${hash}.js`,
+        ],
+        { encoding: "utf8", timeout: 60_000 },
+      );
+      const out = `${m.stdout}${m.stderr}`;
+      assert.doesNotMatch(out, /Cannot find module|MODULE_NOT_FOUND/, out.slice(-3000));
+      assert.match(out, /Validate Action configured/, out.slice(-3000));
+      assert.match(out, /ENOENT[^\n]*\/etc\/certs\/tls\.key/, out.slice(-3000));
+    } finally {
+      rmSync(load, { recursive: true, force: true });
+    }
   });
 
   test("pause: a static binary that reports its version", () => {

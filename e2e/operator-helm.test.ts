@@ -51,19 +51,21 @@ test("helm install creates the CRD, the Pepr module, the default IngressControll
   assert.ok(watcher, "watcher Deployment");
   assert.equal((await get("deployment", "pepr-portico", "pepr-system"))?.spec.replicas, 2, "admission Deployment");
   assert.ok(await get("secret", "pepr-portico-module", "pepr-system"));
-  const role = await get("clusterrole", "pepr-portico", null);
+  // One identity per pod; every grant and denial is checked in e2e/privilege.test.ts.
+  const role = await get("clusterrole", "pepr-portico-watcher", null);
   const can = (group: string, resource: string, verb: string) =>
     role.rules.some((r: Any) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb));
   for (const [g, r, v] of [
     ["portico.dev", "ingresscontrollers", "list"],
-    ["portico.dev", "ingresscontrollers/status", "patch"],
-    ["apps", "deployments", "create"],
-    ["rbac.authorization.k8s.io", "roles", "create"],
-    ["networking.k8s.io", "ingressclasses", "delete"],
     ["networking.k8s.io", "ingresses", "list"],
+    ["networking.k8s.io", "ingresses/status", "patch"],
   ]) {
     assert.ok(can(g, r, v), `ClusterRole grants ${v} ${g}/${r}`);
   }
+  assert.ok(!can("apps", "deployments", "create"), "no cluster-wide Deployment writes");
+  assert.ok(await get("role", "pepr-portico-watcher", NS), "namespaced writes in the release namespace");
+  assert.equal(watcher.spec.template.spec.serviceAccountName, "pepr-portico-watcher");
+  assert.equal((await get("deployment", "pepr-portico", "pepr-system")).spec.template.spec.serviceAccountName, "pepr-portico-admission");
   // Pods exist but stay Pending: there is no kubelet here.
   await waitUntil("watcher pod created", async () => {
     const pods = await c.kubectlOk(["get", "pods", "-n", "pepr-system", "-o", "jsonpath={.items[*].status.phase}"]);
@@ -127,8 +129,9 @@ test("the operator reconciles the chart's IngressController; helm uninstall leav
       const left = [
         await get("ingresscontroller", "portico"),
         await get("ingressclass", "portico", null),
-        await get("clusterrole", "pepr-portico", null),
-        await get("clusterrolebinding", "pepr-portico", null),
+        await get("clusterrole", "pepr-portico-watcher", null),
+        await get("clusterrolebinding", "pepr-portico-watcher", null),
+        await get("clusterrole", "pepr-portico-admission", null),
         await get("validatingwebhookconfiguration", "pepr-portico", null),
         await get("mutatingwebhookconfiguration", "pepr-portico", null),
         await get("namespace", "pepr-system", null),

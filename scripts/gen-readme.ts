@@ -1,12 +1,13 @@
 // Regenerates the configuration reference inside README.md (between the GENERATED markers) from
-// the annotation registry and the settings schema, so the docs cannot drift from the code.
+// the annotation registry, the settings schema and the control-plane identities, so the docs cannot drift from the code.
 // `--check` exits 1 when README.md is stale (CI runs it through `npm run check:generated`).
 import { readFileSync, writeFileSync } from "node:fs";
 import { annotationsMarkdown } from "../src/core/annotations/docs.js";
 import { settingsMarkdown } from "../src/core/settings-docs.js";
+import { identitiesMarkdown } from "./gen/identities-docs.js";
 
 const file = new URL("../README.md", import.meta.url);
-const sections: Record<string, string> = { annotations: annotationsMarkdown(), settings: settingsMarkdown() };
+const sections: Record<string, string> = { annotations: annotationsMarkdown(), settings: settingsMarkdown(), identities: identitiesMarkdown() };
 
 let text = readFileSync(file, "utf8");
 for (const [name, body] of Object.entries(sections)) {

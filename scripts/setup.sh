@@ -3,13 +3,19 @@
 #   1. Debian packages (nginx with Lua and stream modules, iproute2, openssl, curl, wrk);
 #      `apt-get update` runs only when something must be installed;
 #   2. `npm ci` when node_modules is missing or older than package-lock.json;
-#   3. the local control plane binaries (src/local/controlplane/build.sh: compiles only on a cold start).
+#   3. the local control plane and node binaries (src/local/controlplane/build.sh: compiles only on a cold start).
+# With --node (or PORTICO_NODE=1): also what a local node needs (runc, CNI plugins, nftables, conntrack,
+# gcc for the fallback pause image) and the images (`npm run images`, cached), for `npm start`, the
+# node suites and CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { echo "portico setup: $*" >&2; }
 fail() { say "$*"; exit 1; }
 
-packages=(nginx-light libnginx-mod-http-lua lua-resty-core libnginx-mod-stream iproute2 openssl curl wrk)
+node=${PORTICO_NODE:-}
+for a in "$@"; do [ "$a" = "--node" ] && node=1; done
+packages=(nginx-light libnginx-mod-http-lua lua-resty-core lua-cjson libnginx-mod-stream iproute2 openssl curl wrk)
+[ -n "$node" ] && packages+=(runc containernetworking-plugins nftables conntrack gcc libc6-dev)
 missing=()
 for p in "${packages[@]}"; do
   if [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)" != "installed" ]; then missing+=("$p"); fi
@@ -35,3 +41,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 bash src/local/controlplane/build.sh
+if [ -n "$node" ] && node -e 'process.exit(require("./package.json").scripts?.images ? 0 : 1)'; then
+  npm run --silent images || fail "building the images failed (see above); the previous archives in .portico/images are kept"
+fi

@@ -126,7 +126,7 @@ describe("cluster lifecycle", () => {
       const found = ["/usr/bin", "/bin", "/usr/local/bin"].map((d) => join(d, tool)).find((p) => existsSync(p))!;
       symlinkSync(found, join(path, tool));
     }
-    const script = `import { startCluster } from ${JSON.stringify(join(repoRoot, "e2e/cluster/cluster.ts"))};
+    const script = `import { startCluster } from ${JSON.stringify(join(repoRoot, "src/local/cluster/cluster.ts"))};
       startCluster({ name: "noip-${process.pid}" }).then(() => process.exit(0), (e) => { console.log(e.message); process.exit(3); });`;
     const r = await run(process.execPath, [...tsx, "--input-type=module", "-e", script], { env: { ...process.env, PATH: path }, cwd: repoRoot });
     assert.equal(r.code, 3, r.stderr);

@@ -42,9 +42,25 @@ webhook:
   certValidityDays: 365
   certManager:
     enabled: false
+  # The webhook for TLS Secrets (it sees no other Secret). Ignore: while Portico is down, TLS
+  # Secret writes go through unchecked (the build verifies every certificate again and reports a
+  # bad one as an Event on the Ingress); Fail would block every TLS Secret write in the cluster
+  # (cert-manager renewals included) during an outage. Ingresses and IngressControllers always Fail.
+  tlsSecretFailurePolicy: Ignore
+
+# Least privilege (README "Who may do what"). The watcher (controller and reconciler) may write
+# only in the release namespace and in these namespaces: an IngressController anywhere else cannot
+# be reconciled (its writes are refused by the API server).
+rbac:
+  extraNamespaces: []
+  # IngressClasses that IngressControllers create themselves (spec.ingressClass.create: true): the
+  # watcher may write IngressClasses of these names only. The chart's own class is Helm's.
+  ingressClasses: []
 
 # --- Pepr module (generated from \`pepr build\`; admission and watcher Deployments, RBAC) ----------
 `;
+
+const DNS_SUBDOMAIN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
 
 export const porticoValuesProperties = {
   ingressController: {
@@ -61,7 +77,7 @@ export const porticoValuesProperties = {
     additionalProperties: false,
     properties: {
       enabled: { type: "boolean" },
-      name: { type: "string", pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", maxLength: 253 },
+      name: { type: "string", pattern: DNS_SUBDOMAIN, maxLength: 253 },
       isDefault: { type: "boolean" },
     },
   },
@@ -71,6 +87,15 @@ export const porticoValuesProperties = {
     properties: {
       certValidityDays: { type: "integer", minimum: 1, maximum: 3650 },
       certManager: { type: "object", additionalProperties: false, properties: { enabled: { type: "boolean" } } },
+      tlsSecretFailurePolicy: { type: "string", enum: ["Ignore", "Fail"] },
+    },
+  },
+  rbac: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      extraNamespaces: { type: "array", uniqueItems: true, items: { type: "string", pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", maxLength: 63 } },
+      ingressClasses: { type: "array", uniqueItems: true, items: { type: "string", pattern: DNS_SUBDOMAIN, maxLength: 253 } },
     },
   },
 } as const;

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { build } from "esbuild";
 import { run } from "./exec.js";
 import { sha256 } from "./hash.js";
-import { pruneControllerApp, PRUNE_RECIPE } from "./prune.js";
+import { moduleRequires, pruneControllerApp, PRUNE_RECIPE } from "./prune.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 
@@ -39,8 +39,13 @@ function pinnedPepr(): string {
   return v;
 }
 
+/** What Pepr's bundled module requires from node_modules (pepr, kubernetes-fluent-client...). */
+function moduleExternals(): string[] {
+  return moduleRequires(readFileSync(join(root, "helm/portico/templates/pepr/module-secret.yaml"), "utf8"));
+}
+
 export async function controllerInputs(): Promise<Record<string, string>> {
-  return { pepr: pinnedPepr(), lock: sha256(readFileSync(join(root, "package-lock.json"))), prune: PRUNE_RECIPE };
+  return { pepr: pinnedPepr(), lock: sha256(readFileSync(join(root, "package-lock.json"))), prune: PRUNE_RECIPE, moduleRequires: moduleExternals().join(",") };
 }
 
 /** app/: pepr at the repository's pinned version with its production dependencies, at exactly the
@@ -55,7 +60,7 @@ export async function stageController(ctx: string, log: WriteStream): Promise<vo
   const npm = ["--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"];
   await run("npm", ["install", "--package-lock-only", ...npm], { cwd: app, log });
   await run("npm", ["ci", "--omit=dev", "--omit=peer", ...npm], { cwd: app, log });
-  await pruneControllerApp(app, log);
+  await pruneControllerApp(app, moduleExternals(), log);
 }
 
 /** k8s.io/kubernetes as the local cluster pins it (src/local/controlplane/go.mod). */

@@ -200,6 +200,8 @@ describe("validateIngress: other classes are approved untouched", () => {
   });
   it("legacy annotation naming our class is validated", () =>
     assert.equal(check({ ...bad, className: null, annotations: { ...bad.annotations, "kubernetes.io/ingress.class": "internal" } }).allowed, false));
+  it('kubernetes.io/ingress.class: "" goes to our default class and is validated (as the build serves it)', () =>
+    assert.equal(check({ ...bad, className: null, annotations: { ...bad.annotations, "kubernetes.io/ingress.class": "" } }).allowed, false));
 });
 
 describe("validateIngress: route conflicts from the index", () => {

@@ -4,7 +4,7 @@
 // and tools that still read the annotation keep working. Nothing else is ever changed.
 
 import type { Ingress } from "../core/k8s-types.js";
-import { LEGACY_CLASS_ANNOTATION } from "../controller/references.js";
+import { LEGACY_CLASS_ANNOTATION } from "../core/classes.js";
 import type { ClassView } from "./classes.js";
 
 /** The class name to set in spec.ingressClassName, or undefined when nothing must change. */

@@ -5,10 +5,11 @@
 
 import type { Ingress } from "../core/k8s-types.js";
 import { normalizeHost } from "../core/nginx-values.js";
-import { ANNOTATIONS, parseAnnotations, PREFIXES, type AnnotationValues } from "../core/annotations/registry.js";
+import { ANNOTATIONS, parseAnnotations, PREFIXES } from "../core/annotations/registry.js";
+import { locationKey, locationMatch, locationPath, usesRegex as regexModeOf, type LocationMatch } from "../core/location-key.js";
 
 /** "default" is the catch-all default backend (spec.defaultBackend of an Ingress without rules). */
-export type MatchKind = "exact" | "prefix" | "regex" | "default";
+export type MatchKind = LocationMatch | "default";
 
 export interface Route {
   /** `<host>\n<kind>\n<path>`; host "" is the catch-all server. */
@@ -20,30 +21,15 @@ export interface Route {
   field: string;
 }
 
+/** A route is a host and core's location key (src/core/location-key.ts). */
 export function routeKey(host: string, kind: MatchKind, path: string): string {
-  return `${host}\n${kind}\n${path}`;
+  return `${host}\n${kind === "default" ? "default" : locationKey(kind, path)}`;
 }
 
-export function matchKind(pathType: string | undefined, regexMode: boolean): MatchKind {
-  if (pathType === "Exact") return "exact";
-  if (pathType === "ImplementationSpecific" && regexMode) return "regex";
-  return "prefix";
-}
-
-/** As core decides it (build-model.ts locationOf): use-regex or rewrite-target makes
- * ImplementationSpecific paths regexes. */
-export function regexModeOf(values: AnnotationValues): boolean {
-  return values.useRegex === true || values.rewriteTarget !== undefined;
-}
+export { locationMatch as matchKind, regexModeOf };
 
 export function usesRegex(ingress: Ingress): boolean {
   return regexModeOf(parseAnnotations(ingress.metadata.annotations).values);
-}
-
-/** The path as core keys its location: prefix paths lose trailing slashes ("/api/" is "/api"). */
-export function locationPath(kind: MatchKind, path: string | undefined): string {
-  const raw = path || "/";
-  return kind === "prefix" ? raw.replace(/\/+$/, "") || "/" : raw;
 }
 
 // Canaries share their primary's routes on purpose; the exemption applies once the registry
@@ -62,7 +48,7 @@ export function routesOf(ingress: Ingress, useRegex = usesRegex(ingress)): Route
   (ingress.spec?.rules ?? []).forEach((rule, i) => {
     const host = typeof rule.host === "string" ? normalizeHost(rule.host) : "";
     (rule.http?.paths ?? []).forEach((p, j) => {
-      const kind = matchKind(p.pathType, useRegex);
+      const kind = locationMatch(p.pathType, useRegex);
       const path = locationPath(kind, p.path);
       out.push({ key: routeKey(host, kind, path), host, kind, path, field: `spec.rules[${i}].http.paths[${j}]` });
     });

@@ -3,7 +3,7 @@
 // events. Pure and synchronous; every apply is O(size of one object).
 
 import type { Ingress, IngressClass, Secret } from "../core/k8s-types.js";
-import { CONTROLLER_NAME } from "../controller/identity.js";
+import { CONTROLLER_NAME } from "../core/classes.js";
 import { buildClassView, EMPTY_CLASS_VIEW, type ClassView } from "./classes.js";
 import type { AdmissionContext } from "./context.js";
 import { IngressIndex } from "./ingress-index.js";

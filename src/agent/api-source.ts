@@ -1,12 +1,13 @@
 // The desired state as the controller publishes it (src/core/state-objects.ts): the agent watches
 // only the index ConfigMap, by name, and reads the shards of a part when that part's hash changed.
 // Needs only get/list/watch on those names (the data-plane Role).
-import type { CertificatePair, DesiredState, UpstreamEndpoint } from "../core/contract.js";
+import type { CertificatePair, DesiredState } from "../core/contract.js";
 import {
   decodeStatePart,
   parseStateIndex,
   partShardNames,
   stateObjectNames,
+  type EndpointsPart,
   type ShardObject,
   type StateIndex,
   type StatePart,
@@ -42,7 +43,7 @@ export class ApiSource implements DesiredStateSource {
   private wake: (() => void) | null = null;
   private readonly log: Logger;
   /** Decoded parts by hash, so only changed parts are read again. */
-  private parts: { config?: [string, string]; endpoints?: [string, Record<string, UpstreamEndpoint[]>]; certificates?: [string, CertificatesPart] } = {};
+  private parts: { config?: [string, string]; endpoints?: [string, EndpointsPart]; certificates?: [string, CertificatesPart] } = {};
   private lastAll = "";
 
   constructor(
@@ -85,11 +86,12 @@ export class ApiSource implements DesiredStateSource {
     };
     const h = index.hashes;
     if (this.parts.config?.[0] !== h.config) this.parts.config = [h.config, (await read("config")) as string];
-    if (this.parts.endpoints?.[0] !== h.endpoints) this.parts.endpoints = [h.endpoints, (await read("endpoints")) as Record<string, UpstreamEndpoint[]>];
+    if (this.parts.endpoints?.[0] !== h.endpoints) this.parts.endpoints = [h.endpoints, (await read("endpoints")) as EndpointsPart];
     if (this.parts.certificates?.[0] !== h.certificates) this.parts.certificates = [h.certificates, (await read("certificates")) as CertificatesPart];
     return {
       config: this.parts.config[1],
-      endpoints: this.parts.endpoints[1],
+      endpoints: this.parts.endpoints[1].endpoints,
+      ...(Object.keys(this.parts.endpoints[1].balancing).length ? { balancing: this.parts.endpoints[1].balancing } : {}),
       sniCertificates: this.parts.certificates[1].sniCertificates,
       certificates: this.parts.certificates[1].certificates,
       hashes: { ...h },

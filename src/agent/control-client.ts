@@ -1,7 +1,7 @@
 // Talks to nginx's control server (portico.lua behind `location /portico/`). Every call uses a fresh
 // connection so that after a reload it reaches a new worker, never a draining old one.
 import http from "node:http";
-import type { CertificatePair, UpstreamEndpoint } from "../core/contract.js";
+import type { CertificatePair, UpstreamBalancing, UpstreamEndpoint } from "../core/contract.js";
 
 export interface ControlState {
   generation: number;
@@ -77,8 +77,13 @@ export class ControlClient {
     return await this.call<ControlState>("GET", "/portico/state");
   }
 
-  async pushEndpoints(endpoints: Record<string, UpstreamEndpoint[]>, hash: string): Promise<{ upstreams: number; version: number }> {
-    return await this.call("POST", "/portico/endpoints", JSON.stringify(endpoints), hash);
+  /** Replaces every upstream's endpoints and balancing policy (upstreams absent from `balancing` use round robin). */
+  async pushEndpoints(
+    endpoints: Record<string, UpstreamEndpoint[]>,
+    balancing: Record<string, UpstreamBalancing>,
+    hash: string,
+  ): Promise<{ upstreams: number; version: number }> {
+    return await this.call("POST", "/portico/endpoints", JSON.stringify({ endpoints, balancing }), hash);
   }
 
   async pushCertificates(
@@ -86,7 +91,14 @@ export class ControlClient {
     certificates: Record<string, CertificatePair>,
     hash: string,
   ): Promise<CertificatesPushResult> {
-    return await this.call("POST", "/portico/certificates", JSON.stringify({ sniCertificates, certificates }), hash);
+    const res = await this.call<Omit<CertificatesPushResult, "errors"> & { errors?: string[] }>(
+      "POST",
+      "/portico/certificates",
+      JSON.stringify({ sniCertificates, certificates }),
+      hash,
+    );
+    // The Lua side leaves errors out when there are none (its JSON encoder writes an empty list as {}).
+    return { ...res, errors: Array.isArray(res.errors) ? res.errors : [] };
   }
 
   /** Polls the state until `pred` holds (or the deadline passes: throws with the last error). */

@@ -14,8 +14,14 @@ export class SharedMemoryPusher {
   /** Certificates nginx refused in the last push (the rest applied): stays reported until fixed. */
   certificateProblem: AgentError | null = null;
   /** What nginx's shared memory holds now (to push the union before a config switch). */
-  private pushed: { endpoints: DesiredState["endpoints"]; sni: DesiredState["sniCertificates"]; certificates: DesiredState["certificates"] } = {
+  private pushed: {
+    endpoints: DesiredState["endpoints"];
+    balancing: NonNullable<DesiredState["balancing"]>;
+    sni: DesiredState["sniCertificates"];
+    certificates: DesiredState["certificates"];
+  } = {
     endpoints: {},
+    balancing: {},
     sni: {},
     certificates: {},
   };
@@ -33,7 +39,7 @@ export class SharedMemoryPusher {
    */
   async prePush(s: DesiredState): Promise<void> {
     try {
-      await this.control.pushEndpoints({ ...this.pushed.endpoints, ...s.endpoints }, "transition");
+      await this.control.pushEndpoints({ ...this.pushed.endpoints, ...s.endpoints }, { ...this.pushed.balancing, ...s.balancing }, "transition");
       await this.control.pushCertificates({ ...this.pushed.sni, ...s.sniCertificates }, { ...this.pushed.certificates, ...s.certificates }, "transition");
     } catch (e) {
       this.log.warn("pushing endpoints and certificates ahead of the config failed; they follow the reload", { error: (e as Error).message });
@@ -46,9 +52,9 @@ export class SharedMemoryPusher {
   async pushEndpoints(s: DesiredState, force: boolean): Promise<void> {
     if (!force && s.hashes.endpoints === this.applied.endpoints) return;
     try {
-      await this.control.pushEndpoints(s.endpoints, s.hashes.endpoints);
+      await this.control.pushEndpoints(s.endpoints, s.balancing ?? {}, s.hashes.endpoints);
       this.applied.endpoints = s.hashes.endpoints;
-      this.pushed.endpoints = s.endpoints;
+      this.pushed = { ...this.pushed, endpoints: s.endpoints, balancing: s.balancing ?? {} };
       this.metrics.endpointUpdates.inc();
     } catch (e) {
       this.metrics.endpointUpdateErrors.inc();

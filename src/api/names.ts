@@ -7,7 +7,7 @@ export const FIELD_MANAGER = "portico";
 export const GENERATION_LABEL = "portico.dev/generation";
 /** Finalizer that deletes the cluster-scoped IngressClass (no ownerReference can reach it). */
 export const FINALIZER = "portico.dev/ingress-class";
-export const CONTROLLER_NAME = "portico.dev/ingress-controller";
+export { CONTROLLER_NAME } from "../core/classes.js";
 
 export const LABELS = {
   name: "app.kubernetes.io/name",

@@ -6,8 +6,7 @@ import type { ControllerIdentity } from "../core/contract.js";
 import type { IngressClass } from "../core/k8s-types.js";
 import { objectKey, type StoredIngressController } from "./store.js";
 
-export const CONTROLLER_NAME = "portico.dev/ingress-controller";
-export const DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class";
+import { CONTROLLER_NAME, DEFAULT_CLASS_ANNOTATION } from "../core/classes.js";
 
 function sortedControllers(controllers: StoredIngressController[]): StoredIngressController[] {
   return controllers.filter((c) => !c.metadata.deletionTimestamp).sort((a, b) => objectKey(a.metadata).localeCompare(objectKey(b.metadata)));

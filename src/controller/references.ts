@@ -1,9 +1,8 @@
 // What the Ingresses a controller serves refer to. A Service, EndpointSlice, Secret or ConfigMap
 // change schedules a rebuild only when it is in here (or could make an Ingress ours).
 
+import { classIsServed, requestedClass } from "../core/classes.js";
 import type { Ingress, IngressBackend } from "../core/k8s-types.js";
-
-export const LEGACY_CLASS_ANNOTATION = "kubernetes.io/ingress.class";
 
 export interface References {
   /** Class names served by any controller, and whether one of them is the default class. */
@@ -18,14 +17,8 @@ export function emptyReferences(): References {
   return { classNames: new Set(), defaultClassServed: false, services: new Set(), secrets: new Set(), configMaps: new Set() };
 }
 
-/** The class an Ingress asks for: spec.ingressClassName, else the legacy annotation, else none. */
-export function requestedClass(ingress: Ingress): string | undefined {
-  return ingress.spec?.ingressClassName ?? ingress.metadata.annotations?.[LEGACY_CLASS_ANNOTATION];
-}
-
 export function isServed(ingress: Ingress, refs: Pick<References, "classNames" | "defaultClassServed">): boolean {
-  const cls = requestedClass(ingress);
-  return cls === undefined ? refs.defaultClassServed : refs.classNames.has(cls);
+  return classIsServed(requestedClass(ingress), refs.classNames, refs.defaultClassServed);
 }
 
 function addBackend(ns: string, backend: IngressBackend | undefined, into: Set<string>): void {

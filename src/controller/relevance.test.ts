@@ -41,3 +41,12 @@ test("referenced Services, their EndpointSlices and Secrets matter; others do no
   assert.equal(changeMatters({ kind: "Secret", key: "shop/cert", current: { metadata: { name: "cert", namespace: "shop" } } }, refs), true);
   assert.equal(changeMatters({ kind: "Secret", key: "shop/other", current: { metadata: { name: "other", namespace: "shop" } } }, refs), false);
 });
+
+test('an Ingress with kubernetes.io/ingress.class: "" matters when the default class is served (as the build serves it)', () => {
+  const withDefault = emptyReferences();
+  withDefault.classNames.add("portico");
+  withDefault.defaultClassServed = true;
+  const empty = { metadata: { name: "x", namespace: "a", annotations: { "kubernetes.io/ingress.class": "" } } };
+  assert.equal(changeMatters({ kind: "Ingress", key: "a/x", current: empty }, withDefault), true);
+  assert.equal(changeMatters({ kind: "Ingress", key: "a/x", current: empty }, refs), false);
+});

@@ -80,7 +80,20 @@ function usableSettings(snapshot: Snapshot, o: RenderOptions, diagnostics: Diagn
     });
     return false;
   });
+<<<<<<< HEAD
   return cidrs.length === s.proxyRealIpCidrs.length ? s : { ...s, proxyRealIpCidrs: cidrs };
+=======
+  const config = render(model, snapshot.settings, o);
+  const state: DesiredState = {
+    config,
+    endpoints: model.endpoints,
+    sniCertificates: model.sniCertificates,
+    certificates: model.certificates,
+    hashes: hashesOf(config, model.endpoints, model.sniCertificates, model.certificates, model.balancing),
+  };
+  if (Object.keys(model.balancing).length) state.balancing = model.balancing; // present only when not empty
+  return { state, diagnostics: model.diagnostics, servedIngresses: model.servedIngresses };
+>>>>>>> main
 }
 
 export function sha256(text: string): string {
@@ -113,16 +126,19 @@ function sortedObject<T>(o: Record<string, T>, value: (v: T) => string): string 
 const endpointList = (list: UpstreamEndpoint[]) => JSON.stringify(list.map((e) => ({ address: e.address, port: e.port })));
 const pair = (p: CertificatePair) => JSON.stringify({ certificate: p.certificate, key: p.key });
 
-/** config: the text; endpoints: canonical JSON; certificates: canonical JSON of {sniCertificates, certificates}. */
+/** config: the text; endpoints: canonical JSON (then the balancing policies', when any);
+ * certificates: canonical JSON of {sniCertificates, certificates}. */
 export function hashesOf(
   config: string,
   endpoints: DesiredState["endpoints"],
   sniCertificates: DesiredState["sniCertificates"],
   certificates: DesiredState["certificates"],
+  balancing: DesiredState["balancing"] = {},
 ): DesiredState["hashes"] {
+  const policies = Object.keys(balancing).length ? `\n${canonicalJson(balancing)}` : "";
   const h = {
     config: sha256(config),
-    endpoints: sha256(sortedObject(endpoints, endpointList)),
+    endpoints: sha256(sortedObject(endpoints, endpointList) + policies),
     certificates: sha256(`{"certificates":${sortedObject(certificates, pair)},"sniCertificates":${sortedObject(sniCertificates, (v) => JSON.stringify(v))}}`),
   };
   return { ...h, all: sha256(`${h.config}\n${h.endpoints}\n${h.certificates}`) };

@@ -69,6 +69,61 @@ export interface UpstreamEndpoint {
   port: number;
 }
 
+/** The sticky cookie of `affinity: cookie` (ingress-nginx's session-cookie-* annotations). */
+export interface CookieAffinity {
+  /** balanced: sessions move (consistently) when endpoints change; persistent: a session keeps its endpoint while it exists. */
+  mode: "balanced" | "persistent";
+  name: string;
+  /** Cookie Path; absent: the path of the location that answered (Prefix/Exact paths of `locations`). */
+  path?: string;
+  domain?: string;
+  /** Seconds from now for the Expires attribute. */
+  expires?: number;
+  /** Seconds for the Max-Age attribute. */
+  maxAge?: number;
+  sameSite?: "None" | "Lax" | "Strict";
+  /** Omit SameSite=None for user agents known to mishandle it. */
+  conditionalSameSiteNone?: boolean;
+  /** true: always Secure; false: never; absent: Secure when the request came over HTTPS. */
+  secure?: boolean;
+  /** After a failed attempt, pick another endpoint and rewrite the cookie (else keep retrying the sticky one). */
+  changeOnFailure?: boolean;
+  /** host ("" for the default server) -> Prefix/Exact paths of the Ingresses that asked for affinity:
+   * the cookie is set only there, with the longest such path matching the request as its Path. */
+  locations: Record<string, string[]>;
+}
+
+/** When a request of a primary upstream goes to its canary instead (precedence: header, cookie, weight). */
+export interface CanaryPolicy {
+  /** The canary's upstream (a key of `endpoints`). */
+  upstream: string;
+  /** Request header: "always" routes to the canary, "never" keeps the primary (unless headerValue/headerPattern is set). */
+  header?: string;
+  /** The header value that routes to the canary (instead of "always"). */
+  headerValue?: string;
+  /** PCRE the header value must match to route to the canary (ignored when headerValue is set). */
+  headerPattern?: string;
+  /** Cookie: "always" routes to the canary, "never" keeps the primary. */
+  cookie?: string;
+  /** Share of the remaining requests sent to the canary: weight out of weightTotal. */
+  weight: number;
+  weightTotal: number;
+}
+
+/**
+ * How the balancer picks an endpoint of one upstream. Pushed with the endpoints (no reload), like
+ * ingress-nginx's per-backend settings; upstreams without an entry use round robin.
+ */
+export interface UpstreamBalancing {
+  /** round_robin (default) or ewma (the peer with the lower latency-weighted load of two random ones). */
+  loadBalance?: "round_robin" | "ewma";
+  /** Consistent hashing on this nginx variable expression (e.g. "$request_uri", "$arg_user$host"). */
+  hashBy?: string;
+  /** Cookie affinity (wins over hashBy and loadBalance, as in ingress-nginx). */
+  affinity?: CookieAffinity;
+  canary?: CanaryPolicy;
+}
+
 /** The certificate and key (PEM) served for a host, keyed in DesiredState.certificates by an id. */
 export interface CertificatePair {
   certificate: string;
@@ -85,6 +140,9 @@ export interface DesiredState {
   config: string;
   /** upstream name -> ready endpoints, sorted. An empty list means 503. */
   endpoints: Record<string, UpstreamEndpoint[]>;
+  /** upstream name -> balancing policy (only upstreams that are not plain round robin). Part of the
+   * endpoints part: pushed with the endpoints, hashed with them, never in nginx.conf. */
+  balancing?: Record<string, UpstreamBalancing>;
   /** SNI name ("foo.com" or "*.foo.com") -> certificate id. */
   sniCertificates: Record<string, string>;
   /** certificate id (stable, derived from Secret namespace/name + content hash) -> PEM pair. */

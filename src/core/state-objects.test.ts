@@ -132,7 +132,7 @@ test("decode refuses a missing shard, a shard of another version, and a bad inde
     /config: shard main-state-config-0 belongs to another version/,
   );
 
-  const badIndex = { ...enc.index, data: { "index.json": JSON.stringify({ version: 1, hashes: { config: "x" } }) } };
+  const badIndex = { ...enc.index, data: { "index.json": JSON.stringify({ version: 2, hashes: { config: "x" } }) } };
   assert.throws(() => decodeDesiredState(badIndex, shards), /hashes.endpoints must be a non-empty string/);
   assert.throws(() => decodeDesiredState({ ...enc.index, data: {} }, shards), /data\["index.json"\] is missing/);
 });
@@ -147,7 +147,7 @@ test("decode validates the endpoints and certificates it reads", () => {
 test("shards a shrunken state no longer needs are reported stale; a grown one has none", () => {
   const index = (config: number, endpoints: number, certificates: number) =>
     ({
-      version: 1,
+      version: 2,
       hashes: { config: "a", endpoints: "b", certificates: "c", all: "d" },
       parts: {
         config: { shards: config, bytes: 1, digest: "0".repeat(64) },

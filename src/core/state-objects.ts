@@ -11,11 +11,12 @@
 // shards of a part when its hash changed, checking the digest so a half-written part is never used.
 import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
-import type { CertificatePair, DesiredState, UpstreamEndpoint } from "./contract.js";
+import type { CertificatePair, DesiredState, UpstreamBalancing, UpstreamEndpoint } from "./contract.js";
 
 export const STATE_MAX_SHARDS = 16;
 export const STATE_SHARD_BYTES = 700 * 1024;
-export const STATE_FORMAT_VERSION = 1;
+/** 2: the endpoints part is {endpoints, balancing} (1 was the endpoints map alone). */
+export const STATE_FORMAT_VERSION = 2;
 /** Key of the index JSON in the index ConfigMap's data. */
 export const STATE_INDEX_KEY = "index.json";
 /** Key of the chunk in every shard (binaryData for ConfigMaps, data for the Secret). */
@@ -126,7 +127,7 @@ export function partPayload(state: DesiredState, part: StatePart): Buffer {
     case "config":
       return Buffer.from(state.config, "utf8");
     case "endpoints":
-      return Buffer.from(JSON.stringify(state.endpoints), "utf8");
+      return Buffer.from(JSON.stringify({ endpoints: state.endpoints, balancing: state.balancing ?? {} }), "utf8");
     case "certificates":
       return Buffer.from(JSON.stringify({ sniCertificates: state.sniCertificates, certificates: state.certificates }), "utf8");
   }
@@ -227,6 +228,24 @@ export function partShardNames(controllerName: string, index: StateIndex, part: 
   return stateObjectNames(controllerName)[part].slice(0, index.parts[part].shards);
 }
 
+/** What the endpoints part carries. */
+export interface EndpointsPart {
+  endpoints: Record<string, UpstreamEndpoint[]>;
+  balancing: Record<string, UpstreamBalancing>;
+}
+
+function validateEndpointsPart(v: unknown): EndpointsPart {
+  const o = v as Partial<EndpointsPart>;
+  if (!o || typeof o !== "object" || Array.isArray(o)) throw new StateObjectError("endpoints part: must be an object {endpoints, balancing}");
+  const balancing = o.balancing ?? {};
+  if (typeof balancing !== "object" || Array.isArray(balancing))
+    throw new StateObjectError("endpoints part: balancing must be an object of upstream -> policy");
+  for (const [name, b] of Object.entries(balancing)) {
+    if (!b || typeof b !== "object" || Array.isArray(b)) throw new StateObjectError(`balancing.${name}: must be an object`);
+  }
+  return { endpoints: validateEndpoints(o.endpoints), balancing };
+}
+
 function validateEndpoints(v: unknown): Record<string, UpstreamEndpoint[]> {
   if (!v || typeof v !== "object" || Array.isArray(v)) throw new StateObjectError("endpoints: must be an object of upstream -> endpoints");
   for (const [name, list] of Object.entries(v)) {
@@ -291,7 +310,7 @@ export function decodeStatePart(controllerName: string, index: StateIndex, part:
   } catch (e) {
     throw new StateObjectError(`${part}: not valid JSON: ${(e as Error).message}`);
   }
-  return part === "endpoints" ? validateEndpoints(v) : validateCertificates(v);
+  return part === "endpoints" ? validateEndpointsPart(v) : validateCertificates(v);
 }
 
 /** Decodes a whole DesiredState from the index and its shards (keyed by object name). */
@@ -304,9 +323,11 @@ export function decodeDesiredState(
   const controller = name.slice(0, -"-state".length);
   const idx = parseStateIndex(index);
   const config = decodeStatePart(controller, idx, "config", shardsByName) as string;
-  const endpoints = decodeStatePart(controller, idx, "endpoints", shardsByName) as Record<string, UpstreamEndpoint[]>;
+  const { endpoints, balancing } = decodeStatePart(controller, idx, "endpoints", shardsByName) as EndpointsPart;
   const certs = decodeStatePart(controller, idx, "certificates", shardsByName) as ReturnType<typeof validateCertificates>;
-  return { config, endpoints, sniCertificates: certs.sniCertificates, certificates: certs.certificates, hashes: { ...idx.hashes } };
+  const state: DesiredState = { config, endpoints, sniCertificates: certs.sniCertificates, certificates: certs.certificates, hashes: { ...idx.hashes } };
+  if (Object.keys(balancing).length) state.balancing = balancing; // present only when not empty, as core builds it
+  return state;
 }
 
 /** Shards the previous index used that the next one no longer needs: deleted after the new index is

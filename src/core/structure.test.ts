@@ -129,6 +129,28 @@ const BENIGN_ANNOTATION: Record<string, string> = {
   "ssl-redirect": "false",
   "temporal-redirect": "https://example.org/y",
   "use-regex": "true",
+  affinity: "cookie",
+  "affinity-mode": "persistent",
+  "affinity-canary-behavior": "legacy",
+  "session-cookie-name": "route",
+  "session-cookie-path": "/p",
+  "session-cookie-domain": "example.com",
+  "session-cookie-expires": "3600",
+  "session-cookie-max-age": "3600",
+  "session-cookie-samesite": "Lax",
+  "session-cookie-conditional-samesite-none": "true",
+  "session-cookie-secure": "true",
+  "session-cookie-change-on-failure": "true",
+  "load-balance": "ewma",
+  "upstream-hash-by": "$request_uri",
+  canary: "true",
+  "canary-by-header": "X-Canary",
+  "canary-by-header-value": "yes",
+  "canary-by-header-pattern": "^(a|b)$",
+  "canary-by-cookie": "canary",
+  "canary-weight": "30",
+  "canary-weight-total": "1000",
+  "ssl-passthrough": "true",
 };
 for (const a of ANNOTATIONS) {
   const benign = BENIGN_ANNOTATION[a.key];
@@ -138,10 +160,20 @@ for (const a of ANNOTATIONS) {
       name: `${prefix}${a.key}`,
       benign,
       make: (v) => [
+        // Canary annotations act on another (main) Ingress's routes: the slot is a canary beside one.
+        ...(a.key.startsWith("canary")
+          ? // The same Service by port name: another upstream, so the canary has a backend of its own.
+            [
+              ingress("main", [
+                { host: "h.example.com", paths: [path("/p(.*)", "ImplementationSpecific", "web", "http"), path("/q", "Prefix", "web", "http")] },
+              ]),
+            ]
+          : []),
         ingress("i", [{ host: "h.example.com", paths: [path("/p(.*)", "ImplementationSpecific", "web"), path("/q", "Prefix", "web")] }], {
           annotations: {
             ...(v === undefined ? {} : { [`${prefix}${a.key}`]: v }),
             ...(a.key === "permanent-redirect-code" ? { [`${prefix}permanent-redirect`]: "https://example.org/z" } : {}),
+            ...(a.key.startsWith("canary-") ? { [`${prefix}canary`]: "true" } : {}),
           },
           tls: [{ hosts: ["h.example.com"], secretName: "s" }],
         }),
@@ -172,13 +204,17 @@ describe("hostile inputs never add directives", () => {
       );
       const twinShape = shape(twin.state.config);
       const omittedShape = shape(configOf(slot.make(undefined)).state.config);
+      // An invalid value of an access-control annotation drops the whole Ingress (fail closed).
+      const droppedShape = shape(configOf([]).state.config);
       const same = (a: Map<string, number>, b: Map<string, number>) => a.size === b.size && [...a].every(([k, n]) => b.get(k) === n);
       for (const h of HOSTILE) {
         const r = configOf(slot.make(h));
         const s = shape(r.state.config);
         const rejected = r.diagnostics.some((d) => !["TLSSecretNotFound", "ServiceNotFound", "ServicePortNotFound"].includes(d.reason));
         const label = `${slot.name} = ${JSON.stringify(h.slice(0, 60))}`;
-        if (rejected) assert.ok(same(s, omittedShape), `${label} was rejected, so the config must be as if it were absent`);
+        if (r.diagnostics.some((d) => d.reason === "AnnotationRefused"))
+          assert.ok(same(s, droppedShape), `${label} was refused, so the config must be as if the Ingress were absent`);
+        else if (rejected) assert.ok(same(s, omittedShape), `${label} was rejected, so the config must be as if it were absent`);
         else assert.ok(same(s, twinShape), `${label} was accepted, so the config must have the benign twin's shape`);
         // Quotes and line breaks can never appear inside a token we write: they must not survive.
         if (h.length >= 4 && /["\n\r]/.test(h)) assert.ok(!r.state.config.includes(h), `${label}: copied verbatim into the config`);

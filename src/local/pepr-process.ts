@@ -13,6 +13,7 @@ import { createServer } from "node:net";
 import { request } from "node:https";
 import { fileURLToPath } from "node:url";
 import type { Capability } from "pepr";
+import { PEPR_STORE_CRD } from "../api/pepr-store-crd.js";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const KUBECTL = join(REPO_ROOT, ".portico/bin/kubectl");
@@ -53,25 +54,6 @@ export async function freePort(): Promise<number> {
 export function kubectl(kubeconfig: string, args: string[], input?: string): string {
   return execFileSync(KUBECTL, args, { env: { ...process.env, KUBECONFIG: kubeconfig }, input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
 }
-
-const PEPR_STORE_CRD = {
-  apiVersion: "apiextensions.k8s.io/v1",
-  kind: "CustomResourceDefinition",
-  metadata: { name: "peprstores.pepr.dev" },
-  spec: {
-    group: "pepr.dev",
-    scope: "Namespaced",
-    names: { plural: "peprstores", singular: "peprstore", kind: "PeprStore" },
-    versions: [
-      {
-        name: "v1",
-        served: true,
-        storage: true,
-        schema: { openAPIV3Schema: { type: "object", properties: { data: { type: "object", additionalProperties: { type: "string" } } } } },
-      },
-    ],
-  },
-};
 
 function webhookRules(capabilities: Capability[], mutate: boolean) {
   const seen = new Set<string>();

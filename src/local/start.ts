@@ -1,5 +1,8 @@
-// `npm start`: Portico in local mode on KUBECONFIG, or on the local cluster (started if needed).
-// Ctrl-C stops everything this command started.
+// `npm start`: what a user does, on the local node — a node cluster (started if none runs; it keeps
+// running after this command), `helm upgrade --install portico helm/portico` with the images
+// `npm run images` built, and the address to curl (a NodePort on the node address).
+// `npm start -- --processes`: the fast process mode — Portico's parts as local processes on KUBECONFIG
+// or on a control-plane-only local cluster; Ctrl-C stops everything that command started.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_CLUSTER, isRunning, kubeconfigPath, startCluster, type Cluster } from "./cluster/index.js";
@@ -7,10 +10,32 @@ import { readState } from "./cluster/state.js";
 import { clusterDir } from "./cluster/paths.js";
 import { REPO_ROOT } from "./pepr-process.js";
 import { startLocalMode } from "./local-mode.js";
+import { curlHints, ensureNodeCluster, installPortico, RELEASE, RELEASE_NAMESPACE, waitForDataPlane } from "./node-install.js";
 
 const say = (line: string) => console.log(`portico: ${line}`);
 
+async function onNode(): Promise<void> {
+  const t0 = Date.now();
+  const { cluster, started } = await ensureNodeCluster(say);
+  if (!started) say(`using the running node cluster (${cluster.kubeconfig})`);
+  say(`helm upgrade --install ${RELEASE} helm/portico --namespace ${RELEASE_NAMESPACE} (waits for every pod)`);
+  await installPortico(cluster);
+  await waitForDataPlane(cluster);
+  const [http, https] = curlHints();
+  console.log(`
+Portico is installed by Helm on the local node (${((Date.now() - t0) / 1000).toFixed(1)} s). The cluster keeps running.
+  export KUBECONFIG=${cluster.kubeconfig}
+  .portico/bin/kubectl get pods -A
+  .portico/bin/kubectl apply -f <your-ingress.yaml>     # ingressClassName: portico
+  ${http}
+  ${https}
+  npm run demo                                          # the classic guide's examples, against this install
+Stop everything: npm run cluster:down
+`);
+}
+
 async function main(): Promise<void> {
+  if (!process.argv.includes("--processes")) return onNode();
   let cluster: Cluster | undefined;
   let kubeconfig = process.env.KUBECONFIG;
   if (!kubeconfig) {

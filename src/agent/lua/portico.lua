@@ -2,11 +2,13 @@
 -- through the control server, so endpoint and certificate changes never need a reload.
 --
 -- Shared dicts (declared by the rendered nginx.conf):
---   portico_endpoints     "u:<upstream>" -> "addr port,addr port,..."
+--   portico_endpoints     "u:<upstream>" -> "addr port,addr port,..."; "b:<upstream>" -> balancing policy (JSON)
 --   portico_certificates  "s:<sni>" -> certificate id; "c:<id>" -> cert PEM .. "\0" .. key PEM
 --   portico_state         versions, hashes pushed by the agent, config generation
 -- Each worker keeps decoded copies and drops them when the version counter in portico_state moves.
-local json = require("portico_json")
+-- Debian's lua-cjson (C): decoding a large endpoint push costs a fraction of a Lua-written parser.
+local cjson = require("cjson.safe")
+local balancing = require("portico_balancing")
 -- Loaded once with the module (init_by_lua), not per request.
 local balancer = require("ngx.balancer")
 local ssl = require("ngx.ssl")
@@ -48,11 +50,11 @@ function _M.init_worker()
 end
 
 ---------------------------------------------------------------------------------------------------
--- Endpoints
+-- Endpoints and balancing
 
 local ep_version = false   -- version of portico_endpoints this worker's cache reflects
-local ep_cache = {}        -- upstream -> array of { addr, port } (or false when unknown)
-local rr = {}              -- upstream -> round robin counter (per worker)
+local ups_cache = {}       -- upstream -> state built by portico_balancing.new_upstream (or false when unknown)
+local rr_carry = {}        -- upstream -> round robin counter, kept across pushes
 
 local function parse_peers(raw)
   local peers, n = {}, 0
@@ -67,55 +69,83 @@ local function sync_endpoints(state)
   local v = state:get("endpoints_version") or 0
   if v ~= ep_version then
     ep_version = v
-    ep_cache = {}
+    for name, ups in pairs(ups_cache) do if ups then rr_carry[name] = ups.rr end end
+    ups_cache = {}
   end
 end
 
-local function get_peers(name)
+-- The upstream's state (peers, policy, balancer data), or nil when nothing was pushed for it.
+local function get_upstream(name)
   local endpoints, _, state = dicts()
   sync_endpoints(state)
-  local peers = ep_cache[name]
-  if peers == nil then
+  local ups = ups_cache[name]
+  if ups == nil then
     local raw = endpoints:get("u:" .. name)
-    peers = raw and parse_peers(raw) or false
-    ep_cache[name] = peers
+    if raw then
+      local policy
+      local braw = endpoints:get("b:" .. name)
+      if braw then policy = cjson.decode(braw) end
+      ups = balancing.new_upstream(name, parse_peers(raw), policy)
+      ups.rr = rr_carry[name] or 0
+    else
+      ups = false
+    end
+    ups_cache[name] = ups
   end
-  return peers or nil
+  return ups or nil
 end
 
 function _M.access()
   local name = ngx.var.portico_upstream
   if not name or name == "" then return end
-  local peers = get_peers(name)
-  if not peers or #peers == 0 then
+  local ups = get_upstream(name)
+  if not ups or #ups.peers == 0 then
     return ngx.exit(config.no_endpoint_status)
+  end
+  local c = ups.policy and ups.policy.canary
+  if c then
+    local alt = get_upstream(c.upstream)
+    if alt and #alt.peers > 0 and balancing.to_canary(ups, alt) then
+      -- The balancer and the access log follow the variable.
+      ngx.var.portico_upstream = c.upstream
+    end
   end
 end
 
 function _M.balance()
   local name = ngx.var.portico_upstream
-  local peers = name and get_peers(name)
-  if not peers or #peers == 0 then
+  local ups = name and get_upstream(name)
+  if not ups or #ups.peers == 0 then
     ngx.log(ngx.ERR, "portico: no endpoints for upstream ", tostring(name))
     return ngx.exit(ngx.ERROR)
   end
+  local peers = ups.peers
   local n = #peers
   local idx
   if n == 1 then
     idx = 1 -- nothing to choose and no other peer to retry: skip ngx.ctx (it costs a table per request)
   else
     local ctx = ngx.ctx
-    idx = ctx.portico_idx
-    if not idx then
-      idx = (rr[name] or 0) % n + 1
-      rr[name] = idx
+    local st = ctx.portico_balance
+    if st then
+      if ups.stats then balancing.ewma_release(ups, peers[st.idx][1] .. ":" .. peers[st.idx][2]) end
+      -- A retry after a failed attempt: the balancer moves on (or, for sticky sessions without
+      -- change-on-failure, tries the same peer again).
+      local tried = st.tried or {}
+      tried[peers[st.idx][1] .. ":" .. peers[st.idx][2]] = true
+      st.tried = tried
+    end
+    local state
+    idx, state = balancing.pick(ups, st)
+    if not idx then idx = 1 end
+    st = state or st or {}
+    st.idx = idx
+    ctx.portico_balance = st
+    if not ctx.portico_more_tries then
+      ctx.portico_more_tries = true
       local more = (n < config.max_tries and n or config.max_tries) - 1
       if more > 0 then balancer.set_more_tries(more) end
-    else
-      -- A retry after a failed attempt: move on to the next peer.
-      idx = idx % n + 1
     end
-    ctx.portico_idx = idx
   end
   local peer = peers[idx]
   local ok, err = balancer.set_current_peer(peer[1], peer[2])
@@ -123,6 +153,17 @@ function _M.balance()
     ngx.log(ngx.ERR, "portico: cannot set peer ", peer[1], ":", peer[2], ": ", err)
     return ngx.exit(ngx.ERROR)
   end
+end
+
+-- Log phase: only ewma upstreams learn from the response time.
+function _M.log()
+  local name = ngx.var.portico_upstream
+  if not name or name == "" then return end
+  local ups = ups_cache[name]
+  if not ups or not ups.stats then return end
+  local st = ngx.ctx.portico_balance
+  local peer = st and ups.peers[st.idx] or ups.peers[1]
+  if peer then balancing.ewma_done(ups, peer[1] .. ":" .. peer[2]) end
 end
 
 ---------------------------------------------------------------------------------------------------
@@ -212,7 +253,7 @@ end
 local function respond(status, body)
   ngx.status = status
   ngx.header["Content-Type"] = "application/json"
-  ngx.say(json.encode(body))
+  ngx.say(cjson.encode(body))
   return ngx.exit(status)
 end
 
@@ -229,8 +270,18 @@ local function read_body()
   return body
 end
 
+-- cjson decodes objects and arrays alike into tables: an object here is a table whose keys are
+-- strings (an empty one passes; so does an empty array, which means the same: nothing).
 local function is_object(v)
-  return type(v) == "table" and v ~= json.null and getmetatable(v) ~= json.array_mt
+  if type(v) ~= "table" then return false end
+  local k = next(v)
+  return k == nil or type(k) == "string"
+end
+
+local function is_array(v)
+  if type(v) ~= "table" then return false end
+  local k = next(v)
+  return k == nil or type(k) == "number"
 end
 
 local function valid_address(a)
@@ -259,12 +310,15 @@ local function replace_all(dict, prefixes, entries)
 end
 
 local function post_endpoints(state, body)
-  local data, err = json.decode(body)
-  if not data then return respond(400, { error = "invalid JSON: " .. err }) end
-  if not is_object(data) then return respond(400, { error = "body must be an object of upstream -> endpoints" }) end
+  local data, err = cjson.decode(body)
+  if not data then return respond(400, { error = "invalid JSON: " .. tostring(err) }) end
+  if not is_object(data) or not is_object(data.endpoints or {}) or not is_object(data.balancing or {}) then
+    return respond(400, { error = "body must be { endpoints: {upstream: [...]}, balancing: {upstream: {...}} }" })
+  end
+  local upstreams = data.endpoints or {}
   local entries, count = {}, 0
-  for name, list in pairs(data) do
-    if type(list) ~= "table" or getmetatable(list) ~= json.array_mt then
+  for name, list in pairs(upstreams) do
+    if not is_array(list) then
       return respond(400, { error = "upstream " .. name .. ": endpoints must be an array" })
     end
     local parts = {}
@@ -285,8 +339,16 @@ local function post_endpoints(state, body)
     entries["u:" .. name] = table.concat(parts, ",")
     count = count + 1
   end
+  for name, policy in pairs(data.balancing or {}) do
+    if upstreams[name] == nil then
+      return respond(400, { error = "balancing " .. name .. ": no endpoints entry for this upstream" })
+    end
+    local perr = balancing.validate(name, policy, upstreams)
+    if perr then return respond(400, { error = perr }) end
+    entries["b:" .. name] = cjson.encode(policy)
+  end
   local endpoints = dicts()
-  local ok, serr = replace_all(endpoints, { "u:" }, entries)
+  local ok, serr = replace_all(endpoints, { "u:", "b:" }, entries)
   if not ok then return respond(507, { error = serr }) end
   state:set("endpoints_hash", ngx.var.http_x_portico_hash or "")
   local version = state:incr("endpoints_version", 1, 0)
@@ -294,12 +356,12 @@ local function post_endpoints(state, body)
 end
 
 local function post_certificates(state, body)
-  local data, err = json.decode(body)
-  if not data then return respond(400, { error = "invalid JSON: " .. err }) end
+  local data, err = cjson.decode(body)
+  if not data then return respond(400, { error = "invalid JSON: " .. tostring(err) }) end
   if not is_object(data) or not is_object(data.sniCertificates or {}) or not is_object(data.certificates or {}) then
     return respond(400, { error = "body must be { sniCertificates: {...}, certificates: {...} }" })
   end
-  local entries, errors = {}, setmetatable({}, json.array_mt)
+  local entries, errors = {}, {}
   local ncert, nsni = 0, 0
   for id, pair in pairs(data.certificates or {}) do
     if type(pair) ~= "table" or type(pair.certificate) ~= "string" or type(pair.key) ~= "string" then
@@ -328,7 +390,8 @@ local function post_certificates(state, body)
   if not ok then return respond(507, { error = serr }) end
   state:set("certificates_hash", ngx.var.http_x_portico_hash or "")
   local version = state:incr("certificates_version", 1, 0)
-  return respond(200, { certificates = ncert, sniNames = nsni, version = version, errors = errors })
+  -- cjson writes an empty table as {}: leave errors out when there are none.
+  return respond(200, { certificates = ncert, sniNames = nsni, version = version, errors = #errors > 0 and errors or nil })
 end
 
 local function get_state(state)

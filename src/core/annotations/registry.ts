@@ -2,18 +2,35 @@
 
 import { appRoot } from "./app-root.js";
 import { backendProtocol } from "./backend-protocol.js";
+import { canary, canaryByCookie, canaryByHeader, canaryByHeaderPattern, canaryByHeaderValue, canaryWeight, canaryWeightTotal } from "./canary.js";
 import { forceSslRedirect } from "./force-ssl-redirect.js";
 import { accessControlReason } from "./ingress-nginx-keys.js";
 import { permanentRedirect, permanentRedirectCode } from "./permanent-redirect.js";
+import { loadBalance } from "./load-balance.js";
 import { proxyBodySize } from "./proxy-body-size.js";
 import { proxyConnectTimeout } from "./proxy-connect-timeout.js";
 import { proxyReadTimeout } from "./proxy-read-timeout.js";
 import { proxySendTimeout } from "./proxy-send-timeout.js";
 import { rewriteTarget } from "./rewrite-target.js";
 import { SNIPPETS } from "./snippets.js";
+import {
+  affinity,
+  affinityCanaryBehavior,
+  affinityMode,
+  sessionCookieChangeOnFailure,
+  sessionCookieConditionalSameSiteNone,
+  sessionCookieDomain,
+  sessionCookieExpires,
+  sessionCookieMaxAge,
+  sessionCookieName,
+  sessionCookiePath,
+  sessionCookieSameSite,
+  sessionCookieSecure,
+} from "./session-affinity.js";
 import { sslRedirect } from "./ssl-redirect.js";
 import { temporalRedirect } from "./temporal-redirect.js";
 import type { AnnotationSpec, AnnotationValues, RejectedAnnotationSpec } from "./types.js";
+import { upstreamHashBy } from "./upstream-hash-by.js";
 import { useRegex } from "./use-regex.js";
 
 export type { AnnotationSpec, AnnotationValues, AnnotationScope, AnnotationRisk, BackendProtocol } from "./types.js";
@@ -23,9 +40,20 @@ export const PREFIXES = ["nginx.ingress.kubernetes.io/", "portico.dev/"] as cons
 export const PREFERRED_PREFIX = "portico.dev/";
 
 export const ANNOTATIONS: readonly AnnotationSpec[] = [
+  affinity,
+  affinityCanaryBehavior,
+  affinityMode,
   appRoot,
   backendProtocol,
+  canary,
+  canaryByCookie,
+  canaryByHeader,
+  canaryByHeaderPattern,
+  canaryByHeaderValue,
+  canaryWeight,
+  canaryWeightTotal,
   forceSslRedirect,
+  loadBalance,
   permanentRedirect,
   permanentRedirectCode,
   proxyBodySize,
@@ -33,8 +61,18 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
   proxyReadTimeout,
   proxySendTimeout,
   rewriteTarget,
+  sessionCookieChangeOnFailure,
+  sessionCookieConditionalSameSiteNone,
+  sessionCookieDomain,
+  sessionCookieExpires,
+  sessionCookieMaxAge,
+  sessionCookieName,
+  sessionCookiePath,
+  sessionCookieSameSite,
+  sessionCookieSecure,
   sslRedirect,
   temporalRedirect,
+  upstreamHashBy,
   useRegex,
 ] as AnnotationSpec[];
 

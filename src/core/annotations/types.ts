@@ -22,6 +22,28 @@ export interface AnnotationValues {
   permanentRedirect?: string;
   permanentRedirectCode?: number;
   temporalRedirect?: string;
+  affinity?: "cookie";
+  affinityMode?: "balanced" | "persistent";
+  affinityCanaryBehavior?: "sticky" | "legacy";
+  sessionCookieName?: string;
+  sessionCookiePath?: string;
+  sessionCookieDomain?: string;
+  sessionCookieExpires?: number;
+  sessionCookieMaxAge?: number;
+  sessionCookieSameSite?: "None" | "Lax" | "Strict";
+  sessionCookieConditionalSameSiteNone?: boolean;
+  sessionCookieSecure?: boolean;
+  sessionCookieChangeOnFailure?: boolean;
+  loadBalance?: "round_robin" | "ewma";
+  upstreamHashBy?: string;
+  canary?: boolean;
+  canaryByHeader?: string;
+  canaryByHeaderValue?: string;
+  canaryByHeaderPattern?: string;
+  canaryByCookie?: string;
+  canaryWeight?: number;
+  canaryWeightTotal?: number;
+  sslPassthrough?: boolean;
 }
 
 export interface AnnotationSpec<K extends keyof AnnotationValues = keyof AnnotationValues> {

@@ -49,6 +49,7 @@ export function buildModel(snapshot: Snapshot, options: ModelOptions, processors
       fallback: { path: "/", match: "prefix", caseInsensitive: false, action: { kind: "notFound" }, sslRedirect: false },
     },
     endpoints: {},
+    balancing: {},
     sniCertificates: {},
     certificates: {},
     stream: [],
@@ -60,6 +61,7 @@ export function buildModel(snapshot: Snapshot, options: ModelOptions, processors
   return {
     ...model,
     endpoints: sortRecord(model.endpoints),
+    balancing: sortRecord(model.balancing),
     sniCertificates: sortRecord(model.sniCertificates),
     certificates: sortRecord(ctx.certificates),
     diagnostics: dedupe(ctx.diagnostics),

@@ -1,15 +1,9 @@
 // Which Ingresses this controller serves: spec.ingressClassName, then the legacy
 // kubernetes.io/ingress.class annotation, then the default IngressClass when neither is set.
 
+import { classIsServed, DEFAULT_CLASS_ANNOTATION, requestedClass } from "../classes.js";
 import type { Snapshot } from "../contract.js";
 import type { Ingress } from "../k8s-types.js";
-
-export const LEGACY_CLASS_ANNOTATION = "kubernetes.io/ingress.class";
-export const DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class";
-
-export function ingressClassOf(ingress: Ingress): string | undefined {
-  return ingress.spec?.ingressClassName || ingress.metadata.annotations?.[LEGACY_CLASS_ANNOTATION] || undefined;
-}
 
 /** Ingresses of our classes, excluding ones being deleted, in a stable order (oldest first). */
 export function selectIngresses(snapshot: Snapshot): Ingress[] {
@@ -20,8 +14,7 @@ export function selectIngresses(snapshot: Snapshot): Ingress[] {
   return snapshot.ingresses
     .filter((ing) => {
       if (ing.metadata.deletionTimestamp) return false;
-      const cls = ingressClassOf(ing);
-      return cls === undefined ? servesDefault : ours.has(cls);
+      return classIsServed(requestedClass(ing), ours, servesDefault);
     })
     .sort(byAge);
 }

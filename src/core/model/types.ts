@@ -2,7 +2,7 @@
 // validated. The renderer reads only this (never Kubernetes objects).
 
 import type { BackendProtocol } from "../annotations/types.js";
-import type { CertificatePair, Diagnostic, UpstreamEndpoint } from "../contract.js";
+import type { CertificatePair, Diagnostic, UpstreamBalancing, UpstreamEndpoint } from "../contract.js";
 import type { Size } from "../nginx-values.js";
 
 export type MatchKind = "exact" | "prefix" | "regex";
@@ -60,6 +60,8 @@ export interface Model {
   /** Hostless rules and the catch-all of the default server. */
   defaultServer: { locations: LocationModel[]; regexMode: boolean; fallback: LocationModel };
   endpoints: Record<string, UpstreamEndpoint[]>;
+  /** Upstreams whose balancing is not plain round robin (pushed with the endpoints). */
+  balancing: Record<string, UpstreamBalancing>;
   sniCertificates: Record<string, string>;
   certificates: Record<string, CertificatePair>;
   stream: StreamServerModel[];

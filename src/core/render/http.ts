@@ -125,8 +125,10 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
     d("grpc_connect_timeout", seconds(s.proxyConnectTimeoutSeconds)),
     d("grpc_read_timeout", seconds(s.proxyReadTimeoutSeconds)),
     d("grpc_send_timeout", seconds(s.proxySendTimeoutSeconds)),
-    // Answers no_endpoint_status when the location's upstream has no ready endpoint.
+    // Answers no_endpoint_status when the location's upstream has no ready endpoint; routes canary requests.
     luaBlock("access_by_lua_block", "portico.access()"),
+    // ewma learns response times here (a no-op for other upstreams).
+    luaBlock("log_by_lua_block", "portico.log()"),
   );
 
   const upstream: Directive[] = [d("server", lit("0.0.0.1:1")), luaBlock("balancer_by_lua_block", "portico.balance()")];

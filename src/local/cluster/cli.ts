@@ -6,22 +6,23 @@ import { relative } from "node:path";
 import { isRunning, preflight, startCluster } from "./cluster.js";
 import { ClusterError } from "./errors.js";
 import { run } from "./exec.js";
-import { probe } from "./http.js";
+import { componentHealth } from "./restart.js";
 import { buildScript, clusterDir, clustersDir, DEFAULT_CLUSTER, kubeconfigPath, reaperScript, repoRoot } from "./paths.js";
 import { pkiPaths } from "./components.js";
 import { readFileSync } from "node:fs";
-import { isOurProcess, readState, type ClusterState } from "./state.js";
+import { isOurProcess, readState, type ClusterState, type ComponentName } from "./state.js";
 
 interface Args {
   command: string;
   name: string;
   port?: number;
   all: boolean;
+  node: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
   const [command = "", ...rest] = argv;
-  const a: Args = { command, name: DEFAULT_CLUSTER, all: false };
+  const a: Args = { command, name: DEFAULT_CLUSTER, all: false, node: false };
   for (let i = 0; i < rest.length; i++) {
     const flag = rest[i];
     const value = () => {
@@ -34,7 +35,8 @@ function parseArgs(argv: string[]): Args {
     else if (flag === "--port") a.port = Number(value());
     else if (flag.startsWith("--port=")) a.port = Number(flag.slice(7));
     else if (flag === "--all") a.all = true;
-    else throw new ClusterError(`unknown option "${flag}" (options: --name <name>, --port <apiserver port>, --all for down)`);
+    else if (flag === "--node") a.node = true;
+    else throw new ClusterError(`unknown option "${flag}" (options: --name <name>, --port <apiserver port>, --node for up, --all for down)`);
   }
   if (a.port !== undefined && !(Number.isInteger(a.port) && a.port > 0 && a.port < 65536))
     throw new ClusterError(`--port "${rest[rest.indexOf("--port") + 1] ?? a.port}" is not a port number (1-65535)`);
@@ -45,7 +47,11 @@ const rel = (p: string) => relative(process.cwd(), p) || ".";
 
 function usage(state: ClusterState): string {
   const lines = [`  export KUBECONFIG=${state.kubeconfig}`, `  ${rel(`${repoRoot}/.portico/bin/kubectl`)} get ns`];
-  if (state.network)
+  if (state.node)
+    lines.push(
+      `  node ${state.node.name} at ${state.node.ip} (bridge ${state.node.bridge}): pods ${state.node.podCidr}, Services ${state.node.serviceCidr}; NodePorts answer on ${state.node.ip}`,
+    );
+  else if (state.network)
     lines.push(
       `  pod network: netns ${state.network.netns}, ${state.network.cidr} (host side ${state.network.hostIp}); run a fake pod with ip netns exec ${state.network.netns} ...`,
     );
@@ -73,6 +79,7 @@ async function up(a: Args): Promise<void> {
     name: a.name,
     detached: true,
     apiserverPort: a.port,
+    node: a.node,
     onProgress: (l) => console.log(`portico: ${l}...`),
   });
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
@@ -117,16 +124,13 @@ async function status(a: Args): Promise<boolean> {
     }
     const p = pkiPaths(state.dir);
     const tls = { ca: readFileSync(p.caCert, "utf8"), cert: readFileSync(p.adminCert, "utf8"), key: readFileSync(p.adminKey, "utf8") };
-    const health: Record<string, () => Promise<{ status: number; body: string }>> = {
-      etcd: () => probe(`http://127.0.0.1:${state.ports.etcdClient}/health`),
-      "kube-apiserver": () => probe(`${state.server}/readyz`, tls),
-      "kube-controller-manager": () => probe(`https://127.0.0.1:${state.ports.controllerManager}/healthz`, { insecure: true }),
-    };
+    const health = componentHealth(state, tls);
     console.log(`cluster "${name}" ${state.server} (started ${state.startedAt}, kubeconfig ${rel(state.kubeconfig)})`);
     for (const c of state.components) {
       const running = isOurProcess(c.pid, c.marker);
-      const h = running ? await health[c.name]?.() : undefined;
-      const ready = !!h && h.status === 200;
+      const h = running ? await health[c.name as ComponentName]?.() : undefined;
+      // containerd has no HTTP health endpoint: running is all status can say.
+      const ready = c.name === "containerd" ? running : !!h && h.status === 200;
       ok &&= ready;
       const detail = !running ? `not running (log: ${rel(c.log)})` : ready ? "ready" : `running, not ready (${h?.status || h?.body})`;
       console.log(`  ${c.name.padEnd(24)} pid ${String(c.pid).padEnd(8)} ${detail}`);

@@ -8,16 +8,19 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { apiserverArgs, controllerManagerArgs, DEFAULT_SERVICE_RANGE, etcdArgs, pkiPaths, type ComponentLayout } from "./components.js";
+import { containerdArgs, kubeletArgs, kubeProxyArgs, NODE, schedulerArgs } from "./node-config.js";
+import { acquireNodeLock, createBridge, nodePreflight, nodeRecord, releaseNodeLock, writeNodeFiles } from "./node-host.js";
+import { importImages } from "./node-images.js";
 import { ClusterError } from "./errors.js";
 import { hasCommand, run, type RunResult } from "./exec.js";
 import { probe, type TlsClient } from "./http.js";
 import { renderKubeconfig } from "./kubeconfig.js";
 import { checkNetworkTools, createNetwork, PodNetwork, type EchoPod, type EchoPodOptions } from "./netns.js";
-import { bin, binaries, clusterDir, dataRoot, kubeconfigPath, reaperScript } from "./paths.js";
+import { bin, binaries, binDir, clusterDir, dataRoot, DEFAULT_CLUSTER, kubeconfigPath, reaperScript } from "./paths.js";
 import { createCA, createKeyPair, issueCert } from "./pki.js";
 import { assertPortFree, freePorts } from "./ports.js";
 import { restartComponent, spawnComponent, type RestartOptions, type RestartResult } from "./restart.js";
-import { isOurProcess, readState, writeState, type ClusterState, type ComponentName, type ProcessRecord } from "./state.js";
+import { isRunning, readState, writeState, type ClusterState, type ComponentName, type NodeRecord, type ProcessRecord } from "./state.js";
 
 export interface StartOptions {
   /** Cluster name ([a-z0-9-]); default `test-<pid>-<n>` (removed on stop). "default" is the CLI's cluster. */
@@ -34,6 +37,12 @@ export interface StartOptions {
   extraArgs?: Partial<Record<ComponentName, string[]>>;
   /** Progress lines (the CLI prints them). */
   onProgress?: (line: string) => void;
+  /**
+   * A real node beside the control plane: kube-scheduler, containerd, kubelet and kube-proxy (nftables),
+   * every controller on, the API server on the node's bridge address, the image archives imported.
+   * One per machine (a second start fails with one line). Default timeout 180 s.
+   */
+  node?: boolean;
 }
 
 export interface KubectlOptions {
@@ -58,6 +67,8 @@ export interface Cluster {
   readonly env: NodeJS.ProcessEnv;
   readonly podNetwork: PodNetwork;
   readonly state: ClusterState;
+  /** Set on a node cluster: its name, address, pod and Service ranges. */
+  readonly node?: NodeRecord;
   kubectl(args: string[], opts?: KubectlOptions): Promise<RunResult>;
   /** kubectl that throws a ClusterError with kubectl's stderr on a non-zero exit; returns stdout. */
   kubectlOk(args: string[], opts?: KubectlOptions): Promise<string>;
@@ -138,10 +149,7 @@ function ensureTools(): void {
   checkNetworkTools();
 }
 
-/** True when the state's API server process is still running. */
-export function isRunning(state: ClusterState | undefined): boolean {
-  return !!state && state.components.some((c) => isOurProcess(c.pid, c.marker));
-}
+export { isRunning };
 
 class PortClash extends ClusterError {}
 
@@ -155,19 +163,40 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
     throw new ClusterError(`cluster "${name}" is already running (${existing!.server}); stop it with npm run cluster:down -- --name ${name}`);
   if (existing) teardownSync(dir); // leftovers of a cluster whose processes are gone
   ensureTools();
-  if (opts.apiserverPort !== undefined) await assertPortFree(opts.apiserverPort, "kube-apiserver");
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const c = await startOnce(name, dir, generated, opts);
-      return c;
-    } catch (e) {
-      if (e instanceof PortClash && opts.apiserverPort === undefined && attempt < 3) continue; // lost a port race: new ports
-      throw e;
+  if (opts.node) {
+    nodePreflight();
+    acquireNodeLock(dir, teardownSync);
+  }
+  try {
+    if (opts.apiserverPort !== undefined) await assertPortFree(opts.apiserverPort, "kube-apiserver");
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const c = await startOnce(name, dir, generated, opts);
+        return c;
+      } catch (e) {
+        if (e instanceof PortClash && opts.apiserverPort === undefined && attempt < 3) continue; // lost a port race: new ports
+        throw e;
+      }
     }
+  } catch (e) {
+    if (opts.node) releaseNodeLock(dir);
+    throw e;
   }
 }
 
-async function writePki(dir: string, token: string, server: string): Promise<void> {
+/**
+ * The running cluster `name` (started detached, e.g. by `npm run cluster:up` or `npm start`) as a Cluster
+ * object; undefined when it is not running. stop() on it tears the cluster down.
+ */
+export function connectCluster(name: string = DEFAULT_CLUSTER): Cluster | undefined {
+  const state = readState(clusterDir(name));
+  if (!isRunning(state)) return undefined;
+  const p = pkiPaths(state!.dir);
+  const token = readFileSync(p.tokens, "utf8").split(",")[0]!;
+  return new ClusterImpl(state!, token, readFileSync(p.caCert, "utf8"), false, true);
+}
+
+async function writePki(dir: string, token: string, server: string, node: boolean): Promise<void> {
   const p = pkiPaths(dir);
   rmSync(p.dir, { recursive: true, force: true });
   const ca = await createCA(p.dir);
@@ -175,12 +204,22 @@ async function writePki(dir: string, token: string, server: string): Promise<voi
     issueCert(ca, p.dir, {
       name: "apiserver",
       commonName: "kube-apiserver",
-      ips: ["127.0.0.1", "10.96.0.1"],
+      ips: node ? ["127.0.0.1", NODE.ip, NODE.kubernetesServiceIp] : ["127.0.0.1", "10.96.0.1"],
       dnsNames: ["localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"],
       usage: "server",
     }),
     issueCert(ca, p.dir, { name: "admin", commonName: "portico-admin", organizations: ["system:masters"], usage: "client" }),
     issueCert(ca, p.dir, { name: "controller-manager", commonName: "system:kube-controller-manager", usage: "client" }),
+    ...(node
+      ? [
+          issueCert(ca, p.dir, {
+            name: "apiserver-kubelet-client",
+            commonName: "kube-apiserver-kubelet-client",
+            organizations: ["system:masters"],
+            usage: "client",
+          }),
+        ]
+      : []),
     createKeyPair(p.dir, "sa"),
   ]);
   writeFileSync(p.tokens, `${token},portico-admin,portico-admin,"system:masters"\n`, { mode: 0o600 });
@@ -199,19 +238,26 @@ async function writePki(dir: string, token: string, server: string): Promise<voi
 
 async function startOnce(name: string, dir: string, generated: boolean, opts: StartOptions): Promise<Cluster> {
   const progress = opts.onProgress ?? (() => {});
-  const timeoutMs = opts.timeoutMs ?? 90_000;
+  const timeoutMs = opts.timeoutMs ?? (opts.node ? 180_000 : 90_000);
   const deadline = Date.now() + timeoutMs;
   const logDir = join(dir, "logs");
   mkdirSync(logDir, { recursive: true });
-  const [etcdClient, etcdPeer, auto, controllerManager] = await freePorts(4);
-  const ports = { etcdClient, etcdPeer, apiserver: opts.apiserverPort ?? auto, controllerManager };
-  const server = `https://127.0.0.1:${ports.apiserver}`;
+  const [etcdClient, etcdPeer, auto, controllerManager, scheduler] = await freePorts(5);
+  const ports = { etcdClient, etcdPeer, apiserver: opts.apiserverPort ?? auto, controllerManager, ...(opts.node ? { scheduler } : {}) };
+  const server = `https://${opts.node ? NODE.ip : "127.0.0.1"}:${ports.apiserver}`;
   const dataDir = join(dataRoot(dir), `portico-${name}-${process.pid}-${randomBytes(3).toString("hex")}`);
   const token = randomBytes(24).toString("hex");
   progress("generating certificates");
-  await writePki(dir, token, server);
+  await writePki(dir, token, server, !!opts.node);
   const p = pkiPaths(dir);
-  const layout: ComponentLayout = { name, dir, dataDir, ports, serviceClusterIpRange: DEFAULT_SERVICE_RANGE };
+  const layout: ComponentLayout = {
+    name,
+    dir,
+    dataDir,
+    ports,
+    serviceClusterIpRange: opts.node ? NODE.serviceCidr : DEFAULT_SERVICE_RANGE,
+    node: opts.node ? { ip: NODE.ip, podCidr: NODE.podCidr } : undefined,
+  };
   const kubeconfig = kubeconfigPath(name, dir);
   const ownerPids = [process.pid];
   // Under node's test runner the file runs in a child: watch the runner too, so killing it cleans up.
@@ -228,6 +274,7 @@ async function startOnce(name: string, dir: string, generated: boolean, opts: St
     ports,
     components: [],
     pods: [],
+    node: opts.node ? nodeRecord(dir) : undefined,
     ownerPids,
     startedAt: new Date().toISOString(),
   };
@@ -247,10 +294,10 @@ async function startOnce(name: string, dir: string, generated: boolean, opts: St
       throw new ClusterError(msg);
     }
   };
-  const startComponent = (cname: ComponentName, own: string[], marker: string) => {
+  const startComponent = (cname: ComponentName, own: string[], marker: string, env?: NodeJS.ProcessEnv) => {
     const args = [...own, ...(opts.extraArgs?.[cname] ?? [])];
     const log = join(logDir, `${cname}.log`);
-    const child = spawnComponent(cname, args, log);
+    const child = spawnComponent(cname, args, log, false, env);
     const entry: { child: ChildProcess; log: string; exit?: number | null } = { child, log };
     child.on("exit", (code, signal) => (entry.exit = code ?? (signal ? -1 : null)));
     child.on("error", () => (entry.exit = -1));
@@ -258,14 +305,53 @@ async function startOnce(name: string, dir: string, generated: boolean, opts: St
     if (child.pid) state.components.push({ name: cname, pid: child.pid, log, marker, args } satisfies ProcessRecord);
     writeState(state);
   };
-  const waitFor = async (what: string, check: () => Promise<boolean>) => {
+  /** `component` names who failed when the wait times out, and its log. */
+  const waitFor = async (what: string, check: () => Promise<boolean>, component?: ComponentName) => {
     for (;;) {
       failIfCrashed();
-      if (await check()) return;
+      if (await check().catch(() => false)) return;
       failIfCrashed();
-      if (Date.now() > deadline) throw new ClusterError(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what} (logs: ${logDir})`);
+      if (Date.now() > deadline)
+        throw new ClusterError(
+          component
+            ? `${component} did not come up: timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what} (log: ${join(logDir, `${component}.log`)})`
+            : `timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what} (logs: ${logDir})`,
+        );
       await new Promise((r) => setTimeout(r, 150));
     }
+  };
+
+  const startNode = async (server: string, tls: TlsClient) => {
+    const np = await writeNodeFiles(dir, server);
+    progress("starting kube-scheduler and containerd");
+    startComponent("kube-scheduler", schedulerArgs(np, { port: ports.scheduler! }), np.schedulerKubeconfig);
+    // containerd finds its shim on PATH.
+    startComponent("containerd", containerdArgs(np), np.containerdConfig, { ...process.env, PATH: `${binDir}:${process.env.PATH ?? ""}` });
+    await waitFor(
+      "containerd's socket",
+      async () => (await run(bin("ctr"), ["--address", NODE.containerdSocket, "version"], { timeoutMs: 5000 })).code === 0,
+      "containerd",
+    );
+    await importImages(progress);
+    progress("starting kubelet and kube-proxy");
+    startComponent("kubelet", kubeletArgs(np), np.kubeletConfig);
+    startComponent("kube-proxy", kubeProxyArgs(np), np.kubeProxyConfig);
+    await waitFor(
+      `node ${NODE.name} Ready`,
+      async () => {
+        const r = await probe(`${server}/api/v1/nodes/${NODE.name}`, tls);
+        if (r.status !== 200) return false;
+        const node = JSON.parse(r.body) as { status?: { conditions?: { type: string; status: string }[] } };
+        return !!node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+      },
+      "kubelet",
+    );
+    await waitFor("kube-proxy /healthz", async () => (await probe(`http://${NODE.ip}:${NODE.kubeProxyHealthzPort}/healthz`)).status === 200, "kube-proxy");
+    await waitFor(
+      "kube-scheduler /healthz",
+      async () => (await probe(`https://127.0.0.1:${ports.scheduler}/healthz`, { insecure: true })).status === 200,
+      "kube-scheduler",
+    );
   };
 
   let cluster: ClusterImpl | undefined;
@@ -276,6 +362,10 @@ async function startOnce(name: string, dir: string, generated: boolean, opts: St
     progress("creating the pod network");
     state.network = await createNetwork(dir);
     writeState(state);
+    if (opts.node) {
+      progress(`creating the node bridge ${NODE.bridge} (${NODE.ip})`);
+      await createBridge();
+    }
     progress("starting etcd and kube-apiserver");
     startComponent("etcd", etcdArgs(layout), dataDir);
     startComponent("kube-apiserver", apiserverArgs(layout), dir);
@@ -284,6 +374,7 @@ async function startOnce(name: string, dir: string, generated: boolean, opts: St
     progress("starting kube-controller-manager");
     startComponent("kube-controller-manager", controllerManagerArgs(layout), dir);
     await waitFor("the default ServiceAccount", async () => (await probe(`${server}/api/v1/namespaces/default/serviceaccounts/default`, tls)).status === 200);
+    if (opts.node) await startNode(server, tls);
     writeFileSync(
       kubeconfig,
       renderKubeconfig({
@@ -323,6 +414,7 @@ class ClusterImpl implements Cluster {
   readonly clientKeyFile: string;
   readonly env: NodeJS.ProcessEnv;
   readonly podNetwork: PodNetwork;
+  readonly node?: NodeRecord;
   private stopped = false;
   /** Restarts run one at a time: each rewrites state.json. */
   private restarting: Promise<unknown> = Promise.resolve();
@@ -351,6 +443,7 @@ class ClusterImpl implements Cluster {
       HELM_DATA_HOME: join(helmHome, "data"),
     };
     this.podNetwork = new PodNetwork(state.network!, join(state.dir, "logs", "pods"));
+    this.node = state.node;
   }
 
   kubectl(args: string[], opts: KubectlOptions = {}): Promise<RunResult> {

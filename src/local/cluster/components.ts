@@ -6,8 +6,11 @@ export interface ComponentLayout {
   dir: string;
   dataDir: string;
   ports: { etcdClient: number; etcdPeer: number; apiserver: number; controllerManager: number };
-  /** Range ClusterIPs are allocated from; never a traffic target here (no kube-proxy). */
+  /** Range ClusterIPs are allocated from; a traffic target only on a node cluster (kube-proxy). */
   serviceClusterIpRange: string;
+  /** A node cluster: the API server binds and advertises on the node address (pods reach it through
+   * the `kubernetes` Service), and every controller runs, node CIDR allocation included. */
+  node?: { ip: string; podCidr: string };
 }
 
 export const DEFAULT_SERVICE_RANGE = "10.96.0.0/16";
@@ -29,6 +32,9 @@ export function pkiPaths(dir: string) {
     tokens: join(pki, "tokens.csv"),
     controllerManagerKubeconfig: join(pki, "controller-manager.kubeconfig"),
     controllerManagerCertDir: join(pki, "controller-manager-serving"),
+    /** The API server's client certificate towards kubelets (logs, exec, port-forward). */
+    kubeletClientCert: join(pki, "apiserver-kubelet-client.crt"),
+    kubeletClientKey: join(pki, "apiserver-kubelet-client.key"),
   };
 }
 
@@ -52,13 +58,24 @@ export function etcdArgs(l: ComponentLayout): string[] {
 
 export function apiserverArgs(l: ComponentLayout): string[] {
   const p = pkiPaths(l.dir);
+  const address = l.node
+    ? [
+        `--bind-address=${l.node.ip}`,
+        `--advertise-address=${l.node.ip}`,
+        `--kubelet-client-certificate=${p.kubeletClientCert}`,
+        `--kubelet-client-key=${p.kubeletClientKey}`,
+        "--kubelet-preferred-address-types=InternalIP",
+      ]
+    : [
+        "--bind-address=127.0.0.1",
+        // Without an advertise address the server exits on hosts without a default route.
+        "--advertise-address=127.0.0.1",
+        // The `kubernetes` Service's endpoints may not be loopback, and nothing could route to them anyway.
+        "--endpoint-reconciler-type=none",
+      ];
   return [
     `--etcd-servers=http://127.0.0.1:${l.ports.etcdClient}`,
-    "--bind-address=127.0.0.1",
-    // Without an advertise address the server exits on hosts without a default route.
-    "--advertise-address=127.0.0.1",
-    // The `kubernetes` Service's endpoints may not be loopback, and nothing could route to them anyway.
-    "--endpoint-reconciler-type=none",
+    ...address,
     `--secure-port=${l.ports.apiserver}`,
     `--cert-dir=${join(l.dir, "pki", "apiserver-generated")}`,
     `--tls-cert-file=${p.apiserverCert}`,
@@ -95,8 +112,10 @@ export function controllerManagerArgs(l: ComponentLayout): string[] {
     "--kube-api-burst=400",
     // Each controller acts under its own ServiceAccount, as in kubeadm clusters (RBAC bootstrap roles).
     "--use-service-account-credentials=true",
-    // Tests own Endpoints and EndpointSlices (fake pods): the controllers that would fight them stay off.
-    "--controllers=*,-endpoints-controller,-endpointslice-controller,-endpointslice-mirroring-controller",
+    ...(l.node
+      ? ["--controllers=*", "--allocate-node-cidrs=true", `--cluster-cidr=${l.node.podCidr}`, `--node-cidr-mask-size=${l.node.podCidr.split("/")[1]}`]
+      : // Tests own Endpoints and EndpointSlices (fake pods): the controllers that would fight them stay off.
+        ["--controllers=*,-endpoints-controller,-endpointslice-controller,-endpointslice-mirroring-controller"]),
     `--root-ca-file=${p.caCert}`,
     `--service-account-private-key-file=${p.saKey}`,
     `--cluster-signing-cert-file=${p.caCert}`,

@@ -1,10 +1,11 @@
 // Public API of the local control plane for tests and scripts. See docs/notes/cluster.md.
-export { startCluster, isRunning, missingBinaries, type Cluster, type KubectlOptions, type StartOptions } from "./cluster.js";
+export { startCluster, connectCluster, isRunning, missingBinaries, type Cluster, type KubectlOptions, type StartOptions } from "./cluster.js";
 export { PodNetwork, Pod, PodProcess, type EchoPod, type EchoPodOptions, type SpawnOptions } from "./netns.js";
 export { servingCertificate, createCA, issueCert, type CertFiles, type CertRequest } from "./pki.js";
 export { ClusterError, isClusterError } from "./errors.js";
 export { freePorts, probePort } from "./ports.js";
-export { type ClusterState } from "./state.js";
+export { type ClusterState, type NodeRecord } from "./state.js";
+export { NODE } from "./node-config.js";
 export { repoRoot, binDir, bin, kubeconfigPath, clusterDir, DEFAULT_CLUSTER } from "./paths.js";
 export { fakeService, type FakeServiceOptions } from "./manifests.js";
 export { waitUntil } from "./wait.js";

@@ -30,7 +30,9 @@ export function dataRoot(fallback: string): string {
 }
 
 export const binaries = ["etcd", "kube-apiserver", "kube-controller-manager", "kubectl", "helm"] as const;
-export type Binary = (typeof binaries)[number];
+/** The local node's own binaries (`cluster:up -- --node`), built by the same setup. */
+export const nodeBinaries = ["kube-scheduler", "kubelet", "kube-proxy", "containerd", "containerd-shim-runc-v2", "ctr"] as const;
+export type Binary = (typeof binaries)[number] | (typeof nodeBinaries)[number];
 export function bin(name: Binary): string {
   return join(binDir, name);
 }

@@ -10,6 +10,7 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
+import { nodeLeftovers, teardownNode } from "./node-teardown.mjs";
 
 const [mode, dir] = process.argv.slice(2);
 if (!dir || !["watch", "teardown"].includes(mode)) {
@@ -81,6 +82,7 @@ export function teardown(state) {
     rmSync(`/run/portico/netns-${net.slot}.json`, { force: true });
   }
   for (let waited = 0; waited < 3000 && procs.some((p) => ours(p.pid, p.marker)); waited += 20) sleep(20);
+  if (state.node) teardownNode(state.node); // pods, shims, mounts, nft tables, bridge, cgroups, fixed paths, lock
   if (state.dataDir && /\/portico-[^/]+$/.test(state.dataDir)) rmSync(state.dataDir, { recursive: true, force: true });
   rmSync(stateFile, { force: true });
   if (state.ephemeral && resolve(state.dir) === resolve(dir)) rmSync(dir, { recursive: true, force: true });
@@ -90,7 +92,9 @@ export function teardown(state) {
 if (mode === "teardown") {
   const state = readState();
   if (state) teardown(state);
-  process.exit(0);
+  const left = state?.node ? nodeLeftovers(state.node) : [];
+  if (left.length) console.error(`the node left behind: ${left.join(", ")}`);
+  process.exit(left.length ? 1 : 0);
 }
 
 // watch

@@ -35,10 +35,10 @@ export interface RestartResult {
 export const RESTARTABLE: readonly ComponentName[] = ["etcd", "kube-apiserver", "kube-controller-manager"];
 
 /** Starts a component detached in its own process group, its output going to `log`. */
-export function spawnComponent(name: ComponentName, args: string[], log: string, append = false): ChildProcess {
+export function spawnComponent(name: ComponentName, args: string[], log: string, append = false, env?: NodeJS.ProcessEnv): ChildProcess {
   const fd = openSync(log, append ? "a" : "w");
   try {
-    const child = spawn(bin(name), args, { detached: true, stdio: ["ignore", fd, fd] });
+    const child = spawn(bin(name), args, { detached: true, stdio: ["ignore", fd, fd], env: env ?? process.env });
     child.unref();
     return child;
   } finally {
@@ -47,12 +47,19 @@ export function spawnComponent(name: ComponentName, args: string[], log: string,
 }
 
 /** The readiness check of each component, as `cluster:status` reports it. */
-export function componentHealth(state: ClusterState, tls: TlsClient): Record<ComponentName, () => Promise<{ status: number; body: string }>> {
-  return {
+export function componentHealth(state: ClusterState, tls: TlsClient): Partial<Record<ComponentName, () => Promise<{ status: number; body: string }>>> {
+  const health: Partial<Record<ComponentName, () => Promise<{ status: number; body: string }>>> = {
     etcd: () => probe(`http://127.0.0.1:${state.ports.etcdClient}/health`),
     "kube-apiserver": () => probe(`${state.server}/readyz`, tls),
     "kube-controller-manager": () => probe(`https://127.0.0.1:${state.ports.controllerManager}/healthz`, { insecure: true }),
   };
+  if (state.node) {
+    const ip = state.node.ip;
+    health["kube-scheduler"] = () => probe(`https://127.0.0.1:${state.ports.scheduler}/healthz`, { insecure: true });
+    health.kubelet = () => probe(`http://${ip}:10248/healthz`);
+    health["kube-proxy"] = () => probe(`http://${ip}:10256/healthz`);
+  }
+  return health;
 }
 
 function signalGroup(pid: number, sig: NodeJS.Signals): void {
@@ -112,11 +119,11 @@ export async function restartComponent(
   // An exiting process drops its memory (and its /proc cmdline, which `gone` reads) before it
   // closes its files: wait until its ports are free too, or the new one fails to bind them.
   const ports =
-    {
+    (<Partial<Record<ComponentName, number[]>>>{
       etcd: [state.ports.etcdClient, state.ports.etcdPeer],
       "kube-apiserver": [state.ports.apiserver],
       "kube-controller-manager": [state.ports.controllerManager],
-    }[name as (typeof RESTARTABLE)[number]] ?? [];
+    })[name] ?? [];
   const portsDeadline = Date.now() + 10_000;
   for (const port of ports) {
     while ((await probePort(port)) === null) {
@@ -149,7 +156,7 @@ export async function restartComponent(
         const text = readFileSync(rec.log).subarray(logStart).toString("utf8");
         throw new ClusterError(`${name} exited with ${exit} while restarting: ${lastLogLine(rec.log, text)} (log: ${rec.log})`);
       }
-      if ((await health[check]()).status === 200) break;
+      if ((await health[check]!()).status === 200) break;
       if (Date.now() > deadline)
         throw new ClusterError(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${check} to be ready after restarting ${name} (log: ${rec.log})`);
       await sleep(100);

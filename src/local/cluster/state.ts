@@ -3,7 +3,9 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-export type ComponentName = "etcd" | "kube-apiserver" | "kube-controller-manager";
+export type ComponentName = "etcd" | "kube-apiserver" | "kube-controller-manager" | NodeComponentName;
+/** The components of a node cluster (`startCluster({ node: true })`), started in this order. */
+export type NodeComponentName = "kube-scheduler" | "containerd" | "kubelet" | "kube-proxy";
 
 export interface ProcessRecord {
   name: string;
@@ -25,6 +27,23 @@ export interface NetworkRecord {
   slot: number;
 }
 
+/** A node cluster's host resources, for teardown (node-teardown.mjs). */
+export interface NodeRecord {
+  clusterDir: string;
+  /** <cluster dir>/node: containerd's root, kubelet's root, configs. */
+  dir: string;
+  name: string;
+  ip: string;
+  bridge: string;
+  podCidr: string;
+  serviceCidr: string;
+  cgroupRoot: string;
+  fixedPaths: string[];
+  lockFile: string;
+  /** Leftover shims are the processes whose command line starts with this (our shim binary). */
+  shimMarker: string;
+}
+
 export interface ClusterState {
   version: 1;
   name: string;
@@ -36,10 +55,11 @@ export interface ClusterState {
   ephemeral?: boolean;
   server: string;
   kubeconfig: string;
-  ports: { etcdClient: number; etcdPeer: number; apiserver: number; controllerManager: number };
+  ports: { etcdClient: number; etcdPeer: number; apiserver: number; controllerManager: number; scheduler?: number };
   components: ProcessRecord[];
   pods: (ProcessRecord & { ip: string })[];
   network?: NetworkRecord;
+  node?: NodeRecord;
   reaperPid?: number;
   /** Pids the reaper watches; when any is gone it tears the cluster down. */
   ownerPids: number[];
@@ -84,4 +104,9 @@ export function isAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+/** True when any of the state's component processes is still running. */
+export function isRunning(state: ClusterState | undefined): boolean {
+  return !!state && state.components.some((c) => isOurProcess(c.pid, c.marker));
 }

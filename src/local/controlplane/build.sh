@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver, kube-controller-manager, kubectl, etcd and helm into .portico/bin in one
-# `go build` (shared packages compile once). Keyed by versions + go.sum hash: a warm start never compiles.
+# Builds kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy, kubectl, etcd and
+# helm into .portico/bin in one `go build` (shared packages compile once), then containerd, its runc shim
+# and ctr from their own module (src/local/containerd: containerd pins ~40 shared dependencies at other
+# versions than Kubernetes, so one module would move both). Each is keyed by versions + go.sum hash: a
+# warm start never compiles.
 # Failures end with one line saying what failed and what to do (no Go, Go too old, module download,
 # compile error); the full go output is kept in .portico/build.log.
 # PORTICO_BIN_DIR overrides the output directory (tests use it to exercise the failure paths).
@@ -23,8 +26,9 @@ k8s_version=$(awk '$1=="k8s.io/kubernetes"{print $2}' go.mod)
 key="go${have_go}-${k8s_version}-$(sha256sum go.sum go.mod | sha256sum | cut -c1-16)"
 if [ -f "$bin/.build-key" ] && [ "$(cat "$bin/.build-key")" = "$key" ] \
    && [ -x "$bin/kube-apiserver" ] && [ -x "$bin/kube-controller-manager" ] && [ -x "$bin/kubectl" ] \
-   && [ -x "$bin/etcd" ] && [ -x "$bin/helm" ]; then
-  exit 0
+   && [ -x "$bin/etcd" ] && [ -x "$bin/helm" ] && [ -x "$bin/kubelet" ] && [ -x "$bin/kube-proxy" ] \
+   && [ -x "$bin/kube-scheduler" ]; then
+  exec bash "$root/src/local/containerd/build.sh"
 fi
 minor=$(echo "$k8s_version" | cut -d. -f2)
 helm_version=$(awk '$1=="helm.sh/helm/v3"{print $2}' go.mod)
@@ -45,6 +49,7 @@ start=$(date +%s)
 # -mod=mod: go.sum is committed, but go may still need to add indirect entries on a new Go release.
 if ! CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "$ld" -o "$tmp/" \
       k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+      k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy \
       k8s.io/kubernetes/cmd/kubectl helm.sh/helm/v3/cmd/helm go.etcd.io/etcd/server/v3 >"$log" 2>&1; then
   rm -rf "$tmp"
   tail -n 15 "$log" >&2
@@ -59,3 +64,4 @@ mv "$tmp/server" "$tmp/etcd"   # etcd's main package is go.etcd.io/etcd/server/v
 mv "$tmp"/* "$bin/"; rmdir "$tmp"
 echo "$key" > "$bin/.build-key"
 echo "portico: control plane built in $(( $(date +%s) - start )) s into $bin" >&2
+exec bash "$root/src/local/containerd/build.sh"

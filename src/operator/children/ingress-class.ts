@@ -3,10 +3,13 @@
 // explicitly (the reconciler's finalizer) and pruned by those labels.
 
 import { GROUP, KIND } from "../../api/schema.js";
+<<<<<<< HEAD
 import { CONTROLLER_NAME, HOST_SHARING_ANNOTATION, LABELS, childLabels } from "../../api/names.js";
+=======
+import { LABELS, childLabels } from "../../api/names.js";
+import { CONTROLLER_NAME, DEFAULT_CLASS_ANNOTATION } from "../../core/classes.js";
+>>>>>>> main
 import type { ChildContext, Manifest } from "./types.js";
-
-export const DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class";
 
 export function ingressClass({ owner, spec }: ChildContext): Manifest[] {
   const ic = spec.ingressClass;

@@ -42,7 +42,4 @@ export function effectiveSslRedirect(ann: AnnotationValues, tls: boolean, global
   return ann.forceSslRedirect === true || (tls && (ann.sslRedirect ?? global));
 }
 
-/** Whether ImplementationSpecific paths of this Ingress are regexes (use-regex or rewrite-target). */
-export function usesRegex(ann: AnnotationValues): boolean {
-  return ann.useRegex === true || ann.rewriteTarget !== undefined;
-}
+export { usesRegex } from "../../location-key.js";

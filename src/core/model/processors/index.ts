@@ -3,6 +3,7 @@
 
 import { annotationsProcessor } from "./annotations.js";
 import { backendsProcessor } from "./backends.js";
+import { balancingProcessor } from "./balancing.js";
 import { defaultBackendProcessor } from "./default-backend.js";
 import { hostsProcessor } from "./hosts.js";
 import { limitsProcessor } from "./limits.js";
@@ -23,5 +24,8 @@ export const PROCESSORS: readonly Processor[] = [
   defaultBackendProcessor,
   tlsProcessor,
   serversProcessor,
+  // After paths and default-backend have staged (it takes a canary's routes out before commit) and
+  // after servers have finished (it reads the finished fallbacks and endpoints).
+  balancingProcessor,
   streamProcessor,
 ];

@@ -8,7 +8,8 @@ import { show, validatePlainPath, validateRegexPath } from "../../nginx-values.j
 import { LIMITS } from "../../limits.js";
 import { escapeLiteral } from "../../regex-grammar.js";
 import type { LocationModel } from "../types.js";
-import { locationTuning, redirectOf, usesRegex } from "./annotations.js";
+import { locationKey, locationMatch, locationPath, usesRegex } from "../../location-key.js";
+import { locationTuning, redirectOf } from "./annotations.js";
 import type { Processor } from "./types.js";
 
 export const pathsProcessor: Processor = {
@@ -28,7 +29,7 @@ export const pathsProcessor: Processor = {
         }
         loc.action = redirectOf(work.ann) ?? { kind: "proxy", upstream: ctx.upstreams.use(ing, ref), protocol: work.ann.backendProtocol ?? "HTTP" };
         const what = `${p.pathType} path ${show(p.path ?? "/")} on host ${show(staged.host || "*")}`;
-        staged.paths.push({ key: `${loc.match}|${loc.path}`, loc, what, field });
+        staged.paths.push({ key: locationKey(loc.match, loc.path), loc, what, field });
       });
     }
   },
@@ -82,10 +83,11 @@ function locationOf(ing: Ingress, p: HTTPIngressPath, field: string, ann: Annota
     bad(err);
     return undefined;
   }
-  const path = regex || type === "Exact" ? raw : raw.replace(/\/+$/, "") || "/";
+  const match = locationMatch(type, regex);
+  const path = locationPath(match, raw);
   const loc: LocationModel = {
     path,
-    match: regex ? "regex" : type === "Exact" ? "exact" : "prefix",
+    match,
     caseInsensitive: regex,
     action: { kind: "notFound" },
     origin: { namespace: ing.metadata.namespace ?? "", name: ing.metadata.name },

@@ -4,13 +4,8 @@
 // read on every request.
 
 import type { Ingress, IngressClass } from "../core/k8s-types.js";
-<<<<<<< HEAD
-import { CONTROLLER_NAME, DEFAULT_CLASS_ANNOTATION } from "../controller/identity.js";
-import { requestedClass } from "../controller/references.js";
-import { HOST_SHARING_ANNOTATION } from "../api/names.js";
-=======
 import { CONTROLLER_NAME, DEFAULT_CLASS_ANNOTATION, requestedClass } from "../core/classes.js";
->>>>>>> main
+import { HOST_SHARING_ANNOTATION } from "../api/names.js";
 
 export interface ClassView {
   /** Our class name -> group key ("<namespace>/<name>" of the IngressController, "" without parameters). */

@@ -56,8 +56,9 @@ export function build(snapshot: Snapshot, options?: Partial<RenderOptions>, excl
       endpoints: model.endpoints,
       sniCertificates: model.sniCertificates,
       certificates: model.certificates,
-      hashes: hashesOf(config, model.endpoints, model.sniCertificates, model.certificates),
+      hashes: hashesOf(config, model.endpoints, model.sniCertificates, model.certificates, model.balancing),
     };
+    if (Object.keys(model.balancing).length) state.balancing = model.balancing; // present only when not empty
     return { state, diagnostics: [...controllerDiagnostics, ...model.diagnostics], servedIngresses: model.servedIngresses };
   }
 }
@@ -80,20 +81,7 @@ function usableSettings(snapshot: Snapshot, o: RenderOptions, diagnostics: Diagn
     });
     return false;
   });
-<<<<<<< HEAD
   return cidrs.length === s.proxyRealIpCidrs.length ? s : { ...s, proxyRealIpCidrs: cidrs };
-=======
-  const config = render(model, snapshot.settings, o);
-  const state: DesiredState = {
-    config,
-    endpoints: model.endpoints,
-    sniCertificates: model.sniCertificates,
-    certificates: model.certificates,
-    hashes: hashesOf(config, model.endpoints, model.sniCertificates, model.certificates, model.balancing),
-  };
-  if (Object.keys(model.balancing).length) state.balancing = model.balancing; // present only when not empty
-  return { state, diagnostics: model.diagnostics, servedIngresses: model.servedIngresses };
->>>>>>> main
 }
 
 export function sha256(text: string): string {

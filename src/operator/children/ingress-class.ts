@@ -3,12 +3,8 @@
 // explicitly (the reconciler's finalizer) and pruned by those labels.
 
 import { GROUP, KIND } from "../../api/schema.js";
-<<<<<<< HEAD
-import { CONTROLLER_NAME, HOST_SHARING_ANNOTATION, LABELS, childLabels } from "../../api/names.js";
-=======
-import { LABELS, childLabels } from "../../api/names.js";
+import { HOST_SHARING_ANNOTATION, LABELS, childLabels } from "../../api/names.js";
 import { CONTROLLER_NAME, DEFAULT_CLASS_ANNOTATION } from "../../core/classes.js";
->>>>>>> main
 import type { ChildContext, Manifest } from "./types.js";
 
 export function ingressClass({ owner, spec }: ChildContext): Manifest[] {

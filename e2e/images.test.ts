@@ -2,14 +2,14 @@
 // input key, so a warm run costs seconds). Checks what can be checked without a node, on the
 // archives the node imports: each is tagged exactly as the chart references it, runs as a non-root
 // user, and does its job when run with buildah and runc: nginx loads the Lua, stream and NDK modules,
-// serves a Lua location that uses resty.core and cjson, as uid 101; the agent bundle loads; the two
+// serves a Lua location that uses resty.core and cjson, as uid 101, and accepts every golden config; the agent bundle loads; the two
 // data-plane users exist; the default backend's config passes `nginx -t`; the echo server answers
 // JSON with method, path, headers and the pod name; the controller's node_modules load, the chart's
 // Pepr module loads with them, and /app is the controller's to write; pause is a static binary that reports its version.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -175,6 +175,75 @@ describe("images", () => {
     assert.match(lua.out, /portico\.lua/);
   });
 
+  test("portico-nginx: every golden config of src/core/testdata passes nginx -t with the image's nginx", async () => {
+    // The goldens are tested on the host's nginx (local mode); pods run the image's (trixie's) nginx.
+    // As root only because the goldens listen on 80/443, which nginx -t binds; pods use 8080/8443.
+    const ctr = await container("portico-nginx");
+    const certs = mkdtempSync(join(tmpdir(), "portico-golden-certs-"));
+    try {
+      chmodSync(certs, 0o755);
+      const r0 = spawnSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "ec",
+          "-pkeyopt",
+          "ec_paramgen_curve:prime256v1",
+          "-nodes",
+          "-days",
+          "2",
+          "-subj",
+          "/CN=portico-default",
+          "-keyout",
+          join(certs, "default.key"),
+          "-out",
+          join(certs, "default.crt"),
+        ],
+        { encoding: "utf8" },
+      );
+      assert.equal(r0.status, 0, r0.stderr);
+      for (const f of ["default.key", "default.crt"]) chmodSync(join(certs, f), 0o644);
+      const script = [
+        "n=0; for f in /golden/*.nginx.conf; do p=/tmp/p; rm -rf $p; mkdir -p $p/conf $p/logs $p/tmp; ln -s /opt/portico/lua $p/lua;",
+        "cp /certs/* $p/conf/; cp $f $p/conf/nginx.conf; n=$((n+1));",
+        'if ! out=$(nginx -t -q -p $p/ -c $p/conf/nginx.conf 2>&1); then echo "FAIL $f: $out"; fi; done; echo "tested $n"',
+      ].join(" ");
+      const r = spawnSync(
+        "buildah",
+        [
+          ...buildahGlobal(),
+          "run",
+          "--runtime",
+          RUNTIME,
+          "--user",
+          "0:0",
+          "--network",
+          "none",
+          "-v",
+          `${join(repoRoot, "src/core/testdata")}:/golden:ro`,
+          "-v",
+          `${certs}:/certs:ro`,
+          ctr,
+          "--",
+          "sh",
+          "-c",
+          script,
+        ],
+        { encoding: "utf8", timeout: 120_000 },
+      );
+      const out = `${r.stdout}${r.stderr}`;
+      assert.equal(r.status, 0, out);
+      assert.doesNotMatch(out, /^FAIL /m, out);
+      const goldens = readdirSync(join(repoRoot, "src/core/testdata")).filter((f) => f.endsWith(".nginx.conf")).length;
+      assert.ok(goldens > 0);
+      assert.match(out, new RegExp(`^tested ${goldens}$`, "m"));
+    } finally {
+      rmSync(certs, { recursive: true, force: true });
+    }
+  });
+
   test("portico-default-backend: its nginx config is valid", async () => {
     const ctr = await container("portico-default-backend");
     const t = runIn(ctr, ["nginx", "-t", "-e", "stderr", "-c", "/etc/portico/default-backend.conf"]);
@@ -275,5 +344,41 @@ describe("images", () => {
     const r = spawnSync("npx", ["tsx", "scripts/images/build.ts", "--check"], { cwd: repoRoot, encoding: "utf8", timeout: 120_000 });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /all current/);
+  });
+});
+
+describe("a failed build", () => {
+  test("keeps the previous archive, names the image and the step, and leaves the image stale", () => {
+    // pause builds FROM scratch in about a second, so a private output dir costs nothing.
+    const out = mkdtempSync(join(tmpdir(), "portico-images-out-"));
+    const src = mkdtempSync(join(tmpdir(), "portico-images-src-"));
+    const env = { ...process.env, PORTICO_IMAGES_DIR: out, PORTICO_IMAGES_SRC: src };
+    const build = (...args: string[]) =>
+      spawnSync("npx", ["tsx", "scripts/images/build.ts", "--only", "pause", ...args], { cwd: repoRoot, env, encoding: "utf8", timeout: 300_000 });
+    try {
+      cpSync(join(repoRoot, "images"), src, { recursive: true });
+      const first = build();
+      assert.equal(first.status, 0, first.stderr);
+      const archive = join(out, "pause.tar");
+      const good = readFileSync(archive);
+
+      const dockerfile = join(src, "pause/Dockerfile");
+      writeFileSync(dockerfile, readFileSync(dockerfile, "utf8").replace("COPY pause /pause\n", "COPY pause /pause\nCOPY no-such-file /nowhere\n"));
+      const broken = build();
+      assert.equal(broken.status, 1, broken.stderr);
+      assert.match(broken.stderr, /pause: buildah bud failed at STEP 3\/5: COPY no-such-file \/nowhere/);
+      assert.match(broken.stderr, /full log: \S+\/logs\/pause\.log/);
+      assert.match(broken.stderr, /pause: kept the previous archive/);
+      assert.ok(readFileSync(archive).equals(good), "the previous archive is unchanged");
+      assert.ok(!existsSync(`${archive}.tmp`));
+
+      const check = build("--check");
+      assert.equal(check.status, 1);
+      assert.match(check.stderr, /pause: stale/);
+    } finally {
+      spawnSync("buildah", ["--root", join(out, "store/root"), "--runroot", join(out, "store/run"), "rm", "--all"]);
+      rmSync(out, { recursive: true, force: true });
+      rmSync(src, { recursive: true, force: true });
+    }
   });
 });

@@ -11,7 +11,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, r
 import { join } from "node:path";
 import { BASES, BaseStore, baseFor, type BaseRecipe } from "./base.js";
 import { Buildah } from "./buildah.js";
-import { archivePath, IMAGES, imagesDir, repoRoot, type ImageSpec } from "./catalog.js";
+import { archivePath, IMAGES, imagesDir, sourceDir, type ImageSpec } from "./catalog.js";
 import { externalBases, failedStep } from "./dockerfile.js";
 import { closeLog, CommandError, openLog, tail } from "./exec.js";
 import { inputKey, treeEntries } from "./hash.js";
@@ -64,12 +64,12 @@ const dirs = {
 async function plan(spec: ImageSpec, baseStore: BaseStore): Promise<Planned> {
   const ctx = join(dirs.context, spec.name);
   rmSync(ctx, { recursive: true, force: true });
-  cpSync(join(repoRoot, "images", spec.dir), ctx, { recursive: true });
+  cpSync(join(sourceDir, spec.dir), ctx, { recursive: true });
   await spec.stage?.(ctx);
   const dockerfile = readFileSync(join(ctx, "Dockerfile"), "utf8");
   const bases = externalBases(dockerfile).map((from) => {
     const b = baseFor(from);
-    if (!b) throw new Error(`images/${spec.dir}/Dockerfile: FROM ${from} has no local root recipe (scripts/images/base.ts knows ${baseListing()})`);
+    if (!b) throw new Error(`${join(sourceDir, spec.dir)}/Dockerfile: FROM ${from} has no local root recipe (scripts/images/base.ts knows ${baseListing()})`);
     return b;
   });
   const baseKeys = await Promise.all(bases.map((b) => baseStore.recipeKey(b)));

@@ -39,7 +39,10 @@ export const IMAGES: ImageSpec[] = [
 ];
 
 export const repoRoot = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
-export const imagesDir = join(repoRoot, ".portico", "images");
+/** Output: archives, keys, logs, contexts, the buildah store. PORTICO_IMAGES_DIR moves it (tests). */
+export const imagesDir = process.env.PORTICO_IMAGES_DIR ?? join(repoRoot, ".portico", "images");
+/** The Dockerfile directories. PORTICO_IMAGES_SRC points elsewhere (tests of the failure path). */
+export const sourceDir = process.env.PORTICO_IMAGES_SRC ?? join(repoRoot, "images");
 
 /** Where `npm run images` writes an image's archive. */
 export function archivePath(name: string): string {

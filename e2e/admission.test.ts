@@ -171,9 +171,9 @@ describe("Ingress admission", () => {
 
   test("valid Ingress passes; an unknown nginx annotation only warns", async () => {
     const warnings = await applyOk(
-      ing("good", { annotations: { "nginx.ingress.kubernetes.io/enable-cors": "true", "nginx.ingress.kubernetes.io/ssl-redirect": "false" } }),
+      ing("good", { annotations: { "nginx.ingress.kubernetes.io/enable-rewrite-log": "true", "nginx.ingress.kubernetes.io/ssl-redirect": "false" } }),
     );
-    assert.match(warnings, /Warning: metadata\.annotations\[nginx\.ingress\.kubernetes\.io\/enable-cors\]: not supported by Portico; ignored/);
+    assert.match(warnings, /Warning: metadata\.annotations\[nginx\.ingress\.kubernetes\.io\/enable-rewrite-log\]: not supported by Portico; ignored/);
   });
 
   test("an update that claims a taken route is denied; an unrelated edit passes", async () => {

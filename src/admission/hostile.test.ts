@@ -60,7 +60,46 @@ const CORPUS: [string, SimpleIngress, "deny" | "admit"][] = [
   ["tls secret: path traversal", { tls: [{ hosts: ["foo.example.com"], secretName: "../../etc/ssl" }] }, "deny"],
   ["plain: wildcard host", { host: "*.wild.example.com" }, "admit"],
   ["plain: punctuation path", { path: "/a-b_c.d~e!f*g'h(i)j+k,l=m:n@o&p%20q", pathType: "Exact" }, "admit"],
-  ["unknown nginx annotation (warned)", { annotations: { [`${A}enable-cors`]: "true; evil" } }, "admit"],
+  ["unknown nginx annotation (warned)", { annotations: { [`${A}enable-rewrite-log`]: "true; evil" } }, "admit"],
+  ["cors: injection in a bool", { annotations: { [`${A}enable-cors`]: "true; evil" } }, "deny"],
+  ["cors: origin with a quote", { annotations: { [`${A}enable-cors`]: "true", [`${A}cors-allow-origin`]: 'https://a.com"; evil' } }, "deny"],
+  ["cors: headers with a brace", { annotations: { [`${A}enable-cors`]: "true", [`${A}cors-allow-headers`]: "X-A}" } }, "deny"],
+  [
+    "cors: lists and wildcards",
+    {
+      annotations: {
+        [`${A}enable-cors`]: "true",
+        [`${A}cors-allow-origin`]: "https://a.example.com, https://*.b.example.com:8443",
+        [`${A}cors-allow-methods`]: "GET, POST",
+        [`${A}cors-allow-headers`]: "X-A, Content-Type",
+        [`${A}cors-expose-headers`]: "X-B",
+        [`${A}cors-max-age`]: "60",
+      },
+    },
+    "admit",
+  ],
+  ["auth-url: unknown variable", { annotations: { [`${A}auth-url`]: "http://$pid.example.com/auth" } }, "deny"],
+  ["auth-url: semicolon", { annotations: { [`${A}auth-url`]: "http://a.example.com/auth;evil" } }, "deny"],
+  ["auth-url: space", { annotations: { [`${A}auth-url`]: "https://OAuth2 Proxy.example.com/oauth2/auth" } }, "deny"],
+  [
+    "auth-url: variables, signin, response headers",
+    {
+      annotations: {
+        [`${A}auth-url`]: "https://$host/oauth2/auth",
+        [`${A}auth-signin`]: "https://$host/oauth2/start?rd=$escaped_request_uri",
+        [`${A}auth-response-headers`]: "X-Auth-Request-User, X-Auth-Request-Email",
+        [`${A}auth-method`]: "GET",
+        [`${A}whitelist-source-range`]: "10.0.0.0/8, 2001:db8::/32",
+        [`${A}denylist-source-range`]: "10.1.0.0/16",
+        [`${A}satisfy`]: "any",
+      },
+    },
+    "admit",
+  ],
+  ["allowlist: not a CIDR", { annotations: { [`${A}whitelist-source-range`]: "10.0.0.0/8; allow all" } }, "deny"],
+  ["auth-realm: quote", { annotations: { [`${A}auth-type`]: "basic", [`${A}auth-secret`]: "s", [`${A}auth-realm`]: 'x"; allow all; "' } }, "deny"],
+  ["auth-type without auth-secret", { annotations: { [`${A}auth-type`]: "basic" } }, "deny"],
+  ["auth-type digest (no module)", { annotations: { [`${A}auth-type`]: "digest", [`${A}auth-secret`]: "s" } }, "deny"],
 ];
 
 describe("hostile-input corpus", () => {

@@ -158,10 +158,10 @@ describe("validateIngress: denied, one rule per row", () => {
 
 describe("validateIngress: warnings", () => {
   it("unknown nginx.ingress.kubernetes.io annotation is warned, not denied", () => {
-    assert.deepEqual(check({ annotations: { "nginx.ingress.kubernetes.io/enable-cors": "true" } }), {
+    assert.deepEqual(check({ annotations: { "nginx.ingress.kubernetes.io/enable-rewrite-log": "true" } }), {
       allowed: true,
       reasons: [],
-      warnings: ["metadata.annotations[nginx.ingress.kubernetes.io/enable-cors]: not supported by Portico; ignored"],
+      warnings: ["metadata.annotations[nginx.ingress.kubernetes.io/enable-rewrite-log]: not supported by Portico; ignored"],
     });
   });
   it("regex-looking path without use-regex is matched literally, with a warning", () => {

@@ -269,7 +269,7 @@ export class Agent {
   private async applyConfig(s: DesiredState): Promise<void> {
     const hash = s.hashes.config;
     const dirName = sha256(s.config);
-    const confPath = await this.layout.writeConfig(dirName, s.config, this.defaultCert ?? (await this.ensureCert()));
+    const confPath = await this.layout.writeConfig(dirName, s.config, this.defaultCert ?? (await this.ensureCert()), s.files);
     const test = await this.nginx.test(confPath);
     if (!test.ok) {
       this.failedConfigHash = hash;

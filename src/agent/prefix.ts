@@ -9,6 +9,7 @@ import type { PemPair } from "./default-cert.js";
 
 export const LUA_SOURCE_DIR = fileURLToPath(new URL("./lua/", import.meta.url));
 const HASH_DIR = /^[0-9a-f]{64}$/;
+const FILE_NAME = /^[a-z0-9][a-z0-9.-]{0,200}$/;
 
 export class PrefixLayout {
   constructor(readonly prefix: string) {}
@@ -45,14 +46,24 @@ export class PrefixLayout {
     }
   }
 
-  /** Writes conf/<hash>/ with the config and the default certificate; returns the nginx.conf path. */
-  async writeConfig(hash: string, config: string, defaultCert: PemPair): Promise<string> {
+  /** Writes conf/<hash>/ with the config, the default certificate and the state's files
+   * (files/<name>: htpasswd files, CA bundles); returns the nginx.conf path. */
+  async writeConfig(hash: string, config: string, defaultCert: PemPair, files: Record<string, string> = {}): Promise<string> {
     if (!HASH_DIR.test(hash)) throw new Error(`config dir name must be a sha256 hex digest, got "${hash}"`);
     const dir = this.configDir(hash);
     await mkdir(dir, { recursive: true });
     await chmod(dir, 0o755);
     await writeFile(join(dir, "default.crt"), defaultCert.certificate);
     await writeFile(join(dir, "default.key"), defaultCert.key, { mode: 0o600 });
+    if (Object.keys(files).length) {
+      // nginx workers (unprivileged) read htpasswd files on every request.
+      await mkdir(join(dir, "files"), { recursive: true });
+      await chmod(join(dir, "files"), 0o755);
+      for (const [name, content] of Object.entries(files)) {
+        if (!FILE_NAME.test(name)) throw new Error(`state file name must match ${FILE_NAME}, got "${name}"`);
+        await writeFile(join(dir, "files", name), content, { mode: 0o644 });
+      }
+    }
     const conf = join(dir, "nginx.conf");
     await writeFile(conf, config);
     return conf;

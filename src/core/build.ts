@@ -56,7 +56,8 @@ export function build(snapshot: Snapshot, options?: Partial<RenderOptions>, excl
       endpoints: model.endpoints,
       sniCertificates: model.sniCertificates,
       certificates: model.certificates,
-      hashes: hashesOf(config, model.endpoints, model.sniCertificates, model.certificates, model.balancing),
+      ...(Object.keys(model.files).length ? { files: model.files } : {}),
+      hashes: hashesOf(config, model.endpoints, model.sniCertificates, model.certificates, model.balancing, model.files),
     };
     if (Object.keys(model.balancing).length) state.balancing = model.balancing; // present only when not empty
     return { state, diagnostics: [...controllerDiagnostics, ...model.diagnostics], servedIngresses: model.servedIngresses };
@@ -122,12 +123,18 @@ export function hashesOf(
   sniCertificates: DesiredState["sniCertificates"],
   certificates: DesiredState["certificates"],
   balancing: DesiredState["balancing"] = {},
+  files: Record<string, string> = {},
 ): DesiredState["hashes"] {
   const policies = Object.keys(balancing).length ? `\n${canonicalJson(balancing)}` : "";
+  // Files join the certificates' canonical JSON only when there are any (hashes of states without
+  // files are unchanged).
+  const filesJson = Object.keys(files).length ? `,"files":${sortedObject(files, (v) => JSON.stringify(v))}` : "";
   const h = {
     config: sha256(config),
     endpoints: sha256(sortedObject(endpoints, endpointList) + policies),
-    certificates: sha256(`{"certificates":${sortedObject(certificates, pair)},"sniCertificates":${sortedObject(sniCertificates, (v) => JSON.stringify(v))}}`),
+    certificates: sha256(
+      `{"certificates":${sortedObject(certificates, pair)}${filesJson},"sniCertificates":${sortedObject(sniCertificates, (v) => JSON.stringify(v))}}`,
+    ),
   };
   return { ...h, all: sha256(`${h.config}\n${h.endpoints}\n${h.certificates}`) };
 }

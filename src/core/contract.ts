@@ -147,6 +147,10 @@ export interface DesiredState {
   sniCertificates: Record<string, string>;
   /** certificate id (stable, derived from Secret namespace/name + content hash) -> PEM pair. */
   certificates: Record<string, CertificatePair>;
+  /** Files the agent writes beside nginx.conf (files/<name>): htpasswd files, CA bundles. They travel
+   * with the certificates (a Secret); their names carry a content digest and nginx.conf names them,
+   * so a content change is always a config change too. Absent when there are none. */
+  files?: Record<string, string>;
   /** sha256 hex of each part, so writers and the agent can skip unchanged parts. */
   hashes: { config: string; endpoints: string; certificates: string; all: string };
 }

@@ -338,3 +338,185 @@ export function bodyToken(text: string): Token {
   if (text.includes("$")) throw new Error("nginx-values: body text must not contain '$'");
   return quote(text);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Access control and CORS (auth, allow/deny lists, external auth URLs)
+
+/** A CIDR or a bare address as an allow/deny list entry (IPv4 or IPv6). */
+export function validateCidr(input: string, field: string): string | undefined {
+  const [addr, bits, extra] = input.split("/");
+  const kind = isIpAddress(addr ?? "");
+  const max = kind === "IPv6" ? 128 : 32;
+  if (!kind || extra !== undefined || (bits !== undefined && !(/^[0-9]{1,3}$/.test(bits) && Number(bits) <= max))) {
+    return `${field}: ${show(input)} is not an IP address or CIDR`;
+  }
+  return undefined;
+}
+
+/** Comma-separated CIDR list (spaces allowed around entries). An empty list is refused: on an
+ * access list it is more likely a template left empty than "no restriction". */
+export function parseCidrList(input: string, field: string): Result<string[]> {
+  const items = String(input)
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (items.length === 0) return fail(`${field}: must list at least one address or CIDR`);
+  if (items.length > 1000) return fail(`${field}: more than 1000 entries`);
+  for (const c of items) {
+    const err = validateCidr(c, field);
+    if (err) return fail(err);
+  }
+  return ok(items);
+}
+
+/** auth_basic realm: printable ASCII without quotes, backslashes or `$` (no variable expansion). */
+export function validateRealm(realm: string, field: string): string | undefined {
+  if (realm.length > 256) return `${field}: longer than 256 characters`;
+  if (!/^[\x20-\x7e]*$/.test(realm) || /["\\$]/.test(realm)) return `${field}: ${show(realm)} may hold printable ASCII except '"', '\\' and '$'`;
+  return undefined;
+}
+
+export function realmToken(realm: string): Token {
+  const err = validateRealm(realm, "realm");
+  if (err) throw new Error(`nginx-values: ${err}`);
+  return quote(realm);
+}
+
+/** Name of a file Portico writes beside nginx.conf (files/<name>), relative to the config dir. */
+export function configFileToken(name: string): Token {
+  if (!/^[a-z0-9][a-z0-9.-]{0,200}$/.test(name)) throw new Error(`nginx-values: bad config file name ${show(name)}`);
+  return `files/${name}` as Token;
+}
+
+/** HTTP header name (RFC 7230 token, letters, digits, '-' and '_'). */
+export function validateHeaderName(name: string, field: string): string | undefined {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(name)) return `${field}: ${show(name)} is not a header name (letters, digits, '-' and '_')`;
+  return undefined;
+}
+
+export function headerNameToken(name: string): Token {
+  const err = validateHeaderName(name, "header");
+  if (err) throw new Error(`nginx-values: ${err}`);
+  return name as Token;
+}
+
+/** `$http_<name>` / `$upstream_http_<name>` variable for a validated header name. */
+export function headerVariableToken(prefix: "http" | "upstream_http" | "sent_http", name: string): Token {
+  const err = validateHeaderName(name, "header");
+  if (err) throw new Error(`nginx-values: ${err}`);
+  return `$${prefix}_${name.toLowerCase().replace(/-/g, "_")}` as Token;
+}
+
+/** A header value written in our own code from validated parts: printable ASCII, no quotes, backslashes or `$`. */
+export function headerValueToken(value: string): Token {
+  if (!/^[\x20-\x7e]*$/.test(value) || /["\\$]/.test(value)) throw new Error(`nginx-values: bad header value ${show(value)}`);
+  return quote(value);
+}
+
+// The nginx variables an auth-url, auth-signin or auth-request-redirect may use (ingress-nginx
+// allows any; Portico allows those that carry request facts, never secrets of the data plane).
+// Values are the variables actually written: ingress-nginx's own names map to Portico's.
+const URL_VARIABLES: Record<string, string> = {
+  host: "$host",
+  http_host: "$http_host",
+  best_http_host: "$portico_best_http_host",
+  scheme: "$scheme",
+  pass_access_scheme: "$scheme",
+  request_uri: "$request_uri",
+  escaped_request_uri: "$portico_escaped_request_uri",
+  request_method: "$request_method",
+  uri: "$uri",
+  is_args: "$is_args",
+  args: "$args",
+  server_name: "$server_name",
+  server_port: "$server_port",
+  remote_addr: "$remote_addr",
+  request_id: "$request_id",
+};
+const PREFIXED_VARIABLE = /^(arg|http|cookie)_[a-z0-9_]{1,64}$/;
+
+/** Splits `$name` / `${name}` references; returns the variable names or an error. */
+function urlVariables(url: string, field: string): Result<string[]> {
+  const names: string[] = [];
+  for (const m of url.matchAll(/\$(\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))?/g)) {
+    const name = m[2] ?? m[3];
+    if (!name) return fail(`${field}: ${show(url)}: '$' must start a variable name`);
+    if (!(name in URL_VARIABLES) && !PREFIXED_VARIABLE.test(name)) {
+      return fail(
+        `${field}: ${show(url)}: variable $${name} is not allowed (allowed: ${Object.keys(URL_VARIABLES)
+          .map((v) => `$${v}`)
+          .join(", ")}, $arg_*, $http_*, $cookie_*)`,
+      );
+    }
+    names.push(name);
+  }
+  return ok(names);
+}
+
+/**
+ * An http(s) URL that may use the allowed nginx variables, in the host as well ("https://$host/
+ * oauth2/auth"). No quotes, spaces, backslashes, braces (except `${var}`), ';' or '#'.
+ */
+export function validateUrlWithVariables(url: string, field: string, opts: { allowPath?: boolean } = {}): string | undefined {
+  if (typeof url !== "string" || url.length === 0) return `${field}: must not be empty`;
+  if (url.length > 2048) return `${field}: longer than 2048 characters`;
+  const vars = urlVariables(url, field);
+  if (!vars.ok) return vars.error;
+  const neutral = url.replace(/\$\{[A-Za-z0-9_]+\}|\$[A-Za-z0-9_]+/g, "x");
+  if (!/^[A-Za-z0-9._~!*'()+,=:@&%\/?-]*$/.test(neutral)) {
+    return `${field}: ${show(url)} contains a character that is not allowed (quotes, spaces, '#', ';', braces, backslashes, non-ASCII)`;
+  }
+  if (opts.allowPath && neutral.startsWith("/") && !neutral.startsWith("//")) return undefined;
+  if (!/^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?([\/?].*)?$/i.test(neutral)) return `${field}: ${show(url)} must be an http(s) URL`;
+  return undefined;
+}
+
+/** Quoted URL with ingress-nginx variable names mapped to Portico's (validated first). */
+export function urlWithVariablesToken(url: string, opts: { allowPath?: boolean } = {}): Token {
+  const err = validateUrlWithVariables(url, "url", opts);
+  if (err) throw new Error(`nginx-values: ${err}`);
+  return quote(url.replace(/\$\{([A-Za-z0-9_]+)\}|\$([A-Za-z0-9_]+)/g, (_m, a?: string, b?: string) => URL_VARIABLES[(a ?? b)!] ?? `$${a ?? b}`));
+}
+
+/** Whether a validated URL uses $escaped_request_uri (the location then defines it). */
+export function usesEscapedRequestUri(url: string): boolean {
+  return /\$\{?escaped_request_uri\b/.test(url);
+}
+
+/** The host part of a validated auth URL, for the Host header of the subrequest. */
+export function urlHostToken(url: string): Token {
+  const err = validateUrlWithVariables(url, "url");
+  if (err) throw new Error(`nginx-values: ${err}`);
+  const host = /^https?:\/\/([^\/?]+)/i.exec(url)![1]!;
+  return urlWithVariablesToken(`http://${host}`).replace(/^"http:\/\//, '"') as Token;
+}
+
+/** An HTTP method name (auth-method). */
+export function methodToken(method: string): Token {
+  if (!/^[A-Z]{1,16}$/.test(method)) throw new Error(`nginx-values: bad method ${show(method)}`);
+  return method as Token;
+}
+
+/** Case-insensitive regex of allowed CORS origins, built from validated origins (`*.` = one label). */
+export function corsOriginRegexToken(origins: string[]): Token {
+  const parts = origins.map((o) => {
+    if (!CORS_ORIGIN.test(o) || o === "*") throw new Error(`nginx-values: bad CORS origin ${show(o)}`);
+    // Validated origins hold only [A-Za-z0-9:/.*-]: dots become [.], "*." one label.
+    return o.replace(/\./g, "[.]").replace(/\*\[\.\]/g, "[A-Za-z0-9-]+[.]");
+  });
+  return quote(`^(${parts.join("|")})$`);
+}
+/** `scheme://[*.]host[:port]`, `null` or `*` (ingress-nginx's accepted origins). */
+export const CORS_ORIGIN = /^([a-z]+:\/\/(\*\.)?[A-Za-z0-9\-.]+(:\d{1,5})?|\*|null)$/;
+
+/** A comma-separated list of header names or methods, as one header value. */
+export function validateTokenList(input: string, field: string, item: RegExp): Result<string> {
+  const items = String(input)
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (items.length === 0) return fail(`${field}: must list at least one entry`);
+  if (items.length > 100) return fail(`${field}: more than 100 entries`);
+  for (const i of items) if (!item.test(i)) return fail(`${field}: ${show(i)} is not allowed here`);
+  return ok(items.join(", "));
+}

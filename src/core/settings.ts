@@ -34,6 +34,13 @@ export interface Settings {
   serverTokens: boolean;
   /** Status code returned when a matched backend has no ready endpoint. */
   noEndpointStatus: number;
+  /** DNS servers (IP addresses) nginx resolves auth-url host names with at request time. */
+  resolvers: string[];
+  /** External authentication for every path whose Ingress has no auth-url and does not set enable-global-auth: "false". */
+  globalAuthUrl?: string;
+  globalAuthMethod?: string;
+  globalAuthSignin?: string;
+  globalAuthResponseHeaders: string[];
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -61,6 +68,8 @@ export const DEFAULT_SETTINGS: Settings = {
   accessLog: true,
   serverTokens: false,
   noEndpointStatus: 503,
+  resolvers: [],
+  globalAuthResponseHeaders: [],
 };
 
 const seconds = (description: string, max = 3600) => ({ type: "integer", minimum: 1, maximum: max, description });
@@ -122,6 +131,31 @@ export const settingsSchema = {
     accessLog: { type: "boolean", description: "Write access logs. Default true." },
     serverTokens: { type: "boolean", description: "Send the nginx version in Server headers. Default false." },
     noEndpointStatus: { type: "integer", minimum: 500, maximum: 599, description: "Status when a backend has no ready endpoint. Default 503." },
+    resolvers: {
+      type: "array",
+      maxItems: 8,
+      items: { type: "string", pattern: "^([0-9]{1,3}\\.){3}[0-9]{1,3}$|^[0-9a-fA-F:]+$" },
+      description: "DNS servers (IP addresses) for auth-url host names, resolved at request time. Default none: only IP literals work as auth-url hosts.",
+    },
+    globalAuthUrl: {
+      type: "string",
+      maxLength: 2048,
+      pattern: "^https?://[^\\s\"'\\\\;#{}]+$",
+      description: 'External authentication URL applied to every path without an auth-url of its own (enable-global-auth: "false" opts out). Default none.',
+    },
+    globalAuthMethod: { type: "string", enum: ["GET", "HEAD", "POST"], description: "Method of the global authentication subrequest. Default: the client's." },
+    globalAuthSignin: {
+      type: "string",
+      maxLength: 2048,
+      pattern: "^https?://[^\\s\"'\\\\;#{}]+$",
+      description: "Where a 401 from the global authentication service redirects. Default none.",
+    },
+    globalAuthResponseHeaders: {
+      type: "array",
+      maxItems: 64,
+      items: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$" },
+      description: "Headers of the global authentication response passed on to backends. Default none.",
+    },
   },
 } as const;
 

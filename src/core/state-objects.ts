@@ -129,7 +129,10 @@ export function partPayload(state: DesiredState, part: StatePart): Buffer {
     case "endpoints":
       return Buffer.from(JSON.stringify({ endpoints: state.endpoints, balancing: state.balancing ?? {} }), "utf8");
     case "certificates":
-      return Buffer.from(JSON.stringify({ sniCertificates: state.sniCertificates, certificates: state.certificates }), "utf8");
+      return Buffer.from(
+        JSON.stringify({ sniCertificates: state.sniCertificates, certificates: state.certificates, ...(state.files ? { files: state.files } : {}) }),
+        "utf8",
+      );
   }
 }
 
@@ -261,8 +264,10 @@ function validateEndpoints(v: unknown): Record<string, UpstreamEndpoint[]> {
   return v as Record<string, UpstreamEndpoint[]>;
 }
 
-function validateCertificates(v: unknown): { sniCertificates: Record<string, string>; certificates: Record<string, CertificatePair> } {
-  const o = v as { sniCertificates?: unknown; certificates?: unknown };
+type CertificatesPart = { sniCertificates: Record<string, string>; certificates: Record<string, CertificatePair>; files?: Record<string, string> };
+
+function validateCertificates(v: unknown): CertificatesPart {
+  const o = v as { sniCertificates?: unknown; certificates?: unknown; files?: unknown };
   if (!o || typeof o !== "object") throw new StateObjectError("certificates: must be an object");
   const sni = o.sniCertificates as Record<string, unknown>;
   const certs = o.certificates as Record<string, unknown>;
@@ -278,7 +283,14 @@ function validateCertificates(v: unknown): { sniCertificates: Record<string, str
       throw new StateObjectError(`certificates.certificates["${id}"]: needs string fields certificate and key`);
     }
   }
-  return o as { sniCertificates: Record<string, string>; certificates: Record<string, CertificatePair> };
+  if (o.files !== undefined) {
+    if (!o.files || typeof o.files !== "object" || Array.isArray(o.files)) throw new StateObjectError("certificates.files: must be an object");
+    for (const [name, content] of Object.entries(o.files)) {
+      if (!/^[a-z0-9][a-z0-9.-]{0,200}$/.test(name)) throw new StateObjectError(`certificates.files: ${JSON.stringify(name)} is not a file name`);
+      if (typeof content !== "string") throw new StateObjectError(`certificates.files["${name}"]: must be a string`);
+    }
+  }
+  return o as CertificatesPart;
 }
 
 /** Reassembles and checks one part from its shards (by name). */
@@ -327,6 +339,7 @@ export function decodeDesiredState(
   const certs = decodeStatePart(controller, idx, "certificates", shardsByName) as ReturnType<typeof validateCertificates>;
   const state: DesiredState = { config, endpoints, sniCertificates: certs.sniCertificates, certificates: certs.certificates, hashes: { ...idx.hashes } };
   if (Object.keys(balancing).length) state.balancing = balancing; // present only when not empty, as core builds it
+  if (certs.files) state.files = certs.files;
   return state;
 }
 

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { parse } from "nginx-conf";
 import { build } from "./build.js";
 import { ANNOTATIONS } from "./annotations/registry.js";
+import { accessControlReason } from "./annotations/ingress-nginx-keys.js";
 import { ingress, path, service, slice, snapshot } from "./test-objects.js";
 import type { Ingress } from "./k8s-types.js";
 
@@ -129,6 +130,29 @@ const BENIGN_ANNOTATION: Record<string, string> = {
   "ssl-redirect": "false",
   "temporal-redirect": "https://example.org/y",
   "use-regex": "true",
+  "allowlist-source-range": "10.0.0.0/8",
+  "whitelist-source-range": "10.0.0.0/8, 192.0.2.1",
+  "denylist-source-range": "192.0.2.0/24",
+  "auth-type": "basic",
+  "auth-secret": "htpasswd",
+  "auth-secret-type": "auth-file",
+  "auth-realm": "Protected area",
+  "auth-url": "https://$host/oauth2/auth",
+  "auth-method": "GET",
+  "auth-signin": "https://$host/oauth2/start?rd=$escaped_request_uri",
+  "auth-signin-redirect-param": "next",
+  "auth-response-headers": "X-Auth-Request-User, X-Auth-Request-Email",
+  "auth-request-redirect": "/after",
+  "auth-always-set-cookie": "true",
+  "enable-global-auth": "false",
+  satisfy: "any",
+  "enable-cors": "true",
+  "cors-allow-origin": "https://a.example.com, https://*.b.example.com",
+  "cors-allow-methods": "GET, POST",
+  "cors-allow-headers": "X-Custom, Content-Type",
+  "cors-expose-headers": "X-Request-Id",
+  "cors-allow-credentials": "false",
+  "cors-max-age": "60",
   affinity: "cookie",
   "affinity-mode": "persistent",
   "affinity-canary-behavior": "legacy",
@@ -152,6 +176,27 @@ const BENIGN_ANNOTATION: Record<string, string> = {
   "canary-weight-total": "1000",
   "ssl-passthrough": "true",
 };
+// Keys whose presence needs a companion to be complete (a bare value would be refused by design).
+const COMPANIONS: Record<string, Record<string, string>> = {
+  "permanent-redirect-code": { "permanent-redirect": "https://example.org/z" },
+  "auth-type": { "auth-secret": "htpasswd" },
+  "auth-secret": { "auth-type": "basic" },
+  "auth-secret-type": { "auth-type": "basic", "auth-secret": "htpasswd" },
+  "auth-realm": { "auth-type": "basic", "auth-secret": "htpasswd" },
+  "auth-method": { "auth-url": "https://auth.example.com/check" },
+  "auth-signin": { "auth-url": "https://auth.example.com/check" },
+  "auth-signin-redirect-param": { "auth-url": "https://auth.example.com/check", "auth-signin": "https://auth.example.com/start" },
+  "auth-response-headers": { "auth-url": "https://auth.example.com/check" },
+  "auth-request-redirect": { "auth-url": "https://auth.example.com/check" },
+  "auth-always-set-cookie": { "auth-url": "https://auth.example.com/check" },
+  satisfy: { "auth-url": "https://auth.example.com/check", "whitelist-source-range": "10.0.0.0/8" },
+  "cors-allow-origin": { "enable-cors": "true" },
+  "cors-allow-methods": { "enable-cors": "true" },
+  "cors-allow-headers": { "enable-cors": "true" },
+  "cors-expose-headers": { "enable-cors": "true" },
+  "cors-allow-credentials": { "enable-cors": "true" },
+  "cors-max-age": { "enable-cors": "true" },
+};
 for (const a of ANNOTATIONS) {
   const benign = BENIGN_ANNOTATION[a.key];
   assert.ok(benign, `structure test needs a benign value for annotation ${a.key}`);
@@ -171,8 +216,8 @@ for (const a of ANNOTATIONS) {
           : []),
         ingress("i", [{ host: "h.example.com", paths: [path("/p(.*)", "ImplementationSpecific", "web"), path("/q", "Prefix", "web")] }], {
           annotations: {
+            ...Object.fromEntries(Object.entries(COMPANIONS[a.key] ?? {}).map(([k, cv]) => [`${prefix}${k}`, cv])),
             ...(v === undefined ? {} : { [`${prefix}${a.key}`]: v }),
-            ...(a.key === "permanent-redirect-code" ? { [`${prefix}permanent-redirect`]: "https://example.org/z" } : {}),
             ...(a.key.startsWith("canary-") ? { [`${prefix}canary`]: "true" } : {}),
           },
           tls: [{ hosts: ["h.example.com"], secretName: "s" }],
@@ -188,6 +233,7 @@ function configOf(ingresses: Ingress[]) {
       ingresses,
       services: [service("web", "default", [{ name: "http", port: 80 }])],
       endpointSlices: [slice("web", ["198.18.0.1"], 8080, "default", "http")],
+      secrets: [{ metadata: { namespace: "default", name: "htpasswd" }, type: "Opaque", data: { auth: Buffer.from("user:$apr1$x$y").toString("base64") } }],
     }),
   );
   return r;
@@ -204,8 +250,9 @@ describe("hostile inputs never add directives", () => {
       );
       const twinShape = shape(twin.state.config);
       const omittedShape = shape(configOf(slot.make(undefined)).state.config);
-      // An invalid value of an access-control annotation drops the whole Ingress (fail closed).
-      const droppedShape = shape(configOf([]).state.config);
+      // A refused access-control value leaves the Ingress's paths answering 503 (fail closed).
+      const key = slot.name.slice(slot.name.indexOf("/") + 1);
+      const refusedShape = shape(configOf(slot.make(accessControlReason(key) ? '"' : undefined)).state.config);
       const same = (a: Map<string, number>, b: Map<string, number>) => a.size === b.size && [...a].every(([k, n]) => b.get(k) === n);
       for (const h of HOSTILE) {
         const r = configOf(slot.make(h));
@@ -213,7 +260,7 @@ describe("hostile inputs never add directives", () => {
         const rejected = r.diagnostics.some((d) => !["TLSSecretNotFound", "ServiceNotFound", "ServicePortNotFound"].includes(d.reason));
         const label = `${slot.name} = ${JSON.stringify(h.slice(0, 60))}`;
         if (r.diagnostics.some((d) => d.reason === "AnnotationRefused"))
-          assert.ok(same(s, droppedShape), `${label} was refused, so the config must be as if the Ingress were absent`);
+          assert.ok(same(s, refusedShape), `${label} was refused, so its paths must answer 503 as with any refused value`);
         else if (rejected) assert.ok(same(s, omittedShape), `${label} was rejected, so the config must be as if it were absent`);
         else assert.ok(same(s, twinShape), `${label} was accepted, so the config must have the benign twin's shape`);
         // Quotes and line breaks can never appear inside a token we write: they must not survive.

@@ -40,7 +40,7 @@ whitelist-source-range x-forwarded-prefix`
 
 // Values that no access-control spec should accept, so every key yields an error whether or not
 // it is implemented (an implemented key must refuse a garbage value rather than fall back to off).
-const GARBAGE = "}; allow all; #";
+const GARBAGE = '"}; allow all; #';
 
 describe("fail closed", () => {
   test("every ingress-nginx key is classified: access control, snippet, or other", () => {
@@ -81,30 +81,35 @@ describe("fail closed", () => {
     assert.deepEqual(r.unknown.sort(), [`${N}enable-rewrite-log`, `${N}no-such-key`]);
   });
 
-  test("the build drops an Ingress with a refused annotation, with an Event, and serves the others", () => {
+  test("the build keeps an Ingress with a refused annotation answering 503, with an Event; its paths fall to no other route", () => {
     const refusedKey = Object.keys(ACCESS_CONTROL_KEYS).find((k) => !ANNOTATIONS.some((a) => a.key === k));
     const snap = snapshot({
       ingresses: [
-        ingress("guarded", [{ host: "a.example.com", paths: [path("/", "Prefix", "web")] }], {
+        // An older Ingress serves / on the same host: the refused /admin must not fall to it.
+        ingress("public", [{ host: "a.example.com", paths: [path("/", "Prefix", "web")] }], { created: "2025-01-01T00:00:00Z" }),
+        ingress("guarded", [{ host: "a.example.com", paths: [path("/admin", "Prefix", "web")] }], {
           annotations: { [`${N}${refusedKey ?? "auth-type"}`]: refusedKey ? "x" : GARBAGE },
         }),
         ingress("snippet", [{ host: "b.example.com", paths: [path("/", "Prefix", "web")] }], {
           annotations: { [`${N}configuration-snippet`]: "deny all;" },
         }),
-        ingress("plain", [{ host: "c.example.com", paths: [path("/", "Prefix", "web")] }]),
       ],
       services: [service("web")],
       endpointSlices: [slice("web", ["198.18.0.10"])],
     });
     const result = build(snap);
-    assert.deepEqual(result.servedIngresses, ["default/plain"]);
-    assert.doesNotMatch(result.state.config, /a\.example\.com|b\.example\.com/);
-    assert.match(result.state.config, /c\.example\.com/);
+    const config = result.state.config;
+    const block = (loc: string) => config.slice(config.indexOf(loc), config.indexOf("}", config.indexOf(loc)));
+    assert.match(block('location ^~ "/admin/"'), /return 503;/);
+    assert.match(block('location = "/admin"'), /return 503;/);
+    assert.doesNotMatch(block('location ^~ "/admin/"'), /proxy_pass/);
+    const bServer = config.slice(config.indexOf('server_name "b.example.com"'));
+    assert.match(bServer.slice(0, bServer.indexOf("}")), /return 503;/);
     const refused = result.diagnostics.filter((d) => d.reason === "AnnotationRefused");
     assert.deepEqual(refused.map((d) => d.object.name).sort(), ["guarded", "snippet"]);
     for (const d of refused) {
       assert.equal(d.severity, "Error");
-      assert.match(d.message, /nginx\.ingress\.kubernetes\.io\/[a-z-]+: .*this Ingress is not served/);
+      assert.match(d.message, /nginx\.ingress\.kubernetes\.io\/[a-z-]+: .*its paths answer 503/);
     }
   });
 });

@@ -1,6 +1,20 @@
 // All supported annotations and the one parser admission, core and docs share.
 
 import { appRoot } from "./app-root.js";
+import { authRealm, authSecret, authSecretType, authType } from "./auth-basic.js";
+import {
+  authAlwaysSetCookie,
+  authMethod,
+  authRequestRedirect,
+  authResponseHeaders,
+  authSignin,
+  authSigninRedirectParam,
+  authUrl,
+  enableGlobalAuth,
+} from "./auth-external.js";
+import { corsAllowCredentials, corsAllowHeaders, corsAllowMethods, corsAllowOrigin, corsExposeHeaders, corsMaxAge, enableCors } from "./cors.js";
+import { satisfy } from "./satisfy.js";
+import { allowlistSourceRange, denylistSourceRange, whitelistSourceRange } from "./source-range.js";
 import { backendProtocol } from "./backend-protocol.js";
 import { canary, canaryByCookie, canaryByHeader, canaryByHeaderPattern, canaryByHeaderValue, canaryWeight, canaryWeightTotal } from "./canary.js";
 import { forceSslRedirect } from "./force-ssl-redirect.js";
@@ -40,10 +54,33 @@ export const PREFIXES = ["nginx.ingress.kubernetes.io/", "portico.dev/"] as cons
 export const PREFERRED_PREFIX = "portico.dev/";
 
 export const ANNOTATIONS: readonly AnnotationSpec[] = [
+  allowlistSourceRange,
   affinity,
   affinityCanaryBehavior,
   affinityMode,
   appRoot,
+  authAlwaysSetCookie,
+  authMethod,
+  authRealm,
+  authRequestRedirect,
+  authResponseHeaders,
+  authSecret,
+  authSecretType,
+  authSignin,
+  authSigninRedirectParam,
+  authType,
+  authUrl,
+  corsAllowCredentials,
+  corsAllowHeaders,
+  corsAllowMethods,
+  corsAllowOrigin,
+  corsExposeHeaders,
+  corsMaxAge,
+  denylistSourceRange,
+  enableCors,
+  enableGlobalAuth,
+  satisfy,
+  whitelistSourceRange,
   backendProtocol,
   canary,
   canaryByCookie,
@@ -142,5 +179,18 @@ export function parseAnnotations(annotations: Record<string, string> | undefined
     if (r.ok) (values as Record<string, unknown>)[spec.field] = r.value;
     else fail(r.error);
   }
+  for (const [key, message] of crossChecks(values)) {
+    const fullKey = chosen.get(key)!.fullKey;
+    errors.push({ key: fullKey, message: `${fullKey}: ${message}`, dropsIngress: true });
+  }
   return { values, errors, unknown };
+}
+
+/** Combinations ingress-nginx would silently serve without protection: refused instead. */
+function crossChecks(v: AnnotationValues): [string, string][] {
+  const out: [string, string][] = [];
+  if (v.authSecret !== undefined && v.authType === undefined)
+    out.push(["auth-secret", 'is set without auth-type: "basic"; refused rather than serving the paths without authentication']);
+  if (v.authType !== undefined && v.authSecret === undefined) out.push(["auth-type", "needs auth-secret (the htpasswd Secret)"]);
+  return out;
 }

@@ -22,6 +22,34 @@ export interface AnnotationValues {
   permanentRedirect?: string;
   permanentRedirectCode?: number;
   temporalRedirect?: string;
+  // auth (basic)
+  authType?: "basic";
+  /** "name" or "namespace/name" as written. */
+  authSecret?: string;
+  authSecretType?: "auth-file" | "auth-map";
+  authRealm?: string;
+  // auth (external)
+  authUrl?: string;
+  authMethod?: string;
+  authSignin?: string;
+  authSigninRedirectParam?: string;
+  authResponseHeaders?: string[];
+  authRequestRedirect?: string;
+  authAlwaysSetCookie?: boolean;
+  enableGlobalAuth?: boolean;
+  satisfy?: "all" | "any";
+  // access by address
+  allowlistSourceRange?: string[];
+  whitelistSourceRange?: string[];
+  denylistSourceRange?: string[];
+  // CORS
+  enableCors?: boolean;
+  corsAllowOrigin?: string[];
+  corsAllowMethods?: string;
+  corsAllowHeaders?: string;
+  corsExposeHeaders?: string;
+  corsAllowCredentials?: boolean;
+  corsMaxAge?: number;
   affinity?: "cookie";
   affinityMode?: "balanced" | "persistent";
   affinityCanaryBehavior?: "sticky" | "legacy";

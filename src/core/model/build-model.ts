@@ -55,6 +55,7 @@ export function buildModel(snapshot: Snapshot, options: ModelOptions, processors
     stream: [],
     diagnostics: [],
     servedIngresses: [],
+    files: {},
   };
   for (const p of processors) p.finish?.(ctx, model);
 
@@ -64,6 +65,7 @@ export function buildModel(snapshot: Snapshot, options: ModelOptions, processors
     balancing: sortRecord(model.balancing),
     sniCertificates: sortRecord(model.sniCertificates),
     certificates: sortRecord(ctx.certificates),
+    files: sortRecord(ctx.files),
     diagnostics: dedupe(ctx.diagnostics),
     servedIngresses: served.sort(),
   };

@@ -8,7 +8,7 @@ import type { Settings } from "../settings.js";
 import { indexServices, type ServiceIndex } from "./backends.js";
 import { Upstreams } from "./upstreams.js";
 import type { TlsClaim } from "./processors/types.js";
-import type { LocationModel, Origin } from "./types.js";
+import type { AccessModel, LocationModel, Origin } from "./types.js";
 
 export interface ModelOptions {
   /** Ports used by the HTTP side; tcp/udp-services must not take them. */
@@ -22,6 +22,7 @@ export interface FallbackDraft {
   backend: IngressBackend;
   ingress: Ingress;
   ann: AnnotationValues;
+  access?: AccessModel;
 }
 
 export interface HostDraft {
@@ -47,6 +48,8 @@ export class BuildContext {
   /** host ("" = default server) -> namespace and key of its oldest Ingress (processors/ownership.ts). */
   readonly hostOwners = new Map<string, { namespace: string; ingress: string }>();
   private readonly sharing: ReadonlySet<string>;
+  /** Files written beside nginx.conf (Model.files). */
+  readonly files: Record<string, string> = {};
   private readonly secrets: Map<string, Secret>;
 
   constructor(

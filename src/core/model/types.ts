@@ -15,6 +15,43 @@ export interface Origin {
 
 export type Action = { kind: "proxy"; upstream: string; protocol: BackendProtocol } | { kind: "redirect"; code: number; url: string } | { kind: "notFound" };
 
+/** External authentication of a location (auth-url family, or settings.globalAuthUrl). */
+export interface ExternalAuthModel {
+  /** Validated URL that may use request variables (nginx-values urlWithVariablesToken). */
+  url: string;
+  method?: string;
+  signin?: string;
+  signinRedirectParam: string;
+  responseHeaders: string[];
+  requestRedirect?: string;
+  alwaysSetCookie: boolean;
+}
+
+export interface CorsModel {
+  /** Allowed origins; ["*"] = any. */
+  origins: string[];
+  methods: string;
+  headers: string;
+  exposeHeaders?: string;
+  credentials: boolean;
+  maxAge: number;
+}
+
+/** Who may use a location. Checked before anything else the location does. */
+export interface AccessModel {
+  /** An access-control annotation could not be honoured: the location answers 503 (ingress-nginx's
+   * "location denied"), so its paths are neither served unprotected nor taken over by other routes. */
+  denied?: string;
+  allow: string[];
+  deny: string[];
+  /** satisfy any: the address list or the authentication may admit the client. */
+  satisfyAny: boolean;
+  /** Basic authentication against an htpasswd file of Model.files. */
+  basic?: { realm: string; file: string };
+  external?: ExternalAuthModel;
+  cors?: CorsModel;
+}
+
 export interface LocationModel {
   /** Exact/prefix: the normalised path (no trailing slash except "/"); regex: the regex source. */
   path: string;
@@ -30,6 +67,7 @@ export interface LocationModel {
   connectTimeout?: number;
   readTimeout?: number;
   sendTimeout?: number;
+  access?: AccessModel;
 }
 
 export interface ServerModel {
@@ -67,4 +105,7 @@ export interface Model {
   stream: StreamServerModel[];
   diagnostics: Diagnostic[];
   servedIngresses: string[];
+  /** Files written beside nginx.conf (files/<name>): htpasswd files, CA bundles. Names carry a
+   * digest of the content, so a content change is a config change. */
+  files: Record<string, string>;
 }

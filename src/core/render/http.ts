@@ -3,7 +3,8 @@
 import type { RenderOptions } from "../contract.js";
 import type { Model } from "../model/types.js";
 import type { Settings } from "../settings.js";
-import { cidrToken, hstsToken, int, lit, litQuoted, litSingleQuoted, parseSize, seconds } from "../nginx-values.js";
+import type { LocationContext } from "./access.js";
+import { cidrToken, endpointToken, hstsToken, int, lit, litQuoted, litSingleQuoted, parseSize, seconds } from "../nginx-values.js";
 import { MIME_TYPES } from "./mime.js";
 import { controlServer, defaultBackendServer, defaultServer, hostServer, probeServer } from "./servers.js";
 import { b, d, entry, luaBlock, type Directive } from "./writer.js";
@@ -92,6 +93,7 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
   const fwd = s.useForwardedHeaders
     ? { proto: "$portico_forwarded_proto", host: "$portico_forwarded_host", port: "$portico_forwarded_port", xff: "$proxy_add_x_forwarded_for" }
     : { proto: "$scheme", host: "$portico_best_http_host", port: "$server_port", xff: "$remote_addr" };
+  const addHeaders: Directive[] = [];
   if (s.hsts) {
     body.push(
       b(
@@ -100,8 +102,10 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
         [entry(lit("https"), hstsToken(s.hstsMaxAgeSeconds, s.hstsIncludeSubdomains, s.hstsPreload)), d("default", litQuoted(""))],
       ),
     );
-    body.push(d("add_header", lit("Strict-Transport-Security"), lit("$portico_hsts"), lit("always")));
+    addHeaders.push(d("add_header", lit("Strict-Transport-Security"), lit("$portico_hsts"), lit("always")));
+    body.push(...addHeaders);
   }
+  if (s.resolvers.length) body.push(d("resolver", ...s.resolvers.map(resolverToken), lit("valid=30s")), d("resolver_timeout", lit("5s")));
   const headers: [string, string][] = [
     ["Host", "$portico_best_http_host"],
     ["X-Request-ID", "$request_id"],
@@ -112,12 +116,17 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
     ["X-Forwarded-Port", fwd.port],
     ["X-Scheme", fwd.proto],
   ];
-  body.push(
-    d("proxy_http_version", lit("1.1")),
+  const proxyHeaders = [
     d("proxy_set_header", lit("Upgrade"), lit("$http_upgrade")),
     d("proxy_set_header", lit("Connection"), lit("$portico_connection_upgrade")),
     ...headers.map(([h, v]) => d("proxy_set_header", lit(h), lit(v))),
-    ...headers.map(([h, v]) => d("grpc_set_header", lit(h), lit(v))),
+  ];
+  const grpcHeaders = headers.map(([h, v]) => d("grpc_set_header", lit(h), lit(v)));
+  const lc: LocationContext = { httpsPort: o.httpsPort, proxyHeaders, grpcHeaders, addHeaders };
+  body.push(
+    d("proxy_http_version", lit("1.1")),
+    ...proxyHeaders,
+    ...grpcHeaders,
     d("proxy_redirect", lit("off")),
     d("proxy_connect_timeout", seconds(s.proxyConnectTimeoutSeconds)),
     d("proxy_read_timeout", seconds(s.proxyReadTimeoutSeconds)),
@@ -141,9 +150,14 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
   }
   body.push(b("upstream", [lit("portico_upstream")], upstream));
 
-  body.push(defaultServer(m.defaultServer, o), defaultBackendServer(o), probeServer(o), controlServer(o));
-  for (const server of m.servers) body.push(hostServer(server, o));
+  body.push(defaultServer(m.defaultServer, o, lc), defaultBackendServer(o), probeServer(o), controlServer(o));
+  for (const server of m.servers) body.push(hostServer(server, o, lc));
   return b("http", [], body);
+}
+
+/** A resolver address (schema-validated IP literal), as nginx wants it: IPv6 in brackets. */
+function resolverToken(ip: string) {
+  return lit(endpointToken(ip, 53).replace(/:53$/, ""));
 }
 
 function sizeOf(v: string) {

@@ -14,6 +14,7 @@ import {
   type Token,
 } from "../nginx-values.js";
 import type { LocationModel } from "../model/types.js";
+import { accessPhase, accessRewrite, type LocationContext } from "./access.js";
 import type { PlacedLocation } from "./locations.js";
 import { b, d, type Directive } from "./writer.js";
 
@@ -30,23 +31,26 @@ export function sslRedirectDirective(httpsPort: number): Directive {
   return b("if", [lit("($scheme"), lit("="), lit("http)")], [d("return", int(308), lit(target))]);
 }
 
-export function locationBlock(p: PlacedLocation, httpsPort: number): Directive {
+export function locationBlock(p: PlacedLocation, lc: LocationContext): Directive {
   const loc = p.loc;
   const args: Token[] = [];
   if (p.modifier) args.push(lit(p.modifier));
   if (p.modifier === "~" || p.modifier === "~*") args.push(regexToken(p.pattern.slice(1)));
   else args.push(pathToken(p.pattern));
-  return b("location", args, locationBody(loc, httpsPort));
+  return b("location", args, locationBody(loc, lc));
 }
 
-function locationBody(loc: LocationModel, httpsPort: number): Directive[] {
+function locationBody(loc: LocationModel, lc: LocationContext): Directive[] {
   const body: Directive[] = [];
-  if (loc.sslRedirect) body.push(sslRedirectDirective(httpsPort));
+  if (loc.sslRedirect) body.push(sslRedirectDirective(lc.httpsPort));
+  if (loc.access) body.push(...accessRewrite(loc.access));
+  if (loc.access?.denied) return body;
   const action = loc.action;
   if (action.kind === "notFound") return [...body, ...notFoundDirectives()];
   if (action.kind === "redirect") return [...body, d("return", int(action.code), redirectUrlToken(action.url))];
   const grpc = action.protocol === "GRPC" || action.protocol === "GRPCS";
   const px = grpc ? "grpc" : "proxy";
+  if (loc.access) body.push(...accessPhase(loc.access, grpc, lc));
   if (loc.bodySize !== undefined) body.push(d("client_max_body_size", loc.bodySize));
   if (loc.connectTimeout !== undefined) body.push(d(`${px}_connect_timeout`, seconds(loc.connectTimeout)));
   if (loc.readTimeout !== undefined) body.push(d(`${px}_read_timeout`, seconds(loc.readTimeout)));

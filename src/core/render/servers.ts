@@ -2,8 +2,9 @@
 // server the agent talks to.
 
 import type { RenderOptions } from "../contract.js";
-import type { ServerModel, Model } from "../model/types.js";
+import type { LocationModel, ServerModel, Model } from "../model/types.js";
 import { int, lit, litQuoted, listenToken, pathToken, redirectUrlToken, serverNameToken } from "../nginx-values.js";
+import { authLocations, type LocationContext } from "./access.js";
 import { locationBlock, notFoundDirectives } from "./location.js";
 import { placeLocations } from "./locations.js";
 import { attributed } from "./render-error.js";
@@ -29,19 +30,26 @@ function listens(o: RenderOptions, https: boolean, defaultServer: boolean): Dire
   return out;
 }
 
-export function hostServer(s: ServerModel, o: RenderOptions): Directive {
+/** The locations, then the internal locations of the external authentications they use. */
+function locationBlocks(locations: LocationModel[], regexMode: boolean, fallback: LocationModel, lc: LocationContext): Directive[] {
+  const placed = placeLocations(locations, regexMode, fallback);
+  const auths = placed.flatMap((p) => (p.loc.access?.external && !p.loc.access.denied ? [p.loc.access.external] : []));
+  return [...placed.map((p) => attributed(p.loc.origin, () => locationBlock(p, lc))), ...authLocations(auths, lc)];
+}
+
+export function hostServer(s: ServerModel, o: RenderOptions, lc: LocationContext): Directive {
   const body: Directive[] = [...listens(o, s.tls, false), d("server_name", serverNameToken(s.host)), clearUpstream()];
   if (s.appRoot) {
     const target = attributed(s.appRootOrigin, () => redirectUrlToken(s.appRoot!));
     body.push(b("if", [lit("($uri"), lit("="), lit("/)")], [d("return", int(302), target)]));
   }
-  for (const p of placeLocations(s.locations, s.regexMode, s.fallback)) body.push(attributed(p.loc.origin, () => locationBlock(p, o.httpsPort)));
+  body.push(...locationBlocks(s.locations, s.regexMode, s.fallback, lc));
   return b("server", [], body);
 }
 
-export function defaultServer(m: Model["defaultServer"], o: RenderOptions): Directive {
+export function defaultServer(m: Model["defaultServer"], o: RenderOptions, lc: LocationContext): Directive {
   const body: Directive[] = [...listens(o, true, true), d("server_name", lit("_")), clearUpstream()];
-  for (const p of placeLocations(m.locations, m.regexMode, m.fallback)) body.push(attributed(p.loc.origin, () => locationBlock(p, o.httpsPort)));
+  body.push(...locationBlocks(m.locations, m.regexMode, m.fallback, lc));
   return b("server", [], body);
 }
 

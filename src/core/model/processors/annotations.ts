@@ -8,16 +8,19 @@ import type { Processor } from "./types.js";
 export const annotationsProcessor: Processor = {
   name: "annotations",
   // Fail closed: an Ingress with an access-control annotation Portico cannot honour (unknown to
-  // it, or with an invalid value) is not served at all, rather than served without the protection.
-  admit(ctx, ing) {
-    const refused = parseAnnotations(ing.metadata.annotations).errors.filter((e) => e.dropsIngress);
-    for (const e of refused) ctx.report(ing, "AnnotationRefused", `${e.message}; this Ingress is not served until it changes`, "Error");
-    return refused.length === 0;
-  },
+  // it, or with an invalid value) or a snippet keeps its paths, answering 503: served without the
+  // protection would expose it, and dropped its paths would fall to other routes of the host.
   process(ctx, work) {
     const parsed = parseAnnotations(work.ingress.metadata.annotations);
-    for (const e of parsed.errors) ctx.report(work.ingress, "AnnotationInvalid", `${e.message} (annotation ignored)`);
+    const refused: string[] = [];
+    for (const e of parsed.errors) {
+      if (e.dropsIngress) {
+        refused.push(e.key);
+        ctx.report(work.ingress, "AnnotationRefused", `${e.message}; its paths answer 503 until it changes`, "Error");
+      } else ctx.report(work.ingress, "AnnotationInvalid", `${e.message} (annotation ignored)`);
+    }
     work.ann = parsed.values;
+    if (refused.length) work.access = { denied: `refused annotations: ${refused.join(", ")}`, allow: [], deny: [], satisfyAny: false };
   },
 };
 

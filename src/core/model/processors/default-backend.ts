@@ -23,7 +23,7 @@ export const defaultBackendProcessor: Processor = {
   commit(ctx, work) {
     const db = work.defaultBackend;
     if (!db) return;
-    const fb = { backend: db.backend, ingress: work.ingress, ann: work.ann };
+    const fb = { backend: db.backend, ingress: work.ingress, ann: work.ann, access: work.access };
     if (db.catchAll) {
       if (ctx.catchAll)
         ctx.report(

@@ -1,6 +1,7 @@
 // The processors of a build, in the order they run. Add a concern as a new processor here (or a
 // step inside the one that owns it); see types.ts for the contract.
 
+import { accessProcessor } from "./access.js";
 import { annotationsProcessor } from "./annotations.js";
 import { backendsProcessor } from "./backends.js";
 import { balancingProcessor } from "./balancing.js";
@@ -18,6 +19,7 @@ export const PROCESSORS: readonly Processor[] = [
   backendsProcessor,
   limitsProcessor,
   annotationsProcessor,
+  accessProcessor,
   hostsProcessor,
   ownershipProcessor,
   pathsProcessor,

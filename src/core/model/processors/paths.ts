@@ -27,6 +27,7 @@ export const pathsProcessor: Processor = {
           ctx.report(ing, "BackendInvalid", `${ref}; path ignored`);
           return;
         }
+        if (work.access) loc.access = work.access;
         loc.action = redirectOf(work.ann) ?? { kind: "proxy", upstream: ctx.upstreams.use(ing, ref), protocol: work.ann.backendProtocol ?? "HTTP" };
         const what = `${p.pathType} path ${show(p.path ?? "/")} on host ${show(staged.host || "*")}`;
         staged.paths.push({ key: locationKey(loc.match, loc.path), loc, what, field });

@@ -53,6 +53,7 @@ function fallbackOf(ctx: BuildContext, fb: FallbackDraft | undefined, tls: boole
     action: { kind: "proxy", upstream: ctx.upstreams.use(fb.ingress, ref), protocol: fb.ann.backendProtocol ?? "HTTP" },
     origin: { namespace: fb.ingress.metadata.namespace ?? "", name: fb.ingress.metadata.name },
     ...locationTuning(fb.ann),
+    ...(fb.access ? { access: fb.access } : {}),
   };
 }
 

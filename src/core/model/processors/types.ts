@@ -8,7 +8,7 @@ import type { AnnotationValues } from "../../annotations/registry.js";
 import type { CertificatePair } from "../../contract.js";
 import type { Ingress, IngressBackend } from "../../k8s-types.js";
 import type { BuildContext } from "../context.js";
-import type { LocationModel, Model } from "../types.js";
+import type { AccessModel, LocationModel, Model } from "../types.js";
 
 /** A path of one rule, ready to be merged into its host. */
 export interface StagedPath {
@@ -52,6 +52,8 @@ export interface IngressWork {
   ruleHosts: string[];
   tls: TlsClaim[];
   defaultBackend?: StagedDefaultBackend;
+  /** Who may use the Ingress's locations (access processor). */
+  access?: AccessModel;
 }
 
 /** Thrown by drop(): the whole Ingress is left out of the model, with this reason and message. */

@@ -1,0 +1,198 @@
+// AccessModel -> directives: CORS (rewrite phase, so preflights are answered before
+// authentication, as in ingress-nginx), address lists, basic and external authentication, and the
+// internal locations external authentication needs (the subrequest, the sign-in redirect).
+// nginx does not inherit proxy_set_header or add_header into a block that sets its own, so a
+// location that adds any repeats the server-wide ones (LocationContext).
+
+import { createHash } from "node:crypto";
+import {
+  cidrToken,
+  configFileToken,
+  corsOriginRegexToken,
+  headerNameToken,
+  headerValueToken,
+  headerVariableToken,
+  int,
+  lit,
+  litQuoted,
+  methodToken,
+  pathToken,
+  realmToken,
+  urlHostToken,
+  urlWithVariablesToken,
+  usesEscapedRequestUri,
+} from "../nginx-values.js";
+import type { AccessModel, ExternalAuthModel } from "../model/types.js";
+import { b, d, type Directive } from "./writer.js";
+
+/** What a location block needs from the http level. */
+export interface LocationContext {
+  httpsPort: number;
+  /** The http-level proxy_set_header / grpc_set_header directives (repeated where a location sets its own). */
+  proxyHeaders: Directive[];
+  grpcHeaders: Directive[];
+  /** The http-level add_header directives (HSTS), repeated where a location adds its own. */
+  addHeaders: Directive[];
+}
+
+const ESCAPED_URI = d("set_by_lua", lit("$portico_escaped_request_uri"), litQuoted("return ngx.escape_uri(ngx.var.request_uri)"));
+
+function authId(a: ExternalAuthModel): string {
+  return createHash("sha256").update(JSON.stringify(a)).digest("hex").slice(0, 16);
+}
+export const authPath = (a: ExternalAuthModel) => `/_portico_auth_${authId(a)}`;
+const signinName = (a: ExternalAuthModel) => `@portico_signin_${authId(a)}`;
+
+/** Rewrite-phase part: 503 when denied, CORS variables and the preflight answer. */
+export function accessRewrite(a: AccessModel): Directive[] {
+  if (a.denied) return [d("return", int(503))];
+  const cors = a.cors;
+  if (!cors) return [];
+  const vars: [string, string][] = [
+    ["$portico_cors_methods", cors.methods],
+    ["$portico_cors_headers", cors.headers],
+    ["$portico_cors_max_age", String(cors.maxAge)],
+  ];
+  if (cors.credentials) vars.push(["$portico_cors_credentials", "true"]);
+  if (cors.exposeHeaders) vars.push(["$portico_cors_expose", cors.exposeHeaders]);
+  const any = cors.origins.length === 1 && cors.origins[0] === "*";
+  const allowed: Directive[] = [
+    d("set", lit("$portico_cors_origin"), any ? litQuoted("*") : lit("$http_origin")),
+    ...vars.map(([v, value]) => d("set", lit(v), headerValueToken(value))),
+    d("set", lit("$portico_cors_preflight"), lit("1")),
+  ];
+  const out: Directive[] = [...["$portico_cors_origin", "$portico_cors_preflight", ...vars.map(([v]) => v)].map((v) => d("set", lit(v), litQuoted("")))];
+  if (any) out.push(...allowed);
+  else out.push(b("if", [lit("($http_origin"), lit("~*"), corsOriginRegexToken(cors.origins), lit(")")], allowed));
+  out.push(
+    b("if", [lit("($request_method"), lit("!="), lit("OPTIONS)")], [d("set", lit("$portico_cors_preflight"), litQuoted(""))]),
+    b("if", [lit("($portico_cors_preflight)")], [d("return", int(204))]),
+  );
+  return out;
+}
+
+const CORS_HEADERS: [string, string][] = [
+  ["Access-Control-Allow-Origin", "$portico_cors_origin"],
+  ["Access-Control-Allow-Credentials", "$portico_cors_credentials"],
+  ["Access-Control-Allow-Methods", "$portico_cors_methods"],
+  ["Access-Control-Allow-Headers", "$portico_cors_headers"],
+  ["Access-Control-Expose-Headers", "$portico_cors_expose"],
+  ["Access-Control-Max-Age", "$portico_cors_max_age"],
+];
+
+/** Access-phase part and the headers it adds: allow/deny, satisfy, basic, auth_request. */
+export function accessPhase(a: AccessModel, grpc: boolean, lc: LocationContext): Directive[] {
+  if (a.denied) return [];
+  const out: Directive[] = [];
+  for (const c of a.deny) out.push(d("deny", cidrToken(c)));
+  if (a.allow.length) {
+    for (const c of a.allow) out.push(d("allow", cidrToken(c)));
+    out.push(d("deny", lit("all")));
+  }
+  if (a.satisfyAny) out.push(d("satisfy", lit("any")));
+  const setHeaders: [string, string][] = [];
+  const addHeaders: Directive[] = [];
+  if (a.cors) {
+    const used = CORS_HEADERS.filter(
+      ([, v]) => (v !== "$portico_cors_credentials" || a.cors!.credentials) && (v !== "$portico_cors_expose" || a.cors!.exposeHeaders),
+    );
+    addHeaders.push(...used.map(([h, v]) => d("add_header", lit(h), lit(v), lit("always"))));
+  }
+  if (a.basic) {
+    out.push(d("auth_basic", realmToken(a.basic.realm)), d("auth_basic_user_file", configFileToken(a.basic.file)));
+    setHeaders.push(["Authorization", '""']);
+  }
+  const ext = a.external;
+  if (ext) {
+    out.push(d("auth_request", pathToken(authPath(ext))), d("auth_request_set", lit("$portico_auth_cookie"), lit("$upstream_http_set_cookie")));
+    addHeaders.push(
+      ext.alwaysSetCookie
+        ? d("add_header", lit("Set-Cookie"), lit("$portico_auth_cookie"), lit("always"))
+        : d("add_header", lit("Set-Cookie"), lit("$portico_auth_cookie")),
+    );
+    ext.responseHeaders.forEach((h, i) => {
+      out.push(d("auth_request_set", lit(`$portico_auth_header_${i}`), headerVariableToken("upstream_http", h)));
+      setHeaders.push([h, `$portico_auth_header_${i}`]);
+    });
+    if (ext.signin) out.push(d("error_page", int(401), lit("="), lit(signinName(ext))));
+  }
+  if (addHeaders.length) out.push(...lc.addHeaders, ...addHeaders);
+  if (setHeaders.length) {
+    const px = grpc ? "grpc_set_header" : "proxy_set_header";
+    const names = new Set(setHeaders.map(([h]) => h.toLowerCase()));
+    // The server-wide headers first (minus those replaced here), then ours.
+    for (const h of grpc ? lc.grpcHeaders : lc.proxyHeaders) if (!names.has(String(h.args[0]).toLowerCase())) out.push(h);
+    for (const [h, v] of setHeaders) out.push(d(px, headerNameToken(h), v === '""' ? litQuoted("") : lit(v)));
+  }
+  return out;
+}
+
+/** The internal locations of the external authentications the server's locations use. */
+export function authLocations(auths: ExternalAuthModel[], lc: LocationContext): Directive[] {
+  const seen = new Set<string>();
+  const out: Directive[] = [];
+  for (const a of auths) {
+    const id = authId(a);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const body: Directive[] = [d("internal")];
+    if (usesEscapedRequestUri(a.url) || (a.requestRedirect && usesEscapedRequestUri(a.requestRedirect))) body.push(ESCAPED_URI);
+    body.push(
+      d("proxy_pass_request_body", lit("off")),
+      d("proxy_set_header", lit("Content-Length"), litQuoted("")),
+      d("proxy_set_header", lit("X-Forwarded-Proto"), litQuoted("")),
+      d("proxy_set_header", lit("X-Request-ID"), lit("$request_id")),
+    );
+    if (a.method) {
+      body.push(
+        d("proxy_method", methodToken(a.method)),
+        d("proxy_set_header", lit("X-Original-URI"), lit("$request_uri")),
+        d("proxy_set_header", lit("X-Scheme"), lit("$scheme")),
+      );
+    }
+    body.push(
+      d("proxy_set_header", lit("Host"), urlHostToken(a.url)),
+      d("proxy_set_header", lit("X-Original-URL"), lit("$scheme://$http_host$request_uri")),
+      d("proxy_set_header", lit("X-Original-Method"), lit("$request_method")),
+      d("proxy_set_header", lit("X-Sent-From"), litQuoted("nginx-ingress-controller")),
+      d("proxy_set_header", lit("X-Real-IP"), lit("$remote_addr")),
+      d("proxy_set_header", lit("X-Forwarded-For"), lit("$remote_addr")),
+      d(
+        "proxy_set_header",
+        lit("X-Auth-Request-Redirect"),
+        a.requestRedirect ? urlWithVariablesToken(a.requestRedirect, { allowPath: true }) : lit("$request_uri"),
+      ),
+      d("proxy_pass_request_headers", lit("on")),
+      d("proxy_ssl_server_name", lit("on")),
+      d("proxy_http_version", lit("1.1")),
+      // A variable: the host is resolved at request time (settings.resolvers), so an unresolvable
+      // name fails this location only, never the config.
+      d("set", lit("$portico_auth_target"), urlWithVariablesToken(a.url)),
+      d("proxy_pass", lit("$portico_auth_target")),
+    );
+    out.push(b("location", [lit("="), pathToken(authPath(a))], body));
+    if (a.signin) {
+      out.push(
+        b(
+          "location",
+          [lit(signinName(a))],
+          [
+            ESCAPED_URI,
+            ...lc.addHeaders,
+            d("add_header", lit("Set-Cookie"), lit("$portico_auth_cookie")),
+            d("return", int(302), urlWithVariablesToken(signinUrl(a.signin, a.signinRedirectParam), { allowPath: true })),
+          ],
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+/** ingress-nginx's rule: the original URL is added as <param>= unless the sign-in URL already has it. */
+export function signinUrl(signin: string, param: string): string {
+  const q = signin.indexOf("?");
+  const query = q < 0 ? "" : signin.slice(q + 1);
+  if (query.split("&").some((kv) => kv.split("=")[0] === param)) return signin;
+  return `${signin}${q < 0 ? "?" : "&"}${param}=$scheme://$http_host$escaped_request_uri`;
+}

@@ -203,6 +203,8 @@ export const specSchema = {
         controlPort: port("127.0.0.1 port of nginx's control server (default 10246)."),
         defaultBackendPort: port("127.0.0.1 port of nginx's internal default backend (default 8181)."),
         probePort: port("Port of nginx's probe server (/healthz), on the listen address; no Ingress can reach it (default 10254)."),
+        httpsInternalPort: port("127.0.0.1 port of the HTTPS listener when ssl-passthrough puts the SNI router in front of it (default 10443)."),
+        passthroughInternalPort: port("127.0.0.1 port of the stream server that passes TLS through to ssl-passthrough backends (default 10444)."),
       },
     },
   },

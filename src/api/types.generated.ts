@@ -109,6 +109,10 @@ export type IngressControllerSpec = {
     defaultBackendPort?: number;
     /** Port of nginx's probe server (/healthz), on the listen address; no Ingress can reach it (default 10254). */
     probePort?: number;
+    /** 127.0.0.1 port of the HTTPS listener when ssl-passthrough puts the SNI router in front of it (default 10443). */
+    httpsInternalPort?: number;
+    /** 127.0.0.1 port of the stream server that passes TLS through to ssl-passthrough backends (default 10444). */
+    passthroughInternalPort?: number;
   };
 };
 
@@ -219,6 +223,10 @@ export type ResolvedIngressControllerSpec = {
     defaultBackendPort?: number;
     /** Port of nginx's probe server (/healthz), on the listen address; no Ingress can reach it (default 10254). */
     probePort?: number;
+    /** 127.0.0.1 port of the HTTPS listener when ssl-passthrough puts the SNI router in front of it (default 10443). */
+    httpsInternalPort?: number;
+    /** 127.0.0.1 port of the stream server that passes TLS through to ssl-passthrough backends (default 10444). */
+    passthroughInternalPort?: number;
   };
 };
 

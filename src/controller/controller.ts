@@ -43,7 +43,16 @@ interface IngressControllerSpec {
   udpServicesConfigMap?: string;
   defaultTLSSecret?: string;
   publishAddress?: string;
-  listen?: { address?: string; httpPort?: number; httpsPort?: number; controlPort?: number; defaultBackendPort?: number; probePort?: number };
+  listen?: {
+    address?: string;
+    httpPort?: number;
+    httpsPort?: number;
+    controlPort?: number;
+    defaultBackendPort?: number;
+    httpsInternalPort?: number;
+    passthroughInternalPort?: number;
+    probePort?: number;
+  };
   hostSharing?: { namespaces?: string[] };
 }
 
@@ -72,6 +81,8 @@ export function renderOptionsFor(ic: StoredIngressController): Partial<RenderOpt
   if (listen.controlPort) out.controlPort = listen.controlPort;
   if (listen.defaultBackendPort) out.defaultBackendPort = listen.defaultBackendPort;
   if (listen.probePort) out.probePort = listen.probePort;
+  if (listen.httpsInternalPort) out.httpsInternalPort = listen.httpsInternalPort;
+  if (listen.passthroughInternalPort) out.passthroughInternalPort = listen.passthroughInternalPort;
   return out;
 }
 

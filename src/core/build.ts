@@ -18,6 +18,8 @@ export const DEFAULT_RENDER_OPTIONS: RenderOptions = {
   controlPort: 10246,
   defaultBackendPort: 8181,
   probePort: 10254,
+  httpsInternalPort: 10443,
+  passthroughInternalPort: 10444,
   modules: ["/usr/lib/nginx/modules/ndk_http_module.so", "/usr/lib/nginx/modules/ngx_http_lua_module.so", "/usr/lib/nginx/modules/ngx_stream_module.so"],
 };
 
@@ -36,7 +38,7 @@ export function build(snapshot: Snapshot, options?: Partial<RenderOptions>, excl
     const model = buildModel(
       { ...snapshot, settings },
       {
-        reservedPorts: [o.httpPort, o.httpsPort, o.controlPort, o.defaultBackendPort, o.probePort],
+        reservedPorts: [o.httpPort, o.httpsPort, o.controlPort, o.defaultBackendPort, o.httpsInternalPort, o.passthroughInternalPort, o.probePort],
         httpsPort: o.httpsPort,
         excluded: dropped,
       },

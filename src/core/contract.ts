@@ -48,6 +48,12 @@ export interface RenderOptions {
   /** Port of the data plane's own probe endpoint (/healthz), on the pod's addresses: a server of
    * its own that no Ingress rule can reach or shadow. */
   probePort: number;
+  /** With ssl-passthrough hosts, nginx's stream SNI router takes httpsPort; the HTTPS listener moves
+   * to 127.0.0.1:httpsInternalPort (PROXY protocol from the router) ... */
+  httpsInternalPort: number;
+  /** ... and passthrough connections go through 127.0.0.1:passthroughInternalPort (which strips the
+   * PROXY header and forwards the TLS bytes untouched to the backend). */
+  passthroughInternalPort: number;
   /** Absolute paths of dynamic modules to load_module (Debian: /usr/lib/nginx/modules/...). */
   modules: string[];
 }

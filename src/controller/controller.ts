@@ -12,6 +12,7 @@ import { DiagnosticLedger } from "./diagnostics.js";
 import { controllerIdentity } from "./identity.js";
 import { ingressStatusUpdates, type IngressStatusUpdate } from "./ingress-status.js";
 import { addIngressReferences, addStreamReferences, emptyReferences, isServed, type References } from "./references.js";
+import { createControllerMetrics, type ControllerMetrics } from "./metrics.js";
 import { changeMatters } from "./relevance.js";
 import { RebuildScheduler, type SchedulerOptions } from "./scheduler.js";
 import { objectKey, Store, type StoredIngressController, type StoredKind, type StoredKinds } from "./store.js";
@@ -51,7 +52,9 @@ interface IngressControllerSpec {
     defaultBackendPort?: number;
     httpsInternalPort?: number;
     passthroughInternalPort?: number;
+    probePort?: number;
   };
+  hostSharing?: { namespaces?: string[] };
 }
 
 function specOf(ic: StoredIngressController): IngressControllerSpec {
@@ -78,6 +81,7 @@ export function renderOptionsFor(ic: StoredIngressController): Partial<RenderOpt
   if (listen.httpsPort) out.httpsPort = listen.httpsPort;
   if (listen.controlPort) out.controlPort = listen.controlPort;
   if (listen.defaultBackendPort) out.defaultBackendPort = listen.defaultBackendPort;
+  if (listen.probePort) out.probePort = listen.probePort;
   if (listen.httpsInternalPort) out.httpsInternalPort = listen.httpsInternalPort;
   if (listen.passthroughInternalPort) out.passthroughInternalPort = listen.passthroughInternalPort;
   return out;
@@ -105,15 +109,21 @@ export function snapshotFor(ic: StoredIngressController, store: Store): Snapshot
     tcpServices: store.get("ConfigMap", ns, streamConfigMapNames(ic).tcp),
     udpServices: store.get("ConfigMap", ns, streamConfigMapNames(ic).udp),
     defaultCertificate: spec.defaultTLSSecret ? (store.get("Secret", ns, spec.defaultTLSSecret) as Secret | undefined) : undefined,
+    ...(spec.hostSharing?.namespaces?.length ? { hostSharing: spec.hostSharing.namespaces } : {}),
   };
 }
 
 export class Controller {
   readonly store = new Store();
+  readonly metrics: ControllerMetrics = createControllerMetrics(this.store);
   private readonly scheduler: RebuildScheduler;
   private refs: References | undefined; // undefined until the first rebuild: everything matters
   private readonly statusOwned = new Set<string>();
   private readonly ledger = new DiagnosticLedger();
+  /** Last successful build per IngressController (its Ingresses keep their status while a build fails). */
+  private readonly lastGood = new Map<string, BuildResult>();
+  /** Per IngressController: Ingresses left out because the data plane's nginx -t refused them. */
+  private readonly excluded = new Map<string, Map<string, string>>();
   lastStats: RebuildStats | undefined;
   rebuilds = 0;
   /** Until every kind has been listed once, no rebuild runs: a build from a partial cache would
@@ -163,6 +173,18 @@ export class Controller {
 
   /** One rebuild of every controller from one snapshot of the store. Throws to get a retry. */
   async rebuild(): Promise<void> {
+    const timer = this.metrics.rebuildDuration.startTimer();
+    try {
+      await this.rebuildOnce();
+    } catch (err) {
+      this.metrics.rebuildFailures.inc();
+      throw err;
+    } finally {
+      timer();
+    }
+  }
+
+  private async rebuildOnce(): Promise<void> {
     const started = performance.now();
     const controllers = this.store.list("IngressController").filter((c) => !c.metadata.deletionTimestamp);
     const refs = emptyReferences();
@@ -184,12 +206,37 @@ export class Controller {
       refs.configMaps.add(`${ns}/${stream.udp}`);
       if (spec.defaultTLSSecret) refs.secrets.add(`${ns}/${spec.defaultTLSSecret}`);
 
-      const result = build(snapshot, renderOptionsFor(ic));
+      // One IngressController that cannot be built keeps its running state and is reported;
+      // the others are built and published as usual.
+      const icKey = objectKey(ic.metadata);
+      let result: BuildResult;
+      try {
+        result = build(snapshot, renderOptionsFor(ic), this.excluded.get(icKey));
+        this.lastGood.set(icKey, result);
+      } catch (err) {
+        diagnostics.push({
+          d: {
+            object: { kind: "IngressController", namespace: ic.metadata.namespace, name: ic.metadata.name },
+            severity: "Error",
+            reason: "BuildFailed",
+            message: `${describeError(err)}; the data plane keeps its running configuration`,
+          },
+          ic,
+        });
+        this.log.error("building the desired state failed", { controller: icKey, error: describeError(err) });
+        const previous = this.lastGood.get(icKey);
+        const addresses = publishedAddresses(ic);
+        for (const key of previous?.servedIngresses ?? []) served.set(key, [...(served.get(key) ?? []), ...addresses]);
+        continue;
+      }
       const addresses = publishedAddresses(ic);
       for (const key of result.servedIngresses) served.set(key, [...(served.get(key) ?? []), ...addresses]);
       for (const d of result.diagnostics) diagnostics.push({ d, ic });
       try {
-        if (await this.writers.publish(ic, result)) published++;
+        if (await this.writers.publish(ic, result)) {
+          published++;
+          this.metrics.publishes.inc();
+        }
       } catch (err) {
         failures.push(err);
         this.log.error("publishing the desired state failed", { controller: objectKey(ic.metadata), error: describeError(err) });
@@ -204,6 +251,7 @@ export class Controller {
       const key = `${update.namespace}/${update.name}`;
       try {
         await this.writers.writeIngressStatus(update);
+        this.metrics.statusWrites.inc();
         if (update.loadBalancer.length) this.statusOwned.add(key);
         else this.statusOwned.delete(key);
       } catch (err) {
@@ -219,11 +267,13 @@ export class Controller {
       try {
         await this.writers.recordDiagnostic(d, ic);
         events++;
+        this.metrics.events.inc();
       } catch (err) {
         this.log.warn("recording an event failed", { reason: d.reason, error: describeError(err) });
       }
     }
     this.rebuilds++;
+    this.metrics.rebuilds.inc();
     this.lastStats = {
       controllers: controllers.length,
       published,

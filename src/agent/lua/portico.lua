@@ -131,18 +131,23 @@ function _M.balance()
   local peers = ups.peers
   local n = #peers
   local idx
-  if n == 1 then
+  if n == 1 and not (ups.policy and ups.policy.affinity) then
     idx = 1 -- nothing to choose and no other peer to retry: skip ngx.ctx (it costs a table per request)
   else
     local ctx = ngx.ctx
     local st = ctx.portico_balance
     if st then
-      if ups.stats then balancing.ewma_release(ups, peers[st.idx][1] .. ":" .. peers[st.idx][2]) end
       -- A retry after a failed attempt: the balancer moves on (or, for sticky sessions without
-      -- change-on-failure, tries the same peer again).
-      local tried = st.tried or {}
-      tried[peers[st.idx][1] .. ":" .. peers[st.idx][2]] = true
-      st.tried = tried
+      -- change-on-failure, tries the same peer again). Endpoints may have been pushed in between,
+      -- so the previous index may no longer name a peer.
+      local prev = peers[st.idx]
+      if prev then
+        local key = prev[1] .. ":" .. prev[2]
+        if ups.stats then balancing.ewma_release(ups, key) end
+        local tried = st.tried or {}
+        tried[key] = true
+        st.tried = tried
+      end
     end
     local state
     idx, state = balancing.pick(ups, st)
@@ -348,20 +353,26 @@ local function post_endpoints(state, body)
     entries["u:" .. name] = table.concat(parts, ",")
     count = count + 1
   end
+  -- A policy nginx cannot use (say, a header pattern PCRE refuses) is dropped alone: that upstream
+  -- falls back to round robin and the agent hears why; every endpoint still applies.
+  local errors = {}
   for name, policy in pairs(data.balancing or {}) do
-    if upstreams[name] == nil then
-      return respond(400, { error = "balancing " .. name .. ": no endpoints entry for this upstream" })
+    local perr
+    if upstreams[name] == nil then perr = "balancing " .. name .. ": no endpoints entry for this upstream"
+    else perr = balancing.validate(name, policy, upstreams) end
+    if perr then
+      ngx.log(ngx.ERR, "portico: ", perr)
+      errors[#errors + 1] = perr
+    else
+      entries["b:" .. name] = cjson.encode(policy)
     end
-    local perr = balancing.validate(name, policy, upstreams)
-    if perr then return respond(400, { error = perr }) end
-    entries["b:" .. name] = cjson.encode(policy)
   end
   local endpoints = dicts()
   local ok, serr = replace_all(endpoints, { "u:", "b:" }, entries)
   if not ok then return respond(507, { error = serr }) end
   state:set("endpoints_hash", ngx.var.http_x_portico_hash or "")
   local version = state:incr("endpoints_version", 1, 0)
-  return respond(200, { upstreams = count, version = version })
+  return respond(200, { upstreams = count, version = version, errors = #errors > 0 and errors or nil })
 end
 
 local function post_certificates(state, body)

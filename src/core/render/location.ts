@@ -50,7 +50,7 @@ function locationBody(loc: LocationModel, lc: LocationContext): Directive[] {
   if (action.kind === "redirect") return [...body, d("return", int(action.code), redirectUrlToken(action.url))];
   const grpc = action.protocol === "GRPC" || action.protocol === "GRPCS";
   const px = grpc ? "grpc" : "proxy";
-  if (loc.access) body.push(...accessPhase(loc.access, grpc, lc));
+  if (loc.access) body.push(...accessPhase(loc.access, action.upstream, grpc, lc));
   if (loc.bodySize !== undefined) body.push(d("client_max_body_size", loc.bodySize));
   if (loc.connectTimeout !== undefined) body.push(d(`${px}_connect_timeout`, seconds(loc.connectTimeout)));
   if (loc.readTimeout !== undefined) body.push(d(`${px}_read_timeout`, seconds(loc.readTimeout)));

@@ -169,7 +169,7 @@ function lock(): () => void {
 
 async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2));
-  const missing = missingTools();
+  const missing = missingTools(opts.contexts);
   if (missing.length) {
     say(`missing host tools: ${missing.join(", ")} (bash scripts/images/tools.sh installs them with apt)`);
     return 1;
@@ -220,6 +220,9 @@ async function main(): Promise<number> {
         say(`${p.spec.name}: ${existsSync(archivePath(p.spec.name)) ? "kept the previous archive" : "no archive"}`);
       }
     }
+    // Images the new builds replaced (untagged, nothing built on them) would pile up in the store;
+    // the layer cache the next build reuses stays.
+    if (timings.size) await buildah.run(["rmi", "--prune"]).catch(() => undefined);
     writeIndex();
     for (const p of planned) {
       const a = archivePath(p.spec.name);

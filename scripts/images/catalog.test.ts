@@ -9,6 +9,7 @@ import { baseFor } from "./base.js";
 import { IMAGES, repoRoot } from "./catalog.js";
 import { externalBases, failedStep } from "./dockerfile.js";
 import { inputKey } from "./hash.js";
+import { missingTools } from "./tools.js";
 
 test("every images/*/Dockerfile is in the catalog, and every FROM has a local root recipe", () => {
   const dirs = readdirSync(join(repoRoot, "images"), { withFileTypes: true })
@@ -54,4 +55,16 @@ test("inputKey depends on every part and on part names", () => {
   assert.equal(a, inputKey({ y: ["a", "b"], x: "1" }));
   assert.notEqual(a, inputKey({ x: "1", y: ["a", "c"] }));
   assert.notEqual(inputKey({ x: "1" }), inputKey({ z: "1" }));
+});
+
+test("a missing host tool is named with the package that provides it", () => {
+  const saved = process.env.PATH;
+  try {
+    process.env.PATH = "/nonexistent-portico-path";
+    assert.deepEqual(missingTools(true), ["gcc (gcc)", "strip (binutils)", "go (golang)", "npm (npm)"]);
+    assert.ok(missingTools().includes("buildah (buildah)"));
+    assert.ok(missingTools().includes("mmdebstrap (mmdebstrap)"));
+  } finally {
+    process.env.PATH = saved;
+  }
 });

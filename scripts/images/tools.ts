@@ -3,13 +3,18 @@ import { existsSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { RUNTIME } from "./buildah.js";
 
-export const TOOLS: Record<string, string> = {
-  mmdebstrap: "mmdebstrap",
-  buildah: "buildah",
+/** What staging the contexts needs (the pause binary, the controller's node_modules). */
+export const STAGING_TOOLS: Record<string, string> = {
   gcc: "gcc",
   strip: "binutils",
   go: "golang",
   npm: "npm",
+};
+
+/** What building them here needs beyond that. */
+export const BUILD_TOOLS: Record<string, string> = {
+  mmdebstrap: "mmdebstrap",
+  buildah: "buildah",
 };
 
 function onPath(cmd: string): boolean {
@@ -17,10 +22,10 @@ function onPath(cmd: string): boolean {
 }
 
 /** "tool (package)" for every tool that is not installed. */
-export function missingTools(): string[] {
-  const missing = Object.entries(TOOLS)
+export function missingTools(stagingOnly = false): string[] {
+  const missing = Object.entries({ ...STAGING_TOOLS, ...(stagingOnly ? {} : BUILD_TOOLS) })
     .filter(([cmd]) => !onPath(cmd))
     .map(([cmd, pkg]) => `${cmd} (${pkg})`);
-  if (!existsSync(RUNTIME)) missing.push(`${RUNTIME} (runc)`);
+  if (!stagingOnly && !existsSync(RUNTIME)) missing.push(`${RUNTIME} (runc)`);
   return missing;
 }

@@ -102,6 +102,10 @@ export type IngressControllerSpec = {
     controlPort?: number;
     /** 127.0.0.1 port of nginx's internal default backend (default 8181). */
     defaultBackendPort?: number;
+    /** 127.0.0.1 port of the HTTPS listener when ssl-passthrough puts the SNI router in front of it (default 10443). */
+    httpsInternalPort?: number;
+    /** 127.0.0.1 port of the stream server that passes TLS through to ssl-passthrough backends (default 10444). */
+    passthroughInternalPort?: number;
   };
 };
 
@@ -205,6 +209,10 @@ export type ResolvedIngressControllerSpec = {
     controlPort?: number;
     /** 127.0.0.1 port of nginx's internal default backend (default 8181). */
     defaultBackendPort?: number;
+    /** 127.0.0.1 port of the HTTPS listener when ssl-passthrough puts the SNI router in front of it (default 10443). */
+    httpsInternalPort?: number;
+    /** 127.0.0.1 port of the stream server that passes TLS through to ssl-passthrough backends (default 10444). */
+    passthroughInternalPort?: number;
   };
 };
 

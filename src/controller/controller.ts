@@ -43,7 +43,15 @@ interface IngressControllerSpec {
   udpServicesConfigMap?: string;
   defaultTLSSecret?: string;
   publishAddress?: string;
-  listen?: { address?: string; httpPort?: number; httpsPort?: number; controlPort?: number; defaultBackendPort?: number };
+  listen?: {
+    address?: string;
+    httpPort?: number;
+    httpsPort?: number;
+    controlPort?: number;
+    defaultBackendPort?: number;
+    httpsInternalPort?: number;
+    passthroughInternalPort?: number;
+  };
 }
 
 function specOf(ic: StoredIngressController): IngressControllerSpec {
@@ -70,6 +78,8 @@ export function renderOptionsFor(ic: StoredIngressController): Partial<RenderOpt
   if (listen.httpsPort) out.httpsPort = listen.httpsPort;
   if (listen.controlPort) out.controlPort = listen.controlPort;
   if (listen.defaultBackendPort) out.defaultBackendPort = listen.defaultBackendPort;
+  if (listen.httpsInternalPort) out.httpsInternalPort = listen.httpsInternalPort;
+  if (listen.passthroughInternalPort) out.passthroughInternalPort = listen.passthroughInternalPort;
   return out;
 }
 

@@ -14,13 +14,15 @@ export const DEFAULT_RENDER_OPTIONS: RenderOptions = {
   httpsPort: 443,
   controlPort: 10246,
   defaultBackendPort: 8181,
+  httpsInternalPort: 10443,
+  passthroughInternalPort: 10444,
   modules: ["/usr/lib/nginx/modules/ndk_http_module.so", "/usr/lib/nginx/modules/ngx_http_lua_module.so", "/usr/lib/nginx/modules/ngx_stream_module.so"],
 };
 
 export function build(snapshot: Snapshot, options?: Partial<RenderOptions>): BuildResult {
   const o: RenderOptions = { ...DEFAULT_RENDER_OPTIONS, ...(options ?? {}) };
   const model = buildModel(snapshot, {
-    reservedPorts: [o.httpPort, o.httpsPort, o.controlPort, o.defaultBackendPort],
+    reservedPorts: [o.httpPort, o.httpsPort, o.controlPort, o.defaultBackendPort, o.httpsInternalPort, o.passthroughInternalPort],
     httpsPort: o.httpsPort,
   });
   const config = render(model, snapshot.settings, o);

@@ -42,6 +42,12 @@ export interface RenderOptions {
   controlPort: number;
   /** Port the default backend listens on (internal server inside nginx when no external one). */
   defaultBackendPort: number;
+  /** With ssl-passthrough hosts, nginx's stream SNI router takes httpsPort; the HTTPS listener moves
+   * to 127.0.0.1:httpsInternalPort (PROXY protocol from the router) ... */
+  httpsInternalPort: number;
+  /** ... and passthrough connections go through 127.0.0.1:passthroughInternalPort (which strips the
+   * PROXY header and forwards the TLS bytes untouched to the backend). */
+  passthroughInternalPort: number;
   /** Absolute paths of dynamic modules to load_module (Debian: /usr/lib/nginx/modules/...). */
   modules: string[];
 }

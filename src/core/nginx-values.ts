@@ -86,6 +86,15 @@ export function normalizeHost(host: string): string {
 }
 
 /** server_name token for a validated exact host, or a one-label regex for `*.foo.com`. */
+/** A `map $ssl_preread_server_name` key for a validated host: strings match case-insensitively;
+ * a wildcard matches exactly one label, as in server names. */
+export function sniMapKeyToken(host: string): Token {
+  const err = validateHost(host);
+  if (err) throw new Error(`nginx-values: ${err}`);
+  if (host.startsWith("*.")) return quote(`~*^[^.]+[.]${host.slice(2).split(".").join("[.]")}$`);
+  return quote(host);
+}
+
 export function serverNameToken(host: string): Token {
   const err = validateHost(host);
   if (err) throw new Error(`nginx-values: ${err}`);

@@ -214,14 +214,28 @@ for (const a of ANNOTATIONS) {
               ]),
             ]
           : []),
-        ingress("i", [{ host: "h.example.com", paths: [path("/p(.*)", "ImplementationSpecific", "web"), path("/q", "Prefix", "web")] }], {
-          annotations: {
-            ...Object.fromEntries(Object.entries(COMPANIONS[a.key] ?? {}).map(([k, cv]) => [`${prefix}${k}`, cv])),
-            ...(v === undefined ? {} : { [`${prefix}${a.key}`]: v }),
-            ...(a.key.startsWith("canary-") ? { [`${prefix}canary`]: "true" } : {}),
+        ingress(
+          "i",
+          [
+            {
+              host: "h.example.com",
+              paths: [
+                path("/p(.*)", "ImplementationSpecific", "web"),
+                path("/q", "Prefix", "web"),
+                // ssl-passthrough applies to the host of the Ingress's / path.
+                ...(a.key === "ssl-passthrough" ? [path("/", "Prefix", "web")] : []),
+              ],
+            },
+          ],
+          {
+            annotations: {
+              ...Object.fromEntries(Object.entries(COMPANIONS[a.key] ?? {}).map(([k, cv]) => [`${prefix}${k}`, cv])),
+              ...(v === undefined ? {} : { [`${prefix}${a.key}`]: v }),
+              ...(a.key.startsWith("canary-") ? { [`${prefix}canary`]: "true" } : {}),
+            },
+            tls: [{ hosts: ["h.example.com"], secretName: "s" }],
           },
-          tls: [{ hosts: ["h.example.com"], secretName: "s" }],
-        }),
+        ),
       ],
     });
   }

@@ -117,6 +117,8 @@ export class Harness {
       httpsPort: fx.httpsPort,
       controlPort: fx.controlPort,
       defaultBackendPort: await freePort(),
+      httpsInternalPort: await freePort(),
+      passthroughInternalPort: await freePort(),
     };
     return new Harness(fx, renderOptions);
   }

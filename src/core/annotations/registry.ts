@@ -41,6 +41,7 @@ import {
   sessionCookieSameSite,
   sessionCookieSecure,
 } from "./session-affinity.js";
+import { sslPassthrough } from "./ssl-passthrough.js";
 import { sslRedirect } from "./ssl-redirect.js";
 import { temporalRedirect } from "./temporal-redirect.js";
 import type { AnnotationSpec, AnnotationValues, RejectedAnnotationSpec } from "./types.js";
@@ -107,6 +108,7 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
   sessionCookiePath,
   sessionCookieSameSite,
   sessionCookieSecure,
+  sslPassthrough,
   sslRedirect,
   temporalRedirect,
   upstreamHashBy,

@@ -53,6 +53,7 @@ export function buildModel(snapshot: Snapshot, options: ModelOptions, processors
     sniCertificates: {},
     certificates: {},
     stream: [],
+    passthrough: [],
     diagnostics: [],
     servedIngresses: [],
     files: {},

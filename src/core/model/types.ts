@@ -91,6 +91,13 @@ export interface StreamServerModel {
   sendProxyProtocol: boolean;
 }
 
+/** An ssl-passthrough host: TLS for it goes, unterminated, to this upstream's endpoints. */
+export interface PassthroughModel {
+  host: string;
+  upstream: string;
+  endpoints: UpstreamEndpoint[];
+}
+
 export interface Model {
   servers: ServerModel[];
   /** Hostless rules and the catch-all of the default server. */
@@ -101,6 +108,8 @@ export interface Model {
   sniCertificates: Record<string, string>;
   certificates: Record<string, CertificatePair>;
   stream: StreamServerModel[];
+  /** ssl-passthrough hosts, sorted by host (empty: no SNI router in front of HTTPS). */
+  passthrough: PassthroughModel[];
   diagnostics: Diagnostic[];
   servedIngresses: string[];
   /** Files written beside nginx.conf (files/<name>): htpasswd files, CA bundles. Names carry a

@@ -74,6 +74,17 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
       ["", ""],
     ]),
   );
+  // Behind the SNI router, HTTPS arrives on an internal port: the port the client used is the one
+  // the PROXY header names.
+  const serverPort = m.passthrough.length > 0 ? "$portico_server_port" : "$server_port";
+  if (m.passthrough.length > 0) {
+    body.push(
+      map("$proxy_protocol_server_port", "$portico_server_port", [
+        ["default", "$proxy_protocol_server_port"],
+        ["", "$server_port"],
+      ]),
+    );
+  }
   if (s.useForwardedHeaders) {
     body.push(
       map("$http_x_forwarded_proto", "$portico_forwarded_proto", [
@@ -86,13 +97,13 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
       ]),
       map("$http_x_forwarded_port", "$portico_forwarded_port", [
         ["default", "$http_x_forwarded_port"],
-        ["", "$server_port"],
+        ["", serverPort],
       ]),
     );
   }
   const fwd = s.useForwardedHeaders
     ? { proto: "$portico_forwarded_proto", host: "$portico_forwarded_host", port: "$portico_forwarded_port", xff: "$proxy_add_x_forwarded_for" }
-    : { proto: "$scheme", host: "$portico_best_http_host", port: "$server_port", xff: "$remote_addr" };
+    : { proto: "$scheme", host: "$portico_best_http_host", port: serverPort, xff: "$remote_addr" };
   const addHeaders: Directive[] = [];
   if (s.hsts) {
     body.push(
@@ -150,8 +161,9 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
   }
   body.push(b("upstream", [lit("portico_upstream")], upstream));
 
-  body.push(defaultServer(m.defaultServer, o, lc), defaultBackendServer(o), controlServer(o));
-  for (const server of m.servers) body.push(hostServer(server, o, lc));
+  const tlsFront = m.passthrough.length > 0;
+  body.push(defaultServer(m.defaultServer, o, lc, tlsFront), defaultBackendServer(o), controlServer(o));
+  for (const server of m.servers) body.push(hostServer(server, o, lc, tlsFront));
   return b("http", [], body);
 }
 

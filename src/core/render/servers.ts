@@ -13,18 +13,25 @@ const clearUpstream = () => d("set", lit("$portico_upstream"), litQuoted(""));
 
 // Certificates are set only in servers that listen with ssl: nginx builds one SSL context per
 // server that has ssl_certificate, so inheriting it from http{} would cost one per host.
-function listens(o: RenderOptions, https: boolean, defaultServer: boolean): Directive[] {
+// With an SNI router in front (tlsFront: ssl-passthrough hosts exist), HTTPS listens on the
+// internal port behind it, which speaks PROXY protocol so the client address survives the hop.
+function listens(o: RenderOptions, https: boolean, defaultServer: boolean, tlsFront: boolean): Directive[] {
   const extra = defaultServer ? [lit("default_server")] : [];
   const out = [d("listen", listenToken(o.listenAddress, o.httpPort), ...extra)];
   if (https) {
     out.push(
-      d("listen", listenToken(o.listenAddress, o.httpsPort), lit("ssl"), lit("http2"), ...extra),
+      tlsFront
+        ? d("listen", listenToken("127.0.0.1", o.httpsInternalPort), lit("ssl"), lit("http2"), lit("proxy_protocol"), ...extra)
+        : d("listen", listenToken(o.listenAddress, o.httpsPort), lit("ssl"), lit("http2"), ...extra),
       // Relative to the config file's directory, where the agent writes the generated default cert;
       // the Lua hook replaces it by the certificate for the SNI name (DesiredState.sniCertificates).
       d("ssl_certificate", lit("default.crt")),
       d("ssl_certificate_key", lit("default.key")),
       luaBlock("ssl_certificate_by_lua_block", "portico.certificate()"),
     );
+    // The client address of HTTPS requests is the one the router read (PROXY protocol). Server
+    // level: this replaces http-level real_ip settings for these servers.
+    if (tlsFront) out.push(d("set_real_ip_from", lit("127.0.0.1")), d("real_ip_header", lit("proxy_protocol")));
   }
   return out;
 }
@@ -38,15 +45,15 @@ function locationBlocks(locations: LocationModel[], regexMode: boolean, fallback
   return [...placed.map((p) => locationBlock(p, lc)), ...authLocations(auths, lc)];
 }
 
-export function hostServer(s: ServerModel, o: RenderOptions, lc: LocationContext): Directive {
-  const body: Directive[] = [...listens(o, s.tls, false), d("server_name", serverNameToken(s.host)), clearUpstream()];
+export function hostServer(s: ServerModel, o: RenderOptions, lc: LocationContext, tlsFront: boolean): Directive {
+  const body: Directive[] = [...listens(o, s.tls, false, tlsFront), d("server_name", serverNameToken(s.host)), clearUpstream()];
   if (s.appRoot) body.push(b("if", [lit("($uri"), lit("="), lit("/)")], [d("return", int(302), redirectUrlToken(s.appRoot))]));
   body.push(...locationBlocks(s.locations, s.regexMode, s.fallback, lc));
   return b("server", [], body);
 }
 
-export function defaultServer(m: Model["defaultServer"], o: RenderOptions, lc: LocationContext): Directive {
-  const body: Directive[] = [...listens(o, true, true), d("server_name", lit("_")), clearUpstream()];
+export function defaultServer(m: Model["defaultServer"], o: RenderOptions, lc: LocationContext, tlsFront: boolean): Directive {
+  const body: Directive[] = [...listens(o, true, true, tlsFront), d("server_name", lit("_")), clearUpstream()];
   if (!m.locations.some((l) => l.path === "/healthz")) {
     body.push(
       b(

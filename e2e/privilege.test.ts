@@ -60,8 +60,8 @@ async function canI(as: string, verb: string, resource: string, ns?: string, nam
 }
 
 /** Writes a kubeconfig holding only a ServiceAccount token (what its pod would mount). */
-async function identityKubeconfig(serviceAccount: string, file: string): Promise<string> {
-  const token = (await c.kubectlOk(["-n", PEPR_NAMESPACE, "create", "token", serviceAccount, "--duration=2h"])).trim();
+async function identityKubeconfig(serviceAccount: string, file: string, namespace = PEPR_NAMESPACE): Promise<string> {
+  const token = (await c.kubectlOk(["-n", namespace, "create", "token", serviceAccount, "--duration=2h"])).trim();
   const cfg = {
     apiVersion: "v1",
     kind: "Config",
@@ -337,4 +337,49 @@ test("the watcher reconciles where it may write (release namespace, rbac.extraNa
       .filter((l) => /forbidden/i.test(l) && !l.includes(ELSEWHERE));
   assert.deepEqual(forbidden(admission.logFile), [], "admission needed nothing it lacks");
   assert.deepEqual(forbidden(watcher.logFile), [], "the watcher needed nothing it lacks in its namespaces");
+});
+
+test("the data plane may write only the agent's status fields; status.publishedAddress is the reconciler's", async () => {
+  const kc = await identityKubeconfig("portico-nginx", join(c.dir, "data-plane.kubeconfig"), NS);
+  const patch = (status: object) =>
+    c.kubectl([
+      "--kubeconfig",
+      kc,
+      "-n",
+      NS,
+      "patch",
+      "ingresscontroller",
+      "portico",
+      "--subresource=status",
+      "--type=merge",
+      "-p",
+      JSON.stringify({ status }),
+    ]);
+  const ok = await patch({ appliedConfigHash: "a".repeat(64), reloads: 7, lastError: "" });
+  assert.equal(ok.code, 0, ok.stderr);
+  const before = (await getObject(c, "ingresscontroller", "portico", NS)).status;
+  assert.equal(before.reloads, 7);
+  for (const status of [{ publishedAddress: "203.0.113.66" }, { desiredConfigHash: "b".repeat(64) }, { readyReplicas: 9 }, { conditions: [] }]) {
+    const r = await patch(status);
+    assert.notEqual(r.code, 0, `the data plane wrote ${JSON.stringify(status)}`);
+    assert.match(r.stderr, /portico-data-plane-status[\s\S]*belongs to the control plane/);
+  }
+  const after = (await getObject(c, "ingresscontroller", "portico", NS)).status;
+  assert.equal(after.publishedAddress, before.publishedAddress);
+  assert.notEqual(after.desiredConfigHash, "b".repeat(64));
+  assert.notEqual(after.readyReplicas, 9);
+  assert.ok(after.conditions?.length, "conditions kept");
+  // The control plane itself is not limited by the policy.
+  const admin = await c.kubectl([
+    "-n",
+    NS,
+    "patch",
+    "ingresscontroller",
+    "portico",
+    "--subresource=status",
+    "--type=merge",
+    "-p",
+    JSON.stringify({ status: { desiredConfigHash: "c".repeat(64) } }),
+  ]);
+  assert.equal(admin.code, 0, admin.stderr);
 });

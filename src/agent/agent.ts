@@ -9,6 +9,8 @@
 // Restart supervision lives in the nginx handles (nginx-process.ts, external-nginx.ts), the shared
 // memory pushes in shared-memory-pusher.ts; the Agent sequences them.
 // Applies run one at a time; states arriving meanwhile collapse into the latest.
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DesiredState } from "../core/contract.js";
 import type { AgentError, AgentErrorPart, AgentStatus } from "./agent-status.js";
@@ -28,6 +30,11 @@ export type { AgentError, AgentErrorPart, AgentStatus } from "./agent-status.js"
 export interface AgentOptions {
   /** nginx prefix the agent owns (created if missing). */
   prefix: string;
+  /** Where configs go (default <prefix>/conf); in the pod a volume nginx mounts read-only. */
+  confDir?: string;
+  /** The agent's own prefix for `nginx -t` (lua/, logs/, tmp/); default a fresh directory under
+   * the OS temp dir, removed at stop(). Never one nginx can write. */
+  testPrefix?: string;
   nginxBinary?: string; // default /usr/sbin/nginx
   /** Port of nginx's control server; must match the rendered config (RenderOptions.controlPort). */
   controlPort?: number; // default 10246
@@ -49,6 +56,8 @@ export interface AgentOptions {
   onStatus?: (status: AgentStatus) => void;
 }
 
+let testPrefixes = 0;
+
 export const AGENT_DEFAULTS = {
   nginxBinary: "/usr/sbin/nginx",
   controlPort: 10246,
@@ -65,7 +74,7 @@ export class Agent {
   readonly layout: PrefixLayout;
   readonly control: ControlClient;
   readonly metrics: AgentMetrics;
-  private readonly opts: Required<Omit<AgentOptions, "logger" | "metrics" | "onStatus" | "reloadFifo">> & { reloadFifo?: string };
+  private readonly opts: Required<Omit<AgentOptions, "logger" | "metrics" | "onStatus" | "reloadFifo" | "confDir" | "testPrefix">> & { reloadFifo?: string };
   private readonly log: Logger;
   private readonly nginx: NginxHandle;
   private defaultCert: PemPair | null = null;
@@ -87,6 +96,10 @@ export class Agent {
   private loop: Promise<AgentStatus> | null = null;
   private stopped = false;
 
+  /** Where `nginx -t` runs (see AgentOptions.testPrefix). */
+  readonly testPrefix: string;
+  private readonly ownTestPrefix: boolean;
+
   constructor(options: AgentOptions) {
     this.opts = {
       prefix: options.prefix,
@@ -102,7 +115,9 @@ export class Agent {
     this.log = options.logger ?? silentLogger();
     this.metrics = options.metrics ?? createAgentMetrics();
     this.onStatus = options.onStatus;
-    this.layout = new PrefixLayout(this.opts.prefix);
+    this.layout = new PrefixLayout(this.opts.prefix, options.confDir);
+    this.ownTestPrefix = !options.testPrefix;
+    this.testPrefix = options.testPrefix ?? join(tmpdir(), `portico-nginx-test-${process.pid}-${++testPrefixes}`);
     this.control = new ControlClient(this.opts.controlPort);
     this.shm = new SharedMemoryPusher(this.control, this.metrics, this.log, (part, message, hash) => this.setError(part, message, hash));
     this.nginx =
@@ -111,6 +126,7 @@ export class Agent {
         : new NginxProcess({
             nginxBinary: this.opts.nginxBinary,
             prefix: this.opts.prefix,
+            testPrefix: this.testPrefix,
             confPath: this.layout.currentConf,
             logger: this.log,
             restartBackoffMs: this.opts.restartBackoffMs,
@@ -144,7 +160,8 @@ export class Agent {
     if (!this.opts.reloadFifo) throw new Error("reloadFifo: required when nginxMode is external (the FIFO portico-nginx-run reads)");
     return new ExternalNginx({
       nginxBinary: this.opts.nginxBinary,
-      prefix: this.opts.prefix,
+      // Only `nginx -t` uses a prefix here: the agent's own.
+      prefix: this.testPrefix,
       reloadFifo: this.opts.reloadFifo,
       control: this.control,
       logger: this.log,
@@ -159,7 +176,7 @@ export class Agent {
 
   /** Prepares the prefix (dirs, Lua, default certificate) and stops an nginx an earlier agent left. */
   async start(): Promise<void> {
-    await this.layout.prepare();
+    await this.layout.prepare(undefined, this.testPrefix);
     this.defaultCert = await ensureDefaultCertificate(this.layout.sslDir);
     // In external mode the nginx named by nginx.pid is the nginx container's: not ours to stop.
     if (this.opts.nginxMode === "spawn") await stopStrayNginx(this.layout.pidFile, this.log);
@@ -197,6 +214,7 @@ export class Agent {
     await this.loop?.catch(() => undefined);
     await this.nginx.stop(graceMs);
     this.metrics.nginxUp.set(0);
+    if (this.ownTestPrefix) await rm(this.testPrefix, { recursive: true, force: true });
     this.log.info("agent stopped");
   }
 

@@ -18,7 +18,7 @@ let prefix: string;
 let agent: ChildProcess | null = null;
 let output = "";
 const pods: EchoBackend[] = [];
-let httpPort: number, controlPort: number, metricsPort: number;
+let httpPort: number, controlPort: number, metricsPort: number, statusPort: number;
 
 function writeAtomic(file: string, text: string) {
   writeFileSync(`${file}.tmp`, text);
@@ -31,7 +31,7 @@ const until = <T>(what: string, fn: () => Promise<T | undefined> | T | undefined
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "portico-src-"));
   prefix = mkdtempSync(join(tmpdir(), "portico-main-"));
-  [httpPort, controlPort, metricsPort] = await freePorts(3);
+  [httpPort, controlPort, metricsPort, statusPort] = await freePorts(4);
   pods.push(await startEcho({ host: "127.0.0.21", pod: "p1" }), await startEcho({ host: "127.0.0.22", pod: "p2" }));
   writeAtomic(join(dir, "nginx.conf"), contractConfig({ httpPort, controlPort, routes: { "/": "web" } }));
   writeAtomic(join(dir, "endpoints.json"), JSON.stringify({ web: [{ address: pods[0].host, port: pods[0].port }] }));
@@ -49,6 +49,8 @@ before(async () => {
       String(controlPort),
       "--metrics-port",
       String(metricsPort),
+      "--status-port",
+      String(statusPort),
       "--metrics-address",
       "127.0.0.1",
     ],
@@ -107,7 +109,9 @@ test("the agent process serves the directory's state and follows endpoint change
   assert.match(metrics, /portico_agent_reloads_total 0/);
   assert.match(metrics, /portico_agent_endpoint_updates_total 2/);
   assert.match(metrics, /portico_agent_config_hash_info\{hash="[0-9a-f]{64}"\} 1/);
-  const status = (await request({ port: metricsPort, path: "/status" })).json<{ reloads: number; nginxRunning: boolean; lastError: unknown }>();
+  // /status answers on loopback, on its own port, and not on the metrics port.
+  assert.equal((await request({ port: metricsPort, path: "/status" })).status, 404);
+  const status = (await request({ port: statusPort, path: "/status" })).json<{ reloads: number; nginxRunning: boolean; lastError: unknown }>();
   assert.equal(status.nginxRunning, true);
   assert.equal(status.lastError, null);
   assert.equal((await request({ port: metricsPort, path: "/healthz" })).status, 200);

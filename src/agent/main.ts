@@ -7,7 +7,7 @@ import { Agent } from "./agent.js";
 import { ApiSource } from "./api-source.js";
 import { FileSource } from "./file-source.js";
 import { createLogger } from "./logger.js";
-import { startMetricsServer } from "./metrics-server.js";
+import { startMetricsServer, startStatusServer } from "./metrics-server.js";
 import { parseCli, USAGE } from "./options.js";
 import type { DesiredStateSource } from "./source.js";
 import { StatusReporter } from "./status-report.js";
@@ -28,6 +28,7 @@ async function main(): Promise<void> {
       : undefined;
   const agent = new Agent({
     prefix: opts.prefix,
+    confDir: opts.confDir,
     nginxBinary: opts.nginx,
     controlPort: opts.controlPort,
     nginxMode: opts.nginxMode,
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
   const source: DesiredStateSource =
     opts.source.kind === "file" ? new FileSource(opts.source.dir) : new ApiSource(opts.source.namespace, opts.source.name, { logger: log });
   const metrics = opts.metricsPort ? await startMetricsServer(agent, opts.metricsPort, opts.metricsAddress) : null;
+  const statusServer = opts.statusPort ? await startStatusServer(agent, opts.statusPort) : null;
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -52,6 +54,7 @@ async function main(): Promise<void> {
     reporter?.stop();
     await agent.stop();
     metrics?.close();
+    statusServer?.close();
     process.exit(0);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));

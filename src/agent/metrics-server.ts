@@ -1,5 +1,7 @@
-// HTTP server beside the agent: /metrics (Prometheus), /healthz (nginx up), /livez (the agent
-// itself answers: a liveness probe that does not depend on nginx), /status (AgentStatus JSON).
+// HTTP servers beside the agent. The metrics server (a pod port, for Prometheus and the kubelet's
+// probes): /metrics, /healthz (nginx up), /livez (the agent itself answers: a liveness probe that
+// does not depend on nginx). The status server (/status, AgentStatus JSON: hashes, last error) listens
+// on loopback only, so nobody outside the pod reads it.
 import http from "node:http";
 import type { Agent } from "./agent.js";
 
@@ -17,9 +19,6 @@ export async function startMetricsServer(agent: Agent, port: number, host: strin
       } else if (path === "/livez") {
         res.writeHead(200, { "content-type": "text/plain" });
         res.end("ok\n");
-      } else if (path === "/status") {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify(agent.status()));
       } else {
         res.writeHead(404, { "content-type": "text/plain" });
         res.end("not found\n");
@@ -32,6 +31,27 @@ export async function startMetricsServer(agent: Agent, port: number, host: strin
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());
+  });
+  return server;
+}
+
+/** Where the status server listens: loopback, never configurable to a pod address. */
+export const STATUS_HOST = "127.0.0.1";
+
+export async function startStatusServer(agent: Agent, port: number): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (path === "/status") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(agent.status()));
+    } else {
+      res.writeHead(404, { "content-type": "text/plain" });
+      res.end("not found\n");
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, STATUS_HOST, () => resolve());
   });
   return server;
 }

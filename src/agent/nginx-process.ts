@@ -14,6 +14,8 @@ export type { ConfigTestResult };
 export interface NginxProcessOptions {
   nginxBinary: string;
   prefix: string;
+  /** Prefix of `nginx -t` (the agent's own; default prefix). */
+  testPrefix?: string;
   /** Config path nginx is started with (the conf/current symlink). */
   confPath: string;
   logger: Logger;
@@ -55,7 +57,7 @@ export class NginxProcess implements NginxHandle {
 
   /** `nginx -t` on a config file; never throws. */
   async test(confPath: string): Promise<ConfigTestResult> {
-    return await testNginxConfig(this.opts.nginxBinary, this.opts.prefix, confPath);
+    return await testNginxConfig(this.opts.nginxBinary, this.opts.testPrefix ?? this.opts.prefix, confPath);
   }
 
   /** Spawns the master. Resolves once spawned; readiness is checked by the caller (control server). */

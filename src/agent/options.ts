@@ -7,10 +7,14 @@ export type SourceSpec = { kind: "file"; dir: string } | { kind: "api"; namespac
 
 export interface CliOptions {
   prefix: string;
+  /** Config directory (default <prefix>/conf): in the pod a volume nginx mounts read-only. */
+  confDir?: string;
   source: SourceSpec;
   /** 0 disables the metrics server. */
   metricsPort: number;
   metricsAddress: string;
+  /** /status on 127.0.0.1; 0 disables it. */
+  statusPort: number;
   controlPort: number;
   nginx: string;
   /** spawn: nginx is the agent's child; external: the pod's nginx container runs it. */
@@ -23,6 +27,7 @@ export const CLI_DEFAULTS = {
   prefix: "/var/lib/portico/nginx",
   metricsPort: 10254,
   metricsAddress: "0.0.0.0",
+  statusPort: 10255,
   controlPort: AGENT_DEFAULTS.controlPort,
   nginx: AGENT_DEFAULTS.nginxBinary,
   nginxMode: AGENT_DEFAULTS.nginxMode,
@@ -30,9 +35,11 @@ export const CLI_DEFAULTS = {
 
 export const USAGE = `usage: agent --source file:<dir>|api:<namespace>/<controller> [options]
   --prefix <dir>          nginx prefix the agent owns      (PORTICO_PREFIX, default ${CLI_DEFAULTS.prefix})
+  --conf-dir <dir>        where configs go; nginx reads them  (PORTICO_CONF_DIR, default <prefix>/conf)
   --source <spec>         where the desired state comes from (PORTICO_SOURCE)
-  --metrics-port <port>   Prometheus /metrics, /healthz, /status; 0 = off (PORTICO_METRICS_PORT, default ${CLI_DEFAULTS.metricsPort})
+  --metrics-port <port>   Prometheus /metrics, /healthz, /livez; 0 = off (PORTICO_METRICS_PORT, default ${CLI_DEFAULTS.metricsPort})
   --metrics-address <ip>  address of the metrics server     (PORTICO_METRICS_ADDRESS, default ${CLI_DEFAULTS.metricsAddress})
+  --status-port <port>    /status (JSON) on 127.0.0.1 only; 0 = off (PORTICO_STATUS_PORT, default ${CLI_DEFAULTS.statusPort})
   --control-port <port>   nginx's Lua control server port    (PORTICO_CONTROL_PORT, default ${CLI_DEFAULTS.controlPort})
   --nginx <path>          nginx binary                       (PORTICO_NGINX, default ${CLI_DEFAULTS.nginx})
   --nginx-mode <mode>     spawn: run nginx as a child; external: another container runs it
@@ -58,9 +65,11 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     args: argv,
     options: {
       prefix: { type: "string" },
+      "conf-dir": { type: "string" },
       source: { type: "string" },
       "metrics-port": { type: "string" },
       "metrics-address": { type: "string" },
+      "status-port": { type: "string" },
       "control-port": { type: "string" },
       nginx: { type: "string" },
       "nginx-mode": { type: "string" },
@@ -77,9 +86,11 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   if (nginxMode === "external" && !reloadFifo) throw new Error("--reload-fifo: required with --nginx-mode external (the FIFO portico-nginx-run reads)");
   return {
     prefix: values.prefix ?? env.PORTICO_PREFIX ?? CLI_DEFAULTS.prefix,
+    ...((values["conf-dir"] ?? env.PORTICO_CONF_DIR) ? { confDir: values["conf-dir"] ?? env.PORTICO_CONF_DIR } : {}),
     source: parseSource(source),
     metricsPort: port(values["metrics-port"] ?? env.PORTICO_METRICS_PORT ?? String(CLI_DEFAULTS.metricsPort), "--metrics-port", true),
     metricsAddress: values["metrics-address"] ?? env.PORTICO_METRICS_ADDRESS ?? CLI_DEFAULTS.metricsAddress,
+    statusPort: port(values["status-port"] ?? env.PORTICO_STATUS_PORT ?? String(CLI_DEFAULTS.statusPort), "--status-port", true),
     controlPort: port(values["control-port"] ?? env.PORTICO_CONTROL_PORT ?? String(CLI_DEFAULTS.controlPort), "--control-port", false),
     nginx: values.nginx ?? env.PORTICO_NGINX ?? CLI_DEFAULTS.nginx,
     nginxMode,

@@ -1,7 +1,12 @@
 // The nginx prefix the agent manages:
-//   <prefix>/conf/<sha256 of nginx.conf>/{nginx.conf,default.crt,default.key}  one dir per config
-//   <prefix>/conf/current -> <sha>                                            swapped atomically
+//   <conf>/<sha256 of nginx.conf>/{nginx.conf,default.crt,default.key}  one dir per config
+//   <conf>/current -> <sha>                                            swapped atomically
 //   <prefix>/lua/*.lua  (copied from src/agent/lua)   <prefix>/logs  <prefix>/tmp  <prefix>/ssl
+// <conf> is <prefix>/conf unless given: in the pod it is a volume of its own that the nginx
+// container mounts read-only, so nginx reads the configs and cannot write them. nginx writes only
+// logs/, tmp/ and nginx.pid (group-writable: the two containers share group 101).
+// The agent runs `nginx -t` with a test prefix of its own (lua/, logs/, tmp/ that nginx cannot
+// reach), so nothing nginx can write takes part in the agent's test.
 import { chmod, copyFile, mkdir, readdir, readlink, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
@@ -11,12 +16,24 @@ export const LUA_SOURCE_DIR = fileURLToPath(new URL("./lua/", import.meta.url));
 const HASH_DIR = /^[0-9a-f]{64}$/;
 const FILE_NAME = /^[a-z0-9][a-z0-9.-]{0,200}$/;
 
-export class PrefixLayout {
-  constructor(readonly prefix: string) {}
-
-  get confRoot(): string {
-    return join(this.prefix, "conf");
+/** chmod, except on a directory the agent does not own (a volume's root made by the kubelet). */
+async function chmodOwn(path: string, mode: number): Promise<void> {
+  try {
+    await chmod(path, mode);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EPERM") throw e;
   }
+}
+
+export class PrefixLayout {
+  readonly confRoot: string;
+  constructor(
+    readonly prefix: string,
+    confRoot?: string,
+  ) {
+    this.confRoot = confRoot ?? join(prefix, "conf");
+  }
+
   get currentLink(): string {
     return join(this.confRoot, "current");
   }
@@ -34,16 +51,27 @@ export class PrefixLayout {
     return join(this.confRoot, hash);
   }
 
-  /** Creates the directories and installs the Lua modules. Workers may run as an unprivileged
-   * user (nginx's default when the master is root), so the tree they read is world-traversable. */
-  async prepare(luaSource = LUA_SOURCE_DIR): Promise<void> {
-    for (const d of [this.prefix, this.confRoot, join(this.prefix, "logs"), join(this.prefix, "tmp"), join(this.prefix, "lua")]) {
-      await mkdir(d, { recursive: true });
-      await chmod(d, 0o755);
+  /** Creates the directories and installs the Lua modules (also into `testPrefix`, when given).
+   * Workers may run as an unprivileged user (nginx's default when the master is root), so the tree
+   * they read is world-traversable; what nginx writes (the prefix root for nginx.pid, logs/, tmp/)
+   * is group-writable; the configs are not. */
+  async prepare(luaSource = LUA_SOURCE_DIR, testPrefix?: string): Promise<void> {
+    for (const root of [this.prefix, ...(testPrefix ? [testPrefix] : [])]) {
+      for (const [d, mode] of [
+        [root, 0o775],
+        [join(root, "logs"), 0o775],
+        [join(root, "tmp"), 0o775],
+        [join(root, "lua"), 0o755],
+      ] as const) {
+        await mkdir(d, { recursive: true });
+        await chmodOwn(d, mode);
+      }
+      for (const f of await readdir(luaSource)) {
+        if (f.endsWith(".lua")) await copyFile(join(luaSource, f), join(root, "lua", f));
+      }
     }
-    for (const f of await readdir(luaSource)) {
-      if (f.endsWith(".lua")) await copyFile(join(luaSource, f), join(this.prefix, "lua", f));
-    }
+    await mkdir(this.confRoot, { recursive: true });
+    await chmodOwn(this.confRoot, 0o755);
   }
 
   /** Writes conf/<hash>/ with the config, the default certificate and the state's files
@@ -53,8 +81,15 @@ export class PrefixLayout {
     const dir = this.configDir(hash);
     await mkdir(dir, { recursive: true });
     await chmod(dir, 0o755);
-    await writeFile(join(dir, "default.crt"), defaultCert.certificate);
-    await writeFile(join(dir, "default.key"), defaultCert.key, { mode: 0o600 });
+    // Readable by nginx (same group), writable by the agent only; the key not by others.
+    const own: [string, string, number][] = [
+      ["default.crt", defaultCert.certificate, 0o644],
+      ["default.key", defaultCert.key, 0o640],
+    ];
+    for (const [name, text, mode] of own) {
+      await writeFile(join(dir, name), text, { mode });
+      await chmod(join(dir, name), mode);
+    }
     if (Object.keys(files).length) {
       // nginx workers (unprivileged) read htpasswd files on every request.
       await mkdir(join(dir, "files"), { recursive: true });
@@ -62,10 +97,12 @@ export class PrefixLayout {
       for (const [name, content] of Object.entries(files)) {
         if (!FILE_NAME.test(name)) throw new Error(`state file name must match ${FILE_NAME}, got "${name}"`);
         await writeFile(join(dir, "files", name), content, { mode: 0o644 });
+        await chmod(join(dir, "files", name), 0o644);
       }
     }
     const conf = join(dir, "nginx.conf");
-    await writeFile(conf, config);
+    await writeFile(conf, config, { mode: 0o644 });
+    await chmod(conf, 0o644);
     return conf;
   }
 

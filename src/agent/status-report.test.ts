@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { AGENT_STATUS_FIELDS } from "../api/status-owners.js";
 import { reportedStatus } from "./status-report.js";
 
 const base = {
@@ -20,4 +21,8 @@ test("the report carries the applied config hash, reloads and an empty error whe
 test("an error names the part that failed", () => {
   const r = reportedStatus({ ...base, lastError: { part: "config", message: "nginx -t: unknown directive", at: "t" } as never });
   assert.equal(r.lastError, "config: nginx -t: unknown directive");
+});
+
+test("the agent reports exactly the status fields the API server lets it write (src/api/status-owners.ts)", () => {
+  assert.deepEqual(Object.keys(reportedStatus(base)).sort(), [...AGENT_STATUS_FIELDS].sort());
 });

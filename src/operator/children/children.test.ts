@@ -84,6 +84,23 @@ test("the nginx container has no API token; the agent has a projected one", () =
   assert.notEqual(pod.shareProcessNamespace, true, "a shared PID namespace would expose the agent's token to nginx");
 });
 
+test("nginx (uid 101) and the agent (uid 102) run as different users; nginx mounts the configs read-only", () => {
+  const pod = (find(children().apply, "Deployment", "edge-nginx") as Any).spec.template.spec;
+  const nginx = pod.containers.find((c: Any) => c.name === "nginx");
+  const agent = pod.containers.find((c: Any) => c.name === "agent");
+  assert.deepEqual([nginx.securityContext.runAsUser, nginx.securityContext.runAsGroup], [101, 101]);
+  assert.deepEqual([agent.securityContext.runAsUser, agent.securityContext.runAsGroup], [102, 101]);
+  assert.equal(pod.securityContext.fsGroup, 101);
+  const conf = (c: Any) => c.volumeMounts.find((v: Any) => v.name === "conf");
+  assert.equal(conf(nginx).readOnly, true, "nginx cannot write the configs");
+  assert.ok(!conf(agent).readOnly, "the agent writes them");
+  assert.equal(conf(nginx).mountPath, conf(agent).mountPath);
+  const envOf = (c: Any) => Object.fromEntries(c.env.filter((e: Any) => e.value).map((e: Any) => [e.name, e.value]));
+  assert.equal(envOf(nginx).PORTICO_CONF_DIR, conf(nginx).mountPath);
+  assert.equal(envOf(agent).PORTICO_CONF_DIR, conf(agent).mountPath);
+  assert.ok(pod.volumes.find((v: Any) => v.name === "conf").emptyDir);
+});
+
 test("security context: non-root, read-only root, no capabilities but NET_BIND_SERVICE, RuntimeDefault", () => {
   const { apply } = children();
   for (const dep of apply.filter((m) => m.kind === "Deployment") as Any[]) {
@@ -113,7 +130,7 @@ test("probes, graceful shutdown and anti-affinity of the nginx pods", () => {
   assert.ok(agent.ports.some((p: Any) => p.name === "metrics" && p.containerPort === 10254));
   // Both containers agree on the shared prefix and the reload FIFO.
   const envOf = (c: Any) => Object.fromEntries(c.env.filter((e: Any) => e.value).map((e: Any) => [e.name, e.value]));
-  for (const k of ["PORTICO_PREFIX", "PORTICO_RELOAD_FIFO"]) assert.equal(envOf(nginx)[k], envOf(agent)[k], k);
+  for (const k of ["PORTICO_PREFIX", "PORTICO_CONF_DIR", "PORTICO_RELOAD_FIFO"]) assert.equal(envOf(nginx)[k], envOf(agent)[k], k);
   assert.ok(envOf(nginx).PORTICO_PREFIX.startsWith("/var/run/portico/"));
   assert.ok(nginx.lifecycle.preStop.exec.command.length > 0);
   assert.ok(pod.terminationGracePeriodSeconds >= 30);

@@ -30,12 +30,16 @@ export function nginxDeployment({ owner, spec }: ChildContext): Manifest {
   const selector = podSelector(owner, "nginx");
   const image = spec.images.nginx;
   const runMount = { name: "run", mountPath: POD.runDir };
-  // Both containers must agree on these: the agent writes <prefix>/conf/current/nginx.conf and
+  // The agent writes the configs; nginx reads them and cannot change them (a read-only mount: the
+  // agent's `nginx -t` and nginx's reload see the same bytes).
+  const confMount = { name: "conf", mountPath: POD.confDir };
+  // Both containers must agree on these: the agent writes <conf>/current/nginx.conf and
   // writes "reload" into the FIFO; portico-nginx-run starts nginx from that file and reads the FIFO.
   const env = [
     { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
     { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
     { name: "PORTICO_PREFIX", value: POD.nginxPrefix },
+    { name: "PORTICO_CONF_DIR", value: POD.confDir },
     { name: "PORTICO_RELOAD_FIFO", value: POD.reloadFifo },
   ];
   // The controller renders spec.listen.controlPort into nginx.conf (src/controller/controller.ts).
@@ -87,8 +91,8 @@ export function nginxDeployment({ owner, spec }: ChildContext): Manifest {
               lifecycle: { preStop: { exec: { command: ["/bin/sleep", String(PRESTOP_SLEEP_SECONDS)] } } },
               ...(spec.resources ? { resources: spec.resources } : { resources: { requests: { cpu: "100m", memory: "90Mi" } } }),
               // NET_BIND_SERVICE only matters when the image listens below 1024; pods use 8080/8443.
-              securityContext: containerSecurityContext(["NET_BIND_SERVICE"]),
-              volumeMounts: [runMount, { name: "nginx-tmp", mountPath: "/tmp" }],
+              securityContext: containerSecurityContext(["NET_BIND_SERVICE"], POD.user),
+              volumeMounts: [runMount, { ...confMount, readOnly: true }, { name: "nginx-tmp", mountPath: "/tmp" }],
             },
             {
               name: "agent",
@@ -109,12 +113,19 @@ export function nginxDeployment({ owner, spec }: ChildContext): Manifest {
               readinessProbe: { ...agentReady, periodSeconds: 10 },
               livenessProbe: { ...agentLive, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 5 },
               resources: { requests: { cpu: "20m", memory: "64Mi" }, limits: { memory: "256Mi" } },
-              securityContext: containerSecurityContext(),
-              volumeMounts: [runMount, { name: "agent-tmp", mountPath: "/tmp" }, { name: "agent-token", mountPath: POD.tokenDir, readOnly: true }],
+              securityContext: containerSecurityContext([], POD.agentUser),
+              volumeMounts: [
+                runMount,
+                confMount,
+                // The agent's own: its `nginx -t` prefix (lua, logs, temp files) lives here, out of nginx's reach.
+                { name: "agent-tmp", mountPath: "/tmp" },
+                { name: "agent-token", mountPath: POD.tokenDir, readOnly: true },
+              ],
             },
           ],
           volumes: [
             { name: "run", emptyDir: { sizeLimit: "256Mi" } },
+            { name: "conf", emptyDir: { sizeLimit: "128Mi" } },
             // nginx's temp paths (request bodies, proxy buffers) and the agent's, kept apart.
             { name: "nginx-tmp", emptyDir: { sizeLimit: "1Gi" } },
             { name: "agent-tmp", emptyDir: { sizeLimit: "64Mi" } },

@@ -6,14 +6,15 @@ export function podSecurityContext() {
   return {
     runAsNonRoot: true,
     runAsUser: POD.user,
-    runAsGroup: POD.user,
-    fsGroup: POD.user,
+    runAsGroup: POD.group,
+    fsGroup: POD.group,
     seccompProfile: { type: "RuntimeDefault" },
   };
 }
 
-export function containerSecurityContext(addCapabilities: string[] = []) {
+export function containerSecurityContext(addCapabilities: string[] = [], user?: number) {
   return {
+    ...(user !== undefined ? { runAsUser: user, runAsGroup: POD.group } : {}),
     allowPrivilegeEscalation: false,
     readOnlyRootFilesystem: true,
     runAsNonRoot: true,

@@ -31,8 +31,14 @@ export const POD = {
   /** Shared emptyDir: the agent writes nginx's prefix here, the nginx container runs it. */
   runDir: "/var/run/portico",
   nginxPrefix: "/var/run/portico/nginx",
+  /** The configs: a volume the agent writes and the nginx container mounts read-only. */
+  confDir: "/var/run/portico/conf",
   /** The agent asks the nginx container to reload by writing a line into this FIFO. */
   reloadFifo: "/var/run/portico/reload",
   tokenDir: "/var/run/secrets/kubernetes.io/serviceaccount",
+  /** nginx runs as `nginx` (101), the agent as `portico-agent` (102); both in group 101, which
+   * owns the shared volumes (fsGroup) so each reads what the other writes where it may. */
   user: 101,
+  agentUser: 102,
+  group: 101,
 } as const;

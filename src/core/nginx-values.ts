@@ -347,6 +347,65 @@ export function bodyToken(text: string): Token {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Proxy and backend tuning (annotation values)
+
+/** nginx `on` / `off` (ingress-nginx writes these values; true/false are accepted too). */
+export function parseOnOff(input: string, field: string): Result<boolean> {
+  const s = String(input).trim().toLowerCase();
+  if (s === "on" || s === "true") return ok(true);
+  if (s === "off" || s === "false") return ok(false);
+  return fail(`${field}: ${show(input)} must be "on" or "off"`);
+}
+
+export function onOff(v: boolean): Token {
+  return (v ? "on" : "off") as Token;
+}
+
+const NEXT_UPSTREAM = new Set([
+  "error",
+  "timeout",
+  "invalid_header",
+  "http_500",
+  "http_502",
+  "http_503",
+  "http_504",
+  "http_403",
+  "http_404",
+  "http_429",
+  "non_idempotent",
+  "off",
+]);
+/** proxy_next_upstream conditions: space-separated words from nginx's list; `off` alone. */
+export function parseNextUpstream(input: string, field: string): Result<Token[]> {
+  const words = String(input).trim().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return fail(`${field}: must not be empty`);
+  for (const w of words) {
+    if (!NEXT_UPSTREAM.has(w)) return fail(`${field}: ${show(w)} is not one of ${[...NEXT_UPSTREAM].join(", ")}`);
+  }
+  if (words.includes("off") && words.length > 1) return fail(`${field}: "off" cannot be combined with other conditions`);
+  return ok([...new Set(words)] as Token[]);
+}
+
+/** A rate (`10r/s`, `10r/m`) for limit_req_zone. */
+export function rateToken(n: number, per: "s" | "m"): Token {
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`nginx-values: bad rate ${n}`);
+  return `rate=${n}r/${per}` as Token;
+}
+
+/** `key=value` argument of a directive whose value is a number of our own making (burst=, zone=...). */
+export function keyInt(key: "burst" | "delay", n: number): Token {
+  return `${key}=${int(n)}` as Token;
+}
+
+/** Zone and variable names derived from an id of hex digits (a hash of the owning object). */
+export function derivedName(prefix: "portico_limit" | "portico_allow", id: string, suffix = ""): Token {
+  if (!/^[0-9a-f]{8,32}$/.test(id) || !/^[a-z_]*$/.test(suffix)) throw new Error(`nginx-values: bad derived name ${show(id)}`);
+  return `${prefix}_${id}${suffix}` as Token;
+}
+export const variableOf = (name: Token): Token => `$${name}` as Token;
+export const zoneArg = (name: Token, size: "5m" | "10m"): Token => `zone=${name}:${size}` as Token;
+export const zoneRef = (name: Token): Token => `zone=${name}` as Token;
+
 // Access control and CORS (auth, allow/deny lists, external auth URLs)
 
 /** A CIDR or a bare address as an allow/deny list entry (IPv4 or IPv6). */
@@ -375,6 +434,9 @@ export function parseCidrList(input: string, field: string): Result<string[]> {
   }
   return ok(items);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Headers
 
 /** auth_basic realm: printable ASCII without quotes, backslashes or `$` (no variable expansion). */
 export function validateRealm(realm: string, field: string): string | undefined {
@@ -407,17 +469,183 @@ export function headerNameToken(name: string): Token {
   return name as Token;
 }
 
+/** `$http_<name>` of a validated header name. */
+export function requestHeaderVariable(name: string): Token {
+  headerNameToken(name);
+  return `$http_${name.toLowerCase().replace(/-/g, "_")}` as Token;
+}
+
+/** Runtime variables a request-header value may use; written as `${name}` so nothing runs on. */
+export const HEADER_VARIABLES = ["host", "remote_addr", "request_uri", "uri", "scheme", "request_id", "server_port", "server_name", "http_host"] as const;
+const VAR_REF = /\$(?:\{([a-z_]+)\}|([a-z_]+))/g;
+
+/** A header value: printable ASCII, no quotes or backslashes; `$` only before an allowed variable. */
+export function validateHeaderValue(value: string, field: string, variables: readonly string[] = []): string | undefined {
+  if (value.length > 4096) return `${field}: header value longer than 4096 characters`;
+  if (!/^[\x20-\x7e]*$/.test(value)) return `${field}: ${show(value)}: header values must be printable ASCII (no line breaks or control characters)`;
+  if (/["\\]/.test(value)) return `${field}: ${show(value)}: header values must not contain '"' or '\\'`;
+  const rest = value.replace(VAR_REF, (m, a: string | undefined, b: string | undefined) => (variables.includes((a ?? b)!) ? "" : m));
+  if (rest.includes("$")) {
+    return variables.length
+      ? `${field}: ${show(value)}: '$' is only allowed before one of the variables ${variables.map((v) => `$${v}`).join(", ")}`
+      : `${field}: ${show(value)}: '$' is not allowed (nginx would expand it)`;
+  }
+  return undefined;
+}
+
+export function headerValueToken(value: string, variables: readonly string[] = []): Token {
+  const err = validateHeaderValue(value, "header", variables);
+  if (err) throw new Error(`nginx-values: ${err}`);
+  return quote(value.replace(VAR_REF, (_m, a: string | undefined, b: string | undefined) => `\${${(a ?? b)!}}`));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Host names with ports, redirects of proxied responses, cookies
+
+/** `host` or `host:port` (DNS name or IPv4), e.g. an upstream-vhost after template expansion. */
+export function validateHostPort(value: string, field: string): string | undefined {
+  const m = /^([^:]+)(?::([0-9]{1,5}))?$/.exec(value);
+  if (!m) return `${field}: ${show(value)} must be a host name with an optional :port`;
+  if (m[2] !== undefined && validatePort(Number(m[2]))) return `${field}: ${show(value)}: port out of range`;
+  if (isIpAddress(m[1]!) === "IPv4") return undefined;
+  const err = validateHost(m[1]!, field);
+  return err && m[1]!.startsWith("*") ? `${field}: ${show(value)} must not be a wildcard` : err;
+}
+
+export function hostPortToken(value: string): Token {
+  const err = validateHostPort(value, "host");
+  if (err) throw new Error(`nginx-values: ${err}`);
+  return quote(value);
+}
+
+/** proxy_redirect argument: `default`, `off`, or an http(s) URL / path; `to` may use $scheme and $host. */
+export function validateProxyRedirect(value: string, field: string, allowVariables: boolean): string | undefined {
+  const neutral = allowVariables ? value.replace(/^\$scheme:\/\//, "http://").replace(/\$(?:\{host\}|host(?![a-z_]))/g, "h") : value;
+  return validateRedirectUrl(neutral, field);
+}
+
+export function proxyRedirectToken(value: string, allowVariables: boolean): Token {
+  const err = validateProxyRedirect(value, "proxy-redirect", allowVariables);
+  if (err) throw new Error(`nginx-values: ${err}`);
+  return quote(allowVariables ? value.replace(/\$host(?![a-z_])/g, "${host}") : value);
+}
+
+/** Cookie domain (`example.com`, `.example.com`) for proxy_cookie_domain. */
+export function validateCookieDomain(value: string, field: string): string | undefined {
+  const host = value.startsWith(".") ? value.slice(1) : value;
+  if (host === "localhost") return undefined;
+  return validateHost(host, field) && `${field}: ${show(value)} is not a cookie domain`;
+}
+
+export function cookieDomainToken(value: string): Token {
+  const err = validateCookieDomain(value, "cookie domain");
+  if (err) throw new Error(`nginx-values: ${err}`);
+  return quote(value.toLowerCase());
+}
+
+export function cookiePathToken(value: string): Token {
+  const err = value === "/" ? undefined : validatePlainPath(value, "cookie path");
+  if (err) throw new Error(`nginx-values: ${err}`);
+  return quote(value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixed responses
+
+/** An HTTP status code in a range. */
+export function statusToken(n: number, min = 200, max = 599): Token {
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`nginx-values: bad status ${n}`);
+  return String(n) as Token;
+}
+
+const MIME = /^[a-z0-9][a-z0-9.+-]{0,63}\/[a-z0-9][a-z0-9.+-]{0,127}(; ?charset=[A-Za-z0-9_-]{1,32})?$/i;
+export function validateContentType(value: string, field: string): string | undefined {
+  return MIME.test(value) ? undefined : `${field}: ${show(value)} is not a media type (e.g. text/plain or application/json; charset=utf-8)`;
+}
+
+export function contentTypeToken(value: string): Token {
+  const err = validateContentType(value, "content type");
+  if (err) throw new Error(`nginx-values: ${err}`);
+  return quote(value);
+}
+
+/** A response body written by a user: printable ASCII, tabs and line breaks; no `$` (nginx would expand it). */
+export function validateBodyText(value: string, field: string): string | undefined {
+  if (value.length > 16384) return `${field}: body longer than 16384 characters`;
+  if (!/^[\x20-\x7e\n\t]*$/.test(value)) return `${field}: body must be printable ASCII (line breaks and tabs allowed)`;
+  if (value.includes("$")) return `${field}: body must not contain '$' (nginx would expand it)`;
+  return undefined;
+}
+
+/** The body quoted with nginx's own escapes (\\ \" \n \t), so nothing in it can end the string. */
+export function bodyTextToken(value: string): Token {
+  const err = validateBodyText(value, "body");
+  if (err) throw new Error(`nginx-values: ${err}`);
+  const escaped = value.replace(/[\\"\n\t]/g, (c) => ({ "\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t" })[c]!);
+  return `"${escaped}"` as Token;
+}
+
+/** `return <code> "<base>$request_uri"`: a host redirect that keeps the request URI. */
+export function hostRedirectToken(base: string): Token {
+  const err = validateRedirectUrl(base, "redirect") ?? (/^https?:\/\/[^/]+$/i.test(base) ? undefined : "redirect: must be scheme://host[:port] without a path");
+  if (err) throw new Error(`nginx-values: ${err}`);
+  return quote(`${base}$request_uri`);
+}
+
+/** `$scheme://<host>$request_uri` for the www redirect of a validated host. */
+export function wwwRedirectToken(host: string): Token {
+  const err = validateHost(host);
+  if (err || host.startsWith("*")) throw new Error(`nginx-values: bad redirect host ${show(host)}`);
+  return quote(`$scheme://${host}$request_uri`);
+}
+
+/** Largest timeout nginx takes in seconds (its millisecond timers are 32-bit): ingress-nginx sets no
+ * lower limit of its own, so neither does Portico. */
+export const MAX_TIMEOUT_SECONDS = 2147483;
+
+/** `(<$var>` `=` `""` `)`: the argument list of `if ($http_x = "")` for a validated header name. */
+export function ifHeaderEmptyArgs(name: string): Token[] {
+  return [`(${requestHeaderVariable(name)}` as Token, "=" as Token, '""' as Token, ")" as Token];
+}
+
+/** `($uri ~ "^regex")` / `~*`: the argument list of a server-level `if` for a validated regex path. */
+export function ifUriMatchesArgs(regex: string, caseInsensitive: boolean): Token[] {
+  return ["($uri" as Token, (caseInsensitive ? "~*" : "~") as Token, regexToken(regex), ")" as Token];
+}
+
+/** Named location of custom-http-errors: `@portico_error_<code>` or `@portico_error_<upstream>_<code>`. */
+export function errorLocationName(upstream: string | undefined, code: number): Token {
+  if (upstream !== undefined && validateUpstreamName(upstream)) throw new Error(`nginx-values: bad upstream ${show(upstream)}`);
+  return `@portico_error_${upstream === undefined ? "" : `${upstream}_`}${statusToken(code, 400, 599)}` as Token;
+}
+
+/** A Kubernetes name (namespace, Ingress, Service, port) as a quoted value. */
+export function objectNameToken(name: string): Token {
+  if (!/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(name)) throw new Error(`nginx-values: bad object name ${show(name)}`);
+  return quote(name);
+}
+
+/** Kilobytes as an nginx size (`128k`). */
+export function kilobytes(n: number): Token {
+  return `${int(n)}k` as Token;
+}
+
+/** An OpenSSL cipher list (already validated by its annotation; checked again). */
+export function cipherListToken(value: string): Token {
+  if (!/^[A-Za-z0-9!+:@_.=-]{1,512}$/.test(value)) throw new Error(`nginx-values: bad cipher list ${show(value)}`);
+  return quote(value);
+}
+
+export function tlsProtocolToken(p: string): Token {
+  if (p !== "TLSv1.2" && p !== "TLSv1.3") throw new Error(`nginx-values: bad TLS protocol ${show(p)}`);
+  return p as Token;
+}
+
 /** `$http_<name>` / `$upstream_http_<name>` variable for a validated header name. */
 export function headerVariableToken(prefix: "http" | "upstream_http" | "sent_http", name: string): Token {
   const err = validateHeaderName(name, "header");
   if (err) throw new Error(`nginx-values: ${err}`);
   return `$${prefix}_${name.toLowerCase().replace(/-/g, "_")}` as Token;
-}
-
-/** A header value written in our own code from validated parts: printable ASCII, no quotes, backslashes or `$`. */
-export function headerValueToken(value: string): Token {
-  if (!/^[\x20-\x7e]*$/.test(value) || /["\\$]/.test(value)) throw new Error(`nginx-values: bad header value ${show(value)}`);
-  return quote(value);
 }
 
 // The nginx variables an auth-url, auth-signin or auth-request-redirect may use (ingress-nginx

@@ -100,6 +100,15 @@ function _M.access()
   if not name or name == "" then return end
   local ups = get_upstream(name)
   if not ups or #ups.peers == 0 then
+    -- default-backend annotation: its Service answers while the location's own has no endpoint.
+    local fallback = ngx.var.portico_fallback_upstream
+    if fallback and fallback ~= "" then
+      local fb = get_upstream(fallback)
+      if fb and #fb.peers > 0 then
+        ngx.var.portico_upstream = fallback
+        return
+      end
+    end
     return ngx.exit(config.no_endpoint_status)
   end
   local c = ups.policy and ups.policy.canary

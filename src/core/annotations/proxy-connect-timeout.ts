@@ -1,4 +1,4 @@
-import { parseSeconds } from "../nginx-values.js";
+import { MAX_TIMEOUT_SECONDS, parseSeconds } from "../nginx-values.js";
 import { defineAnnotation } from "./types.js";
 
 export const proxyConnectTimeout = defineAnnotation({
@@ -8,6 +8,6 @@ export const proxyConnectTimeout = defineAnnotation({
   scope: "location",
   risk: "low",
   default: "settings.proxyConnectTimeoutSeconds",
-  doc: 'Backend connect timeout in whole seconds (1..600), e.g. "30".',
-  parse: (raw, key) => parseSeconds(raw, key, 1, 600),
+  doc: 'Backend connect timeout in whole seconds (1..2147483, as nginx allows), e.g. "30".',
+  parse: (raw, key) => parseSeconds(raw, key, 1, MAX_TIMEOUT_SECONDS),
 });

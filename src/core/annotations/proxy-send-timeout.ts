@@ -1,4 +1,4 @@
-import { parseSeconds } from "../nginx-values.js";
+import { MAX_TIMEOUT_SECONDS, parseSeconds } from "../nginx-values.js";
 import { defineAnnotation } from "./types.js";
 
 export const proxySendTimeout = defineAnnotation({
@@ -8,6 +8,6 @@ export const proxySendTimeout = defineAnnotation({
   scope: "location",
   risk: "low",
   default: "settings.proxySendTimeoutSeconds",
-  doc: 'Backend send timeout in whole seconds (1..3600), e.g. "30".',
-  parse: (raw, key) => parseSeconds(raw, key, 1, 3600),
+  doc: 'Backend send timeout in whole seconds (1..2147483, as nginx allows), e.g. "30".',
+  parse: (raw, key) => parseSeconds(raw, key, 1, MAX_TIMEOUT_SECONDS),
 });

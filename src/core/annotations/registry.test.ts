@@ -71,7 +71,7 @@ describe("parseAnnotations", () => {
     ["rewrite-target", "/$host", /capture group/],
     ["backend-protocol", "AJP", /must be one of/],
     ["proxy-body-size", "10mb", /is not a size/],
-    ["proxy-connect-timeout", "601", /outside 1\.\.600/],
+    ["proxy-connect-timeout", "2147484", /outside 1\.\.2147483/],
     ["proxy-read-timeout", "-1", /not a number of seconds/],
     ["app-root", "/", /redirect to itself/],
     ["app-root", "app", /absolute path/],

@@ -47,6 +47,23 @@ import { temporalRedirect } from "./temporal-redirect.js";
 import type { AnnotationSpec, AnnotationValues, RejectedAnnotationSpec } from "./types.js";
 import { upstreamHashBy } from "./upstream-hash-by.js";
 import { useRegex } from "./use-regex.js";
+import { clientBodyBufferSize, proxyBufferSize, proxyBuffersNumber, proxyMaxTempFileSize } from "./proxy-buffers.js";
+import { proxyBuffering, proxyRequestBuffering } from "./proxy-buffering.js";
+import { proxyHttpVersion } from "./proxy-http-version.js";
+import { proxyNextUpstream, proxyNextUpstreamTimeout, proxyNextUpstreamTries } from "./proxy-next-upstream.js";
+import { proxyRedirectFrom, proxyRedirectTo } from "./proxy-redirect.js";
+import { proxyCookieDomain, proxyCookiePath } from "./proxy-cookie.js";
+import { upstreamVhost } from "./upstream-vhost.js";
+import { xForwardedPrefix } from "./x-forwarded-prefix.js";
+import { serviceUpstream } from "./service-upstream.js";
+import { customHttpErrors, defaultBackend } from "./custom-http-errors.js";
+import { fromToWwwRedirect, serverAlias } from "./server-alias.js";
+import { enableAccessLog } from "./enable-access-log.js";
+import { proxySslCiphers, proxySslName, proxySslProtocols, proxySslServerName, proxySslVerify, proxySslVerifyDepth } from "./proxy-ssl.js";
+import { limitAllowlist, limitBurstMultiplier, limitConnections, limitRate, limitRateAfter, limitRpm, limitRps, limitWhitelist } from "./rate-limits.js";
+import { hideResponseHeaders, requestHeaders, requireRequestHeaders, responseHeaders } from "./response-headers.js";
+import { denyPaths, fixedResponses } from "./fixed-responses.js";
+import { hostRedirectCode, hostRedirects } from "./host-redirects.js";
 
 export type { AnnotationSpec, AnnotationValues, AnnotationScope, AnnotationRisk, BackendProtocol } from "./types.js";
 
@@ -113,6 +130,53 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
   temporalRedirect,
   upstreamHashBy,
   useRegex,
+  // proxy and backend
+  clientBodyBufferSize,
+  customHttpErrors,
+  defaultBackend,
+  enableAccessLog,
+  fromToWwwRedirect,
+  proxyBufferSize,
+  proxyBuffersNumber,
+  proxyBuffering,
+  proxyCookieDomain,
+  proxyCookiePath,
+  proxyHttpVersion,
+  proxyMaxTempFileSize,
+  proxyNextUpstream,
+  proxyNextUpstreamTimeout,
+  proxyNextUpstreamTries,
+  proxyRedirectFrom,
+  proxyRedirectTo,
+  proxyRequestBuffering,
+  proxySslCiphers,
+  proxySslName,
+  proxySslProtocols,
+  proxySslServerName,
+  proxySslVerify,
+  proxySslVerifyDepth,
+  serverAlias,
+  serviceUpstream,
+  upstreamVhost,
+  xForwardedPrefix,
+  // rate limits
+  limitAllowlist,
+  limitBurstMultiplier,
+  limitConnections,
+  limitRate,
+  limitRateAfter,
+  limitRpm,
+  limitRps,
+  limitWhitelist,
+  // typed replacements for snippets (portico.dev/)
+  denyPaths,
+  fixedResponses,
+  hideResponseHeaders,
+  hostRedirectCode,
+  hostRedirects,
+  requestHeaders,
+  requireRequestHeaders,
+  responseHeaders,
 ] as AnnotationSpec[];
 
 export const REJECTED_ANNOTATIONS: readonly RejectedAnnotationSpec[] = SNIPPETS;

@@ -1,7 +1,7 @@
 // The declarative shape every annotation module exports. The registry drives parsing, validation,
 // admission and the generated docs from these specs; nothing else knows annotation keys.
 
-import type { Result, Size } from "../nginx-values.js";
+import type { Result, Size, Token } from "../nginx-values.js";
 
 export type AnnotationScope = "ingress" | "location";
 export type AnnotationRisk = "low" | "medium" | "high" | "critical";
@@ -22,6 +22,52 @@ export interface AnnotationValues {
   permanentRedirect?: string;
   permanentRedirectCode?: number;
   temporalRedirect?: string;
+  // proxy and backend
+  proxyBufferSize?: Size;
+  proxyBuffersNumber?: number;
+  proxyBuffering?: boolean;
+  proxyRequestBuffering?: boolean;
+  proxyMaxTempFileSize?: Size;
+  proxyHttpVersion?: "1.0" | "1.1";
+  proxyNextUpstream?: Token[];
+  proxyNextUpstreamTries?: number;
+  proxyNextUpstreamTimeout?: number;
+  proxyRedirectFrom?: string;
+  proxyRedirectTo?: string;
+  proxyCookieDomain?: [string, string];
+  proxyCookiePath?: [string, string];
+  clientBodyBufferSize?: Size;
+  upstreamVhost?: string;
+  xForwardedPrefix?: string;
+  serviceUpstream?: boolean;
+  customHttpErrors?: number[];
+  defaultBackend?: string;
+  serverAlias?: string[];
+  fromToWwwRedirect?: boolean;
+  enableAccessLog?: boolean;
+  proxySslVerify?: boolean;
+  proxySslVerifyDepth?: number;
+  proxySslName?: string;
+  proxySslServerName?: boolean;
+  proxySslProtocols?: string[];
+  proxySslCiphers?: string;
+  // rate limits
+  limitRps?: number;
+  limitRpm?: number;
+  limitConnections?: number;
+  limitBurstMultiplier?: number;
+  limitAllowlist?: string[];
+  limitRate?: number;
+  limitRateAfter?: number;
+  // portico.dev typed replacements for snippets
+  responseHeaders?: HeaderEntry[];
+  hideResponseHeaders?: string[];
+  requestHeaders?: HeaderEntry[];
+  requireRequestHeaders?: string[];
+  fixedResponses?: FixedResponse[];
+  denyPaths?: FixedResponse[];
+  hostRedirects?: HostRedirect[];
+  hostRedirectCode?: number;
   // auth (basic)
   authType?: "basic";
   /** "name" or "namespace/name" as written. */
@@ -72,6 +118,29 @@ export interface AnnotationValues {
   canaryWeight?: number;
   canaryWeightTotal?: number;
   sslPassthrough?: boolean;
+}
+
+export interface HeaderEntry {
+  name: string;
+  value: string;
+}
+
+/** A path answered by nginx itself: a status, optionally a body with its content type. */
+export interface FixedResponse {
+  match: "exact" | "prefix" | "regex";
+  /** Exact/prefix: a plain path; regex: a validated regex path (starts with '/'). */
+  path: string;
+  caseInsensitive: boolean;
+  status: number;
+  contentType?: string;
+  body?: string;
+}
+
+export interface HostRedirect {
+  /** A rule host of the same Ingress whose requests are redirected. */
+  host: string;
+  /** scheme://host[:port]; the request URI is appended. */
+  target: string;
 }
 
 export interface AnnotationSpec<K extends keyof AnnotationValues = keyof AnnotationValues> {

@@ -143,3 +143,23 @@ export class UpstreamNames {
     return `${name}-${createHash("sha256").update(id).digest("hex").slice(0, 8)}`;
   }
 }
+
+/** service-upstream: the Service's cluster IP and port as the one endpoint (kube-proxy balances). */
+export function resolveServiceAddress(ref: BackendRef, index: ServiceIndex, upstream: string): ResolvedBackend {
+  const r = resolveBackend(ref, index);
+  if (r.problem) return { ...r, upstream };
+  const svc = index.services.get(`${ref.namespace}/${ref.service}`)!;
+  const port = (svc.spec?.ports ?? []).find((p) => (ref.port.number !== undefined ? p.port === ref.port.number : p.name === ref.port.name))!;
+  const ip = svc.spec?.clusterIP;
+  if (!ip || ip === "None" || !isIpAddress(ip)) {
+    return {
+      upstream,
+      endpoints: [],
+      problem: {
+        reason: "ServiceUnsupported",
+        message: `Service ${ref.namespace}/${ref.service} has no cluster IP (headless), so service-upstream cannot use it; requests answer 503`,
+      },
+    };
+  }
+  return { upstream, endpoints: [{ address: ip, port: port.port }] };
+}

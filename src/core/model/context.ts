@@ -2,6 +2,7 @@
 // drafts they commit into (hosts, catch-all, TLS claims, diagnostics). Made fresh per build.
 
 import type { AnnotationValues } from "../annotations/registry.js";
+import type { FixedResponse } from "../annotations/types.js";
 import type { CertificatePair, Diagnostic, Snapshot } from "../contract.js";
 import type { Ingress, IngressBackend, Secret } from "../k8s-types.js";
 import type { Settings } from "../settings.js";
@@ -32,6 +33,14 @@ export interface HostDraft {
   regexPaths: number;
   appRoot?: string;
   fallback?: FallbackDraft;
+  /** server-alias names claimed for this host, with the Ingress that claimed them. */
+  aliases?: { name: string; ingress: Ingress }[];
+  /** from-to-www-redirect was set by an Ingress of this host. */
+  wwwRedirect?: Ingress;
+  /** host-redirects: the oldest Ingress's redirect of this host. */
+  redirect?: { code: number; target: string };
+  /** Regex deny-paths / fixed-responses of the host's Ingresses (checked before locations). */
+  denyRegexes?: FixedResponse[];
 }
 
 export class BuildContext {

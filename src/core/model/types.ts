@@ -1,9 +1,9 @@
 // The model: what the data plane must do, with every Kubernetes detail resolved and every value
 // validated. The renderer reads only this (never Kubernetes objects).
 
-import type { BackendProtocol } from "../annotations/types.js";
+import type { BackendProtocol, FixedResponse, HeaderEntry } from "../annotations/types.js";
 import type { CertificatePair, Diagnostic, UpstreamBalancing, UpstreamEndpoint } from "../contract.js";
-import type { Size } from "../nginx-values.js";
+import type { Size, Token } from "../nginx-values.js";
 
 export type MatchKind = "exact" | "prefix" | "regex";
 
@@ -13,7 +13,69 @@ export interface Origin {
   name: string;
 }
 
-export type Action = { kind: "proxy"; upstream: string; protocol: BackendProtocol } | { kind: "redirect"; code: number; url: string } | { kind: "notFound" };
+export type Action =
+  | { kind: "proxy"; upstream: string; protocol: BackendProtocol }
+  | { kind: "redirect"; code: number; url: string }
+  | { kind: "notFound" }
+  | { kind: "fixed"; status: number; contentType?: string; body?: string };
+
+/** Proxy tuning of a location (proxy-* annotations); absent fields keep the http-level default. */
+export interface ProxyTuning {
+  bufferSize?: Size;
+  buffersNumber?: number;
+  buffering?: boolean;
+  requestBuffering?: boolean;
+  maxTempFileSize?: Size;
+  clientBodyBufferSize?: Size;
+  httpVersion?: "1.0" | "1.1";
+  nextUpstream?: Token[];
+  nextUpstreamTries?: number;
+  nextUpstreamTimeout?: number;
+  redirect?: { from: string; to: string };
+  cookieDomain?: [string, string];
+  cookiePath?: [string, string];
+  /** Request headers to the backend, placeholders expanded; replace the defaults of the same name. */
+  requestHeaders?: HeaderEntry[];
+  hideResponseHeaders?: string[];
+  responseHeaders?: HeaderEntry[];
+  /** Requests lacking a non-empty value of one of these headers get 401. */
+  requireRequestHeaders?: string[];
+  accessLog?: boolean;
+  limitRate?: number;
+  limitRateAfter?: number;
+  ssl?: { verify?: boolean; verifyDepth?: number; name?: string; serverName?: boolean; protocols?: string[]; ciphers?: string };
+}
+
+/** Per-client limits of the Ingress a location belongs to (zones are declared once in Model.limitZones). */
+export interface LocationLimits {
+  /** Hex id of the owning Ingress; names its zones and variables. */
+  id: string;
+  /** limit-allowlist: client addresses the limits do not apply to. */
+  allowlist: string[];
+  rps?: { rate: number; burst: number };
+  rpm?: { rate: number; burst: number };
+  connections?: number;
+}
+
+export interface LimitZone {
+  id: string;
+  rps?: number;
+  rpm?: number;
+  connections: boolean;
+  /** Client addresses the limits do not apply to. */
+  allowlist: string[];
+}
+
+/** custom-http-errors: codes the error backend answers, and what it is told about the request. */
+export interface ErrorPages {
+  codes: number[];
+  /** An upstream (the default-backend annotation's Service), or nginx's own page for the code. */
+  upstream?: string;
+  namespace: string;
+  ingress: string;
+  service: string;
+  port: string;
+}
 
 /** External authentication of a location (auth-url family, or settings.globalAuthUrl). */
 export interface ExternalAuthModel {
@@ -67,6 +129,11 @@ export interface LocationModel {
   connectTimeout?: number;
   readTimeout?: number;
   sendTimeout?: number;
+  proxy?: ProxyTuning;
+  limits?: LocationLimits;
+  errors?: ErrorPages;
+  /** default-backend annotation: the upstream used when the location's own has no ready endpoint. */
+  fallbackUpstream?: string;
   access?: AccessModel;
 }
 
@@ -80,6 +147,19 @@ export interface ServerModel {
   appRoot?: string;
   /** What unmatched paths get (an Ingress's spec.defaultBackend, or the 404 page). */
   fallback: LocationModel;
+  /** server-alias names (served by this server too). */
+  aliases?: string[];
+  /** host-redirects: every request is redirected to this origin, keeping the URI. */
+  redirect?: { code: number; target: string };
+  /** Regex deny-paths / fixed-responses, checked before location selection. */
+  denyRegexes?: FixedResponse[];
+}
+
+/** from-to-www-redirect: a name that only redirects to its twin host. */
+export interface RedirectServerModel {
+  host: string;
+  tls: boolean;
+  target: string;
 }
 
 export interface StreamServerModel {
@@ -108,6 +188,8 @@ export interface Model {
   sniCertificates: Record<string, string>;
   certificates: Record<string, CertificatePair>;
   stream: StreamServerModel[];
+  redirectServers?: RedirectServerModel[];
+  limitZones?: LimitZone[];
   /** ssl-passthrough hosts, sorted by host (empty: no SNI router in front of HTTPS). */
   passthrough: PassthroughModel[];
   diagnostics: Diagnostic[];

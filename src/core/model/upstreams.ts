@@ -2,7 +2,7 @@
 // every selected Ingress is registered first (so colliding names are known), then resolved once.
 
 import type { Ingress, IngressBackend } from "../k8s-types.js";
-import { backendRef, resolveBackend, UpstreamNames, type BackendRef, type ResolvedBackend, type ServiceIndex } from "./backends.js";
+import { backendRef, resolveBackend, resolveServiceAddress, UpstreamNames, type BackendRef, type ResolvedBackend, type ServiceIndex } from "./backends.js";
 
 export class Upstreams {
   private readonly names = new UpstreamNames();
@@ -32,6 +32,16 @@ export class Upstreams {
     const upstream = this.names.nameOf(ref);
     let r = this.resolved.get(upstream);
     if (!r) this.resolved.set(upstream, (r = resolveBackend(ref, this.index)));
+    if (r.problem) this.report(ing, r.problem.reason, r.problem.message);
+    return upstream;
+  }
+
+  /** service-upstream: an upstream of its own whose one endpoint is the Service's cluster IP.
+   * The suffix has a '.', which no namespace, Service or port name contains: it cannot collide. */
+  useServiceAddress(ing: Ingress, ref: BackendRef): string {
+    const upstream = `${this.names.nameOf(ref)}.service-ip`;
+    let r = this.resolved.get(upstream);
+    if (!r) this.resolved.set(upstream, (r = resolveServiceAddress(ref, this.index, upstream)));
     if (r.problem) this.report(ing, r.problem.reason, r.problem.message);
     return upstream;
   }

@@ -34,6 +34,8 @@ export interface LocationContext {
   grpcHeaders: Directive[];
   /** The http-level add_header directives (HSTS), repeated where a location adds its own. */
   addHeaders: Directive[];
+  /** The access_log directive enable-access-log "true" writes when the setting turned logs off. */
+  accessLog?: Directive;
 }
 
 const ESCAPED_URI = d("set_by_lua", lit("$portico_escaped_request_uri"), litQuoted("return ngx.escape_uri(ngx.var.request_uri)"));

@@ -6,7 +6,8 @@ import type { Settings } from "../settings.js";
 import type { LocationContext } from "./access.js";
 import { cidrToken, endpointToken, hstsToken, int, lit, litQuoted, litSingleQuoted, parseSize, seconds } from "../nginx-values.js";
 import { MIME_TYPES } from "./mime.js";
-import { controlServer, defaultBackendServer, defaultServer, hostServer } from "./servers.js";
+import { limitZoneDirectives } from "./limits.js";
+import { controlServer, defaultBackendServer, defaultServer, hostServer, redirectServer } from "./servers.js";
 import { b, d, entry, luaBlock, type Directive } from "./writer.js";
 
 const JSON_LOG =
@@ -133,7 +134,13 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
     ...headers.map(([h, v]) => d("proxy_set_header", lit(h), lit(v))),
   ];
   const grpcHeaders = headers.map(([h, v]) => d("grpc_set_header", lit(h), lit(v)));
-  const lc: LocationContext = { httpsPort: o.httpsPort, proxyHeaders, grpcHeaders, addHeaders };
+  const lc: LocationContext = {
+    httpsPort: o.httpsPort,
+    proxyHeaders,
+    grpcHeaders,
+    addHeaders,
+    accessLog: s.accessLog ? undefined : d("access_log", lit("logs/access.log"), lit(s.logFormat === "json" ? "portico_json" : "combined")),
+  };
   body.push(
     d("proxy_http_version", lit("1.1")),
     ...proxyHeaders,
@@ -162,8 +169,10 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
   body.push(b("upstream", [lit("portico_upstream")], upstream));
 
   const tlsFront = m.passthrough.length > 0;
+  body.push(...limitZoneDirectives(m.limitZones ?? []));
   body.push(defaultServer(m.defaultServer, o, lc, tlsFront), defaultBackendServer(o), controlServer(o));
   for (const server of m.servers) body.push(hostServer(server, o, lc, tlsFront));
+  for (const r of m.redirectServers ?? []) body.push(redirectServer(r, o, tlsFront));
   return b("http", [], body);
 }
 

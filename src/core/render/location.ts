@@ -1,21 +1,29 @@
 // One model location -> one `location` block.
 
 import {
+  bodyTextToken,
   bodyToken,
+  contentTypeToken,
+  errorLocationName,
+  ifHeaderEmptyArgs,
   int,
   lit,
+  objectNameToken,
   pathToken,
   redirectUrlToken,
   regexToken,
   rewritePatternToken,
   rewriteTargetToken,
   seconds,
+  statusToken,
   upstreamNameToken,
   type Token,
 } from "../nginx-values.js";
 import type { LocationModel } from "../model/types.js";
-import { accessPhase, accessRewrite, type LocationContext } from "./access.js";
 import type { PlacedLocation } from "./locations.js";
+import { limitDirectives } from "./limits.js";
+import { accessPhase, accessRewrite, type LocationContext } from "./access.js";
+import { addedResponseHeaders, dedupeHeaderDirectives, proxyTuningDirectives } from "./proxy-tuning.js";
 import { b, d, type Directive } from "./writer.js";
 
 export const NOT_FOUND_BODY =
@@ -31,33 +39,102 @@ export function sslRedirectDirective(httpsPort: number): Directive {
   return b("if", [lit("($scheme"), lit("="), lit("http)")], [d("return", int(308), lit(target))]);
 }
 
-export function locationBlock(p: PlacedLocation, lc: LocationContext): Directive {
+export function locationBlock(p: PlacedLocation, c: LocationContext): Directive {
   const loc = p.loc;
   const args: Token[] = [];
   if (p.modifier) args.push(lit(p.modifier));
   if (p.modifier === "~" || p.modifier === "~*") args.push(regexToken(p.pattern.slice(1)));
   else args.push(pathToken(p.pattern));
-  return b("location", args, locationBody(loc, lc));
+  return b("location", args, dedupeHeaderDirectives(locationBody(loc, c)));
 }
 
-function locationBody(loc: LocationModel, lc: LocationContext): Directive[] {
+function locationBody(loc: LocationModel, c: LocationContext): Directive[] {
   const body: Directive[] = [];
-  if (loc.sslRedirect) body.push(sslRedirectDirective(lc.httpsPort));
+  if (loc.sslRedirect) body.push(sslRedirectDirective(c.httpsPort));
   if (loc.access) body.push(...accessRewrite(loc.access));
   if (loc.access?.denied) return body;
+  if (loc.limits) body.push(...limitDirectives(loc.limits));
+  const px = loc.proxy;
+  for (const h of px?.requireRequestHeaders ?? []) body.push(b("if", ifHeaderEmptyArgs(h), [d("return", int(401))]));
+  if (px?.accessLog === false) body.push(d("access_log", lit("off")));
+  else if (px?.accessLog === true && c.accessLog) body.push(c.accessLog);
+  body.push(...addedResponseHeaders(px?.responseHeaders, c));
   const action = loc.action;
   if (action.kind === "notFound") return [...body, ...notFoundDirectives()];
   if (action.kind === "redirect") return [...body, d("return", int(action.code), redirectUrlToken(action.url))];
+  if (action.kind === "fixed") {
+    if (action.contentType !== undefined) body.push(d("default_type", contentTypeToken(action.contentType)));
+    return [...body, d("return", statusToken(action.status), ...(action.body !== undefined ? [bodyTextToken(action.body)] : []))];
+  }
   const grpc = action.protocol === "GRPC" || action.protocol === "GRPCS";
+<<<<<<< HEAD
   const px = grpc ? "grpc" : "proxy";
   if (loc.access) body.push(...accessPhase(loc.access, action.upstream, grpc, lc));
+=======
+  const pfx = grpc ? "grpc" : "proxy";
+>>>>>>> main
   if (loc.bodySize !== undefined) body.push(d("client_max_body_size", loc.bodySize));
-  if (loc.connectTimeout !== undefined) body.push(d(`${px}_connect_timeout`, seconds(loc.connectTimeout)));
-  if (loc.readTimeout !== undefined) body.push(d(`${px}_read_timeout`, seconds(loc.readTimeout)));
-  if (loc.sendTimeout !== undefined) body.push(d(`${px}_send_timeout`, seconds(loc.sendTimeout)));
+  if (loc.connectTimeout !== undefined) body.push(d(`${pfx}_connect_timeout`, seconds(loc.connectTimeout)));
+  if (loc.readTimeout !== undefined) body.push(d(`${pfx}_read_timeout`, seconds(loc.readTimeout)));
+  if (loc.sendTimeout !== undefined) body.push(d(`${pfx}_send_timeout`, seconds(loc.sendTimeout)));
+  if (px) body.push(...proxyTuningDirectives(px, grpc, c));
+  if (loc.access) body.push(...accessPhase(loc.access, grpc, c));
+  if (loc.errors) {
+    const e = loc.errors;
+    body.push(d(`${pfx}_intercept_errors`, lit("on")));
+    for (const code of e.codes) body.push(d("error_page", statusToken(code, 400, 599), lit("="), errorLocationName(e.upstream, code)));
+    body.push(
+      d("set", lit("$portico_err_namespace"), objectNameToken(e.namespace)),
+      d("set", lit("$portico_err_ingress"), objectNameToken(e.ingress)),
+      d("set", lit("$portico_err_service"), objectNameToken(e.service)),
+      d("set", lit("$portico_err_port"), objectNameToken(e.port)),
+    );
+  }
   body.push(d("set", lit("$portico_upstream"), upstreamNameToken(action.upstream)));
+  if (loc.fallbackUpstream) body.push(d("set", lit("$portico_fallback_upstream"), upstreamNameToken(loc.fallbackUpstream)));
   if (loc.rewrite) body.push(d("rewrite", rewritePatternToken(loc.rewrite.pattern), rewriteTargetToken(loc.rewrite.target), lit("break")));
   const scheme = { HTTP: "http", HTTPS: "https", GRPC: "grpc", GRPCS: "grpcs" }[action.protocol];
   body.push(d(grpc ? "grpc_pass" : "proxy_pass", lit(`${scheme}://portico_upstream`)));
   return body;
+}
+
+/** The named locations custom-http-errors of these locations send to (one per target and code). */
+export function errorLocations(locations: LocationModel[], c: LocationContext): Directive[] {
+  const seen = new Map<string, Directive>();
+  for (const loc of locations) {
+    const e = loc.errors;
+    if (!e) continue;
+    for (const code of e.codes) {
+      const name = errorLocationName(e.upstream, code);
+      if (seen.has(name)) continue;
+      if (e.upstream === undefined) {
+        seen.set(name, b("location", [name], [d("return", statusToken(code, 400, 599))]));
+        continue;
+      }
+      const headers: [string, Token][] = [
+        ["X-Code", statusToken(code, 400, 599)],
+        ["X-Format", lit("$http_accept")],
+        ["X-Original-URI", lit("$request_uri")],
+        ["X-Namespace", lit("$portico_err_namespace")],
+        ["X-Ingress-Name", lit("$portico_err_ingress")],
+        ["X-Service-Name", lit("$portico_err_service")],
+        ["X-Service-Port", lit("$portico_err_port")],
+      ]; // X-Request-ID is among the request headers already
+      seen.set(
+        name,
+        b(
+          "location",
+          [name],
+          [
+            d("proxy_intercept_errors", lit("off")),
+            ...c.proxyHeaders,
+            ...headers.map(([h, v]) => d("proxy_set_header", lit(h), v)),
+            d("set", lit("$portico_upstream"), upstreamNameToken(e.upstream)),
+            d("proxy_pass", lit("http://portico_upstream")),
+          ],
+        ),
+      );
+    }
+  }
+  return [...seen.keys()].sort().map((k) => seen.get(k)!);
 }

@@ -2,10 +2,22 @@
 // server the agent talks to.
 
 import type { RenderOptions } from "../contract.js";
-import type { LocationModel, ServerModel, Model } from "../model/types.js";
-import { int, lit, litQuoted, listenToken, pathToken, redirectUrlToken, serverNameToken } from "../nginx-values.js";
+import type { LocationModel, ServerModel, Model, RedirectServerModel } from "../model/types.js";
+import {
+  hostRedirectToken,
+  ifUriMatchesArgs,
+  int,
+  lit,
+  litQuoted,
+  listenToken,
+  pathToken,
+  redirectUrlToken,
+  serverNameToken,
+  statusToken,
+  wwwRedirectToken,
+} from "../nginx-values.js";
 import { authLocations, type LocationContext } from "./access.js";
-import { locationBlock, notFoundDirectives } from "./location.js";
+import { errorLocations, locationBlock, notFoundDirectives } from "./location.js";
 import { placeLocations } from "./locations.js";
 import { b, d, luaBlock, type Directive } from "./writer.js";
 
@@ -39,17 +51,35 @@ function listens(o: RenderOptions, https: boolean, defaultServer: boolean, tlsFr
 /** The locations, then the internal locations of the external authentications they use. */
 function locationBlocks(locations: LocationModel[], regexMode: boolean, fallback: LocationModel, lc: LocationContext): Directive[] {
   const placed = placeLocations(locations, regexMode, fallback);
+<<<<<<< HEAD
   const auths = placed.flatMap((p) =>
     p.loc.access?.external && !p.loc.access.denied && p.loc.action.kind === "proxy" ? [{ auth: p.loc.access.external, upstream: p.loc.action.upstream }] : [],
   );
   return [...placed.map((p) => locationBlock(p, lc)), ...authLocations(auths, lc)];
+=======
+  const auths = placed.flatMap((p) => (p.loc.access?.external && !p.loc.access.denied ? [p.loc.access.external] : []));
+  return [...placed.map((p) => locationBlock(p, lc)), ...authLocations(auths, lc), ...errorLocations([...locations, fallback], lc)];
+>>>>>>> main
 }
 
 export function hostServer(s: ServerModel, o: RenderOptions, lc: LocationContext, tlsFront: boolean): Directive {
-  const body: Directive[] = [...listens(o, s.tls, false, tlsFront), d("server_name", serverNameToken(s.host)), clearUpstream()];
+  const names = [serverNameToken(s.host), ...(s.aliases ?? []).map(serverNameToken)];
+  const body: Directive[] = [...listens(o, s.tls, false, tlsFront), d("server_name", ...names), clearUpstream()];
+  if (s.redirect) {
+    // host-redirects: the whole host answers the redirect, whatever the path.
+    body.push(d("return", int(s.redirect.code), hostRedirectToken(s.redirect.target)));
+    return b("server", [], body);
+  }
+  // Regex deny-paths run before location selection, so no location (not even a `^~` prefix) escapes them.
+  for (const r of s.denyRegexes ?? []) body.push(b("if", ifUriMatchesArgs(r.path, r.caseInsensitive), [d("return", statusToken(r.status))]));
   if (s.appRoot) body.push(b("if", [lit("($uri"), lit("="), lit("/)")], [d("return", int(302), redirectUrlToken(s.appRoot))]));
   body.push(...locationBlocks(s.locations, s.regexMode, s.fallback, lc));
   return b("server", [], body);
+}
+
+/** from-to-www-redirect: a server for the twin name that only redirects (308) to the rule host. */
+export function redirectServer(s: RedirectServerModel, o: RenderOptions, tlsFront: boolean): Directive {
+  return b("server", [], [...listens(o, s.tls, false, tlsFront), d("server_name", serverNameToken(s.host)), d("return", int(308), wwwRedirectToken(s.target))]);
 }
 
 export function defaultServer(m: Model["defaultServer"], o: RenderOptions, lc: LocationContext, tlsFront: boolean): Directive {

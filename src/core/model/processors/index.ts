@@ -10,6 +10,8 @@ import { hostsProcessor } from "./hosts.js";
 import { limitsProcessor } from "./limits.js";
 import { passthroughProcessor } from "./passthrough.js";
 import { pathsProcessor } from "./paths.js";
+import { proxyProcessor } from "./proxy.js";
+import { serverFeaturesProcessor } from "./server-features.js";
 import { serversProcessor } from "./servers.js";
 import { streamProcessor } from "./stream.js";
 import { tlsProcessor } from "./tls.js";
@@ -25,6 +27,8 @@ export const PROCESSORS: readonly Processor[] = [
   defaultBackendProcessor,
   tlsProcessor,
   serversProcessor,
+  serverFeaturesProcessor,
+  proxyProcessor,
   // After paths and default-backend have staged (it takes a canary's routes out before commit) and
   // after servers have finished (it reads the finished fallbacks and endpoints).
   balancingProcessor,

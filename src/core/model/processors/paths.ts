@@ -10,6 +10,7 @@ import { escapeLiteral } from "../../regex-grammar.js";
 import type { LocationModel } from "../types.js";
 import { locationKey, locationMatch, locationPath, usesRegex } from "../../location-key.js";
 import { locationTuning, redirectOf } from "./annotations.js";
+import { applyProxyAnnotations } from "./proxy.js";
 import type { Processor } from "./types.js";
 
 export const pathsProcessor: Processor = {
@@ -29,6 +30,7 @@ export const pathsProcessor: Processor = {
         }
         if (work.access) loc.access = work.access;
         loc.action = redirectOf(work.ann) ?? { kind: "proxy", upstream: ctx.upstreams.use(ing, ref), protocol: work.ann.backendProtocol ?? "HTTP" };
+        applyProxyAnnotations(ctx, ing, work.ann, loc, ref);
         const what = `${p.pathType} path ${show(p.path ?? "/")} on host ${show(staged.host || "*")}`;
         staged.paths.push({ key: locationKey(loc.match, loc.path), loc, what, field });
       });

@@ -7,6 +7,7 @@ import { cmp } from "../classes.js";
 import type { BuildContext, FallbackDraft, HostDraft } from "../context.js";
 import type { LocationModel } from "../types.js";
 import { effectiveSslRedirect, locationTuning } from "./annotations.js";
+import { applyProxyAnnotations } from "./proxy.js";
 import type { Processor } from "./types.js";
 
 export const serversProcessor: Processor = {
@@ -47,13 +48,15 @@ function notFound(sslRedirect: boolean): LocationModel {
 function fallbackOf(ctx: BuildContext, fb: FallbackDraft | undefined, tls: boolean): LocationModel {
   if (!fb) return notFound(tls && ctx.settings.sslRedirect);
   const ref = ctx.upstreams.refOf(fb.ingress.metadata.namespace ?? "", fb.backend, "spec.defaultBackend") as BackendRef;
-  return {
+  const loc: LocationModel = {
     ...notFound(effectiveSslRedirect(fb.ann, tls, ctx.settings.sslRedirect)),
     action: { kind: "proxy", upstream: ctx.upstreams.use(fb.ingress, ref), protocol: fb.ann.backendProtocol ?? "HTTP" },
     origin: { namespace: fb.ingress.metadata.namespace ?? "", name: fb.ingress.metadata.name },
     ...locationTuning(fb.ann),
     ...(fb.access ? { access: fb.access } : {}),
   };
+  applyProxyAnnotations(ctx, fb.ingress, fb.ann, loc, ref);
+  return loc;
 }
 
 function finishLocations(ctx: BuildContext, h: HostDraft): LocationModel[] {

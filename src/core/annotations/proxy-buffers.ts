@@ -1,0 +1,46 @@
+import { parseIntIn, parseSize } from "../nginx-values.js";
+import { defineAnnotation } from "./types.js";
+
+export const proxyBufferSize = defineAnnotation({
+  key: "proxy-buffer-size",
+  field: "proxyBufferSize",
+  type: "size",
+  scope: "location",
+  risk: "low",
+  default: "4k",
+  doc: "Size of the buffer for the backend response headers (proxy_buffer_size), also the size of each proxy buffer, e.g. 16k.",
+  parse: (raw, key) => parseSize(raw, key),
+});
+
+export const proxyBuffersNumber = defineAnnotation({
+  key: "proxy-buffers-number",
+  field: "proxyBuffersNumber",
+  type: "int",
+  scope: "location",
+  risk: "low",
+  default: "4",
+  doc: "Number of proxy buffers (proxy_buffers <n> <proxy-buffer-size>), 1..1024.",
+  parse: (raw, key) => parseIntIn(raw, key, 1, 1024),
+});
+
+export const proxyMaxTempFileSize = defineAnnotation({
+  key: "proxy-max-temp-file-size",
+  field: "proxyMaxTempFileSize",
+  type: "size",
+  scope: "location",
+  risk: "low",
+  default: "1024m",
+  doc: "Largest temporary file a buffered response may spill to (proxy_max_temp_file_size); 0 disables spilling.",
+  parse: (raw, key) => parseSize(raw, key),
+});
+
+export const clientBodyBufferSize = defineAnnotation({
+  key: "client-body-buffer-size",
+  field: "clientBodyBufferSize",
+  type: "size",
+  scope: "location",
+  risk: "low",
+  default: "nginx's 8k|16k",
+  doc: "Buffer for reading the request body before it spills to a file (client_body_buffer_size), e.g. 1m.",
+  parse: (raw, key) => parseSize(raw, key),
+});

@@ -67,18 +67,13 @@ function locationBody(loc: LocationModel, c: LocationContext): Directive[] {
     return [...body, d("return", statusToken(action.status), ...(action.body !== undefined ? [bodyTextToken(action.body)] : []))];
   }
   const grpc = action.protocol === "GRPC" || action.protocol === "GRPCS";
-<<<<<<< HEAD
-  const px = grpc ? "grpc" : "proxy";
-  if (loc.access) body.push(...accessPhase(loc.access, action.upstream, grpc, lc));
-=======
   const pfx = grpc ? "grpc" : "proxy";
->>>>>>> main
   if (loc.bodySize !== undefined) body.push(d("client_max_body_size", loc.bodySize));
   if (loc.connectTimeout !== undefined) body.push(d(`${pfx}_connect_timeout`, seconds(loc.connectTimeout)));
   if (loc.readTimeout !== undefined) body.push(d(`${pfx}_read_timeout`, seconds(loc.readTimeout)));
   if (loc.sendTimeout !== undefined) body.push(d(`${pfx}_send_timeout`, seconds(loc.sendTimeout)));
   if (px) body.push(...proxyTuningDirectives(px, grpc, c));
-  if (loc.access) body.push(...accessPhase(loc.access, grpc, c));
+  if (loc.access) body.push(...accessPhase(loc.access, action.upstream, grpc, c));
   if (loc.errors) {
     const e = loc.errors;
     body.push(d(`${pfx}_intercept_errors`, lit("on")));

@@ -306,15 +306,31 @@ test("a 1 MiB TLS Secret is created and updated through the TLS Secret webhook (
 });
 
 test("the watcher reconciles where it may write (release namespace, rbac.extraNamespaces) and nowhere else", async () => {
-  const ic = (ns: string) => ({
+  const ic = (ns: string, name = "edge", cls = { name: `edge-${ns}`, create: false }) => ({
     apiVersion: "portico.dev/v1alpha1",
     kind: "IngressController",
-    metadata: { name: "edge", namespace: ns },
-    spec: { ingressClass: { name: `edge-${ns}`, create: false } },
+    metadata: { name, namespace: ns },
+    spec: { ingressClass: cls },
   });
-  await c.apply(ic(TEAM));
+  await c.apply(ic(TEAM, "edge", { name: OWN_CLASS, create: true }));
+  await c.apply(ic(TEAM, "rogue", { name: "someone-elses", create: true }));
   await c.apply(ic(ELSEWHERE));
   await waitUntil("team-a/edge reconciled", async () => Boolean(await getObject(c, "deployment", "edge-nginx", TEAM)), { timeoutMs: 60_000 });
+  // IngressClass writes by name: the one in rbac.ingressClasses is created (server-side apply, so
+  // the API server checks create on that name), another is refused and said so in an Event.
+  await waitUntil("IngressClass portico-own created by the reconciler", async () => Boolean(await getObject(c, "ingressclass", OWN_CLASS, null)), {
+    timeoutMs: 60_000,
+  });
+  const refused = await waitUntil(
+    "team-a/rogue told why",
+    async () => {
+      const ev = JSON.parse(await c.kubectlOk(["-n", TEAM, "get", "events", "--field-selector", "involvedObject.name=rogue", "-o", "json"]));
+      return ev.items.find((e: Any) => e.reason === "ReconcileFailed" && /forbidden/i.test(e.message) && /someone-elses/.test(e.message));
+    },
+    { timeoutMs: 60_000 },
+  );
+  assert.ok(refused);
+  assert.equal(await getObject(c, "ingressclass", "someone-elses", null), undefined, "no IngressClass outside rbac.ingressClasses");
   await waitUntil(
     "the watcher was refused in elsewhere",
     async () => /forbidden[\s\S]{0,400}elsewhere|elsewhere[\s\S]{0,400}forbidden/i.test(readFileSync(watcher.logFile, "utf8")),
@@ -334,7 +350,7 @@ test("the watcher reconciles where it may write (release namespace, rbac.extraNa
   const forbidden = (f: string) =>
     readFileSync(f, "utf8")
       .split("\n")
-      .filter((l) => /forbidden/i.test(l) && !l.includes(ELSEWHERE));
+      .filter((l) => /forbidden/i.test(l) && !l.includes(ELSEWHERE) && !l.includes("someone-elses")); // the refusals this test asks for
   assert.deepEqual(forbidden(admission.logFile), [], "admission needed nothing it lacks");
   assert.deepEqual(forbidden(watcher.logFile), [], "the watcher needed nothing it lacks in its namespaces");
 });

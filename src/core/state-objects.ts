@@ -99,11 +99,14 @@ export class StateObjectError extends Error {}
 
 const sha256 = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
 
+/** app.kubernetes.io/component of the desired-state objects (the operator's prune skips them). */
+export const STATE_COMPONENT = "desired-state";
+
 function labels(owner: StateOwner): Record<string, string> {
   const l: Record<string, string> = {
     "app.kubernetes.io/name": "portico",
     "app.kubernetes.io/instance": owner.name,
-    "app.kubernetes.io/component": "desired-state",
+    "app.kubernetes.io/component": STATE_COMPONENT,
     "app.kubernetes.io/managed-by": "portico",
   };
   if (owner.generationLabel !== undefined) l["portico.dev/generation"] = owner.generationLabel;

@@ -22,12 +22,17 @@ interface Listed {
 }
 
 /** `a=b,c=d,!e` from a map (an empty value means "key absent" when prefixed with "!"). */
-export function selectorString(selector: Record<string, string>, without: string[] = []): string {
-  return [...Object.entries(selector).map(([k, v]) => `${k}=${v}`), ...without.map((k) => `!${k}`)].join(",");
+export function selectorString(selector: Record<string, string>, without: string[] = [], notEqual: Record<string, string> = {}): string {
+  return [
+    ...Object.entries(selector).map(([k, v]) => `${k}=${v}`),
+    ...without.map((k) => `!${k}`),
+    ...Object.entries(notEqual).map(([k, v]) => `${k}!=${v}`),
+  ].join(",");
 }
 
 /**
- * For each kind, lists objects matching `selector` (minus labels in `without`) and deletes those
+ * For each kind, lists objects matching `selector` (minus labels in `without`, minus label values in
+ * `notEqual`) and deletes those
  * whose generation label is below `keepGeneration`. With `ownerUid`, only objects whose
  * ownerReferences name that uid (namespaced kinds) are touched.
  */
@@ -37,10 +42,10 @@ export async function pruneByLabel(
   selector: Record<string, string>,
   generationLabel: string,
   keepGeneration: number,
-  opts: { without?: string[]; ownerUid?: string } = {},
+  opts: { without?: string[]; notEqual?: Record<string, string>; ownerUid?: string } = {},
 ): Promise<Pruned[]> {
   const pruned: Pruned[] = [];
-  const labelSelector = selectorString(selector, opts.without);
+  const labelSelector = selectorString(selector, opts.without, opts.notEqual);
   for (const k of kinds) {
     const ns = k.namespaced ? namespace : undefined;
     const list = await request<Listed>("GET", resourcePath({ apiVersion: k.apiVersion, kind: k.kind, namespace: ns }), { query: { labelSelector } });

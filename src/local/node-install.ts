@@ -14,9 +14,16 @@ export const RELEASE_NAMESPACE = "portico";
 export const CHART = join(repoRoot, "helm/portico");
 export const NODE_PORTS = { http: 30080, https: 30443 } as const;
 
+// Pepr's generated liveness probe (1 s timeout, killed after 3 misses from 10 s on) restarts its pods in
+// a loop on a loaded 2-core machine before the module has loaded; its values schema lets only the
+// initial delay change, so the local node waits longer before the first liveness check.
+const patientLiveness = { httpGet: { path: "/healthz", port: 3000, scheme: "HTTPS" }, initialDelaySeconds: 90 };
+
 /** Chart values for the local node: NodePorts on the node address, which is also the published address. */
 export function localNodeValues(): Record<string, unknown> {
   return {
+    admission: { livenessProbe: patientLiveness },
+    watcher: { livenessProbe: patientLiveness },
     ingressController: {
       spec: {
         service: { type: "NodePort", ports: { http: 80, https: 443, httpNodePort: NODE_PORTS.http, httpsNodePort: NODE_PORTS.https } },
@@ -52,9 +59,7 @@ export async function assertImagesOnNode(images = chartImages()): Promise<void> 
   const have = new Set((await listImages()).map(normalise));
   const missing = images.filter((i) => !have.has(normalise(i)));
   if (missing.length)
-    throw new ClusterError(
-      `the node has no ${missing.join(", ")}: build the images with \`npm run images\` (archives in .portico/images/), then restart the node (npm run cluster:down; npm start)`,
-    );
+    throw new ClusterError(`the node has no ${missing.join(", ")}: build the images with \`npm run images\` (archives in .portico/images/) and run this again`);
 }
 
 export interface NodeCluster {

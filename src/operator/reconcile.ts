@@ -9,6 +9,7 @@ import { isNotFound } from "../k8s/client.js";
 import { patchStatus } from "../k8s/status.js";
 import { CHILD_KINDS, desiredChildren, ownerOf, type Manifest } from "./children/index.js";
 import { CREATE_ONLY_LABEL } from "./children/configmaps.js";
+import { STATE_COMPONENT } from "../core/state-objects.js";
 import { configAppliedCondition, sameConditions, setConditions, type ConditionInput } from "./conditions.js";
 import { FIELD_MANAGER, FINALIZER, GENERATION_LABEL, LABELS, childNames, instanceSelector, type Owner } from "../api/names.js";
 import { publishedAddress, type ServiceStatusLike } from "./published-address.js";
@@ -220,6 +221,9 @@ export async function reconcileIngressController(namespace: string, name: string
     const pruned = [
       ...(await pruneByLabel(NAMESPACED_KINDS, owner.namespace, instanceSelector(owner), GENERATION_LABEL, owner.generation, {
         without: [CREATE_ONLY_LABEL],
+        // The controller's desired-state objects carry the generation too, but they are the controller's:
+        // pruning them on a spec change left new NGINX pods with nothing to run (found on a real node).
+        notEqual: { [LABELS.component]: STATE_COMPONENT },
         ownerUid: owner.uid,
       })),
       ...(await pruneByLabel(INGRESS_CLASS_KIND, undefined, clusterSelector(owner), GENERATION_LABEL, owner.generation)),

@@ -96,7 +96,7 @@ async function down(a: Args): Promise<void> {
       continue;
     }
     const t0 = Date.now();
-    const r = await run(process.execPath, [reaperScript, "teardown", dir], { timeoutMs: 20_000 });
+    const r = await run(process.execPath, [reaperScript, "teardown", dir], { timeoutMs: 120_000 });
     if (r.code !== 0) throw new ClusterError(`stopping cluster "${name}" failed: ${r.stderr.trim() || `exit ${r.code}`}`);
     if (name === DEFAULT_CLUSTER) rmSync(kubeconfigPath(name), { force: true });
     console.log(`portico: cluster "${name}" stopped (${((Date.now() - t0) / 1000).toFixed(1)} s)`);

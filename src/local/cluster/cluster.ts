@@ -69,6 +69,8 @@ export interface Cluster {
   readonly state: ClusterState;
   /** Set on a node cluster: its name, address, pod and Service ranges. */
   readonly node?: NodeRecord;
+  /** Node clusters: imports image archives that changed since the last import (see node-images.ts). */
+  importImages(onProgress?: (line: string) => void): Promise<string[]>;
   kubectl(args: string[], opts?: KubectlOptions): Promise<RunResult>;
   /** kubectl that throws a ClusterError with kubectl's stderr on a non-zero exit; returns stdout. */
   kubectlOk(args: string[], opts?: KubectlOptions): Promise<string>;
@@ -91,7 +93,7 @@ let counter = 0;
 let handlersInstalled = false;
 
 function teardownSync(dir: string): void {
-  spawnSync(process.execPath, [reaperScript, "teardown", dir], { stdio: "ignore", timeout: 15_000 });
+  spawnSync(process.execPath, [reaperScript, "teardown", dir], { stdio: "ignore", timeout: 120_000 });
 }
 
 function installExitHandlers(): void {
@@ -332,7 +334,7 @@ async function startOnce(name: string, dir: string, generated: boolean, opts: St
       async () => (await run(bin("ctr"), ["--address", NODE.containerdSocket, "version"], { timeoutMs: 5000 })).code === 0,
       "containerd",
     );
-    await importImages(progress);
+    await importImages(progress, join(np.dir, "imported-images.json"));
     progress("starting kubelet and kube-proxy");
     startComponent("kubelet", kubeletArgs(np), np.kubeletConfig);
     startComponent("kube-proxy", kubeProxyArgs(np), np.kubeProxyConfig);
@@ -446,6 +448,11 @@ class ClusterImpl implements Cluster {
     this.node = state.node;
   }
 
+  async importImages(onProgress: (line: string) => void = () => {}): Promise<string[]> {
+    if (!this.node) throw new ClusterError(`cluster "${this.name}" has no node: images need a node cluster (startCluster({ node: true }))`);
+    return importImages(onProgress, join(this.node.dir, "imported-images.json"));
+  }
+
   kubectl(args: string[], opts: KubectlOptions = {}): Promise<RunResult> {
     return run(bin("kubectl"), ["--kubeconfig", this.kubeconfig, ...args], { input: opts.input, env: this.env, timeoutMs: opts.timeoutMs ?? 60_000 });
   }
@@ -491,7 +498,7 @@ class ClusterImpl implements Cluster {
     live.delete(this);
     await this.restarting; // a restart in progress spawns nothing more once stopped is set
     await this.podNetwork.stopAll();
-    await run(process.execPath, [reaperScript, "teardown", this.dir], { timeoutMs: 15_000 });
+    await run(process.execPath, [reaperScript, "teardown", this.dir], { timeoutMs: 120_000 }); // a node's image store takes a while to delete
     this.cleanupDir();
   }
 

@@ -40,15 +40,29 @@ export async function listImages(): Promise<string[]> {
   return (await ctr(["images", "ls", "-q"])).split("\n").filter(Boolean);
 }
 
-/** Imports the archives (in parallel, two at a time) and makes sure the sandbox image exists. */
-export async function importImages(progress: (l: string) => void): Promise<string[]> {
-  const archives = imageArchives();
+/**
+ * Imports the archives (two at a time) and makes sure the sandbox image exists. With `recordFile`,
+ * archives whose size and mtime are unchanged since the last import are skipped (a rebuilt image is
+ * re-imported into a running node; pods started after that run it).
+ */
+export async function importImages(progress: (l: string) => void, recordFile?: string): Promise<string[]> {
+  const seen: Record<string, string> = recordFile && existsSync(recordFile) ? (JSON.parse(readFileSync(recordFile, "utf8")) as Record<string, string>) : {};
+  const stamp = (a: string) => {
+    const st = statSync(a);
+    return `${st.size}:${st.mtimeMs}`;
+  };
+  const archives = imageArchives().filter((a) => seen[a] !== stamp(a));
   const queue = [...archives];
   const worker = async () => {
-    for (let a = queue.shift(); a; a = queue.shift()) await ctr(["images", "import", a], { timeoutMs: 300_000 });
+    for (let a = queue.shift(); a; a = queue.shift()) {
+      const s = stamp(a);
+      await ctr(["images", "import", a], { timeoutMs: 300_000 });
+      seen[a] = s;
+    }
   };
   if (archives.length) progress(`importing ${archives.length} image archive(s) into containerd`);
   await Promise.all([worker(), worker()]);
+  if (recordFile) writeFileSync(recordFile, JSON.stringify(seen, null, 2));
   let images = await listImages();
   if (!images.includes(NODE.sandboxImage)) {
     const pause = images.find((i) => /(^|\/)pause:/.test(i));

@@ -214,6 +214,35 @@ describe("changes", () => {
     assert.equal(reloadedBetween(pidsBefore, nginxPids(env.mode.nginxPrefix)), false, "endpoint changes reloaded nginx");
   });
 
+  test("a canary Ingress: by header, then its weight changed with kubectl apply; traffic follows with no reload", async () => {
+    await env.cluster.apply(ingressManifest(NS, "shop-main", { rules: [prefixRule("canary.example.com", [["/", "s1"]])] }));
+    await servedBy("canary.example.com", "/", `${NS}/s1`);
+    const canary = (weight: string) =>
+      ingressManifest(
+        NS,
+        "shop-canary",
+        { rules: [prefixRule("canary.example.com", [["/", "s3"]])] },
+        {
+          "nginx.ingress.kubernetes.io/canary": "true",
+          "nginx.ingress.kubernetes.io/canary-by-header": "X-Canary",
+          "nginx.ingress.kubernetes.io/canary-weight": weight,
+        },
+      );
+    const pidsBefore = nginxPids(env.mode.nginxPrefix);
+    await env.cluster.apply(canary("0"));
+    await eventually(async () => assert.equal((await env.get("canary.example.com", "/", { headers: { "x-canary": "always" } })).json?.service, `${NS}/s3`));
+    for (let i = 0; i < 10; i++) assert.equal((await env.get("canary.example.com", "/")).json?.service, `${NS}/s1`, "weight 0: only the header routes");
+    await env.cluster.apply(canary("100"));
+    await eventually(async () => {
+      for (let i = 0; i < 10; i++) assert.equal((await env.get("canary.example.com", "/")).json?.service, `${NS}/s3`, "weight 100: every request");
+    });
+    await env.cluster.apply(canary("0"));
+    await eventually(async () => {
+      for (let i = 0; i < 10; i++) assert.equal((await env.get("canary.example.com", "/")).json?.service, `${NS}/s1`);
+    });
+    assert.equal(reloadedBetween(pidsBefore, nginxPids(env.mode.nginxPrefix)), false, "adding a canary and changing its weight reloaded nginx");
+  });
+
   test("a not-ready endpoint is never used", async () => {
     const sick = await env.cluster.startEchoPod({ service: `${NS}/s3`, pod: "s3-sick", port: 8080 });
     await env.cluster.apply(endpointSliceManifest(NS, "s3", [{ ip: pods["s3-a"]!.ip }, { ip: sick.ip, ready: false }]));

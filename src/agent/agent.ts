@@ -269,7 +269,7 @@ export class Agent {
       const d = s.hashes;
       const complete = this.appliedConfig === d.config && this.shm.applied.endpoints === d.endpoints && this.shm.applied.certificates === d.certificates;
       if (complete) {
-        this.lastError = this.shm.certificateProblem;
+        this.lastError = this.shm.certificateProblem ?? this.shm.balancingProblem;
         this.lastAppliedAt = new Date().toISOString();
       }
       this.emitStatus();

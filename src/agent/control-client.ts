@@ -82,8 +82,15 @@ export class ControlClient {
     endpoints: Record<string, UpstreamEndpoint[]>,
     balancing: Record<string, UpstreamBalancing>,
     hash: string,
-  ): Promise<{ upstreams: number; version: number }> {
-    return await this.call("POST", "/portico/endpoints", JSON.stringify({ endpoints, balancing }), hash);
+  ): Promise<{ upstreams: number; version: number; errors: string[] }> {
+    const res = await this.call<{ upstreams: number; version: number; errors?: string[] }>(
+      "POST",
+      "/portico/endpoints",
+      JSON.stringify({ endpoints, balancing }),
+      hash,
+    );
+    // Policies nginx refused (those upstreams fall back to round robin; every endpoint applied).
+    return { ...res, errors: Array.isArray(res.errors) ? res.errors : [] };
   }
 
   async pushCertificates(

@@ -13,6 +13,8 @@ export class SharedMemoryPusher {
   readonly applied = { endpoints: "", certificates: "" };
   /** Certificates nginx refused in the last push (the rest applied): stays reported until fixed. */
   certificateProblem: AgentError | null = null;
+  /** Balancing policies nginx refused in the last endpoint push (endpoints applied): reported until fixed. */
+  balancingProblem: AgentError | null = null;
   /** What nginx's shared memory holds now (to push the union before a config switch). */
   private pushed: {
     endpoints: DesiredState["endpoints"];
@@ -52,10 +54,19 @@ export class SharedMemoryPusher {
   async pushEndpoints(s: DesiredState, force: boolean): Promise<void> {
     if (!force && s.hashes.endpoints === this.applied.endpoints) return;
     try {
-      await this.control.pushEndpoints(s.endpoints, s.balancing ?? {}, s.hashes.endpoints);
+      const res = await this.control.pushEndpoints(s.endpoints, s.balancing ?? {}, s.hashes.endpoints);
       this.applied.endpoints = s.hashes.endpoints;
       this.pushed = { ...this.pushed, endpoints: s.endpoints, balancing: s.balancing ?? {} };
       this.metrics.endpointUpdates.inc();
+      this.balancingProblem = null;
+      if (res.errors.length) {
+        this.log.warn("nginx refused balancing policies; those upstreams use round robin", { errors: res.errors.slice(0, 5) });
+        this.balancingProblem = this.report(
+          "endpoints",
+          `nginx refused ${res.errors.length} balancing policies: ${res.errors.slice(0, 5).join("; ")}`,
+          s.hashes.endpoints,
+        );
+      }
     } catch (e) {
       this.metrics.endpointUpdateErrors.inc();
       this.report("endpoints", (e as Error).message, s.hashes.endpoints);

@@ -4,6 +4,7 @@
 // must stay 0.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { ControlClient } from "../control-client.js";
 import type { EndpointSlice } from "../../core/k8s-types.js";
 import type { EchoReply } from "../../testing/echo.js";
 import { request, type Response } from "../../testing/http.js";
@@ -43,6 +44,7 @@ describe("balancing", () => {
     await w.service("fast", { pods: 2 });
     await w.service("stable", { pods: 2 });
     await w.service("canary", { pods: 2 });
+    await w.service("single", { pods: 1 });
     setReady(slice("sticky-3"), false); // the fourth pod joins later
     w.ingress("sticky", { rules: [rule("sticky.example.com", "sticky")] }, { [`${A}affinity`]: "cookie" });
     w.ingress(
@@ -57,6 +59,7 @@ describe("balancing", () => {
         [`${A}session-cookie-change-on-failure`]: "true",
       },
     );
+    w.ingress("single", { rules: [rule("*.wild.example.com", "single")] }, { [`${A}affinity`]: "cookie" });
     w.ingress("hashed", { rules: [rule("hashed.example.com", "hashed")] }, { [`${A}upstream-hash-by`]: "$arg_user" });
     w.ingress("fast", { rules: [rule("fast.example.com", "fast")] }, { [`${A}load-balance`]: "ewma" });
     w.ingress("main", { rules: [rule("canary.example.com", "stable")] });
@@ -135,6 +138,12 @@ describe("balancing", () => {
     await h.apply(w);
     for (let k = 0; k < 5; k++) assert.equal(podOf(await get("persist.example.com", "/app/x", { cookie: c2.pair })), newPod, "and stays there");
     assert.equal(reloads(), 0);
+  });
+
+  test("affinity on a wildcard host with a single endpoint still sets the cookie (it matters once the Service scales)", async () => {
+    const r = await get("a.wild.example.com");
+    assert.equal(podOf(r), "single-0");
+    assert.ok(cookieOf(r, "INGRESSCOOKIE"), "cookie set on a wildcard host");
   });
 
   test("upstream-hash-by: the same key always reaches the same endpoint; keys spread", async () => {
@@ -232,5 +241,23 @@ describe("balancing", () => {
     await h.apply(w);
     assert.ok(podOf(await get("canary.example.com", "/", { "x-canary": "always" })).startsWith("canary"));
     assert.equal(reloads(), 0);
+  });
+
+  // Last: it pushes behind the agent's back.
+  test("a policy nginx refuses is dropped alone: the push applies every endpoint and names the refused policy", async () => {
+    const control = new ControlClient(h.fx.controlPort);
+    const ep = [{ address: "127.0.0.1", port: 9 }];
+    const res = await control.pushEndpoints(
+      { "x-a-80": ep, "x-b-80": ep, "x-c-80": ep },
+      {
+        "x-a-80": { canary: { upstream: "x-b-80", header: "X", headerPattern: "(unclosed", weight: 0, weightTotal: 100 } },
+        "x-c-80": { loadBalance: "ewma" },
+      },
+      "refusal-test",
+    );
+    assert.equal(res.upstreams, 3);
+    assert.equal(res.errors.length, 1);
+    assert.match(res.errors[0]!, /balancing x-a-80: canary.headerPattern/);
+    assert.deepEqual((await control.state()).upstreams, { "x-a-80": 1, "x-b-80": 1, "x-c-80": 1 });
   });
 });

@@ -131,7 +131,7 @@ function _M.balance()
   local peers = ups.peers
   local n = #peers
   local idx
-  if n == 1 then
+  if n == 1 and not (ups.policy and ups.policy.affinity) then
     idx = 1 -- nothing to choose and no other peer to retry: skip ngx.ctx (it costs a table per request)
   else
     local ctx = ngx.ctx
@@ -348,20 +348,26 @@ local function post_endpoints(state, body)
     entries["u:" .. name] = table.concat(parts, ",")
     count = count + 1
   end
+  -- A policy nginx cannot use (say, a header pattern PCRE refuses) is dropped alone: that upstream
+  -- falls back to round robin and the agent hears why; every endpoint still applies.
+  local errors = {}
   for name, policy in pairs(data.balancing or {}) do
-    if upstreams[name] == nil then
-      return respond(400, { error = "balancing " .. name .. ": no endpoints entry for this upstream" })
+    local perr
+    if upstreams[name] == nil then perr = "balancing " .. name .. ": no endpoints entry for this upstream"
+    else perr = balancing.validate(name, policy, upstreams) end
+    if perr then
+      ngx.log(ngx.ERR, "portico: ", perr)
+      errors[#errors + 1] = perr
+    else
+      entries["b:" .. name] = cjson.encode(policy)
     end
-    local perr = balancing.validate(name, policy, upstreams)
-    if perr then return respond(400, { error = perr }) end
-    entries["b:" .. name] = cjson.encode(policy)
   end
   local endpoints = dicts()
   local ok, serr = replace_all(endpoints, { "u:", "b:" }, entries)
   if not ok then return respond(507, { error = serr }) end
   state:set("endpoints_hash", ngx.var.http_x_portico_hash or "")
   local version = state:incr("endpoints_version", 1, 0)
-  return respond(200, { upstreams = count, version = version })
+  return respond(200, { upstreams = count, version = version, errors = #errors > 0 and errors or nil })
 end
 
 local function post_certificates(state, body)

@@ -161,7 +161,20 @@ end
 -- A path of the affinity locations matches the URI (Exact: equal; Prefix: whole path elements;
 -- "~": a regex location, any URI). Returns the longest matching path.
 local function cookie_location_path(a)
-  local locs = a.locations and a.locations[ngx.var.server_name == "_" and "" or ngx.var.server_name]
+  if not a.locations then return nil end
+  local server = ngx.var.server_name
+  local locs
+  if server == "_" then
+    locs = a.locations[""]
+  else
+    locs = a.locations[server]
+    if not locs then
+      -- A wildcard server's name is the regex it is rendered as: look its host up as *.<rest>.
+      local host = ngx.var.host
+      local dot = host and find(host, ".", 1, true)
+      if dot then locs = a.locations["*" .. sub(host, dot)] end
+    end
+  end
   if not locs then return nil end
   local uri = ngx.var.uri
   local best
@@ -326,7 +339,7 @@ function _M.to_canary(primary, alt)
       if c.headerValue then
         if v == c.headerValue then return true end
       elseif c.headerPattern then
-        local m, err = ngx.re.find(v, c.headerPattern, "jo")
+        local m, _, err = ngx.re.find(v, c.headerPattern, "jo") -- from, to, err
         if m then return true end
         if err then ngx.log(ngx.ERR, "portico: canary-by-header-pattern ", c.headerPattern, ": ", err) return false end
       elseif v == "always" then return true
@@ -376,7 +389,7 @@ function _M.validate(name, p, upstreams)
     if c.headerValue ~= nil and not str(c.headerValue, 1024) then return where .. "canary.headerValue must be a string" end
     if c.headerPattern ~= nil then
       if not str(c.headerPattern, 1024) then return where .. "canary.headerPattern must be a string" end
-      local _, err = ngx.re.find("", c.headerPattern, "jo")
+      local _, _, err = ngx.re.find("", c.headerPattern, "jo") -- from, to, err
       if err then return where .. "canary.headerPattern: " .. err end
     end
     if not int(c.weightTotal, 1, 2^31) or not int(c.weight, 0, c.weightTotal) then return where .. "canary.weight must be 0..weightTotal" end

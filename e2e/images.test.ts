@@ -3,13 +3,14 @@
 // archives the node imports: each is tagged exactly as the chart references it, runs as a non-root
 // user, and does its job when run with buildah and runc: nginx loads the Lua, stream and NDK modules,
 // serves a Lua location that uses resty.core and cjson, as uid 101, and accepts every golden config; the agent bundle loads; the two
-// data-plane users exist; the default backend's config passes `nginx -t`; the echo server answers
+// data-plane users exist; portico-nginx-run and the agent (external mode) in two containers of the
+// image serve a route; the default backend's config passes `nginx -t`; the echo server answers
 // JSON with method, path, headers and the pod name; the controller's node_modules load, the chart's
 // Pepr module loads with them, and /app is the controller's to write; pause is a static binary that reports its version.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +20,8 @@ import { Buildah, RUNTIME } from "../scripts/images/buildah.js";
 import { chartModule } from "../scripts/images/prune.js";
 import { freePort, freePorts } from "../src/testing/ports.js";
 import { until } from "../src/testing/until.js";
+import { contractConfig } from "../src/testing/contract-config.js";
+import { startEcho } from "../src/testing/echo.js";
 
 const buildah = new Buildah(join(repoRoot, ".portico/images/store"));
 const containers: string[] = [];
@@ -59,9 +62,12 @@ function runIn(ctr: string, cmd: string[], env: Record<string, string> = {}): { 
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-function startIn(ctr: string, cmd: string[], env: Record<string, string> = {}): ChildProcess {
+function startIn(ctr: string, cmd: string[], env: Record<string, string> = {}, volumes: string[] = []): ChildProcess {
   const envArgs = Object.entries(env).flatMap(([k, v]) => ["--env", `${k}=${v}`]);
-  const p = spawn("buildah", [...buildahGlobal(), "run", "--runtime", RUNTIME, "--network", "host", ...envArgs, ctr, "--", ...cmd], { stdio: "pipe" });
+  const volArgs = volumes.flatMap((v) => ["-v", v]);
+  const p = spawn("buildah", [...buildahGlobal(), "run", "--runtime", RUNTIME, "--network", "host", ...envArgs, ...volArgs, ctr, "--", ...cmd], {
+    stdio: "pipe",
+  });
   children.push(p);
   return p;
 }
@@ -241,6 +247,54 @@ describe("images", () => {
       assert.match(out, new RegExp(`^tested ${goldens}$`, "m"));
     } finally {
       rmSync(certs, { recursive: true, force: true });
+    }
+  });
+
+  test("portico-nginx: the NGINX pod's two containers (portico-nginx-run, the agent in external mode) serve a route", async () => {
+    // Two containers from the one image sharing what the pod shares: the run directory (an emptyDir,
+    // group 101 as fsGroup makes it) and the network. The desired state comes from a file source.
+    const [httpPort, controlPort, metricsPort] = await freePorts(3);
+    const echo = await startEcho({ pod: "echo-in-pod-test" });
+    const run = mkdtempSync(join(tmpdir(), "portico-pod-run-"));
+    const state = mkdtempSync(join(tmpdir(), "portico-pod-state-"));
+    try {
+      chownSync(run, 101, 101);
+      chmodSync(run, 0o2775);
+      chmodSync(state, 0o755);
+      writeFileSync(join(state, "nginx.conf"), contractConfig({ httpPort, controlPort, routes: { "/": "default-echo-80" } }), { mode: 0o644 });
+      writeFileSync(join(state, "endpoints.json"), JSON.stringify({ "default-echo-80": [{ address: echo.host, port: echo.port }] }), { mode: 0o644 });
+      const env = { PORTICO_PREFIX: "/var/run/portico/nginx", PORTICO_RELOAD_FIFO: "/var/run/portico/reload" };
+      const volumes = [`${run}:/var/run/portico`, `${state}:/state:ro`];
+      const nginxCtr = await container("portico-nginx");
+      const agentCtr = await container("portico-nginx");
+      const nginx = startIn(nginxCtr, ["/usr/local/bin/portico-nginx-run"], env, volumes);
+      const agentArgs = ["--source", "file:/state", "--nginx-mode", "external", "--control-port", String(controlPort)];
+      const agent = startIn(
+        agentCtr,
+        ["node", "/opt/portico/agent.mjs", ...agentArgs, "--metrics-port", String(metricsPort), "--metrics-address", "127.0.0.1"],
+        env,
+        volumes,
+      );
+      let log = "";
+      for (const p of [nginx, agent]) for (const s of [p.stdout!, p.stderr!]) s.on("data", (d) => (log += d));
+      const r = await until(
+        "a request through the pod's nginx reaches the echo backend",
+        async () => {
+          const res = await get(`http://127.0.0.1:${httpPort}/via-pod`);
+          return res.status === 200 ? res : undefined;
+        },
+        { timeoutMs: 30_000, context: () => log.slice(-3000) },
+      );
+      const body = JSON.parse(r.body);
+      assert.equal(body.pod, "echo-in-pod-test");
+      assert.equal(body.path, "/via-pod");
+      assert.match(log, /nginx started/);
+      for (const p of [agent, nginx]) p.kill("SIGTERM");
+      await Promise.all([agent, nginx].map((p) => new Promise((res) => (p.exitCode !== null ? res(null) : p.once("exit", res)))));
+    } finally {
+      await echo.stop();
+      rmSync(run, { recursive: true, force: true });
+      rmSync(state, { recursive: true, force: true });
     }
   });
 

@@ -12,6 +12,7 @@ import { DiagnosticLedger } from "./diagnostics.js";
 import { controllerIdentity } from "./identity.js";
 import { ingressStatusUpdates, type IngressStatusUpdate } from "./ingress-status.js";
 import { addIngressReferences, addStreamReferences, emptyReferences, isServed, type References } from "./references.js";
+import { createControllerMetrics, type ControllerMetrics } from "./metrics.js";
 import { changeMatters } from "./relevance.js";
 import { RebuildScheduler, type SchedulerOptions } from "./scheduler.js";
 import { objectKey, Store, type StoredIngressController, type StoredKind, type StoredKinds } from "./store.js";
@@ -110,6 +111,7 @@ export function snapshotFor(ic: StoredIngressController, store: Store): Snapshot
 
 export class Controller {
   readonly store = new Store();
+  readonly metrics: ControllerMetrics = createControllerMetrics(this.store);
   private readonly scheduler: RebuildScheduler;
   private refs: References | undefined; // undefined until the first rebuild: everything matters
   private readonly statusOwned = new Set<string>();
@@ -170,6 +172,18 @@ export class Controller {
 
   /** One rebuild of every controller from one snapshot of the store. Throws to get a retry. */
   async rebuild(): Promise<void> {
+    const timer = this.metrics.rebuildDuration.startTimer();
+    try {
+      await this.rebuildOnce();
+    } catch (err) {
+      this.metrics.rebuildFailures.inc();
+      throw err;
+    } finally {
+      timer();
+    }
+  }
+
+  private async rebuildOnce(): Promise<void> {
     const started = performance.now();
     const controllers = this.store.list("IngressController").filter((c) => !c.metadata.deletionTimestamp);
     const refs = emptyReferences();
@@ -196,7 +210,10 @@ export class Controller {
       for (const key of result.servedIngresses) served.set(key, [...(served.get(key) ?? []), ...addresses]);
       for (const d of result.diagnostics) diagnostics.push({ d, ic });
       try {
-        if (await this.writers.publish(ic, result)) published++;
+        if (await this.writers.publish(ic, result)) {
+          published++;
+          this.metrics.publishes.inc();
+        }
       } catch (err) {
         failures.push(err);
         this.log.error("publishing the desired state failed", { controller: objectKey(ic.metadata), error: describeError(err) });
@@ -213,6 +230,7 @@ export class Controller {
       const key = `${update.namespace}/${update.name}`;
       try {
         await this.writers.writeIngressStatus(update);
+        this.metrics.statusWrites.inc();
         if (update.loadBalancer.length) this.statusOwned.add(key);
         else this.statusOwned.delete(key);
       } catch (err) {
@@ -228,11 +246,13 @@ export class Controller {
       try {
         await this.writers.recordDiagnostic(d, ic);
         events++;
+        this.metrics.events.inc();
       } catch (err) {
         this.log.warn("recording an event failed", { reason: d.reason, error: describeError(err) });
       }
     }
     this.rebuilds++;
+    this.metrics.rebuilds.inc();
     this.lastStats = {
       controllers: controllers.length,
       published,

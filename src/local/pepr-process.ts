@@ -69,7 +69,10 @@ function webhookRules(capabilities: Capability[], mutate: boolean) {
         resources: [b.kind.plural || `${b.kind.kind.toLowerCase()}s`],
       };
       const key = JSON.stringify(rule);
-      if (!seen.has(key)) (rules.push(rule), seen.add(key));
+      if (!seen.has(key)) {
+        rules.push(rule);
+        seen.add(key);
+      }
     }
   }
   return rules;

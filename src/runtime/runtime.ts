@@ -5,6 +5,7 @@
 //   watcher  (PEPR_WATCH_MODE=true, or PEPR_MODE=dev): informers feeding the store, the operator
 //   admission (PEPR_WATCH_MODE=false, or PEPR_MODE=dev): informers feeding admission's state
 //   neither (PEPR_MODE=build, tests, tools): nothing; admission starts its informers on first use.
+// The watcher serves the controller's metrics on PORTICO_CONTROLLER_METRICS_PORT (unset or 0: off).
 import { admissionHandlers, type AdmissionHandlers, type AdmissionSource } from "../admission/handlers.js";
 import { AdmissionState } from "../admission/state.js";
 import { Controller } from "../controller/controller.js";
@@ -12,6 +13,7 @@ import { logger } from "../log.js";
 import { Operator } from "../operator/operator.js";
 import { apiControllerWriters } from "./controller-writers.js";
 import { Informers } from "./informers.js";
+import { serveMetrics } from "./metrics-server.js";
 
 export interface Roles {
   watcher: boolean;
@@ -56,6 +58,7 @@ export function createRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
     return admissionSource;
   }, logger("admission"));
   let started = false;
+  let metricsServer: { close(): void } | undefined;
   return {
     roles,
     controller,
@@ -66,8 +69,16 @@ export function createRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
       started = true;
       if (roles.watcher || roles.admission) informers.start();
       if (roles.watcher) void operator.start().catch((err) => operatorLog.error("operator watches failed to start", { error: String(err) }));
+      const metricsPort = Number(env.PORTICO_CONTROLLER_METRICS_PORT ?? 0);
+      if (roles.watcher && metricsPort > 0) {
+        serveMetrics(controller.metrics.registry, metricsPort).then(
+          (server) => (metricsServer = server),
+          (err) => logger("controller").error("controller metrics server did not start", { port: metricsPort, error: String(err) }),
+        );
+      }
     },
     stop() {
+      metricsServer?.close();
       informers.stop();
       operator.stop();
       controller.stop();

@@ -1,0 +1,119 @@
+// The rebuild loop with in-memory writers (no API): what it publishes, which Ingress statuses it
+// writes (only ours, cleared when one leaves), diagnostics as Events once, a failed publish
+// retried, and the metrics it counts.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { BuildResult, Diagnostic } from "../core/contract.js";
+import { ingress, path, service, slice } from "../core/test-objects.js";
+import { Controller, type ControllerWriters } from "./controller.js";
+import type { IngressStatusUpdate } from "./ingress-status.js";
+import type { StoredIngressController } from "./store.js";
+
+class MemoryWriters implements ControllerWriters {
+  published: string[] = [];
+  statuses: IngressStatusUpdate[] = [];
+  events: Diagnostic[] = [];
+  failPublishes = 0;
+  private last = "";
+  async publish(_ic: StoredIngressController, result: BuildResult): Promise<boolean> {
+    if (this.failPublishes > 0) {
+      this.failPublishes--;
+      throw new Error("API unavailable");
+    }
+    if (result.state.hashes.all === this.last) return false;
+    this.last = result.state.hashes.all;
+    this.published.push(this.last);
+    return true;
+  }
+  async writeIngressStatus(update: IngressStatusUpdate): Promise<void> {
+    this.statuses.push(update);
+  }
+  async recordDiagnostic(d: Diagnostic): Promise<void> {
+    this.events.push(d);
+  }
+}
+
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const IC: StoredIngressController = {
+  apiVersion: "portico.dev/v1alpha1",
+  kind: "IngressController",
+  metadata: { name: "portico", namespace: "portico-system", uid: "u1", generation: 1 },
+  spec: { publishAddress: "192.0.2.10" },
+};
+const CLASS = { metadata: { name: "portico" }, spec: { controller: "portico.dev/ingress-controller" } };
+
+function controller(writers: MemoryWriters): Controller {
+  const c = new Controller(writers, silent, { holdOffMs: 1, maxDelayMs: 5 });
+  c.upsert("IngressController", IC);
+  c.upsert("IngressClass", CLASS);
+  c.upsert("Service", service("web", "shop"));
+  c.upsert("EndpointSlice", slice("web", ["10.0.0.1"], 8080, "shop"));
+  return c;
+}
+
+const withVersion = <T extends { metadata: object }>(o: T, rv: string): T => ({ ...o, metadata: { ...o.metadata, resourceVersion: rv } });
+
+test("status is written on our Ingresses only, once, and cleared when one leaves our class", async () => {
+  const w = new MemoryWriters();
+  const c = controller(w);
+  const ours = withVersion(ingress("shop", [{ host: "shop.example", paths: [path("/", "Prefix", "web")] }], { namespace: "shop" }), "1");
+  const theirs = withVersion(
+    ingress("other", [{ host: "other.example", paths: [path("/", "Prefix", "web")] }], { namespace: "shop", className: "nginx" }),
+    "1",
+  );
+  c.upsert("Ingress", ours);
+  c.upsert("Ingress", theirs);
+  await c.rebuild();
+  assert.deepEqual(w.statuses, [{ namespace: "shop", name: "shop", loadBalancer: [{ ip: "192.0.2.10" }] }]);
+  assert.equal(w.published.length, 1);
+
+  // The status we wrote comes back through the watch: nothing more to write or publish.
+  c.upsert("Ingress", withVersion({ ...ours, status: { loadBalancer: { ingress: [{ ip: "192.0.2.10" }] } } }, "2"));
+  await c.rebuild();
+  assert.equal(w.statuses.length, 1);
+  assert.equal(w.published.length, 1);
+
+  // It moves to another controller's class: the address this process gave it is removed.
+  c.upsert(
+    "Ingress",
+    withVersion({ ...ours, spec: { ...ours.spec, ingressClassName: "nginx" }, status: { loadBalancer: { ingress: [{ ip: "192.0.2.10" }] } } }, "3"),
+  );
+  await c.rebuild();
+  assert.deepEqual(w.statuses.at(-1), { namespace: "shop", name: "shop", loadBalancer: [] });
+  assert.ok(
+    w.statuses.every((s) => s.name !== "other"),
+    "an Ingress of another class is never written",
+  );
+  c.stop();
+});
+
+test("a diagnostic becomes one Event, not one per rebuild", async () => {
+  const w = new MemoryWriters();
+  const c = controller(w);
+  c.upsert("Ingress", withVersion(ingress("broken", [{ host: "b.example", paths: [path("/", "Prefix", "missing")] }], { namespace: "shop" }), "1"));
+  await c.rebuild();
+  const first = w.events.length;
+  assert.ok(first >= 1, "the missing Service is reported");
+  assert.ok(w.events.some((d) => d.object.name === "broken"));
+  c.requestRebuild();
+  await c.rebuild();
+  assert.equal(w.events.length, first);
+  c.stop();
+});
+
+test("a failed publish fails the rebuild (the scheduler retries) and the retry publishes", async () => {
+  const w = new MemoryWriters();
+  const c = controller(w);
+  c.upsert("Ingress", withVersion(ingress("shop", [{ host: "shop.example", paths: [path("/", "Prefix", "web")] }], { namespace: "shop" }), "1"));
+  w.failPublishes = 1;
+  await assert.rejects(() => c.rebuild(), /API unavailable/);
+  assert.equal(w.published.length, 0);
+  await c.rebuild();
+  assert.equal(w.published.length, 1);
+  const metrics = await c.metrics.registry.metrics();
+  assert.match(metrics, /^portico_controller_rebuild_failures_total 1$/m);
+  assert.match(metrics, /^portico_controller_publishes_total 1$/m);
+  assert.match(metrics, /^portico_controller_store_objects\{kind="Ingress"\} 1$/m);
+  assert.match(metrics, /^portico_controller_rebuild_duration_seconds_count 2$/m);
+  c.stop();
+});

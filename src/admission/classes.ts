@@ -5,12 +5,21 @@
 
 import type { Ingress, IngressClass } from "../core/k8s-types.js";
 import { CONTROLLER_NAME, DEFAULT_CLASS_ANNOTATION, requestedClass } from "../core/classes.js";
+import { HOST_SHARING_ANNOTATION } from "../api/names.js";
 
 export interface ClassView {
   /** Our class name -> group key ("<namespace>/<name>" of the IngressController, "" without parameters). */
   ours: ReadonlyMap<string, string>;
   /** Our default class (is-default-class: "true"), when there is one. */
   defaultClass?: string;
+  /** Group key -> namespaces that may share hosts ("*" = all), from HOST_SHARING_ANNOTATION. */
+  sharing?: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+/** Whether Ingresses of `namespace` in `group` may add rules to hosts other namespaces own. */
+export function mayShareHosts(view: ClassView, group: string | undefined, namespace: string): boolean {
+  const set = group === undefined ? undefined : view.sharing?.get(group);
+  return !!set && (set.has("*") || set.has(namespace));
 }
 
 export const EMPTY_CLASS_VIEW: ClassView = { ours: new Map() };
@@ -23,13 +32,20 @@ function groupKey(cls: IngressClass): string {
 
 export function buildClassView(classes: Iterable<IngressClass>): ClassView {
   const ours = new Map<string, string>();
+  const sharing = new Map<string, Set<string>>();
   const defaults: string[] = [];
   for (const cls of classes) {
     if (cls.spec?.controller !== CONTROLLER_NAME || cls.metadata.deletionTimestamp) continue;
     ours.set(cls.metadata.name, groupKey(cls));
+    const shared = cls.metadata.annotations?.[HOST_SHARING_ANNOTATION];
+    if (shared) {
+      const set = sharing.get(groupKey(cls)) ?? new Set<string>();
+      for (const n of shared.split(",")) if (n.trim()) set.add(n.trim());
+      sharing.set(groupKey(cls), set);
+    }
     if (cls.metadata.annotations?.[DEFAULT_CLASS_ANNOTATION] === "true") defaults.push(cls.metadata.name);
   }
-  return { ours, defaultClass: defaults.sort()[0] };
+  return { ours, defaultClass: defaults.sort()[0], sharing };
 }
 
 /** The class of ours that serves this Ingress, or undefined when it is another controller's. */

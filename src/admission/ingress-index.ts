@@ -5,6 +5,7 @@
 // needs a re-index.
 
 import type { Ingress } from "../core/k8s-types.js";
+import { normalizeHost } from "../core/nginx-values.js";
 import { isCanary, routesOf } from "./routes.js";
 
 export interface IndexEntry {
@@ -15,6 +16,8 @@ export interface IndexEntry {
   /** namespace/secretName of every spec.tls[].secretName */
   secrets: string[];
   canary: boolean;
+  /** Hosts of its rules ("" = hostless rules or the catch-all): what host ownership is decided on. */
+  hosts: string[];
 }
 
 export function ingressKey(ingress: { metadata: { namespace?: string; name: string } }): string {
@@ -25,6 +28,7 @@ export class IngressIndex {
   private readonly entries = new Map<string, IndexEntry>();
   private readonly byRoute = new Map<string, Map<string, IndexEntry>>();
   private readonly bySecret = new Map<string, Map<string, IndexEntry>>();
+  private readonly byHost = new Map<string, Map<string, IndexEntry>>();
 
   get size(): number {
     return this.entries.size;
@@ -51,10 +55,12 @@ export class IngressIndex {
       routes: [...new Set(routesOf(ingress).map((r) => r.key))],
       secrets: [...new Set((ingress.spec?.tls ?? []).filter((t) => t.secretName).map((t) => `${ns}/${t.secretName}`))],
       canary: isCanary(ingress),
+      hosts: hostsOf(ingress),
     };
     this.entries.set(key, entry);
     for (const r of entry.routes) link(this.byRoute, r, entry);
     for (const s of entry.secrets) link(this.bySecret, s, entry);
+    for (const h of entry.hosts) link(this.byHost, h, entry);
   }
 
   remove(ingress: { metadata: { namespace?: string; name: string } }): void {
@@ -74,10 +80,24 @@ export class IngressIndex {
     return this.bySecret.get(secretKey)?.values() ?? [];
   }
 
+  /** Ingresses with a rule for this host ("" = hostless rules and the catch-all). */
+  onHost(host: string): Iterable<IndexEntry> {
+    return this.byHost.get(host)?.values() ?? [];
+  }
+
   private unlink(entry: IndexEntry): void {
+    for (const h of entry.hosts) unlink(this.byHost, h, entry.key);
     for (const r of entry.routes) unlink(this.byRoute, r, entry.key);
     for (const s of entry.secrets) unlink(this.bySecret, s, entry.key);
   }
+}
+
+/** Rule hosts, normalised; "" for hostless rules and for a rules-less Ingress with a default backend. */
+export function hostsOf(ingress: Ingress): string[] {
+  const rules = ingress.spec?.rules ?? [];
+  const hosts = new Set(rules.map((r) => (typeof r.host === "string" && r.host ? normalizeHost(r.host) : "")));
+  if (rules.length === 0 && ingress.spec?.defaultBackend) hosts.add("");
+  return [...hosts];
 }
 
 function link(map: Map<string, Map<string, IndexEntry>>, k: string, entry: IndexEntry): void {

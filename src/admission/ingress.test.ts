@@ -324,3 +324,37 @@ describe("validateIngress: limits and malformed objects", () => {
   it("DELETE is always approved", () =>
     assert.equal(validateIngress({ operation: "DELETE", oldObject: ingress({ host: "a..b" }) }, state().context()).allowed, true));
 });
+
+describe("validateIngress: host ownership", () => {
+  const aged = (ing: Ingress, t: string): Ingress => ({ ...ing, metadata: { ...ing.metadata, creationTimestamp: t } });
+  const owner = aged(ingress({ name: "shop", namespace: "team-a", host: "shop.example.com", path: "/" }), "2026-01-01T00:00:00Z");
+  const OWNED = `belongs to namespace "team-a" (its oldest Ingress is team-a/shop); Ingresses of namespace "team-b" cannot add to it unless the IngressController shares hosts with it (spec.hostSharing.namespaces)`;
+  it("another namespace cannot add a path to a host it does not own", () => {
+    const v = check(
+      { name: "takeover", namespace: "team-b", host: "shop.example.com", path: "/(?:.*)", pathType: "ImplementationSpecific", annotations: REGEX },
+      state([owner]),
+    );
+    assert.deepEqual(v.reasons, [`spec.rules[0].host: host "shop.example.com" ${OWNED}`]);
+  });
+  it("nor a TLS entry for it (switching it to HTTPS with its own certificate)", () => {
+    const v = check({ name: "tls", namespace: "team-b", host: "team-b.example.com", tls: [{ hosts: ["shop.example.com"] }] }, state([owner]));
+    assert.deepEqual(v.reasons, [`spec.tls[0].hosts[0]: host "shop.example.com" ${OWNED}`]);
+  });
+  it("the same namespace may add paths; other hosts are free", () => {
+    assert.equal(check({ name: "more", namespace: "team-a", host: "shop.example.com", path: "/api" }, state([owner])).allowed, true);
+    assert.equal(check({ name: "own", namespace: "team-b", host: "team-b.example.com", path: "/" }, state([owner])).allowed, true);
+  });
+  it("the default server (hostless rules) is owned the same way", () => {
+    const hostless = aged(ingress({ name: "probe", namespace: "team-a", host: "", path: "/status" }), "2026-01-01T00:00:00Z");
+    const v = check({ name: "healthz", namespace: "team-b", host: "", path: "/healthz", pathType: "Exact" }, state([hostless]));
+    assert.match(v.reasons[0] ?? "", /^spec\.rules\[0\]: the default server .* belongs to namespace "team-a"/);
+  });
+  it("an IngressClass that shares hosts (spec.hostSharing, mirrored by the reconciler) lets the namespace in", () => {
+    const st = state([owner]);
+    const shared = ourClass("portico", { isDefault: true });
+    shared.metadata.annotations = { ...shared.metadata.annotations, "portico.dev/host-sharing": "team-b" };
+    st.replaceAll("IngressClass", [shared]);
+    assert.equal(check({ name: "join", namespace: "team-b", host: "shop.example.com", path: "/b" }, st).allowed, true);
+    assert.equal(check({ name: "join", namespace: "team-c", host: "shop.example.com", path: "/c" }, st).allowed, false);
+  });
+});

@@ -16,6 +16,7 @@ import { ingressOverLimits } from "../core/limits.js";
 import type { AdmissionRequestLike } from "./request.js";
 import { describeRoute, isCanary, regexModeOf, routesOf, type Route } from "./routes.js";
 import { checkTlsSecret } from "./tls-material.js";
+import { checkHostOwnership } from "./host-ownership.js";
 import { approve, verdict, type Verdict } from "./verdict.js";
 
 export const CONFLICT_CHECK_SKIPPED =
@@ -145,5 +146,6 @@ export function validateIngress(req: AdmissionRequestLike, ctx: AdmissionContext
   checkRules(ingress, useRegex, reasons, warnings);
   checkTls(ingress, ctx, reasons, warnings);
   if (reasons.length === 0) checkRoutes(ingress, old, useRegex, ctx, reasons, warnings);
+  if (reasons.length === 0 && ctx.synced) checkHostOwnership(ingress, old, ctx, reasons);
   return verdict(reasons, warnings);
 }

@@ -76,3 +76,7 @@ export function childMeta(owner: Owner, name: string, component: Component, extr
     ownerReferences: [ownerReference(owner)],
   };
 }
+
+/** On an IngressClass Portico creates: the IngressController's spec.hostSharing.namespaces,
+ * comma-separated, so admission decides host sharing without reading IngressControllers. */
+export const HOST_SHARING_ANNOTATION = "portico.dev/host-sharing";

@@ -166,6 +166,20 @@ export const specSchema = {
       "x-kubernetes-preserve-unknown-fields": true,
       description: "Pod affinity (Kubernetes Affinity). When unset, pods prefer distinct nodes.",
     },
+    hostSharing: {
+      type: "object",
+      additionalProperties: false,
+      description:
+        "Which namespaces may add rules and TLS entries to hosts another namespace owns (a host belongs to the namespace of its oldest Ingress; the same for hostless rules and the catch-all default backend). Default: none.",
+      properties: {
+        namespaces: {
+          type: "array",
+          maxItems: 1000,
+          items: { type: "string", maxLength: 63, pattern: "^(\\*|[a-z0-9]([-a-z0-9]*[a-z0-9])?)$" },
+          description: 'Namespace names, or "*" for all (ingress-nginx\'s behaviour: any namespace may add paths to any host).',
+        },
+      },
+    },
     publishAddress: {
       type: "string",
       maxLength: 253,
@@ -178,11 +192,17 @@ export const specSchema = {
       description:
         "Where nginx listens when run as a local process (local mode; no defaults here, local mode picks them). Pods ignore it: they always use 8080/8443.",
       properties: {
-        address: { type: "string", maxLength: 64, pattern: HOST_OR_IP, description: "Listen address (local mode default 127.0.0.1)." },
+        address: {
+          type: "string",
+          maxLength: 64,
+          anyOf: [{ format: "ipv4" }, { format: "ipv6" }],
+          description: "Listen address: an IPv4 or IPv6 address, not a name (local mode default 127.0.0.1).",
+        },
         httpPort: port("HTTP port (local mode default 80 as root, else 8080)."),
         httpsPort: port("HTTPS port (local mode default 443 as root, else 8443)."),
         controlPort: port("127.0.0.1 port of nginx's control server (default 10246)."),
         defaultBackendPort: port("127.0.0.1 port of nginx's internal default backend (default 8181)."),
+        probePort: port("Port of nginx's probe server (/healthz), on the listen address; no Ingress can reach it (default 10254)."),
         httpsInternalPort: port("127.0.0.1 port of the HTTPS listener when ssl-passthrough puts the SNI router in front of it (default 10443)."),
         passthroughInternalPort: port("127.0.0.1 port of the stream server that passes TLS through to ssl-passthrough backends (default 10444)."),
       },

@@ -88,12 +88,17 @@ export type IngressControllerSpec = {
   })[];
   /** Pod affinity (Kubernetes Affinity). When unset, pods prefer distinct nodes. */
   affinity?: Record<string, unknown>;
+  /** Which namespaces may add rules and TLS entries to hosts another namespace owns (a host belongs to the namespace of its oldest Ingress; the same for hostless rules and the catch-all default backend). Default: none. */
+  hostSharing?: {
+    /** Namespace names, or "*" for all (ingress-nginx's behaviour: any namespace may add paths to any host). */
+    namespaces?: string[];
+  };
   /** Address written to Ingress status instead of the Service's load-balancer address. */
   publishAddress?: string;
   /** Where nginx listens when run as a local process (local mode; no defaults here, local mode picks them). Pods ignore it: they always use 8080/8443. */
   listen?: {
-    /** Listen address (local mode default 127.0.0.1). */
-    address?: string;
+    /** Listen address: an IPv4 or IPv6 address, not a name (local mode default 127.0.0.1). */
+    address?: unknown | unknown;
     /** HTTP port (local mode default 80 as root, else 8080). */
     httpPort?: number;
     /** HTTPS port (local mode default 443 as root, else 8443). */
@@ -102,6 +107,8 @@ export type IngressControllerSpec = {
     controlPort?: number;
     /** 127.0.0.1 port of nginx's internal default backend (default 8181). */
     defaultBackendPort?: number;
+    /** Port of nginx's probe server (/healthz), on the listen address; no Ingress can reach it (default 10254). */
+    probePort?: number;
     /** 127.0.0.1 port of the HTTPS listener when ssl-passthrough puts the SNI router in front of it (default 10443). */
     httpsInternalPort?: number;
     /** 127.0.0.1 port of the stream server that passes TLS through to ssl-passthrough backends (default 10444). */
@@ -195,12 +202,17 @@ export type ResolvedIngressControllerSpec = {
   })[];
   /** Pod affinity (Kubernetes Affinity). When unset, pods prefer distinct nodes. */
   affinity?: Record<string, unknown>;
+  /** Which namespaces may add rules and TLS entries to hosts another namespace owns (a host belongs to the namespace of its oldest Ingress; the same for hostless rules and the catch-all default backend). Default: none. */
+  hostSharing?: {
+    /** Namespace names, or "*" for all (ingress-nginx's behaviour: any namespace may add paths to any host). */
+    namespaces?: string[];
+  };
   /** Address written to Ingress status instead of the Service's load-balancer address. */
   publishAddress?: string;
   /** Where nginx listens when run as a local process (local mode; no defaults here, local mode picks them). Pods ignore it: they always use 8080/8443. */
   listen?: {
-    /** Listen address (local mode default 127.0.0.1). */
-    address?: string;
+    /** Listen address: an IPv4 or IPv6 address, not a name (local mode default 127.0.0.1). */
+    address?: unknown | unknown;
     /** HTTP port (local mode default 80 as root, else 8080). */
     httpPort?: number;
     /** HTTPS port (local mode default 443 as root, else 8443). */
@@ -209,6 +221,8 @@ export type ResolvedIngressControllerSpec = {
     controlPort?: number;
     /** 127.0.0.1 port of nginx's internal default backend (default 8181). */
     defaultBackendPort?: number;
+    /** Port of nginx's probe server (/healthz), on the listen address; no Ingress can reach it (default 10254). */
+    probePort?: number;
     /** 127.0.0.1 port of the HTTPS listener when ssl-passthrough puts the SNI router in front of it (default 10443). */
     httpsInternalPort?: number;
     /** 127.0.0.1 port of the stream server that passes TLS through to ssl-passthrough backends (default 10444). */

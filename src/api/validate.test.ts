@@ -97,3 +97,18 @@ test("fieldPath renders JSON pointers as field paths", () => {
   assert.equal(fieldPath("/spec/service/annotations/a~1b"), "spec.service.annotations.a/b");
   assert.equal(fieldPath(""), "(root)");
 });
+
+test("settings the renderer cannot use are refused, naming the field (were accepted, then froze the build)", () => {
+  const cidr = errors({ settings: { proxyRealIpCidrs: ["10.0.0.0/8", "999.1.1.1"] } });
+  assert.ok(
+    cidr.some((e) => e.startsWith("spec.settings.proxyRealIpCidrs[1]:")),
+    cidr.join("\n"),
+  );
+  assert.ok(
+    errors({ listen: { address: "localhost" } }).some((e) => e.startsWith("spec.listen.address:")),
+    "listen.address must be an IP",
+  );
+  assert.ok(validateIngressController(ic({ settings: { proxyRealIpCidrs: ["10.0.0.0/8", "::1", "fd00::/8", "1.2.3.4"] }, listen: { address: "::1" } })).ok);
+  assert.ok(validateIngressController(ic({ hostSharing: { namespaces: ["*"] } })).ok);
+  assert.ok(errors({ hostSharing: { namespaces: ["Bad_NS"] } }).some((e) => e.startsWith("spec.hostSharing.namespaces[0]:")));
+});

@@ -5,6 +5,7 @@
 
 import Ajv, { type ErrorObject } from "ajv";
 import addFormats from "ajv-formats";
+import { validCidr } from "../core/nginx-values.js";
 import { ingressControllerSchema } from "./schema.js";
 import type { IngressControllerSpec, ResolvedIngressControllerSpec } from "./types.generated.js";
 
@@ -12,6 +13,8 @@ export type Validation<T> = { ok: true; value: T } | { ok: false; errors: string
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strictTypes: false, strictTuples: false });
 addFormats(ajv);
+// Kubernetes' "cidr" format (net.ParseCIDR): address/prefix; core's validCidr is the nginx-side check.
+ajv.addFormat("cidr", (s: string) => s.includes("/") && validCidr(s));
 for (const k of ["x-kubernetes-int-or-string", "x-kubernetes-preserve-unknown-fields", "x-kubernetes-list-type", "x-kubernetes-list-map-keys"]) {
   ajv.addKeyword(k);
 }

@@ -52,7 +52,9 @@ interface IngressControllerSpec {
     defaultBackendPort?: number;
     httpsInternalPort?: number;
     passthroughInternalPort?: number;
+    probePort?: number;
   };
+  hostSharing?: { namespaces?: string[] };
 }
 
 function specOf(ic: StoredIngressController): IngressControllerSpec {
@@ -79,6 +81,7 @@ export function renderOptionsFor(ic: StoredIngressController): Partial<RenderOpt
   if (listen.httpsPort) out.httpsPort = listen.httpsPort;
   if (listen.controlPort) out.controlPort = listen.controlPort;
   if (listen.defaultBackendPort) out.defaultBackendPort = listen.defaultBackendPort;
+  if (listen.probePort) out.probePort = listen.probePort;
   if (listen.httpsInternalPort) out.httpsInternalPort = listen.httpsInternalPort;
   if (listen.passthroughInternalPort) out.passthroughInternalPort = listen.passthroughInternalPort;
   return out;
@@ -106,6 +109,7 @@ export function snapshotFor(ic: StoredIngressController, store: Store): Snapshot
     tcpServices: store.get("ConfigMap", ns, streamConfigMapNames(ic).tcp),
     udpServices: store.get("ConfigMap", ns, streamConfigMapNames(ic).udp),
     defaultCertificate: spec.defaultTLSSecret ? (store.get("Secret", ns, spec.defaultTLSSecret) as Secret | undefined) : undefined,
+    ...(spec.hostSharing?.namespaces?.length ? { hostSharing: spec.hostSharing.namespaces } : {}),
   };
 }
 
@@ -116,6 +120,10 @@ export class Controller {
   private refs: References | undefined; // undefined until the first rebuild: everything matters
   private readonly statusOwned = new Set<string>();
   private readonly ledger = new DiagnosticLedger();
+  /** Last successful build per IngressController (its Ingresses keep their status while a build fails). */
+  private readonly lastGood = new Map<string, BuildResult>();
+  /** Per IngressController: Ingresses left out because the data plane's nginx -t refused them. */
+  private readonly excluded = new Map<string, Map<string, string>>();
   lastStats: RebuildStats | undefined;
   rebuilds = 0;
   /** Until every kind has been listed once, no rebuild runs: a build from a partial cache would
@@ -205,7 +213,29 @@ export class Controller {
       refs.configMaps.add(`${ns}/${stream.udp}`);
       if (spec.defaultTLSSecret) refs.secrets.add(`${ns}/${spec.defaultTLSSecret}`);
 
-      const result = build(snapshot, renderOptionsFor(ic));
+      // One IngressController that cannot be built keeps its running state and is reported;
+      // the others are built and published as usual.
+      const icKey = objectKey(ic.metadata);
+      let result: BuildResult;
+      try {
+        result = build(snapshot, renderOptionsFor(ic), this.excluded.get(icKey));
+        this.lastGood.set(icKey, result);
+      } catch (err) {
+        diagnostics.push({
+          d: {
+            object: { kind: "IngressController", namespace: ic.metadata.namespace, name: ic.metadata.name },
+            severity: "Error",
+            reason: "BuildFailed",
+            message: `${describeError(err)}; the data plane keeps its running configuration`,
+          },
+          ic,
+        });
+        this.log.error("building the desired state failed", { controller: icKey, error: describeError(err) });
+        const previous = this.lastGood.get(icKey);
+        const addresses = publishedAddresses(ic);
+        for (const key of previous?.servedIngresses ?? []) served.set(key, [...(served.get(key) ?? []), ...addresses]);
+        continue;
+      }
       const addresses = publishedAddresses(ic);
       for (const key of result.servedIngresses) served.set(key, [...(served.get(key) ?? []), ...addresses]);
       for (const d of result.diagnostics) diagnostics.push({ d, ic });

@@ -2,9 +2,12 @@
 // snapshot (in any array order) gives byte-identical output.
 
 import { createHash } from "node:crypto";
-import type { BuildResult, CertificatePair, DesiredState, RenderOptions, Snapshot, UpstreamEndpoint } from "./contract.js";
+import type { BuildResult, CertificatePair, DesiredState, Diagnostic, RenderOptions, Snapshot, UpstreamEndpoint } from "./contract.js";
+import { isIpAddress, validCidr } from "./nginx-values.js";
+import type { Settings } from "./settings.js";
 import { buildModel } from "./model/build-model.js";
 import { render } from "./render/render.js";
+import { RenderError } from "./render/render-error.js";
 
 export { selectIngresses } from "./model/classes.js";
 
@@ -14,28 +17,74 @@ export const DEFAULT_RENDER_OPTIONS: RenderOptions = {
   httpsPort: 443,
   controlPort: 10246,
   defaultBackendPort: 8181,
+  probePort: 10254,
   httpsInternalPort: 10443,
   passthroughInternalPort: 10444,
   modules: ["/usr/lib/nginx/modules/ndk_http_module.so", "/usr/lib/nginx/modules/ngx_http_lua_module.so", "/usr/lib/nginx/modules/ngx_stream_module.so"],
 };
 
-export function build(snapshot: Snapshot, options?: Partial<RenderOptions>): BuildResult {
+/** The whole IngressController cannot be built (a setting the renderer cannot use); the controller
+ * keeps its running state and reports this on the IngressController. */
+export class ControllerBuildError extends Error {}
+
+export function build(snapshot: Snapshot, options?: Partial<RenderOptions>, excluded: ReadonlyMap<string, string> = new Map()): BuildResult {
   const o: RenderOptions = { ...DEFAULT_RENDER_OPTIONS, ...(options ?? {}) };
-  const model = buildModel(snapshot, {
-    reservedPorts: [o.httpPort, o.httpsPort, o.controlPort, o.defaultBackendPort, o.httpsInternalPort, o.passthroughInternalPort],
-    httpsPort: o.httpsPort,
+  const controllerDiagnostics: Diagnostic[] = [];
+  const settings = usableSettings(snapshot, o, controllerDiagnostics);
+  // A value the renderer refuses drops the Ingress it came from, and the build runs again without
+  // it (bounded: each round drops one more Ingress, and there are finitely many).
+  const dropped = new Map(excluded);
+  for (;;) {
+    const model = buildModel(
+      { ...snapshot, settings },
+      {
+        reservedPorts: [o.httpPort, o.httpsPort, o.controlPort, o.defaultBackendPort, o.httpsInternalPort, o.passthroughInternalPort, o.probePort],
+        httpsPort: o.httpsPort,
+        excluded: dropped,
+      },
+    );
+    let config: string;
+    try {
+      config = render(model, settings, o);
+    } catch (err) {
+      if (err instanceof RenderError && !dropped.has(err.origin)) {
+        dropped.set(err.origin, `rendering failed: ${err.message}`);
+        continue;
+      }
+      throw new ControllerBuildError(`rendering failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const state: DesiredState = {
+      config,
+      endpoints: model.endpoints,
+      sniCertificates: model.sniCertificates,
+      certificates: model.certificates,
+      ...(Object.keys(model.files).length ? { files: model.files } : {}),
+      hashes: hashesOf(config, model.endpoints, model.sniCertificates, model.certificates, model.balancing, model.files),
+    };
+    if (Object.keys(model.balancing).length) state.balancing = model.balancing; // present only when not empty
+    return { state, diagnostics: [...controllerDiagnostics, ...model.diagnostics], servedIngresses: model.servedIngresses };
+  }
+}
+
+/** Settings and options the renderer can use: a bad trusted-proxy CIDR is left out (trusting less
+ * is safe) with a diagnostic; a listen address nginx cannot bind fails this controller alone. */
+function usableSettings(snapshot: Snapshot, o: RenderOptions, diagnostics: Diagnostic[]): Settings {
+  const object = { kind: "IngressController" as const, namespace: snapshot.controller.namespace, name: snapshot.controller.name };
+  if (o.listenAddress !== "*" && !isIpAddress(o.listenAddress)) {
+    throw new ControllerBuildError(`spec.listen.address: ${JSON.stringify(o.listenAddress)} is not an IP address (nginx listens on addresses, not names)`);
+  }
+  const s = snapshot.settings;
+  const cidrs = s.proxyRealIpCidrs.filter((c, i) => {
+    if (validCidr(c)) return true;
+    diagnostics.push({
+      object,
+      severity: "Warning",
+      reason: "SettingInvalid",
+      message: `spec.settings.proxyRealIpCidrs[${i}]: ${JSON.stringify(c)} is not an IP address or CIDR; left out (not trusted)`,
+    });
+    return false;
   });
-  const config = render(model, snapshot.settings, o);
-  const state: DesiredState = {
-    config,
-    endpoints: model.endpoints,
-    sniCertificates: model.sniCertificates,
-    certificates: model.certificates,
-    ...(Object.keys(model.files).length ? { files: model.files } : {}),
-    hashes: hashesOf(config, model.endpoints, model.sniCertificates, model.certificates, model.balancing, model.files),
-  };
-  if (Object.keys(model.balancing).length) state.balancing = model.balancing; // present only when not empty
-  return { state, diagnostics: model.diagnostics, servedIngresses: model.servedIngresses };
+  return cidrs.length === s.proxyRealIpCidrs.length ? s : { ...s, proxyRealIpCidrs: cidrs };
 }
 
 export function sha256(text: string): string {

@@ -28,6 +28,9 @@ export interface Snapshot {
   /** `tcp-services` / `udp-services` ConfigMaps of this controller, if they exist. */
   tcpServices?: ConfigMap;
   udpServices?: ConfigMap;
+  /** Namespaces whose Ingresses may add rules and TLS entries to hosts owned by another namespace
+   * (IngressController spec.hostSharing.namespaces; "*" = all). Absent: hosts are not shared. */
+  hostSharing?: string[];
   /** The default TLS certificate Secret (spec.defaultTLSSecret), if any. */
   defaultCertificate?: Secret;
 }
@@ -42,6 +45,9 @@ export interface RenderOptions {
   controlPort: number;
   /** Port the default backend listens on (internal server inside nginx when no external one). */
   defaultBackendPort: number;
+  /** Port of the data plane's own probe endpoint (/healthz), on the pod's addresses: a server of
+   * its own that no Ingress rule can reach or shadow. */
+  probePort: number;
   /** With ssl-passthrough hosts, nginx's stream SNI router takes httpsPort; the HTTPS listener moves
    * to 127.0.0.1:httpsInternalPort (PROXY protocol from the router) ... */
   httpsInternalPort: number;

@@ -4,6 +4,7 @@
 // Validators return an error message naming the field and the reason; callers turn that into a
 // Diagnostic (core) or an admission denial (admission) and drop the offending part.
 
+import { isIP } from "node:net";
 import { checkRegex, escapeLiteral } from "./regex-grammar.js";
 
 declare const tokenBrand: unique symbol;
@@ -290,12 +291,18 @@ export function validatePort(n: number, field = "port"): string | undefined {
   return undefined;
 }
 
-const IPV4 = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/;
-const IPV6 = /^[0-9a-fA-F:.]{2,45}$/;
+/** IPv4 or IPv6 literal (node's parser, which agrees with nginx's on plain literals; no zone ids). */
 export function isIpAddress(s: string): "IPv4" | "IPv6" | undefined {
-  if (IPV4.test(s)) return "IPv4";
-  if (IPV6.test(s) && s.includes(":")) return "IPv6";
-  return undefined;
+  const v = isIP(s);
+  return v === 4 ? "IPv4" : v === 6 && !s.includes("%") ? "IPv6" : undefined;
+}
+
+/** An address or address/prefix that set_real_ip_from accepts. */
+export function validCidr(cidr: string): boolean {
+  const [addr, bits, extra] = cidr.split("/");
+  const kind = isIpAddress(addr ?? "");
+  const max = kind === "IPv6" ? 128 : 32;
+  return !!kind && extra === undefined && (bits === undefined || (/^[0-9]{1,3}$/.test(bits) && Number(bits) <= max));
 }
 
 /** `listen` address:port; listenAddress is "*", an IPv4 or an IPv6 literal. */
@@ -315,14 +322,9 @@ export function endpointToken(address: string, port: number): Token {
   return (kind === "IPv6" ? `[${address}]:${port}` : `${address}:${port}`) as Token;
 }
 
-/** CIDR for set_real_ip_from (already schema-validated; checked again here). */
+/** CIDR for set_real_ip_from (validated by the schema and again by build()). */
 export function cidrToken(cidr: string): Token {
-  const [addr, bits, extra] = cidr.split("/");
-  const kind = isIpAddress(addr ?? "");
-  const max = kind === "IPv6" ? 128 : 32;
-  if (!kind || extra !== undefined || (bits !== undefined && !(/^[0-9]{1,3}$/.test(bits) && Number(bits) <= max))) {
-    throw new Error(`nginx-values: bad CIDR ${show(cidr)}`);
-  }
+  if (!validCidr(cidr)) throw new Error(`nginx-values: bad CIDR ${show(cidr)}`);
   return cidr as Token;
 }
 

@@ -124,7 +124,7 @@ export const settingsSchema = {
     proxyRealIpCidrs: {
       type: "array",
       maxItems: 64,
-      items: { type: "string", pattern: "^([0-9]{1,3}\\.){3}[0-9]{1,3}(/[0-9]{1,2})?$|^[0-9a-fA-F:]+(/[0-9]{1,3})?$" },
+      items: { type: "string", maxLength: 64, anyOf: [{ format: "ipv4" }, { format: "ipv6" }, { format: "cidr" }] },
       description: "CIDRs trusted to set the client address via X-Forwarded-For. Default none.",
     },
     logFormat: { type: "string", enum: [...LOG_FORMAT_FIELDS], description: "Access log format. Default json." },

@@ -44,6 +44,7 @@ export function loadFixture(yamlText: string): Fixture {
     tcpServices: configMaps.find((c) => c.metadata.name === "tcp-services"),
     udpServices: configMaps.find((c) => c.metadata.name === "udp-services"),
     defaultCertificate: find(header.defaultCertificate),
+    ...(header.hostSharing ? { hostSharing: header.hostSharing as string[] } : {}),
   };
   return { snapshot, renderOptions: header.renderOptions ?? {} };
 }

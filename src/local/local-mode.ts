@@ -101,6 +101,7 @@ export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode>
   // Every local nginx gets its own internal ports, so instances side by side never collide.
   const controlPort = await freePort();
   const defaultBackendPort = await freePort();
+  const probePort = await freePort();
   const httpsInternalPort = await freePort();
   const passthroughInternalPort = await freePort();
   mkdirSync(opts.workDir, { recursive: true });
@@ -123,7 +124,7 @@ export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode>
         replicas: 1,
         ingressClass: { name: opts.ingressClassName ?? "portico", create: true, isDefault: opts.isDefaultClass ?? true },
         publishAddress: listenAddress === "0.0.0.0" ? "127.0.0.1" : listenAddress,
-        listen: { address: listenAddress, httpPort, httpsPort, controlPort, defaultBackendPort, httpsInternalPort, passthroughInternalPort },
+        listen: { address: listenAddress, httpPort, httpsPort, controlPort, defaultBackendPort, httpsInternalPort, passthroughInternalPort, probePort },
       },
     };
     kubectl(opts.kubeconfig, ["apply", "--server-side", "--field-manager=portico-local", "-f", "-"], JSON.stringify(ic));

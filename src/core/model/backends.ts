@@ -5,7 +5,6 @@ import type { UpstreamEndpoint } from "../contract.js";
 import type { EndpointSlice, IngressBackend, Service, ServicePort } from "../k8s-types.js";
 import { isIpAddress, show } from "../nginx-values.js";
 import { cmp } from "./classes.js";
-import { createHash } from "node:crypto";
 
 const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -124,24 +123,26 @@ export function readyEndpoints(slices: EndpointSlice[], portName: string): Upstr
 }
 
 /**
- * `<namespace>-<service>-<port>` can collide (`a-b`/`c` vs `a`/`b-c`). Colliding names get a short
- * hash of the full reference appended, so two Services never share an upstream.
+ * `<namespace>-<service>-<port>` can collide (`a-b`/`c` vs `a`/`b-c`). Colliding references are
+ * named `<namespace>.<service>.<port>` instead: namespaces, Service names and port names are DNS
+ * labels (no dots), so dotted names are injective and never equal a plain (dot-free) name.
  */
 export class UpstreamNames {
   private byName = new Map<string, Set<string>>();
   add(ref: BackendRef): void {
     const name = upstreamNameOf(ref);
-    const id = `${ref.namespace}/${ref.service}/${ref.port.number ?? ref.port.name}`;
     let set = this.byName.get(name);
     if (!set) this.byName.set(name, (set = new Set()));
-    set.add(id);
+    set.add(dottedName(ref));
   }
   nameOf(ref: BackendRef): string {
     const name = upstreamNameOf(ref);
-    if ((this.byName.get(name)?.size ?? 0) <= 1) return name;
-    const id = `${ref.namespace}/${ref.service}/${ref.port.number ?? ref.port.name}`;
-    return `${name}-${createHash("sha256").update(id).digest("hex").slice(0, 8)}`;
+    return (this.byName.get(name)?.size ?? 0) <= 1 ? name : dottedName(ref);
   }
+}
+
+function dottedName(ref: BackendRef): string {
+  return `${ref.namespace}.${ref.service}.${ref.port.number ?? ref.port.name}`;
 }
 
 /** service-upstream: the Service's cluster IP and port as the one endpoint (kube-proxy balances). */

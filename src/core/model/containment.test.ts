@@ -7,6 +7,10 @@ import { buildModel } from "./build-model.js";
 import { PROCESSORS } from "./processors/index.js";
 import type { Processor } from "./processors/types.js";
 import { ingress, path, service, snapshot } from "../test-objects.js";
+import { build, ControllerBuildError } from "../build.js";
+import { attributed, RenderError } from "../render/render-error.js";
+import { lit } from "../nginx-values.js";
+import { DEFAULT_SETTINGS } from "../settings.js";
 
 const options = { reservedPorts: [], httpsPort: 443 };
 
@@ -44,5 +48,31 @@ describe("containment", () => {
     const d = model.diagnostics.find((x) => x.object.name === "bad");
     assert.equal(d?.reason, "IngressDropped");
     assert.match(d!.message, /nginx -t refused its location/);
+  });
+});
+
+describe("containment per IngressController", () => {
+  const ing = ingress("web", [{ host: "a.com", paths: [path("/", "Prefix", "svc")] }]);
+  test("a trusted-proxy CIDR nginx cannot parse is left out with a diagnostic on the IngressController", () => {
+    const r = build(
+      snapshot({ ingresses: [ing], services: [service("svc")], settings: { ...DEFAULT_SETTINGS, proxyRealIpCidrs: ["999.1.1.1", "10.0.0.0/8"] } }),
+    );
+    assert.match(r.state.config, /set_real_ip_from 10\.0\.0\.0\/8;/);
+    assert.doesNotMatch(r.state.config, /999/);
+    const d = r.diagnostics.find((x) => x.object.kind === "IngressController");
+    assert.equal(d?.reason, "SettingInvalid");
+    assert.match(d!.message, /proxyRealIpCidrs\[0\]/);
+  });
+  test("a listen address that is a name fails this IngressController's build alone, naming the field", () => {
+    assert.throws(
+      () => build(snapshot({ ingresses: [ing] }), { listenAddress: "localhost" }),
+      (e: Error) => e instanceof ControllerBuildError && /spec\.listen\.address/.test(e.message),
+    );
+  });
+  test("a value the renderer refuses drops the Ingress it came from; the rest is rendered", () => {
+    assert.throws(
+      () => attributed({ namespace: "ns", name: "bad" }, () => lit("a b")),
+      (e: Error) => e instanceof RenderError && e.origin === "ns/bad",
+    );
   });
 });

@@ -9,7 +9,7 @@ import type { Settings } from "../settings.js";
 import { indexServices, type ServiceIndex } from "./backends.js";
 import { Upstreams } from "./upstreams.js";
 import type { TlsClaim } from "./processors/types.js";
-import type { AccessModel, LocationModel } from "./types.js";
+import type { AccessModel, LocationModel, Origin } from "./types.js";
 
 export interface ModelOptions {
   /** Ports used by the HTTP side; tcp/udp-services must not take them. */
@@ -32,6 +32,7 @@ export interface HostDraft {
   /** use-regex locations committed so far (capped per host). */
   regexPaths: number;
   appRoot?: string;
+  appRootOrigin?: Origin;
   fallback?: FallbackDraft;
   /** server-alias names claimed for this host, with the Ingress that claimed them. */
   aliases?: { name: string; ingress: Ingress }[];
@@ -53,6 +54,9 @@ export class BuildContext {
   catchAll: FallbackDraft | undefined;
   readonly tlsClaims: TlsClaim[] = [];
   readonly certificates: Record<string, CertificatePair> = {};
+  /** host ("" = default server) -> namespace and key of its oldest Ingress (processors/ownership.ts). */
+  readonly hostOwners = new Map<string, { namespace: string; ingress: string }>();
+  private readonly sharing: ReadonlySet<string>;
   /** Files written beside nginx.conf (Model.files). */
   readonly files: Record<string, string> = {};
   private readonly secrets: Map<string, Secret>;
@@ -62,6 +66,7 @@ export class BuildContext {
     readonly options: ModelOptions,
   ) {
     this.settings = snapshot.settings;
+    this.sharing = new Set(snapshot.hostSharing ?? []);
     this.services = indexServices(snapshot.services, snapshot.endpointSlices);
     this.secrets = new Map(snapshot.secrets.map((s) => [`${s.metadata.namespace ?? ""}/${s.metadata.name}`, s]));
     this.upstreams = new Upstreams(this.services, (ing, reason, message) => this.report(ing, reason, message));
@@ -71,6 +76,11 @@ export class BuildContext {
     let h = this.hosts.get(host);
     if (!h) this.hosts.set(host, (h = { locations: new Map(), tls: false, regexPaths: 0 }));
     return h;
+  }
+
+  /** Whether Ingresses of `namespace` may add rules and TLS entries to hosts other namespaces own. */
+  maySharehosts(namespace: string): boolean {
+    return this.sharing.has("*") || this.sharing.has(namespace);
   }
 
   secret(namespace: string, name: string): Secret | undefined {

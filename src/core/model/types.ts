@@ -145,6 +145,8 @@ export interface ServerModel {
   /** Prefix paths are rendered as regexes when any path of the host is a regex (ingress-nginx). */
   regexMode: boolean;
   appRoot?: string;
+  /** The Ingress whose app-root annotation set appRoot. */
+  appRootOrigin?: Origin;
   /** What unmatched paths get (an Ingress's spec.defaultBackend, or the 404 page). */
   fallback: LocationModel;
   /** server-alias names (served by this server too). */

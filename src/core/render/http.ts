@@ -7,7 +7,7 @@ import type { LocationContext } from "./access.js";
 import { cidrToken, endpointToken, hstsToken, int, lit, litQuoted, litSingleQuoted, parseSize, seconds } from "../nginx-values.js";
 import { MIME_TYPES } from "./mime.js";
 import { limitZoneDirectives } from "./limits.js";
-import { controlServer, defaultBackendServer, defaultServer, hostServer, redirectServer } from "./servers.js";
+import { controlServer, defaultBackendServer, defaultServer, hostServer, probeServer, redirectServer } from "./servers.js";
 import { b, d, entry, luaBlock, type Directive } from "./writer.js";
 
 const JSON_LOG =
@@ -170,7 +170,7 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
 
   const tlsFront = m.passthrough.length > 0;
   body.push(...limitZoneDirectives(m.limitZones ?? []));
-  body.push(defaultServer(m.defaultServer, o, lc, tlsFront), defaultBackendServer(o), controlServer(o));
+  body.push(defaultServer(m.defaultServer, o, lc, tlsFront), defaultBackendServer(o), probeServer(o), controlServer(o));
   for (const server of m.servers) body.push(hostServer(server, o, lc, tlsFront));
   for (const r of m.redirectServers ?? []) body.push(redirectServer(r, o, tlsFront));
   return b("http", [], body);

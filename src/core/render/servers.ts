@@ -19,6 +19,7 @@ import {
 import { authLocations, type LocationContext } from "./access.js";
 import { errorLocations, locationBlock, notFoundDirectives } from "./location.js";
 import { placeLocations } from "./locations.js";
+import { attributed } from "./render-error.js";
 import { b, d, luaBlock, type Directive } from "./writer.js";
 
 const clearUpstream = () => d("set", lit("$portico_upstream"), litQuoted(""));
@@ -51,10 +52,15 @@ function listens(o: RenderOptions, https: boolean, defaultServer: boolean, tlsFr
 /** The locations, then the internal locations of the external authentications they use. */
 function locationBlocks(locations: LocationModel[], regexMode: boolean, fallback: LocationModel, lc: LocationContext): Directive[] {
   const placed = placeLocations(locations, regexMode, fallback);
+<<<<<<< HEAD
   const auths = placed.flatMap((p) =>
     p.loc.access?.external && !p.loc.access.denied && p.loc.action.kind === "proxy" ? [{ auth: p.loc.access.external, upstream: p.loc.action.upstream }] : [],
   );
   return [...placed.map((p) => locationBlock(p, lc)), ...authLocations(auths, lc), ...errorLocations([...locations, fallback], lc)];
+=======
+  const auths = placed.flatMap((p) => (p.loc.access?.external && !p.loc.access.denied ? [p.loc.access.external] : []));
+  return [...placed.map((p) => attributed(p.loc.origin, () => locationBlock(p, lc))), ...authLocations(auths, lc), ...errorLocations([...locations, fallback], lc)];
+>>>>>>> main
 }
 
 export function hostServer(s: ServerModel, o: RenderOptions, lc: LocationContext, tlsFront: boolean): Directive {
@@ -67,7 +73,10 @@ export function hostServer(s: ServerModel, o: RenderOptions, lc: LocationContext
   }
   // Regex deny-paths run before location selection, so no location (not even a `^~` prefix) escapes them.
   for (const r of s.denyRegexes ?? []) body.push(b("if", ifUriMatchesArgs(r.path, r.caseInsensitive), [d("return", statusToken(r.status))]));
-  if (s.appRoot) body.push(b("if", [lit("($uri"), lit("="), lit("/)")], [d("return", int(302), redirectUrlToken(s.appRoot))]));
+  if (s.appRoot) {
+    const target = attributed(s.appRootOrigin, () => redirectUrlToken(s.appRoot!));
+    body.push(b("if", [lit("($uri"), lit("="), lit("/)")], [d("return", int(302), target)]));
+  }
   body.push(...locationBlocks(s.locations, s.regexMode, s.fallback, lc));
   return b("server", [], body);
 }
@@ -79,15 +88,6 @@ export function redirectServer(s: RedirectServerModel, o: RenderOptions, tlsFron
 
 export function defaultServer(m: Model["defaultServer"], o: RenderOptions, lc: LocationContext, tlsFront: boolean): Directive {
   const body: Directive[] = [...listens(o, true, true, tlsFront), d("server_name", lit("_")), clearUpstream()];
-  if (!m.locations.some((l) => l.path === "/healthz")) {
-    body.push(
-      b(
-        "location",
-        [lit("="), pathToken("/healthz")],
-        [d("access_log", lit("off")), d("default_type", lit("text/plain")), d("return", int(200), litQuoted("ok"))],
-      ),
-    );
-  }
   body.push(...locationBlocks(m.locations, m.regexMode, m.fallback, lc));
   return b("server", [], body);
 }
@@ -103,6 +103,22 @@ export function defaultBackendServer(o: RenderOptions): Directive {
       clearUpstream(),
       b("location", [lit("="), pathToken("/healthz")], [d("default_type", lit("text/plain")), d("return", int(200), litQuoted("ok"))]),
       b("location", [pathToken("/")], notFoundDirectives()),
+    ],
+  );
+}
+
+/** The data plane's probe endpoint: a port of its own, so no Ingress rule (hostless /healthz, a
+ * catch-all) can shadow it and make every replica unready. */
+export function probeServer(o: RenderOptions): Directive {
+  return b(
+    "server",
+    [],
+    [
+      d("listen", listenToken(o.listenAddress, o.probePort)),
+      d("access_log", lit("off")),
+      clearUpstream(),
+      b("location", [lit("="), pathToken("/healthz")], [d("default_type", lit("text/plain")), d("return", int(200), litQuoted("ok"))]),
+      b("location", [pathToken("/")], [d("return", int(404))]),
     ],
   );
 }

@@ -119,7 +119,7 @@ test("security context: non-root, read-only root, no capabilities but NET_BIND_S
 test("probes, graceful shutdown and anti-affinity of the nginx pods", () => {
   const pod = (find(children().apply, "Deployment", "edge-nginx") as Any).spec.template.spec;
   const nginx = pod.containers.find((c: Any) => c.name === "nginx");
-  assert.deepEqual(nginx.readinessProbe.httpGet, { path: "/healthz", port: "http" });
+  assert.deepEqual(nginx.readinessProbe.httpGet, { path: "/healthz", port: "probe" });
   assert.ok(nginx.ports.some((p: Any) => p.name === "http"));
   assert.ok(nginx.livenessProbe.httpGet);
   const agent = pod.containers.find((c: Any) => c.name === "agent");

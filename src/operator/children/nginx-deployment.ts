@@ -14,6 +14,8 @@ export const PRESTOP_SLEEP_SECONDS = 5;
 export const AGENT_BUNDLE = "/opt/portico/agent.mjs";
 /** Default port of nginx's Lua control server (core's DEFAULT_RENDER_OPTIONS.controlPort). */
 export const DEFAULT_CONTROL_PORT = 10246;
+/** Default port of nginx's probe server (core's DEFAULT_RENDER_OPTIONS.probePort). */
+export const DEFAULT_PROBE_PORT = 10254;
 
 export function defaultAffinity(selector: Record<string, string>) {
   return {
@@ -44,8 +46,10 @@ export function nginxDeployment({ owner, spec }: ChildContext): Manifest {
   ];
   // The controller renders spec.listen.controlPort into nginx.conf (src/controller/controller.ts).
   const controlPort = spec.listen?.controlPort ?? DEFAULT_CONTROL_PORT;
-  // nginx's default server answers /healthz on the HTTP port (Host: pod IP matches no Ingress host).
-  const nginxProbe = { httpGet: { path: "/healthz", port: "http" }, timeoutSeconds: 2 };
+  // nginx answers /healthz on a server of its own (spec.listen.probePort): no Ingress rule can
+  // reach or shadow it, so no tenant can make the replicas unready.
+  const probePort = spec.listen?.probePort ?? DEFAULT_PROBE_PORT;
+  const nginxProbe = { httpGet: { path: "/healthz", port: "probe" }, timeoutSeconds: 2 };
   // Agent ready = nginx answers its control server (/healthz); agent alive = the agent itself
   // answers (/livez), so an nginx container in trouble does not get the agent restarted too.
   const agentReady = { httpGet: { path: "/healthz", port: "metrics" }, timeoutSeconds: 2 };
@@ -84,6 +88,7 @@ export function nginxDeployment({ owner, spec }: ChildContext): Manifest {
               ports: [
                 { name: "http", containerPort: POD.httpPort, protocol: "TCP" },
                 { name: "https", containerPort: POD.httpsPort, protocol: "TCP" },
+                { name: "probe", containerPort: probePort, protocol: "TCP" },
               ],
               readinessProbe: { ...nginxProbe, periodSeconds: 5, failureThreshold: 3 },
               livenessProbe: { ...nginxProbe, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 5 },

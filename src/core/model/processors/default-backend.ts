@@ -2,6 +2,7 @@
 // otherwise what its hosts answer for unmatched paths. Oldest wins in both cases.
 
 import { keyOf } from "../classes.js";
+import { foreignOwner, ownedBy } from "./ownership.js";
 import type { Processor } from "./types.js";
 
 export const defaultBackendProcessor: Processor = {
@@ -14,7 +15,10 @@ export const defaultBackendProcessor: Processor = {
       ctx.report(work.ingress, "BackendInvalid", `${ref}; default backend ignored`);
       return;
     }
-    work.defaultBackend = { backend: db, catchAll: (work.ingress.spec?.rules ?? []).length === 0 };
+    const catchAll = (work.ingress.spec?.rules ?? []).length === 0;
+    const owner = catchAll ? foreignOwner(ctx, "", work.namespace) : undefined;
+    if (owner) return ctx.report(work.ingress, "HostNotOwned", `spec.defaultBackend: ${ownedBy("", owner)}; default backend ignored`);
+    work.defaultBackend = { backend: db, catchAll };
   },
   commit(ctx, work) {
     const db = work.defaultBackend;

@@ -8,6 +8,7 @@ import { balancingProcessor } from "./balancing.js";
 import { defaultBackendProcessor } from "./default-backend.js";
 import { hostsProcessor } from "./hosts.js";
 import { limitsProcessor } from "./limits.js";
+import { ownershipProcessor } from "./ownership.js";
 import { passthroughProcessor } from "./passthrough.js";
 import { pathsProcessor } from "./paths.js";
 import { proxyProcessor } from "./proxy.js";
@@ -23,6 +24,7 @@ export const PROCESSORS: readonly Processor[] = [
   annotationsProcessor,
   accessProcessor,
   hostsProcessor,
+  ownershipProcessor,
   pathsProcessor,
   defaultBackendProcessor,
   tlsProcessor,

@@ -39,7 +39,10 @@ export const pathsProcessor: Processor = {
   commit(ctx, work) {
     for (const staged of work.rules) {
       const h = ctx.draft(staged.host);
-      if (work.ann.appRoot && staged.host !== "" && h.appRoot === undefined) h.appRoot = work.ann.appRoot;
+      if (work.ann.appRoot && staged.host !== "" && h.appRoot === undefined) {
+        h.appRoot = work.ann.appRoot;
+        h.appRootOrigin = { namespace: work.namespace, name: work.ingress.metadata.name };
+      }
       for (const p of staged.paths) {
         const existing = h.locations.get(p.key);
         if (existing) {

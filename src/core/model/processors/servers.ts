@@ -23,6 +23,7 @@ export const serversProcessor: Processor = {
         locations,
         regexMode: locations.some((l) => l.match === "regex"),
         appRoot: h.appRoot,
+        appRootOrigin: h.appRootOrigin,
         fallback: fallbackOf(ctx, h.fallback, h.tls),
       });
     }

@@ -4,6 +4,7 @@
 
 import { normalizeHost, validateHost } from "../../nginx-values.js";
 import { checkTlsSecret } from "../tls.js";
+import { foreignOwner, ownedBy } from "./ownership.js";
 import type { Processor, TlsClaim } from "./types.js";
 
 /** Key under which the default certificate override (spec.defaultTLSSecret) appears in sniCertificates. */
@@ -20,8 +21,11 @@ export const tlsProcessor: Processor = {
       const listed: string[] = [];
       (tls.hosts?.length ? tls.hosts : ruleHosts).forEach((raw, hi) => {
         const err = validateHost(raw, `spec.tls[${ti}].hosts[${hi}]`);
-        if (err) ctx.report(ing, "HostInvalid", `${err}; TLS host ignored`);
-        else listed.push(normalizeHost(raw));
+        if (err) return ctx.report(ing, "HostInvalid", `${err}; TLS host ignored`);
+        const host = normalizeHost(raw);
+        const owner = foreignOwner(ctx, host, work.namespace);
+        if (owner) ctx.report(ing, "HostNotOwned", `spec.tls[${ti}].hosts[${hi}]: ${ownedBy(host, owner)}; TLS host ignored`);
+        else listed.push(host);
       });
       if (listed.length === 0) return;
       const claim: TlsClaim = { hosts: listed };

@@ -112,7 +112,7 @@ export async function installPortico(
 }
 
 /** Waits until the default IngressController's NGINX Deployment (made by the operator) has every replica ready. */
-export async function waitForDataPlane(cluster: Cluster, timeoutMs = 180_000): Promise<void> {
+export async function waitForDataPlane(cluster: Cluster, timeoutMs = 300_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const name = `deployment/${RELEASE}-nginx`;
   await waitUntil(`${name} created by the operator`, async () => (await cluster.kubectl(["get", "-n", RELEASE_NAMESPACE, name])).code === 0, {
@@ -121,7 +121,15 @@ export async function waitForDataPlane(cluster: Cluster, timeoutMs = 180_000): P
   });
   const left = Math.max(5, Math.round((deadline - Date.now()) / 1000));
   const r = await cluster.kubectl(["rollout", "status", "-n", RELEASE_NAMESPACE, name, `--timeout=${left}s`], { timeoutMs: left * 1000 + 10_000 });
-  if (r.code !== 0) throw new ClusterError(`${name} did not become ready: ${r.stderr.trim() || r.stdout.trim()}`);
+  if (r.code !== 0) {
+    const pods = await cluster.kubectl(["get", "pods", "-n", RELEASE_NAMESPACE, "--no-headers"]);
+    const summary = pods.stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.replace(/\s+/g, " "))
+      .join("; ");
+    throw new ClusterError(`${name} did not become ready: ${r.stderr.trim() || r.stdout.trim()} (pods: ${summary})`);
+  }
 }
 
 export function curlHints(): string[] {

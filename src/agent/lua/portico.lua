@@ -137,12 +137,17 @@ function _M.balance()
     local ctx = ngx.ctx
     local st = ctx.portico_balance
     if st then
-      if ups.stats then balancing.ewma_release(ups, peers[st.idx][1] .. ":" .. peers[st.idx][2]) end
       -- A retry after a failed attempt: the balancer moves on (or, for sticky sessions without
-      -- change-on-failure, tries the same peer again).
-      local tried = st.tried or {}
-      tried[peers[st.idx][1] .. ":" .. peers[st.idx][2]] = true
-      st.tried = tried
+      -- change-on-failure, tries the same peer again). Endpoints may have been pushed in between,
+      -- so the previous index may no longer name a peer.
+      local prev = peers[st.idx]
+      if prev then
+        local key = prev[1] .. ":" .. prev[2]
+        if ups.stats then balancing.ewma_release(ups, key) end
+        local tried = st.tried or {}
+        tried[key] = true
+        st.tried = tried
+      end
     end
     local state
     idx, state = balancing.pick(ups, st)

@@ -53,7 +53,11 @@ function listens(o: RenderOptions, https: boolean, defaultServer: boolean, tlsFr
 function locationBlocks(locations: LocationModel[], regexMode: boolean, fallback: LocationModel, lc: LocationContext): Directive[] {
   const placed = placeLocations(locations, regexMode, fallback);
   const auths = placed.flatMap((p) => (p.loc.access?.external && !p.loc.access.denied ? [p.loc.access.external] : []));
-  return [...placed.map((p) => attributed(p.loc.origin, () => locationBlock(p, lc))), ...authLocations(auths, lc), ...errorLocations([...locations, fallback], lc)];
+  return [
+    ...placed.map((p) => attributed(p.loc.origin, () => locationBlock(p, lc))),
+    ...authLocations(auths, lc),
+    ...errorLocations([...locations, fallback], lc),
+  ];
 }
 
 export function hostServer(s: ServerModel, o: RenderOptions, lc: LocationContext, tlsFront: boolean): Directive {

@@ -52,13 +52,9 @@ function listens(o: RenderOptions, https: boolean, defaultServer: boolean, tlsFr
 /** The locations, then the internal locations of the external authentications they use. */
 function locationBlocks(locations: LocationModel[], regexMode: boolean, fallback: LocationModel, lc: LocationContext): Directive[] {
   const placed = placeLocations(locations, regexMode, fallback);
-<<<<<<< HEAD
   const auths = placed.flatMap((p) =>
     p.loc.access?.external && !p.loc.access.denied && p.loc.action.kind === "proxy" ? [{ auth: p.loc.access.external, upstream: p.loc.action.upstream }] : [],
   );
-=======
-  const auths = placed.flatMap((p) => (p.loc.access?.external && !p.loc.access.denied ? [p.loc.access.external] : []));
->>>>>>> main
   return [
     ...placed.map((p) => attributed(p.loc.origin, () => locationBlock(p, lc))),
     ...authLocations(auths, lc),

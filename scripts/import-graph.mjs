@@ -17,6 +17,7 @@ const ALLOWED = {
   runtime: ["core", "api", "admission", "controller", "operator", "k8s", "log"],
   agent: ["core"],
   compat: ["core", "api", "admission"],
+  migrate: ["core", "api", "admission"],
   capabilities: ["core", "api", "admission", "operator", "runtime", "k8s", "log"],
   "pepr.ts": ["capabilities", "runtime"],
   local: ["core", "api", "admission", "controller", "operator", "k8s", "runtime", "agent", "capabilities", "log", "testing"],

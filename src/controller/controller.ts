@@ -171,6 +171,13 @@ export class Controller {
     this.scheduler.stop();
   }
 
+  private readonly secretListeners: ((keys: string[]) => void)[] = [];
+  /** Called with the namespace/name of every non-TLS Secret a served Ingress's annotations name,
+   * whenever that set changes (the informers watch those Secrets by name). */
+  onWantedSecrets(listener: (keys: string[]) => void): void {
+    this.secretListeners.push(listener);
+  }
+
   /** One rebuild of every controller from one snapshot of the store. Throws to get a retry. */
   async rebuild(): Promise<void> {
     const timer = this.metrics.rebuildDuration.startTimer();
@@ -245,6 +252,8 @@ export class Controller {
     const ingresses = this.store.list("Ingress");
     for (const ing of ingresses) if (isServed(ing, refs)) addIngressReferences(ing as Ingress, refs);
     this.refs = refs;
+    // Non-TLS Secrets annotations name (auth-secret): the informers watch exactly these, by name.
+    if (this.store.wantSecrets(refs.annotationSecrets)) for (const l of this.secretListeners) l(this.store.wantedSecrets);
 
     const updates = ingressStatusUpdates(ingresses, served, this.statusOwned);
     for (const update of updates) {

@@ -2,6 +2,7 @@
 // change schedules a rebuild only when it is in here (or could make an Ingress ours).
 
 import { classIsServed, requestedClass } from "../core/classes.js";
+import { parseAnnotations } from "../core/annotations/registry.js";
 import type { Ingress, IngressBackend } from "../core/k8s-types.js";
 
 export interface References {
@@ -10,11 +11,13 @@ export interface References {
   defaultClassServed: boolean;
   services: Set<string>; // namespace/name
   secrets: Set<string>;
+  /** The Secrets annotations name (auth-secret): kept by the store although they are not TLS. */
+  annotationSecrets: Set<string>;
   configMaps: Set<string>;
 }
 
 export function emptyReferences(): References {
-  return { classNames: new Set(), defaultClassServed: false, services: new Set(), secrets: new Set(), configMaps: new Set() };
+  return { classNames: new Set(), defaultClassServed: false, services: new Set(), secrets: new Set(), annotationSecrets: new Set(), configMaps: new Set() };
 }
 
 export function isServed(ingress: Ingress, refs: Pick<References, "classNames" | "defaultClassServed">): boolean {
@@ -33,6 +36,24 @@ export function addIngressReferences(ingress: Ingress, refs: References): void {
     for (const path of rule.http?.paths ?? []) addBackend(ns, path.backend, refs.services);
   }
   for (const tls of ingress.spec?.tls ?? []) if (tls.secretName) refs.secrets.add(`${ns}/${tls.secretName}`);
+  for (const key of annotationSecretKeys(ingress)) {
+    refs.secrets.add(key);
+    refs.annotationSecrets.add(key);
+  }
+}
+
+/** namespace/name of the Secrets an Ingress's annotations name (in its own namespace only: the
+ * build refuses other namespaces' Secrets, so they are never kept). */
+export function annotationSecretKeys(ingress: Ingress): string[] {
+  const ns = ingress.metadata.namespace ?? "default";
+  const values = parseAnnotations(ingress.metadata.annotations).values;
+  const out: string[] = [];
+  for (const ref of [values.authSecret]) {
+    if (!ref) continue;
+    const [sns, name] = ref.includes("/") ? ref.split("/", 2) : [ns, ref];
+    if (sns === ns) out.push(`${ns}/${name}`);
+  }
+  return out;
 }
 
 /** Adds the Services named by a tcp-services/udp-services ConfigMap ("<port>": "<ns>/<svc>:<port>[:PROXY]"). */

@@ -50,3 +50,21 @@ test('an Ingress with kubernetes.io/ingress.class: "" matters when the default c
   assert.equal(changeMatters({ kind: "Ingress", key: "a/x", current: empty }, withDefault), true);
   assert.equal(changeMatters({ kind: "Ingress", key: "a/x", current: empty }, refs), false);
 });
+
+test("an auth-secret named by a served Ingress is referenced (its changes rebuild; the store keeps it); another namespace's is not", () => {
+  const r = emptyReferences();
+  r.classNames.add("portico");
+  const ing = (ns: string, secret: string) => ({
+    metadata: {
+      name: "i",
+      namespace: ns,
+      annotations: { "nginx.ingress.kubernetes.io/auth-type": "basic", "nginx.ingress.kubernetes.io/auth-secret": secret },
+    },
+    spec: { ingressClassName: "portico" },
+  });
+  addIngressReferences(ing("a", "users"), r);
+  addIngressReferences(ing("b", "other/users"), r);
+  assert.deepEqual([...r.annotationSecrets], ["a/users"]);
+  assert.ok(r.secrets.has("a/users"));
+  assert.ok(!r.secrets.has("other/users"));
+});

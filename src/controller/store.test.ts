@@ -53,3 +53,15 @@ test("managedFields and kubectl's last-applied copy are not kept", () => {
   assert.deepEqual(stored.metadata.annotations, { "nginx.ingress.kubernetes.io/ssl-redirect": "false" });
   assert.equal(stored.metadata.resourceVersion, "1");
 });
+
+test("a non-TLS Secret is kept only while an annotation names it (auth-secret)", () => {
+  const s = new Store();
+  const htpasswd = { metadata: { name: "users", namespace: "a", resourceVersion: "1" }, type: "Opaque", data: { auth: "eA==" } };
+  assert.equal(s.upsert("Secret", htpasswd), undefined);
+  assert.equal(s.wantSecrets(new Set(["a/users"])), true);
+  assert.equal(s.wantSecrets(new Set(["a/users"])), false);
+  assert.ok(s.upsert("Secret", htpasswd));
+  assert.equal(s.count("Secret"), 1);
+  assert.equal(s.wantSecrets(new Set()), true);
+  assert.equal(s.count("Secret"), 0, "dropped once nobody names it");
+});

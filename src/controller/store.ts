@@ -35,10 +35,11 @@ export function objectKey(meta: { namespace?: string; name: string }): string {
   return meta.namespace ? `${meta.namespace}/${meta.name}` : meta.name;
 }
 
-/** Secrets are kept only when they can be TLS material: keeping every Secret of the cluster in
- * memory would be both wasteful and a needless exposure. */
-export function isKeptSecret(secret: Secret): boolean {
-  return secret.type === "kubernetes.io/tls";
+/** Secrets are kept only when they can be TLS material or a served Ingress's annotation names them
+ * (auth-secret): keeping every Secret of the cluster in memory would be both wasteful and a
+ * needless exposure. */
+export function isKeptSecret(secret: Secret, wanted: ReadonlySet<string> = new Set()): boolean {
+  return secret.type === "kubernetes.io/tls" || wanted.has(objectKey(secret.metadata));
 }
 
 export class Store {
@@ -53,10 +54,28 @@ export class Store {
   };
   /** Bumped on every effective change; lets a rebuild tell whether it saw the latest state. */
   revision = 0;
+  /** Non-TLS Secrets served Ingresses name (namespace/name); only these are kept besides TLS ones. */
+  private wanted = new Set<string>();
+  /** Sets the non-TLS Secrets to keep and drops kept ones no longer wanted; true when the set changed. */
+  wantSecrets(keys: ReadonlySet<string>): boolean {
+    const changed = keys.size !== this.wanted.size || [...keys].some((k) => !this.wanted.has(k));
+    this.wanted = new Set(keys);
+    for (const [key, secret] of this.objects.Secret) {
+      if (!isKeptSecret(secret, this.wanted)) {
+        this.objects.Secret.delete(key);
+        this.revision++;
+      }
+    }
+    return changed;
+  }
+
+  get wantedSecrets(): string[] {
+    return [...this.wanted].sort();
+  }
 
   /** Records an added or modified object; returns the change, or undefined when nothing changed. */
   upsert<K extends StoredKind>(kind: K, obj: StoredKinds[K]): StoreChange<K> | undefined {
-    if (kind === "Secret" && !isKeptSecret(obj as Secret)) return this.remove(kind, obj);
+    if (kind === "Secret" && !isKeptSecret(obj as Secret, this.wanted)) return this.remove(kind, obj);
     const map = this.objects[kind] as Map<string, StoredKinds[K]>;
     const key = objectKey(obj.metadata);
     const previous = map.get(key);

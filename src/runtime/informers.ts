@@ -35,6 +35,8 @@ export interface InformerTargets {
 export class Informers implements Partial<AdmissionSource> {
   private readonly base = new Map<BaseKind, Informer>();
   private readonly configMaps = new Map<string, Informer>();
+  /** Watches of the non-TLS Secrets served Ingresses' annotations name (auth-secret), by name. */
+  private readonly secrets = new Map<string, Informer>();
   private readonly waiters = new Set<() => void>();
   private started = false;
   private synced = false;
@@ -48,6 +50,7 @@ export class Informers implements Partial<AdmissionSource> {
   start(): void {
     if (this.started) return;
     this.started = true;
+    this.targets.controller?.onWantedSecrets((keys) => this.followSecrets(keys));
     const kinds: BaseKind[] = this.targets.controller ? (STORED_KINDS.filter((k) => k !== "ConfigMap") as BaseKind[]) : [...ADMISSION_KINDS];
     for (const k of kinds) {
       const w = informer<ObjectMetaLike>(
@@ -66,9 +69,10 @@ export class Informers implements Partial<AdmissionSource> {
   }
 
   stop(): void {
-    for (const w of [...this.base.values(), ...this.configMaps.values()]) w.stop();
+    for (const w of [...this.base.values(), ...this.configMaps.values(), ...this.secrets.values()]) w.stop();
     this.base.clear();
     this.configMaps.clear();
+    this.secrets.clear();
     for (const w of this.waiters) w();
     this.waiters.clear();
   }
@@ -151,6 +155,37 @@ export class Informers implements Partial<AdmissionSource> {
         this.log,
       );
       this.configMaps.set(key, w);
+      void w.start();
+    }
+  }
+
+  /** Watches exactly the named non-TLS Secrets (the store keeps only those besides TLS ones). */
+  private followSecrets(keys: string[]): void {
+    const controller = this.targets.controller;
+    if (!controller || !this.started) return;
+    const wanted = new Set(keys);
+    for (const [key, w] of this.secrets) {
+      if (wanted.has(key)) continue;
+      w.stop();
+      this.secrets.delete(key);
+    }
+    for (const key of wanted) {
+      if (this.secrets.has(key)) continue;
+      const [namespace, name] = key.split("/") as [string, string];
+      const w = informer<ObjectMetaLike>(
+        `Secret ${key}`,
+        kind.Secret,
+        { namespace, name },
+        {
+          listed: (items) => {
+            if (!items.length) controller.remove("Secret", { metadata: { namespace, name } } as never);
+            for (const obj of items) controller.upsert("Secret", obj as never);
+          },
+          event: (phase, obj) => (phase === "DELETED" ? controller.remove("Secret", obj as never) : controller.upsert("Secret", obj as never)),
+        },
+        this.log,
+      );
+      this.secrets.set(key, w);
       void w.start();
     }
   }

@@ -19,11 +19,12 @@ import {
   pathToken,
   realmToken,
   urlHostToken,
+  upstreamNameToken,
   urlWithVariablesToken,
   usesEscapedRequestUri,
 } from "../nginx-values.js";
 import type { AccessModel, ExternalAuthModel } from "../model/types.js";
-import { b, d, type Directive } from "./writer.js";
+import { b, d, luaBlock as luaBlockOf, type Directive } from "./writer.js";
 
 /** What a location block needs from the http level. */
 export interface LocationContext {
@@ -39,11 +40,22 @@ export interface LocationContext {
 
 const ESCAPED_URI = d("set_by_lua", lit("$portico_escaped_request_uri"), litQuoted("return ngx.escape_uri(ngx.var.request_uri)"));
 
-function authId(a: ExternalAuthModel): string {
-  return createHash("sha256").update(JSON.stringify(a)).digest("hex").slice(0, 16);
+/** An external authentication as one location uses it: with the location's upstream, because the
+ * subrequest shares the request's variables and the server-level `set $portico_upstream ""` runs
+ * in it too: its location sets the upstream back for the balancer. */
+export interface AuthUse {
+  auth: ExternalAuthModel;
+  upstream: string;
 }
-export const authPath = (a: ExternalAuthModel) => `/_portico_auth_${authId(a)}`;
-const signinName = (a: ExternalAuthModel) => `@portico_signin_${authId(a)}`;
+
+function authId(u: AuthUse): string {
+  return createHash("sha256")
+    .update(JSON.stringify([u.auth, u.upstream]))
+    .digest("hex")
+    .slice(0, 16);
+}
+export const authPath = (u: AuthUse) => `/_portico_auth_${authId(u)}`;
+const signinName = (u: AuthUse) => `@portico_signin_${authId(u)}`;
 
 /** Rewrite-phase part: 503 when denied, CORS variables and the preflight answer. */
 export function accessRewrite(a: AccessModel): Directive[] {
@@ -83,7 +95,7 @@ const CORS_HEADERS: [string, string][] = [
 ];
 
 /** Access-phase part and the headers it adds: allow/deny, satisfy, basic, auth_request. */
-export function accessPhase(a: AccessModel, grpc: boolean, lc: LocationContext): Directive[] {
+export function accessPhase(a: AccessModel, upstream: string, grpc: boolean, lc: LocationContext): Directive[] {
   if (a.denied) return [];
   const out: Directive[] = [];
   for (const c of a.deny) out.push(d("deny", cidrToken(c)));
@@ -91,7 +103,10 @@ export function accessPhase(a: AccessModel, grpc: boolean, lc: LocationContext):
     for (const c of a.allow) out.push(d("allow", cidrToken(c)));
     out.push(d("deny", lit("all")));
   }
-  if (a.satisfyAny) out.push(d("satisfy", lit("any")));
+  if (a.satisfyAny) {
+    // A Lua access handler that returns normally counts as "admitted" under satisfy any: decline.
+    out.push(d("satisfy", lit("any")), luaBlockOf("access_by_lua_block", "portico.access()\nreturn ngx.exit(ngx.DECLINED)"));
+  }
   const setHeaders: [string, string][] = [];
   const addHeaders: Directive[] = [];
   if (a.cors) {
@@ -106,7 +121,8 @@ export function accessPhase(a: AccessModel, grpc: boolean, lc: LocationContext):
   }
   const ext = a.external;
   if (ext) {
-    out.push(d("auth_request", pathToken(authPath(ext))), d("auth_request_set", lit("$portico_auth_cookie"), lit("$upstream_http_set_cookie")));
+    const use = { auth: ext, upstream };
+    out.push(d("auth_request", pathToken(authPath(use))), d("auth_request_set", lit("$portico_auth_cookie"), lit("$upstream_http_set_cookie")));
     addHeaders.push(
       ext.alwaysSetCookie
         ? d("add_header", lit("Set-Cookie"), lit("$portico_auth_cookie"), lit("always"))
@@ -116,7 +132,7 @@ export function accessPhase(a: AccessModel, grpc: boolean, lc: LocationContext):
       out.push(d("auth_request_set", lit(`$portico_auth_header_${i}`), headerVariableToken("upstream_http", h)));
       setHeaders.push([h, `$portico_auth_header_${i}`]);
     });
-    if (ext.signin) out.push(d("error_page", int(401), lit("="), lit(signinName(ext))));
+    if (ext.signin) out.push(d("error_page", int(401), lit("="), lit(signinName(use))));
   }
   if (addHeaders.length) out.push(...lc.addHeaders, ...addHeaders);
   if (setHeaders.length) {
@@ -130,14 +146,15 @@ export function accessPhase(a: AccessModel, grpc: boolean, lc: LocationContext):
 }
 
 /** The internal locations of the external authentications the server's locations use. */
-export function authLocations(auths: ExternalAuthModel[], lc: LocationContext): Directive[] {
+export function authLocations(uses: AuthUse[], lc: LocationContext): Directive[] {
   const seen = new Set<string>();
   const out: Directive[] = [];
-  for (const a of auths) {
-    const id = authId(a);
+  for (const use of uses) {
+    const a = use.auth;
+    const id = authId(use);
     if (seen.has(id)) continue;
     seen.add(id);
-    const body: Directive[] = [d("internal")];
+    const body: Directive[] = [d("internal"), d("set", lit("$portico_upstream"), upstreamNameToken(use.upstream))];
     if (usesEscapedRequestUri(a.url) || (a.requestRedirect && usesEscapedRequestUri(a.requestRedirect))) body.push(ESCAPED_URI);
     body.push(
       d("proxy_pass_request_body", lit("off")),
@@ -172,12 +189,12 @@ export function authLocations(auths: ExternalAuthModel[], lc: LocationContext): 
       d("set", lit("$portico_auth_target"), urlWithVariablesToken(a.url)),
       d("proxy_pass", lit("$portico_auth_target")),
     );
-    out.push(b("location", [lit("="), pathToken(authPath(a))], body));
+    out.push(b("location", [lit("="), pathToken(authPath(use))], body));
     if (a.signin) {
       out.push(
         b(
           "location",
-          [lit(signinName(a))],
+          [lit(signinName(use))],
           [
             ESCAPED_URI,
             ...lc.addHeaders,

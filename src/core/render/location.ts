@@ -73,7 +73,7 @@ function locationBody(loc: LocationModel, c: LocationContext): Directive[] {
   if (loc.readTimeout !== undefined) body.push(d(`${pfx}_read_timeout`, seconds(loc.readTimeout)));
   if (loc.sendTimeout !== undefined) body.push(d(`${pfx}_send_timeout`, seconds(loc.sendTimeout)));
   if (px) body.push(...proxyTuningDirectives(px, grpc, c));
-  if (loc.access) body.push(...accessPhase(loc.access, grpc, c));
+  if (loc.access) body.push(...accessPhase(loc.access, action.upstream, grpc, c));
   if (loc.errors) {
     const e = loc.errors;
     body.push(d(`${pfx}_intercept_errors`, lit("on")));

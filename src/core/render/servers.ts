@@ -52,8 +52,14 @@ function listens(o: RenderOptions, https: boolean, defaultServer: boolean, tlsFr
 /** The locations, then the internal locations of the external authentications they use. */
 function locationBlocks(locations: LocationModel[], regexMode: boolean, fallback: LocationModel, lc: LocationContext): Directive[] {
   const placed = placeLocations(locations, regexMode, fallback);
-  const auths = placed.flatMap((p) => (p.loc.access?.external && !p.loc.access.denied ? [p.loc.access.external] : []));
-  return [...placed.map((p) => attributed(p.loc.origin, () => locationBlock(p, lc))), ...authLocations(auths, lc), ...errorLocations([...locations, fallback], lc)];
+  const auths = placed.flatMap((p) =>
+    p.loc.access?.external && !p.loc.access.denied && p.loc.action.kind === "proxy" ? [{ auth: p.loc.access.external, upstream: p.loc.action.upstream }] : [],
+  );
+  return [
+    ...placed.map((p) => attributed(p.loc.origin, () => locationBlock(p, lc))),
+    ...authLocations(auths, lc),
+    ...errorLocations([...locations, fallback], lc),
+  ];
 }
 
 export function hostServer(s: ServerModel, o: RenderOptions, lc: LocationContext, tlsFront: boolean): Directive {

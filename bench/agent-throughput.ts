@@ -161,14 +161,33 @@ async function main() {
       `  median throughput ratio rendered/hand-written with the same headers: ${(med(eqRatios) * 100).toFixed(1)}%; target >= 95%: ${med(eqRatios) >= 0.95 ? "MET" : "NOT MET"}`,
     );
     console.log(`  median CPU-efficiency ratio against it: ${(med(eqCpuRatios) * 100).toFixed(1)}%`);
-    // For information: the default settings log every request as JSON.
-    w.settings = { workerProcesses: 1, accessLog: true };
-    await h.apply(w);
-    const m = wrk(minimalPort, "bench.example.com");
-    const r = wrk(h.httpPort, "bench.example.com");
+    // The JSON access log (on by default): its cost is rendered-with-log over rendered-without-log
+    // (and over the hand-written proxy with the same headers), buffered (the default) and not.
+    const logged = { buffered: [] as number[], unbuffered: [] as number[], eqBuffered: [] as number[] };
+    for (let i = 1; i <= rounds; i++) {
+      w.settings = { workerProcesses: 1, accessLog: false };
+      await h.apply(w);
+      const off = wrk(h.httpPort, "bench.example.com", DURATION, renderedWorkers);
+      const e = wrk(equivalentPort, "bench.example.com", DURATION, equivalentWorkers);
+      w.settings = { workerProcesses: 1, accessLog: true };
+      await h.apply(w);
+      const buf = wrk(h.httpPort, "bench.example.com", DURATION, renderedWorkers);
+      w.settings = { workerProcesses: 1, accessLog: true, accessLogBufferKiB: 0 };
+      await h.apply(w);
+      const unbuf = wrk(h.httpPort, "bench.example.com", DURATION, renderedWorkers);
+      logged.buffered.push(buf.rps / off.rps);
+      logged.unbuffered.push(unbuf.rps / off.rps);
+      logged.eqBuffered.push(buf.rps / e.rps);
+      console.log(
+        `  round ${i}: rendered without log ${off.rps.toFixed(0)}, with buffered JSON log ${buf.rps.toFixed(0)}, with unbuffered JSON log ${unbuf.rps.toFixed(0)}, ` +
+          `hand-written same headers without log ${e.rps.toFixed(0)} req/s`,
+      );
+    }
     console.log(
-      `  with the default JSON access log on: minimal ${m.rps.toFixed(0)}, rendered ${r.rps.toFixed(0)} req/s (${((r.rps / m.rps) * 100).toFixed(1)}%)`,
+      `  median JSON access log throughput, buffered (default 64k, flush 1s) / no log: ${(med(logged.buffered) * 100).toFixed(1)}% ` +
+        `(cost under 10%: ${med(logged.buffered) >= 0.9 ? "MET" : "NOT MET"}); unbuffered / no log: ${(med(logged.unbuffered) * 100).toFixed(1)}%`,
     );
+    console.log(`  median rendered with buffered JSON log / hand-written same headers without log: ${(med(logged.eqBuffered) * 100).toFixed(1)}%`);
     console.log(
       `  load average during the run: ${loadavg()
         .map((x) => x.toFixed(2))

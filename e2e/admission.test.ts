@@ -131,9 +131,9 @@ describe("Ingress admission", () => {
       "regular expressions need pathType ImplementationSpecific and the annotation nginx.ingress.kubernetes.io/use-regex",
     ],
     [
-      "regex that does not compile",
+      "regex outside the grammar",
       ing("bad-regex2", { path: "/api/(x", pathType: "ImplementationSpecific", annotations: { "nginx.ingress.kubernetes.io/use-regex": "true" } }),
-      'spec.rules[0].http.paths[0].path: regex "/api/(x" does not compile',
+      `spec.rules[0].http.paths[0].path: regex "/api/(x": unbalanced '(' (missing ')')`,
     ],
     [
       "snippet annotation",

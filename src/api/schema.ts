@@ -202,7 +202,7 @@ export const specSchema = {
         httpsPort: port("HTTPS port (local mode default 443 as root, else 8443)."),
         controlPort: port("127.0.0.1 port of nginx's control server (default 10246)."),
         defaultBackendPort: port("127.0.0.1 port of nginx's internal default backend (default 8181)."),
-        probePort: port("Port of nginx's probe server (/healthz), on the listen address; no Ingress can reach it (default 10254)."),
+        probePort: port("Port of nginx's probe server (/healthz), on the listen address; no Ingress can reach it (default 10256)."),
         httpsInternalPort: port("127.0.0.1 port of the HTTPS listener when ssl-passthrough puts the SNI router in front of it (default 10443)."),
         passthroughInternalPort: port("127.0.0.1 port of the stream server that passes TLS through to ssl-passthrough backends (default 10444)."),
       },

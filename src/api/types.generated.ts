@@ -107,7 +107,7 @@ export type IngressControllerSpec = {
     controlPort?: number;
     /** 127.0.0.1 port of nginx's internal default backend (default 8181). */
     defaultBackendPort?: number;
-    /** Port of nginx's probe server (/healthz), on the listen address; no Ingress can reach it (default 10254). */
+    /** Port of nginx's probe server (/healthz), on the listen address; no Ingress can reach it (default 10256). */
     probePort?: number;
     /** 127.0.0.1 port of the HTTPS listener when ssl-passthrough puts the SNI router in front of it (default 10443). */
     httpsInternalPort?: number;
@@ -221,7 +221,7 @@ export type ResolvedIngressControllerSpec = {
     controlPort?: number;
     /** 127.0.0.1 port of nginx's internal default backend (default 8181). */
     defaultBackendPort?: number;
-    /** Port of nginx's probe server (/healthz), on the listen address; no Ingress can reach it (default 10254). */
+    /** Port of nginx's probe server (/healthz), on the listen address; no Ingress can reach it (default 10256). */
     probePort?: number;
     /** 127.0.0.1 port of the HTTPS listener when ssl-passthrough puts the SNI router in front of it (default 10443). */
     httpsInternalPort?: number;

@@ -17,7 +17,7 @@ export const DEFAULT_RENDER_OPTIONS: RenderOptions = {
   httpsPort: 443,
   controlPort: 10246,
   defaultBackendPort: 8181,
-  probePort: 10254,
+  probePort: 10256, // not 10254 (the agent's metrics) nor 10255 (its status): one pod network
   httpsInternalPort: 10443,
   passthroughInternalPort: 10444,
   modules: ["/usr/lib/nginx/modules/ndk_http_module.so", "/usr/lib/nginx/modules/ngx_http_lua_module.so", "/usr/lib/nginx/modules/ngx_stream_module.so"],

@@ -119,6 +119,7 @@ export class Harness {
       defaultBackendPort: await freePort(),
       httpsInternalPort: await freePort(),
       passthroughInternalPort: await freePort(),
+      probePort: await freePort(),
     };
     return new Harness(fx, renderOptions);
   }

@@ -2,6 +2,7 @@
 // configs there, nginx runs them). Only the agent gets an API token (a projected volume mounted
 // into the agent container alone); nginx, which parses untrusted traffic, has none.
 
+import { DEFAULT_RENDER_OPTIONS } from "../../core/build.js";
 import { childMeta, childNames, LABELS, MANAGED_BY, podSelector } from "../../api/names.js";
 import { containerSecurityContext, podSecurityContext } from "./security.js";
 import { POD, type ChildContext, type Manifest } from "./types.js";
@@ -14,8 +15,8 @@ export const PRESTOP_SLEEP_SECONDS = 5;
 export const AGENT_BUNDLE = "/opt/portico/agent.mjs";
 /** Default port of nginx's Lua control server (core's DEFAULT_RENDER_OPTIONS.controlPort). */
 export const DEFAULT_CONTROL_PORT = 10246;
-/** Default port of nginx's probe server (core's DEFAULT_RENDER_OPTIONS.probePort). */
-export const DEFAULT_PROBE_PORT = 10254;
+/** Default port of nginx's probe server: core's render default. */
+export const DEFAULT_PROBE_PORT = DEFAULT_RENDER_OPTIONS.probePort;
 
 export function defaultAffinity(selector: Record<string, string>) {
   return {

@@ -36,6 +36,8 @@ export interface LocationContext {
   addHeaders: Directive[];
   /** The access_log directive enable-access-log "true" writes when the setting turned logs off. */
   accessLog?: Directive;
+  /** The OWASP Core Rule Set is loaded at http level (locations without it remove its rules). */
+  crsLoaded?: boolean;
 }
 
 const ESCAPED_URI = d("set_by_lua", lit("$portico_escaped_request_uri"), litQuoted("return ngx.escape_uri(ngx.var.request_uri)"));

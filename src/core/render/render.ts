@@ -6,12 +6,15 @@ import type { Model } from "../model/types.js";
 import type { Settings } from "../settings.js";
 import { filePathToken, int, lit, seconds } from "../nginx-values.js";
 import { httpBlock } from "./http.js";
+import { MODSECURITY_MODULE, wafUsage } from "./modsecurity.js";
 import { streamBlock } from "./stream.js";
 import { b, d, print, type Directive } from "./writer.js";
 
 export function render(m: Model, s: Settings, o: RenderOptions): string {
   const top: Directive[] = [
     ...o.modules.map((p) => d("load_module", filePathToken(p))),
+    // Loaded only while some location uses it: loaded, it costs every location (render/modsecurity.ts).
+    ...(wafUsage(m).any ? [d("load_module", filePathToken(MODSECURITY_MODULE))] : []),
     d("pid", lit("nginx.pid")),
     // Regex locations are compiled to machine code: the bounded grammar keeps them linear-ish,
     // JIT makes each try cheap.

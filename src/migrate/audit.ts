@@ -4,7 +4,7 @@
 // (the snippet replaced by its typed form, plus one-path Ingresses for per-path redirects/rewrites).
 
 import { checkAnnotations } from "../admission/annotations.js";
-import { PREFIXES, REJECTED_ANNOTATIONS } from "../core/annotations/registry.js";
+import { parseAnnotations, PREFIXES, REJECTED_ANNOTATIONS } from "../core/annotations/registry.js";
 import type { Ingress } from "../core/k8s-types.js";
 import { convertIngress } from "./convert.js";
 import { translateSnippet, type SnippetTranslation } from "./snippets.js";
@@ -50,7 +50,8 @@ export function auditIngress(doc: Record<string, unknown>, className: string): I
   const { ingress, changes } = convertIngress(doc, className);
   const annotations = { ...(ingress.metadata.annotations ?? {}) };
   const hosts = [...new Set((ingress.spec?.rules ?? []).map((r) => r.host ?? "").filter(Boolean))];
-  const ctx = { hosts, tls: (ingress.spec?.tls ?? []).length > 0 };
+  const waf = parseAnnotations(annotations).values;
+  const ctx = { hosts, tls: (ingress.spec?.tls ?? []).length > 0, modsecurity: waf.enableModsecurity === true, crs: waf.enableOwaspCoreRules === true };
   const out: AnnotationAudit[] = [];
   const added: Record<string, string> = {};
   const extra: Ingress[] = [];

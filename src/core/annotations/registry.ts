@@ -204,6 +204,12 @@ export const REJECTED_ANNOTATIONS: readonly RejectedAnnotationSpec[] = SNIPPETS;
 const BY_KEY = new Map(ANNOTATIONS.map((a) => [a.key, a]));
 const REJECTED = new Map(REJECTED_ANNOTATIONS.map((a) => [a.key, a]));
 
+/** What ignoring the key would expose when it controls access or security (ingress-nginx's keys by
+ * classification, ours by their spec); undefined for other keys. */
+export function guardReason(key: string): string | undefined {
+  return accessControlReason(key) ?? BY_KEY.get(key)?.guards;
+}
+
 export interface AnnotationError {
   /** Full annotation key as written on the object. */
   key: string;
@@ -244,7 +250,7 @@ export function parseAnnotations(annotations: Record<string, string> | undefined
   for (const [key, { fullKey, raw }] of [...chosen].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     // An invalid value of an access-control key must not fall back to "off" either; a snippet may
     // hold access rules (allow/deny, auth_request), so dropping it alone could expose the Ingress.
-    const guards = accessControlReason(key) ?? BY_KEY.get(key)?.guards;
+    const guards = guardReason(key);
     const rejected = REJECTED.get(key);
     const fail = (message: string) => errors.push({ key: fullKey, message, dropsIngress: guards !== undefined || rejected !== undefined });
     if (rejected) {

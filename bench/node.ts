@@ -135,7 +135,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 2000));
       const r = await load.stop();
       console.log(
-        `${label} rollout under load: ${r.requests} requests, ${r.failed} failed, slowest ${r.maxMs.toFixed(0)} ms${r.failures.length ? ` (${r.failures.slice(0, 3).join("; ")})` : ""}`,
+        `${label} rollout under load: ${r.requests} requests, ${r.failed} failed, ${r.retriedOnReusedConnection} sent again after nginx closed an idle keep-alive connection, slowest ${r.maxMs.toFixed(0)} ms${r.failures.length ? ` (${r.failures.slice(0, 3).join("; ")})` : ""}`,
       );
     };
     await rollout("backend Deployment", NS, "deployment/web");

@@ -144,11 +144,12 @@ async function main(): Promise<void> {
     console.log("resident memory (MiB):");
     for (const comp of c.state.components) console.log(`  ${comp.name.padEnd(28)} ${rssMiB(comp.pid).toFixed(0)}`);
     const pods = JSON.parse(await c.kubectlOk(["get", "pods", "-A", "-o", "json"])).items as {
-      metadata: { name: string; namespace: string; uid: string };
+      metadata: { name: string; namespace: string; uid: string; deletionTimestamp?: string };
     }[];
     for (const p of pods) {
       const dir = podCgroupDir(p.metadata.uid);
-      console.log(`  pod ${`${p.metadata.namespace}/${p.metadata.name}`.padEnd(48)} ${dir ? cgroupRssMiB(dir).toFixed(0) : "?"}`);
+      const note = p.metadata.deletionTimestamp ? " (terminating: the rollout's last old pod, draining)" : "";
+      console.log(`  pod ${`${p.metadata.namespace}/${p.metadata.name}`.padEnd(48)} ${dir ? cgroupRssMiB(dir).toFixed(0) : "?"}${note}`);
     }
     let shims = 0;
     let shimCount = 0;

@@ -138,7 +138,7 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
   const waf = wafUsage(m);
   body.push(...modsecurityHttpDirectives(waf));
   const lc: LocationContext = {
-    httpsPort: o.httpsPort,
+    httpsPort: o.publicHttpsPort ?? o.httpsPort,
     crsLoaded: waf.crs,
     proxyHeaders,
     grpcHeaders,

@@ -43,7 +43,7 @@ import {
 } from "./session-affinity.js";
 import { sslPassthrough } from "./ssl-passthrough.js";
 import { sslRedirect } from "./ssl-redirect.js";
-import { temporalRedirect } from "./temporal-redirect.js";
+import { temporalRedirect, temporalRedirectCode } from "./temporal-redirect.js";
 import type { AnnotationSpec, AnnotationValues, RejectedAnnotationSpec } from "./types.js";
 import { upstreamHashBy } from "./upstream-hash-by.js";
 import { useRegex } from "./use-regex.js";
@@ -128,6 +128,7 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
   sslPassthrough,
   sslRedirect,
   temporalRedirect,
+  temporalRedirectCode,
   upstreamHashBy,
   useRegex,
   // proxy and backend

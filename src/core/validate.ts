@@ -3,7 +3,7 @@
 // are the same rules core applies (nginx-values.ts is the single implementation).
 
 import type { PathType } from "./k8s-types.js";
-import { validateHost, validatePlainPath, validateRegexPath } from "./nginx-values.js";
+import { validatePlainPath, validateRegexPath } from "./nginx-values.js";
 
 export { validateHost, validatePlainPath, validateRegexPath, validateRedirectUrl, validateRewriteTarget } from "./nginx-values.js";
 
@@ -18,9 +18,4 @@ export function validatePath(path: string | undefined, pathType: PathType, regex
   const p = path === undefined || path === "" ? (pathType === "ImplementationSpecific" ? "/" : "") : path;
   if (pathType === "ImplementationSpecific" && regex) return validateRegexPath(p, field);
   return validatePlainPath(p, field);
-}
-
-/** Validates a host as written in spec.rules[].host or spec.tls[].hosts[]. */
-export function validateIngressHost(host: string, field = "host"): string | undefined {
-  return validateHost(host, field);
 }

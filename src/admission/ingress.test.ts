@@ -349,6 +349,42 @@ describe("validateIngress: host ownership", () => {
     const v = check({ name: "healthz", namespace: "team-b", host: "", path: "/healthz", pathType: "Exact" }, state([hostless]));
     assert.match(v.reasons[0] ?? "", /^spec\.rules\[0\]: the default server .* belongs to namespace "team-a"/);
   });
+  it("nor name it as a server-alias, nor make it the www twin of a host of its own", () => {
+    const alias = check(
+      {
+        name: "alias",
+        namespace: "team-b",
+        host: "team-b.example.com",
+        annotations: { "nginx.ingress.kubernetes.io/server-alias": "free.example.com,shop.example.com" },
+      },
+      state([owner]),
+    );
+    assert.deepEqual(alias.reasons, [`metadata.annotations[nginx.ingress.kubernetes.io/server-alias]: host "shop.example.com" ${OWNED}`]);
+    const wwwOwner = aged(ingress({ name: "shop", namespace: "team-a", host: "www.b.example.com", path: "/" }), "2026-01-01T00:00:00Z");
+    const twin = check(
+      { name: "www", namespace: "team-b", host: "b.example.com", annotations: { "portico.dev/from-to-www-redirect": "true" } },
+      state([wwwOwner]),
+    );
+    assert.deepEqual(twin.reasons, [
+      `metadata.annotations[portico.dev/from-to-www-redirect] (the redirect of "b.example.com"): host "www.b.example.com" ${OWNED}`,
+    ]);
+    // The owner's own namespace may; an alias already held before the owner came is not re-checked on update.
+    assert.equal(
+      check(
+        { name: "alias", namespace: "team-a", host: "a2.example.com", annotations: { "nginx.ingress.kubernetes.io/server-alias": "shop.example.com" } },
+        state([owner]),
+      ).allowed,
+      true,
+    );
+    const held = ingress({
+      name: "alias",
+      namespace: "team-b",
+      host: "team-b.example.com",
+      annotations: { "nginx.ingress.kubernetes.io/server-alias": "shop.example.com" },
+    });
+    const edited = { ...held, metadata: { ...held.metadata, labels: { edited: "yes" } } };
+    assert.equal(validateIngress(request(edited, "UPDATE", held), state([owner]).context()).allowed, true);
+  });
   it("an IngressClass that shares hosts (spec.hostSharing, mirrored by the reconciler) lets the namespace in", () => {
     const st = state([owner]);
     const shared = ourClass("portico", { isDefault: true });

@@ -146,6 +146,7 @@ export function validateIngress(req: AdmissionRequestLike, ctx: AdmissionContext
   checkRules(ingress, useRegex, reasons, warnings);
   checkTls(ingress, ctx, reasons, warnings);
   if (reasons.length === 0) checkRoutes(ingress, old, useRegex, ctx, reasons, warnings);
-  if (reasons.length === 0 && ctx.synced) checkHostOwnership(ingress, old, ctx, reasons);
+  if (reasons.length === 0 && ctx.synced)
+    checkHostOwnership(ingress, old, ctx, reasons, ann.parsed.values, old ? checkAnnotations(old.metadata.annotations).parsed.values : {});
   return verdict(reasons, warnings);
 }

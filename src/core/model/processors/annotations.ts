@@ -48,8 +48,9 @@ function wafOf(ann: AnnotationValues): WafModel {
 
 /** permanent-redirect / temporal-redirect replace proxying. */
 export function redirectOf(ann: AnnotationValues): Action | undefined {
+  // ingress-nginx's order: temporal first.
+  if (ann.temporalRedirect) return { kind: "redirect", code: ann.temporalRedirectCode ?? 302, url: ann.temporalRedirect };
   if (ann.permanentRedirect) return { kind: "redirect", code: ann.permanentRedirectCode ?? 301, url: ann.permanentRedirect };
-  if (ann.temporalRedirect) return { kind: "redirect", code: 302, url: ann.temporalRedirect };
   return undefined;
 }
 

@@ -49,9 +49,9 @@ describe("line sources", () => {
     );
     const lines = r.state.config.split("\n");
     const at = (needle: string) => lines.findIndex((l) => l.includes(needle)) + 1;
-    assert.equal(sourceOfLine(r.lineSources, at("location = \"/one\"")), "default/one");
-    assert.equal(sourceOfLine(r.lineSources, at("location = \"/two\"")), "team/two");
-    assert.equal(sourceOfLine(r.lineSources, at("server_name \"a.com\"")), undefined);
+    assert.equal(sourceOfLine(r.lineSources, at('location = "/one"')), "default/one");
+    assert.equal(sourceOfLine(r.lineSources, at('location = "/two"')), "team/two");
+    assert.equal(sourceOfLine(r.lineSources, at('server_name "a.com"')), undefined);
   });
 
   test("real nginx's error line for a regex PCRE refuses falls in its Ingress's range", { skip: !NginxPrefix.luaAvailable() }, () => {

@@ -16,7 +16,7 @@ import type { DesiredState } from "../core/contract.js";
 import type { AgentError, AgentErrorPart, AgentStatus } from "./agent-status.js";
 import { ControlClient } from "./control-client.js";
 import { ensureDefaultCertificate, type PemPair } from "./default-cert.js";
-import { silentLogger, type Logger } from "./logger.js";
+import { silentLogger, type Logger } from "../log.js";
 import { createAgentMetrics, type AgentMetrics } from "./metrics.js";
 import { refusedLine } from "./nginx-error.js";
 import { EXTERNAL_POLL_MS, ExternalNginx, NginxUnavailableError } from "./external-nginx.js";

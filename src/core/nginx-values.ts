@@ -5,7 +5,7 @@
 // Diagnostic (core) or an admission denial (admission) and drop the offending part.
 
 import { isIP } from "node:net";
-import { checkRegex, escapeLiteral } from "./regex-grammar.js";
+import { checkRegex } from "./regex-grammar.js";
 
 declare const tokenBrand: unique symbol;
 /** A string that is safe to write as one nginx directive argument, exactly as it is. */
@@ -174,13 +174,6 @@ export function rewritePatternToken(regex: string): Token {
   const err = validateRegexPath(regex);
   if (err) throw new Error(`nginx-values: ${err}`);
   return quoteRegex(`(?i)^${regex}`);
-}
-
-/** Escapes a validated plain path for use inside a regex (Prefix paths on a host in regex mode). */
-export function plainPathAsRegex(path: string): string {
-  const err = validatePlainPath(path);
-  if (err) throw new Error(`nginx-values: ${err}`);
-  return escapeLiteral(path);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ import { SNIPPETS } from "./snippets.js";
 import { SESSION_AFFINITY_ANNOTATIONS } from "./session-affinity.js";
 import { sslPassthrough } from "./ssl-passthrough.js";
 import { sslRedirect } from "./ssl-redirect.js";
-import { temporalRedirect } from "./temporal-redirect.js";
+import { temporalRedirect, temporalRedirectCode } from "./temporal-redirect.js";
 import type { AnnotationSpec, AnnotationValues, RejectedAnnotationSpec } from "./types.js";
 import { upstreamHashBy } from "./upstream-hash-by.js";
 import { useRegex } from "./use-regex.js";
@@ -104,6 +104,7 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
   sslPassthrough,
   sslRedirect,
   temporalRedirect,
+  temporalRedirectCode,
   upstreamHashBy,
   useRegex,
   // proxy and backend

@@ -221,6 +221,7 @@ const BENIGN_ANNOTATION: Record<string, string> = {
   "canary-weight": "30",
   "canary-weight-total": "1000",
   "ssl-passthrough": "true",
+  "temporal-redirect-code": "307",
   "auth-cache-key": "$http_authorization",
   "auth-cache-duration": "200 202 5m",
   "enable-modsecurity": "true",
@@ -235,6 +236,7 @@ const BENIGN_ANNOTATION: Record<string, string> = {
 // Keys whose presence needs a companion to be complete (a bare value would be refused by design).
 const COMPANIONS: Record<string, Record<string, string>> = {
   "permanent-redirect-code": { "permanent-redirect": "https://example.org/z" },
+  "temporal-redirect-code": { "temporal-redirect": "https://example.org/z" },
   "proxy-redirect-to": { "proxy-redirect-from": "http://a.example.com/" },
   "proxy-redirect-from": { "proxy-redirect-to": "$scheme://b.example.com/" },
   "host-redirect-code": { "host-redirects": "h.example.com https://example.org" },

@@ -8,7 +8,7 @@ import { build } from "./build.js";
 import { validateHost } from "./nginx-values.js";
 import { validatePath } from "./validate.js";
 import { parseAnnotations } from "./annotations/registry.js";
-import { NginxPrefix } from "./test-fixtures.js";
+import { NginxPrefix } from "../testing/nginx-prefix.js";
 import { ingress, path, service, snapshot } from "./test-objects.js";
 import type { Ingress, PathType } from "./k8s-types.js";
 

@@ -187,12 +187,21 @@ export function parseSize(input: string, field = "size"): Result<Size> {
   return ok(s.toLowerCase() as Size);
 }
 
-/** Whole seconds, within [min, max]; accepts "30" or "30s". */
+const TIME_UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/**
+ * Whole seconds, within [min, max]: "30", or nginx's time syntax with units s, m, h, d ("90s",
+ * "3h", "1h30m"), each unit at most once, largest first.
+ */
 export function parseSeconds(input: string, field: string, min = 1, max = 3600): Result<number> {
-  const m = /^([0-9]{1,7})s?$/.exec(String(input).trim());
-  if (!m) return fail(`${field}: ${show(input)} is not a number of seconds`);
-  const n = Number(m[1]);
-  if (n < min || n > max) return fail(`${field}: ${n} is outside ${min}..${max} seconds`);
+  const s = String(input).trim();
+  const m = /^([0-9]{1,7})$|^(?:([0-9]{1,7})d)?(?:([0-9]{1,7})h)?(?:([0-9]{1,7})m)?(?:([0-9]{1,7})s)?$/.exec(s);
+  if (!m || s === "") return fail(`${field}: ${show(input)} is not a number of seconds (or an nginx time such as 90s, 5m, 3h)`);
+  const n =
+    m[1] !== undefined
+      ? Number(m[1])
+      : [m[2], m[3], m[4], m[5]].reduce((sum, v, i) => sum + (v === undefined ? 0 : Number(v) * TIME_UNIT_SECONDS["dhms"[i]!]!), 0);
+  if (n < min || n > max) return fail(`${field}: ${m[1] !== undefined ? n : `${show(s)} (${n} s)`} is outside ${min}..${max} seconds`);
   return ok(n);
 }
 
@@ -756,4 +765,27 @@ export function validateTokenList(input: string, field: string, item: RegExp): R
   if (items.length > 100) return fail(`${field}: more than 100 entries`);
   for (const i of items) if (!item.test(i)) return fail(`${field}: ${show(i)} is not allowed here`);
   return ok(items.join(", "));
+}
+
+// ---------------------------------------------------------------------------------------------
+// ModSecurity
+
+/**
+ * `modsecurity_rules "<lines>"`: ModSecurity rule lines built by src/core/render/modsecurity.ts
+ * from constants and validated values. Each line must be printable ASCII; nginx unescapes `\\`,
+ * `\"` and `\n` inside the quoted string, so backslashes and quotes are escaped and lines joined
+ * with `\n`. ModSecurity reads the value as it is (nginx expands no variables in it).
+ */
+export function modsecurityRulesToken(lines: readonly string[]): Token {
+  if (lines.length === 0) throw new Error("nginx-values: empty ModSecurity rules");
+  for (const l of lines) if (!/^[\x20-\x7e]+$/.test(l)) throw new Error(`nginx-values: ModSecurity rule line ${show(l)} is not printable ASCII`);
+  return `"${lines.map((l) => l.replace(/[\\"]/g, (c) => `\\${c}`)).join("\\n")}"` as Token;
+}
+
+/** `modsecurity_transaction_id "<value>"`: literal [A-Za-z0-9_-] and `$name` / `${name}` of variables the annotation allows. */
+export function modsecurityTransactionIdToken(value: string): Token {
+  if (!/^(?:[A-Za-z0-9_-]|\$(?:[a-z0-9_]+|\{[a-z0-9_]+\}))+$/.test(value) || value.length > 256)
+    throw new Error(`nginx-values: ${show(value)} is not a transaction id`);
+  // ${name} everywhere, so a variable never runs into the literal text after it.
+  return quote(value.replace(/\$\{?([a-z0-9_]+)\}?/g, (_m, n: string) => `\${${n}}`));
 }

@@ -5,6 +5,7 @@
 
 import { ANNOTATIONS, parseAnnotations } from "../core/annotations/registry.js";
 import { validateRegexPath } from "../core/nginx-values.js";
+import { translateModsecuritySnippet } from "./modsecurity-snippet.js";
 import { parseSnippet, type Stmt } from "./nginx-snippet.js";
 
 export interface ExtraPath {
@@ -30,6 +31,9 @@ export interface SnippetTranslation {
 export interface SnippetContext {
   hosts: string[];
   tls: boolean;
+  /** The Ingress sets enable-modsecurity / enable-owasp-core-rules "true". */
+  modsecurity?: boolean;
+  crs?: boolean;
 }
 
 const P = "portico.dev/";
@@ -120,6 +124,7 @@ function locationBlock(s: Stmt, ctx: SnippetContext, d: Draft): void {
       const url = expandUrl(ret.args[1], ctx, host);
       const annotations: Record<string, string> = { [`${P}${key}`]: url };
       if (key === "permanent-redirect" && code !== 301) annotations[`${P}permanent-redirect-code`] = String(code);
+      if (code === 307) annotations[`${P}temporal-redirect-code`] = "307";
       d.extra.push({ host, path: m.path, pathType: m.exact ? "Exact" : "Prefix", annotations, why: `location ${m.text} { return ${code} ... }` });
     }
     return;
@@ -207,8 +212,10 @@ function statement(s: Stmt, ctx: SnippetContext, d: Draft): void {
       const code = a[0] ?? "";
       if (/^30[12378]$/.test(code) && a[1]) {
         if (/\$/.test(a[1])) return void d.unsupported.push(`return ${code} ${a[1]}: a redirect URL with variables has no typed form`);
-        if (code === "302" || code === "307") d.plain["temporal-redirect"] = a[1];
-        else {
+        if (code === "302" || code === "307") {
+          d.plain["temporal-redirect"] = a[1];
+          if (code === "307") d.plain["temporal-redirect-code"] = code;
+        } else {
           d.plain["permanent-redirect"] = a[1];
           if (code !== "301") d.plain["permanent-redirect-code"] = code;
         }
@@ -290,7 +297,10 @@ export function translateSnippet(key: string, body: string, ctx: SnippetContext)
     authVars: new Map(),
   };
   if (key === "modsecurity-snippet") {
-    d.unsupported.push("ModSecurity rules: Portico does not implement ModSecurity (enable-modsecurity is refused), so they have no typed form");
+    const m = translateModsecuritySnippet(body, { modsecurity: ctx.modsecurity === true, crs: ctx.crs === true });
+    Object.assign(d.plain, m.annotations);
+    d.unsupported.push(...m.unsupported);
+    d.notes.push(...m.notes);
   } else {
     const tree = /_by_lua/.test(body) ? "Lua (*_by_lua) cannot be carried" : parseSnippet(body);
     if (typeof tree === "string") d.unsupported.push(tree.startsWith("Lua") ? tree : `not valid nginx syntax: ${tree}`);
@@ -298,7 +308,9 @@ export function translateSnippet(key: string, body: string, ctx: SnippetContext)
   }
   const annotations: Record<string, string> = {};
   const put = (k: string, v: string) => {
-    const r = parseAnnotations({ [`${P}${k}`]: v });
+    // ModSecurity settings are refused without enable-modsecurity: checked as the Ingress will have them.
+    const waf: Record<string, string> = k.startsWith("modsecurity-") || k === "enable-owasp-core-rules" ? { [`${P}enable-modsecurity`]: "true" } : {};
+    const r = parseAnnotations({ ...waf, [`${P}${k}`]: v });
     if (r.errors.length) d.unsupported.push(r.errors.map((e) => e.message).join("; "));
     else annotations[`${P}${k}`] = v;
   };

@@ -4,98 +4,24 @@
 // The backend is a second nginx answering `return 200` on 127.0.0.3: the echo server (node) would
 // be the bottleneck and hide the proxy's cost. All three nginx run 1 worker; wrk 2 threads.
 // Run: npx tsx bench/agent-throughput.ts   (DURATION=5s ROUNDS=3 CONNECTIONS=50 THREADS=2)
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { childPids } from "../src/agent/nginx-process.js";
 import type { EndpointSlice, Service } from "../src/core/k8s-types.js";
-import { NGINX_TEMP_PATHS, startPlainNginx, returnOkConfig } from "../src/testing/nginx.js";
+import { startPlainNginx, returnOkConfig } from "../src/testing/nginx.js";
 import { freePort } from "../src/testing/ports.js";
 import { Harness, World } from "../src/testing/world.js";
+import { median } from "./support/stats.js";
+import { CONNECTIONS, DURATION, equivalentProxyConfig, minimalProxyConfig, THREADS, wrk } from "./support/throughput.js";
 
-const DURATION = process.env.DURATION ?? "5s";
-const CONNECTIONS = process.env.CONNECTIONS ?? "50";
-const THREADS = process.env.THREADS ?? "2";
 const BACKEND = "127.0.0.3";
-
-/** CPU time (user + system, in clock ticks of 10 ms) used so far by these processes. */
-function cpuTicks(pids: number[]): number {
-  let t = 0;
-  for (const pid of pids) {
-    try {
-      const f = readFileSync(`/proc/${pid}/stat`, "utf8")
-        .slice(readFileSync(`/proc/${pid}/stat`, "utf8").lastIndexOf(")") + 2)
-        .split(" ");
-      t += Number(f[11]) + Number(f[12]); // fields 14 and 15 of stat: utime, stime
-    } catch {
-      // exited
-    }
-  }
-  return t;
-}
-
-/** Runs wrk; also returns the CPU the proxy's workers spent per request (robust on a busy machine). */
-function wrk(port: number, host: string, duration = DURATION, workers: () => number[] = () => []): { rps: number; errors: string; cpuUsPerRequest: number } {
-  const pids = workers();
-  const before = cpuTicks(pids);
-  const out = execFileSync("wrk", [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${duration}`, "-H", `Host: ${host}`, `http://127.0.0.1:${port}/`], {
-    encoding: "utf8",
-  });
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
-  const errors = [/Socket errors:.*/.exec(out)?.[0], /Non-2xx or 3xx responses: \d+/.exec(out)?.[0]].filter(Boolean).join("; ");
-  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
-  const cpuUsPerRequest = ((cpuTicks(pids) - before) * 10_000) / requests;
-  return { rps, errors, cpuUsPerRequest };
-}
-
-function minimalProxyConfig(port: number, backendPort: number): string {
-  return `worker_processes 1;
-pid nginx.pid;
-error_log logs/error.log warn;
-events { worker_connections 16384; }
-http {
-  access_log off;
-${NGINX_TEMP_PATHS}
-  upstream backend { server ${BACKEND}:${backendPort}; keepalive 320; }
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $host;
-      proxy_pass http://backend;
-    }
-  }
-}
-`;
-}
-
-/** The same minimal proxy, hand-written, but sending the backend the same request headers the
- * rendered config sends (Host, X-Request-ID, X-Real-IP, X-Forwarded-*): the comparison that isolates
- * what Portico's structure costs (Lua balancer and access check) from what the headers cost. */
-function equivalentProxyConfig(port: number, backendPort: number): string {
-  return minimalProxyConfig(port, backendPort).replace(
-    `      proxy_set_header Host $host;`,
-    [
-      "      proxy_set_header Host $host;",
-      "      proxy_set_header X-Request-ID $request_id;",
-      "      proxy_set_header X-Real-IP $remote_addr;",
-      "      proxy_set_header X-Forwarded-For $remote_addr;",
-      "      proxy_set_header X-Forwarded-Proto $scheme;",
-      "      proxy_set_header X-Forwarded-Host $host;",
-      "      proxy_set_header X-Forwarded-Port $server_port;",
-      "      proxy_set_header X-Scheme $scheme;",
-    ].join("\n"),
-  );
-}
 
 async function main() {
   const backendPort = await freePort(BACKEND);
   const backend = await startPlainNginx(returnOkConfig(BACKEND, backendPort, 1), { host: BACKEND, port: backendPort });
   const minimalPort = await freePort();
-  const minimal = await startPlainNginx(minimalProxyConfig(minimalPort, backendPort), { host: "127.0.0.1", port: minimalPort });
+  const minimal = await startPlainNginx(minimalProxyConfig(minimalPort, BACKEND, backendPort), { host: "127.0.0.1", port: minimalPort });
   const equivalentPort = await freePort();
-  const equivalent = await startPlainNginx(equivalentProxyConfig(equivalentPort, backendPort), { host: "127.0.0.1", port: equivalentPort });
+  const equivalent = await startPlainNginx(equivalentProxyConfig(equivalentPort, BACKEND, backendPort), { host: "127.0.0.1", port: equivalentPort });
   const h = await Harness.start();
   const w = new World();
   try {
@@ -135,7 +61,7 @@ async function main() {
           `${m.errors || r.errors ? ` (errors: ${m.errors} ${r.errors})` : ""}`,
       );
     }
-    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const med = median;
     console.log(
       `  median throughput ratio rendered/minimal (both without access log): ${(med(ratios) * 100).toFixed(1)}%; target >= 95%: ${med(ratios) >= 0.95 ? "MET" : "NOT MET"}`,
     );

@@ -135,7 +135,7 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
   ];
   const grpcHeaders = headers.map(([h, v]) => d("grpc_set_header", lit(h), lit(v)));
   const lc: LocationContext = {
-    httpsPort: o.httpsPort,
+    httpsPort: o.publicHttpsPort ?? o.httpsPort,
     proxyHeaders,
     grpcHeaders,
     addHeaders,

@@ -6,25 +6,21 @@
 //  - a certificate rotation (a TLS Secret gets a new certificate) -> the new certificate served;
 //  - nginx reload time with this config (SIGHUP -> the new worker generation answers the control server);
 //  - controller and nginx memory (nginx per worker generation, RSS and PSS);
-//  - the throughput ratio, as bench:agent measures it (rendered config vs a hand-written proxy with
-//    the same headers, 1 worker each, no access log), through the local nginx with this config.
+//  - the throughput ratio, bench:agent's measurement (bench/support/throughput.ts: rendered config
+//    vs a hand-written proxy with the same behaviour, 1 worker each), run beside that cluster.
 // Ends with ONE JSON line of every figure. Every figure line says the load average.
 // Usage: tsx bench/scale.ts [--scale 10000] [--tls 2000] [--more 100] [--endpoint-changes 10]
 //        [--rotations 5] [--reloads 5] [--rounds 3] [--concurrency 100]
-import { readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { X509Certificate } from "node:crypto";
 import { parseArgs } from "node:util";
 import { ControlClient } from "../src/agent/control-client.js";
-import { endpointSliceManifest, exposePods, ingressManifest, prefixRule, serviceManifest } from "../src/local/backends.js";
+import { exposePods } from "../src/local/backends.js";
 import { nginxPids } from "../e2e/support/nginx-pids.js";
 import { startPorticoEnv, type PorticoEnv } from "../src/local/portico-env.js";
-import { startPlainNginx, returnOkConfig } from "../src/testing/nginx.js";
-import { freePort } from "../src/testing/ports.js";
 import { makeCert, tlsSecret } from "../src/admission/testing/certs.js";
-import { median, quantiles, summary } from "./support/stats.js";
+import { quantiles, summary } from "./support/stats.js";
 import {
-  applyAll,
   applyObject,
   applyTo200,
   createScale,
@@ -38,7 +34,7 @@ import {
   until,
   within,
 } from "./support/local-cluster.js";
-import { alternate, equivalentProxyConfig } from "./support/throughput.js";
+import { measureThroughput } from "./support/throughput.js";
 
 const { values } = parseArgs({
   options: {
@@ -53,7 +49,6 @@ const { values } = parseArgs({
   },
 });
 const figures: Record<string, unknown> = { mode: "fake-pod (local processes; the node is reserved)" };
-const FAST_HOST = "fast.bench.example";
 
 /** Rss and Pss (shared pages split between the processes that map them) of a process, in MiB. */
 function memoryMiB(pid: number): { rss: number; pss: number } {
@@ -123,73 +118,13 @@ async function rotations(env: PorticoEnv, count: number): Promise<{ samples: num
   return { samples, timeouts };
 }
 
-/** bench:agent's comparison through the local nginx: its settings made like the hand-written
- * proxy's (1 worker, no access log), a fast nginx backend on the pod network's host address. */
-async function throughput(
-  env: PorticoEnv,
-  backend: { ip: string; port: number },
-  rounds: number,
-): Promise<{ ratio: number; cpuRatio: number; rounds: number } | { error: string }> {
-  const settings = { workerProcesses: 1, accessLog: false };
-  const { namespace, controllerName } = env.mode;
-  await env.cluster.kubectlOk(["-n", namespace, "patch", "ingresscontroller", controllerName, "--type", "merge", "-p", JSON.stringify({ spec: { settings } })]);
-  const conf = join(env.mode.nginxPrefix, "conf", "current", "nginx.conf");
-  const applied = await within(
-    until(async () => readFileSync(conf, "utf8").includes("worker_processes 1;") && nginxPids(env.mode.nginxPrefix).workers.length === 1, 600_000, 500),
-  );
-  if (!applied) return { error: "the 1-worker settings were not applied within 600 s" };
-  const port = await freePort();
-  const reference = await startPlainNginx(equivalentProxyConfig(port, backend.ip, backend.port), { host: "127.0.0.1", port });
-  try {
-    const workersOf = (pid: number) => () =>
-      readdirSync("/proc")
-        .filter((e) => /^\d+$/.test(e))
-        .map(Number)
-        .filter((p) => {
-          try {
-            const stat = readFileSync(`/proc/${p}/stat`, "utf8");
-            return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid;
-          } catch {
-            return false;
-          }
-        });
-    const ref = { port, host: FAST_HOST, workers: workersOf(reference.pid) };
-    const got = { port: env.mode.httpPort, host: FAST_HOST, workers: () => nginxPids(env.mode.nginxPrefix).workers };
-    alternate(ref, got, 1, "2s"); // warm both keep-alive pools
-    const runs = alternate(ref, got, rounds);
-    for (const [i, r] of runs.entries())
-      console.log(
-        `  round ${i + 1}: hand-written same headers ${r.ref.rps.toFixed(0)} req/s (${r.ref.cpuUsPerRequest.toFixed(1)} us CPU/req), rendered with ${env.mode.controllerName}'s config ${r.got.rps.toFixed(0)} req/s (${r.got.cpuUsPerRequest.toFixed(1)} us CPU/req), ratio ${(r.ratio * 100).toFixed(1)}%${r.ref.errors || r.got.errors ? ` (errors: ${r.ref.errors} ${r.got.errors})` : ""}`,
-      );
-    return {
-      ratio: Math.round(median(runs.map((r) => r.ratio)) * 1000) / 1000,
-      cpuRatio: Math.round(median(runs.map((r) => r.cpuRatio)) * 1000) / 1000,
-      rounds,
-    };
-  } finally {
-    await reference.stop();
-  }
-}
-
 async function main(): Promise<void> {
   const env = await startPorticoEnv({ name: `bench-scale-${process.pid}` });
-  let backend: { stop(): Promise<void> } | undefined;
   try {
     await env.cluster.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
     const a = await env.cluster.startEchoPod({ service: `${NS}/web`, pod: "web-a", port: 8080 });
     const b = await env.cluster.startEchoPod({ service: `${NS}/web`, pod: "web-b", port: 8080 });
     await exposePods(env.cluster, NS, "web", [a]);
-    // The throughput backend: nginx answering 200 on the pod network's host address (an
-    // EndpointSlice may not name loopback), behind Service fast and Ingress fast.bench.example.
-    const hostIp = a.pod.network.hostIp;
-    const fastPort = await freePort(hostIp);
-    backend = await startPlainNginx(returnOkConfig(hostIp, fastPort, 1), { host: hostIp, port: fastPort });
-    await applyAll(env, [
-      serviceManifest(NS, "fast", { targetPort: fastPort }),
-      endpointSliceManifest(NS, "fast", [{ ip: hostIp }], { port: fastPort }),
-      ingressManifest(NS, "fast", { rules: [prefixRule(FAST_HOST, [["/", "fast"]])] }),
-    ]);
-
     const scale = Number(values.scale);
     const population = await createScale(env, {
       from: 0,
@@ -264,17 +199,17 @@ async function main(): Promise<void> {
       `after ${reloads.length} reloads: nginx RSS ${nginxAfter.rssMiB} MiB, PSS ${nginxAfter.pssMiB} MiB, worker generations ${JSON.stringify(nginxAfter.generations)}`,
     );
 
-    console.log(`throughput through the local nginx (${scale} Ingresses), wrk; the settings change is a reload of this config:`);
-    const tp = await throughput(env, { ip: hostIp, port: fastPort }, Number(values.rounds));
-    if ("ratio" in tp) {
-      figures.throughputRatio = tp.ratio;
-      figures.throughputCpuRatio = tp.cpuRatio;
-      console.log(`  median throughput ratio rendered / hand-written with the same headers: ${(tp.ratio * 100).toFixed(1)}%; load ${loadAverage()}`);
-    } else figures.throughputRatio = { error: tp.error };
+    // bench:agent's measurement (bench/support/throughput.ts), run beside the 10,000-Ingress cluster.
+    const tp = await measureThroughput(Number(values.rounds));
+    figures.throughputRatio = Math.round(tp.ratio * 1000) / 1000;
+    figures.throughputCpuRatio = Math.round(tp.cpuRatio * 1000) / 1000;
+    figures.throughputRatioToMinimal = Math.round(tp.ratioToMinimal * 1000) / 1000;
+    console.log(
+      `throughput rendered / hand-written same behaviour (median of ${tp.rounds.length} rounds of ${tp.command}): ${(tp.ratio * 100).toFixed(1)}% (CPU per request ${(tp.cpuRatio * 100).toFixed(1)}%); load ${loadAverage()}`,
+    );
     figures.loadAverage = loadAverage();
     console.log(JSON.stringify(figures));
   } finally {
-    await backend?.stop();
     await env.stop();
   }
 }

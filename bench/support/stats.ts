@@ -13,7 +13,3 @@ export function summary(label: string, samples: number[]): string {
   const s = [...samples].sort((a, b) => a - b);
   return `${label}: n=${s.length} p50=${percentile(s, 50).toFixed(0)} ms p99=${percentile(s, 99).toFixed(0)} ms max=${s.at(-1)!.toFixed(0)} ms`;
 }
-
-export function median(xs: number[]): number {
-  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-}

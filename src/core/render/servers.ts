@@ -19,7 +19,7 @@ import {
 import { authLocations, type LocationContext } from "./access.js";
 import { errorLocations, locationBlock, notFoundDirectives } from "./location.js";
 import { placeLocations } from "./locations.js";
-import { attributed } from "./render-error.js";
+import { attributed, sourced } from "./render-error.js";
 import { b, d, luaBlock, type Directive } from "./writer.js";
 
 const clearUpstream = () => d("set", lit("$portico_upstream"), litQuoted(""));
@@ -56,7 +56,12 @@ function locationBlocks(locations: LocationModel[], regexMode: boolean, fallback
     p.loc.access?.external && !p.loc.access.denied && p.loc.action.kind === "proxy" ? [{ auth: p.loc.access.external, upstream: p.loc.action.upstream }] : [],
   );
   return [
-    ...placed.map((p) => attributed(p.loc.origin, () => locationBlock(p, lc))),
+    ...placed.map((p) =>
+      sourced(
+        p.loc.origin,
+        attributed(p.loc.origin, () => locationBlock(p, lc)),
+      ),
+    ),
     ...authLocations(auths, lc),
     ...errorLocations([...locations, fallback], lc),
   ];
@@ -74,7 +79,7 @@ export function hostServer(s: ServerModel, o: RenderOptions, lc: LocationContext
   for (const r of s.denyRegexes ?? []) body.push(b("if", ifUriMatchesArgs(r.path, r.caseInsensitive), [d("return", statusToken(r.status))]));
   if (s.appRoot) {
     const target = attributed(s.appRootOrigin, () => redirectUrlToken(s.appRoot!));
-    body.push(b("if", [lit("($uri"), lit("="), lit("/)")], [d("return", int(302), target)]));
+    body.push(sourced(s.appRootOrigin, b("if", [lit("($uri"), lit("="), lit("/)")], [d("return", int(302), target)])));
   }
   body.push(...locationBlocks(s.locations, s.regexMode, s.fallback, lc));
   return b("server", [], body);
@@ -102,6 +107,26 @@ export function defaultBackendServer(o: RenderOptions): Directive {
       clearUpstream(),
       b("location", [lit("="), pathToken("/healthz")], [d("default_type", lit("text/plain")), d("return", int(200), litQuoted("ok"))]),
       b("location", [pathToken("/")], notFoundDirectives()),
+    ],
+  );
+}
+
+/** Address of nginx's own "unavailable" server; its port is the default backend's (the pair is
+ * free: only 127.0.0.1 listens on that port). portico.lua's balancer (config.unavailable_addr)
+ * sends a request there when its upstream has no ready endpoint. */
+export const UNAVAILABLE_ADDRESS = "127.0.0.2";
+
+/** Answers noEndpointStatus to anything: the peer the balancer picks when an upstream has no
+ * endpoint, so HTTP locations need no access-phase Lua handler to answer that themselves. */
+export function unavailableServer(o: RenderOptions, status: number): Directive {
+  return b(
+    "server",
+    [],
+    [
+      d("listen", listenToken(UNAVAILABLE_ADDRESS, o.defaultBackendPort)),
+      d("access_log", lit("off")),
+      clearUpstream(),
+      b("location", [pathToken("/")], [d("return", statusToken(status, 500, 599))]),
     ],
   );
 }

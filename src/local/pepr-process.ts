@@ -126,6 +126,15 @@ async function waitHealthy(port: number, child: ChildProcess, logFile: string, t
   throw new Error(`the Pepr module did not become healthy within ${timeoutMs / 1000} s; see ${logFile}`);
 }
 
+/** package.json's pepr.env (what `pepr build` puts into both Deployments), NODE_OPTIONS appended
+ * to this process's own. */
+export function peprPodEnv(): Record<string, string> {
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { pepr?: { env?: Record<string, string> } };
+  const env = { ...(pkg.pepr?.env ?? {}) };
+  if (env.NODE_OPTIONS && process.env.NODE_OPTIONS) env.NODE_OPTIONS = `${process.env.NODE_OPTIONS} ${env.NODE_OPTIONS}`;
+  return env;
+}
+
 export async function startPeprModule(opts: PeprProcessOptions): Promise<PeprProcess> {
   mkdirSync(opts.workDir, { recursive: true });
   const port = opts.port ?? (await freePort());
@@ -141,6 +150,7 @@ export async function startPeprModule(opts: PeprProcessOptions): Promise<PeprPro
   const caPem = readFileSync(cert, "utf8");
   const logFile = join(opts.workDir, "pepr.log");
   const out = openSync(logFile, "a");
+  const podEnv = peprPodEnv();
   const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "src/local/pepr-main.ts")], {
     cwd: REPO_ROOT,
     env: {
@@ -152,11 +162,12 @@ export async function startPeprModule(opts: PeprProcessOptions): Promise<PeprPro
       SSL_CERT_PATH: cert,
       PORTICO_PEPR_PORT: String(port),
       PEPR_PRETTY_LOG: "false",
-      // Pepr gives a watch up after PEPR_RESYNC_FAILURE_MAX (5) failed resyncs, 5 s apart, and
-      // throws, which ends the process: in a cluster the Deployment restarts it, here nothing would,
-      // so an API server outage of ~30 s left local mode without watches and with a webhook that
-      // refuses every write. Retry for as long as the process lives (e2e/watch-gaps.test.ts).
-      PEPR_RESYNC_FAILURE_MAX: "1000000000",
+      // The environment the chart gives the Pepr pods (package.json pepr.env): a V8 heap bounded
+      // for the pods' memory limit (NODE_OPTIONS, added to the caller's) and watches that never
+      // give up retrying: Pepr gives a watch up after PEPR_RESYNC_FAILURE_MAX (5) failed resyncs
+      // and ends the process, which in a cluster the Deployment restarts, and here nothing would
+      // (e2e/watch-gaps.test.ts).
+      ...podEnv,
       ...opts.env,
     },
     stdio: ["ignore", out, out],

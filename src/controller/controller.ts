@@ -14,6 +14,7 @@ import { ingressStatusUpdates, type IngressStatusUpdate } from "./ingress-status
 import { addIngressReferences, addStreamReferences, emptyReferences, isServed, type References } from "./references.js";
 import { createControllerMetrics, type ControllerMetrics } from "./metrics.js";
 import { changeMatters } from "./relevance.js";
+import { blamedIngress, currentExclusions, ingressFingerprint, refusalOf, refusalText, type Exclusion } from "./refusals.js";
 import { RebuildScheduler, type SchedulerOptions } from "./scheduler.js";
 import { objectKey, Store, type StoredIngressController, type StoredKind, type StoredKinds } from "./store.js";
 
@@ -123,10 +124,12 @@ export class Controller {
   private refs: References | undefined; // undefined until the first rebuild: everything matters
   private readonly statusOwned = new Set<string>();
   private readonly ledger = new DiagnosticLedger();
-  /** Last successful build per IngressController (its Ingresses keep their status while a build fails). */
-  private readonly lastGood = new Map<string, BuildResult>();
+  /** The Ingresses each IngressController's last successful build served: they keep their status
+   * while a build fails. Only these names are kept, not the build (its config, endpoints and
+   * certificates are garbage once published). */
+  private readonly lastServed = new Map<string, string[]>();
   /** Per IngressController: Ingresses left out because the data plane's nginx -t refused them. */
-  private readonly excluded = new Map<string, Map<string, string>>();
+  private readonly excluded = new Map<string, Map<string, Exclusion>>();
   lastStats: RebuildStats | undefined;
   rebuilds = 0;
   /** Until every kind has been listed once, no rebuild runs: a build from a partial cache would
@@ -194,6 +197,44 @@ export class Controller {
     }
   }
 
+  /** Builds one controller without the Ingresses its data plane refused. A refusal of exactly this
+   * config (the agent's status.refusedConfig) whose line traces to an Ingress drops that Ingress
+   * (an Event on it) and builds again; one that traces to none is reported on the IngressController. */
+  private buildContained(
+    ic: StoredIngressController,
+    icKey: string,
+    snapshot: Snapshot,
+    diagnostics: { d: Diagnostic; ic: StoredIngressController }[],
+  ): BuildResult {
+    const exclusions = currentExclusions(this.excluded.get(icKey) ?? new Map(), snapshot.ingresses);
+    const reasons = () => new Map([...exclusions].map(([k, e]) => [k, e.reason]));
+    let result = build(snapshot, renderOptionsFor(ic), reasons());
+    const refusal = refusalOf(ic);
+    const blamed = blamedIngress(refusal, result);
+    const ing = blamed ? snapshot.ingresses.find((i) => `${i.metadata.namespace ?? ""}/${i.metadata.name}` === blamed) : undefined;
+    if (refusal && ing && !exclusions.has(blamed!)) {
+      exclusions.set(blamed!, {
+        reason: `nginx -t refused the configuration rendered from it (${refusalText(refusal)})`,
+        fingerprint: ingressFingerprint(ing),
+      });
+      this.log.warn("nginx -t refused an Ingress's configuration; dropping it", { controller: icKey, ingress: blamed, line: refusal.line });
+      result = build(snapshot, renderOptionsFor(ic), reasons());
+    } else if (refusal && refusal.hash === result.state.hashes.config) {
+      diagnostics.push({
+        d: {
+          object: { kind: "IngressController", namespace: ic.metadata.namespace, name: ic.metadata.name },
+          severity: "Error",
+          reason: "ConfigRefused",
+          message: `nginx -t refused config ${refusal.hash.slice(0, 12)} (${refusalText(refusal)}); no Ingress rendered that line, so the data plane keeps its running configuration`,
+        },
+        ic,
+      });
+    }
+    if (exclusions.size) this.excluded.set(icKey, exclusions);
+    else this.excluded.delete(icKey);
+    return result;
+  }
+
   private async rebuildOnce(): Promise<void> {
     const started = performance.now();
     const controllers = this.store.list("IngressController").filter((c) => !c.metadata.deletionTimestamp);
@@ -221,8 +262,8 @@ export class Controller {
       const icKey = objectKey(ic.metadata);
       let result: BuildResult;
       try {
-        result = build(snapshot, renderOptionsFor(ic), this.excluded.get(icKey));
-        this.lastGood.set(icKey, result);
+        result = this.buildContained(ic, icKey, snapshot, diagnostics);
+        this.lastServed.set(icKey, result.servedIngresses);
       } catch (err) {
         diagnostics.push({
           d: {
@@ -234,9 +275,8 @@ export class Controller {
           ic,
         });
         this.log.error("building the desired state failed", { controller: icKey, error: describeError(err) });
-        const previous = this.lastGood.get(icKey);
         const addresses = publishedAddresses(ic);
-        for (const key of previous?.servedIngresses ?? []) served.set(key, [...(served.get(key) ?? []), ...addresses]);
+        for (const key of this.lastServed.get(icKey) ?? []) served.set(key, [...(served.get(key) ?? []), ...addresses]);
         continue;
       }
       const addresses = publishedAddresses(ic);
@@ -259,7 +299,9 @@ export class Controller {
     if (this.store.wantSecrets(refs.annotationSecrets)) for (const l of this.secretListeners) l(this.store.wantedSecrets);
 
     const updates = ingressStatusUpdates(ingresses, served, this.statusOwned);
-    for (const update of updates) {
+    // Several in flight: after a burst of new Ingresses (10,000 at once) one write after the other
+    // kept the rebuild, and so every later change, waiting for minutes.
+    await inParallel(updates, STATUS_WRITES_IN_FLIGHT, async (update) => {
       const key = `${update.namespace}/${update.name}`;
       try {
         await this.writers.writeIngressStatus(update);
@@ -270,7 +312,7 @@ export class Controller {
         // A deleted Ingress has no status to write; anything else is retried with the rebuild.
         if ((err as { status?: number }).status !== 404) failures.push(err);
       }
-    }
+    });
     for (const key of served.keys()) this.statusOwned.add(key);
 
     const fresh = new Set(this.ledger.fresh(diagnostics.map((x) => x.d)));
@@ -297,11 +339,23 @@ export class Controller {
     this.log.info("rebuild done", {
       ...this.lastStats,
       heapUsedMiB: Math.round(mem.heapUsed / 2 ** 20),
+      heapTotalMiB: Math.round(mem.heapTotal / 2 ** 20),
       externalMiB: Math.round(mem.external / 2 ** 20),
       rssMiB: Math.round(mem.rss / 2 ** 20),
     });
     if (failures.length) throw failures[0];
   }
+}
+
+const STATUS_WRITES_IN_FLIGHT = 16;
+
+/** Runs `fn` over `items` with at most `limit` calls in flight; `fn` handles its own errors. */
+async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
 export function describeError(err: unknown): string {

@@ -187,6 +187,20 @@ export function parseSize(input: string, field = "size"): Result<Size> {
   return ok(s.toLowerCase() as Size);
 }
 
+/**
+ * A buffer size (size_t in nginx): digits with an optional k or m unit (nginx reads no g here),
+ * from 1k to `maxBytes`: a buffer is allocated per request, so its size is bounded.
+ */
+export function parseBufferSize(input: string, field: string, maxBytes: number): Result<Size> {
+  const s = String(input).trim().toLowerCase();
+  const m = /^([0-9]{1,9})([km]?)$/.exec(s);
+  if (!m) return fail(`${field}: ${show(input)} is not a buffer size (digits with optional k or m, e.g. 16k)`);
+  const bytes = Number(m[1]) * (m[2] === "m" ? 1024 * 1024 : m[2] === "k" ? 1024 : 1);
+  const most = maxBytes % (1024 * 1024) === 0 ? `${maxBytes / 1024 / 1024}m` : `${maxBytes / 1024}k`;
+  if (bytes < 1024 || bytes > maxBytes) return fail(`${field}: ${show(input)} is outside 1k..${most}`);
+  return ok(s as Size);
+}
+
 const TIME_UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400 };
 
 /**
@@ -765,4 +779,27 @@ export function validateTokenList(input: string, field: string, item: RegExp): R
   if (items.length > 100) return fail(`${field}: more than 100 entries`);
   for (const i of items) if (!item.test(i)) return fail(`${field}: ${show(i)} is not allowed here`);
   return ok(items.join(", "));
+}
+
+// ---------------------------------------------------------------------------------------------
+// ModSecurity
+
+/**
+ * `modsecurity_rules "<lines>"`: ModSecurity rule lines built by src/core/render/modsecurity.ts
+ * from constants and validated values. Each line must be printable ASCII; nginx unescapes `\\`,
+ * `\"` and `\n` inside the quoted string, so backslashes and quotes are escaped and lines joined
+ * with `\n`. ModSecurity reads the value as it is (nginx expands no variables in it).
+ */
+export function modsecurityRulesToken(lines: readonly string[]): Token {
+  if (lines.length === 0) throw new Error("nginx-values: empty ModSecurity rules");
+  for (const l of lines) if (!/^[\x20-\x7e]+$/.test(l)) throw new Error(`nginx-values: ModSecurity rule line ${show(l)} is not printable ASCII`);
+  return `"${lines.map((l) => l.replace(/[\\"]/g, (c) => `\\${c}`)).join("\\n")}"` as Token;
+}
+
+/** `modsecurity_transaction_id "<value>"`: literal [A-Za-z0-9_-] and `$name` / `${name}` of variables the annotation allows. */
+export function modsecurityTransactionIdToken(value: string): Token {
+  if (!/^(?:[A-Za-z0-9_-]|\$(?:[a-z0-9_]+|\{[a-z0-9_]+\}))+$/.test(value) || value.length > 256)
+    throw new Error(`nginx-values: ${show(value)} is not a transaction id`);
+  // ${name} everywhere, so a variable never runs into the literal text after it.
+  return quote(value.replace(/\$\{?([a-z0-9_]+)\}?/g, (_m, n: string) => `\${${n}}`));
 }

@@ -7,6 +7,7 @@ import type { LocationContext } from "./access.js";
 import { accessLogBufferArgs, cidrToken, endpointToken, hstsToken, int, lit, litQuoted, litSingleQuoted, parseSize, seconds } from "../nginx-values.js";
 import { MIME_TYPES } from "./mime.js";
 import { limitZoneDirectives } from "./limits.js";
+import { modsecurityHttpDirectives, wafUsage } from "./modsecurity.js";
 import {
   controlServer,
   defaultBackendServer,
@@ -149,8 +150,11 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
     ...headers.map(([h, v]) => d("proxy_set_header", lit(h), lit(v))),
   ];
   const grpcHeaders = headers.map(([h, v]) => d("grpc_set_header", lit(h), lit(v)));
+  const waf = wafUsage(m);
+  body.push(...modsecurityHttpDirectives(waf));
   const lc: LocationContext = {
     httpsPort: o.publicHttpsPort ?? o.httpsPort,
+    crsLoaded: waf.crs,
     proxyHeaders,
     grpcHeaders,
     addHeaders,

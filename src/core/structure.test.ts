@@ -224,7 +224,6 @@ const BENIGN_ANNOTATION: Record<string, string> = {
   "canary-weight": "30",
   "canary-weight-total": "1000",
   "ssl-passthrough": "true",
-  "temporal-redirect-code": "307",
   "auth-cache-key": "$http_authorization",
   "auth-cache-duration": "200 202 5m",
   "enable-modsecurity": "true",

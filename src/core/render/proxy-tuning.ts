@@ -4,6 +4,7 @@
 
 import {
   cipherListToken,
+  configFileToken,
   cookieDomainToken,
   cookiePathToken,
   filePathToken,
@@ -25,7 +26,7 @@ import type { ProxyTuning } from "../model/types.js";
 import type { LocationContext } from "./access.js";
 import { d, type Directive } from "./writer.js";
 
-/** CA bundle of the image (Debian's ca-certificates) for proxy-ssl-verify without a CA Secret. */
+/** CA bundle of the image (Debian's ca-certificates) for proxy-ssl-verify without a CA in proxy-ssl-secret. */
 export const SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 
 export function addedResponseHeaders(headers: HeaderEntry[] | undefined, c: LocationContext): Directive[] {
@@ -75,12 +76,14 @@ export function proxyTuningDirectives(px: ProxyTuning, grpc: boolean, c: Locatio
   if (ssl) {
     const s = grpc ? "grpc_ssl" : "proxy_ssl";
     if (ssl.verify !== undefined) out.push(d(`${s}_verify`, onOff(ssl.verify)));
-    if (ssl.verify) out.push(d(`${s}_trusted_certificate`, filePathToken(SYSTEM_CA_BUNDLE)));
+    if (ssl.verify) out.push(d(`${s}_trusted_certificate`, ssl.trustedCaFile ? configFileToken(ssl.trustedCaFile) : filePathToken(SYSTEM_CA_BUNDLE)));
     if (ssl.verifyDepth !== undefined) out.push(d(`${s}_verify_depth`, int(ssl.verifyDepth)));
     if (ssl.name !== undefined) out.push(d(`${s}_name`, hostPortToken(ssl.name)));
     if (ssl.serverName !== undefined) out.push(d(`${s}_server_name`, onOff(ssl.serverName)));
     if (ssl.protocols) out.push(d(`${s}_protocols`, ...ssl.protocols.map(tlsProtocolToken)));
     if (ssl.ciphers !== undefined) out.push(d(`${s}_ciphers`, cipherListToken(ssl.ciphers)));
+    if (ssl.certificateFile && ssl.keyFile)
+      out.push(d(`${s}_certificate`, configFileToken(ssl.certificateFile)), d(`${s}_certificate_key`, configFileToken(ssl.keyFile)));
   }
   return out;
 }

@@ -21,6 +21,7 @@ import {
   HEADER_VARIABLES,
   type Token,
 } from "../nginx-values.js";
+import { createHash } from "node:crypto";
 import type { HeaderEntry } from "../annotations/types.js";
 import type { ProxyTuning } from "../model/types.js";
 import type { LocationContext } from "./access.js";
@@ -86,6 +87,18 @@ export function proxyTuningDirectives(px: ProxyTuning, grpc: boolean, c: Locatio
       out.push(d(`${s}_certificate`, configFileToken(ssl.certificateFile)), d(`${s}_certificate_key`, configFileToken(ssl.keyFile)));
   }
   return out;
+}
+
+/**
+ * The upstream block a location proxies through. nginx keeps idle upstream connections per upstream
+ * block and per peer address only, so a connection opened under one location's backend TLS settings
+ * (verified or not, against which CA, with which client certificate) would be reused by another
+ * location with other settings to the same address: each distinct backend TLS setting gets a pool of
+ * its own (same Lua balancer, its own keepalive cache).
+ */
+export function upstreamPool(ssl: ProxyTuning["ssl"]): string {
+  if (!ssl) return "portico_upstream";
+  return `portico_upstream_tls_${createHash("sha256").update(JSON.stringify(ssl)).digest("hex").slice(0, 16)}`;
 }
 
 /** Placeholders were expanded by the model; what is left are runtime variables, or empty (removes the header). */

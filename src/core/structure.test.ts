@@ -132,6 +132,7 @@ const BENIGN_ANNOTATION: Record<string, string> = {
   "rewrite-target": "/$1",
   "ssl-redirect": "false",
   "temporal-redirect": "https://example.org/y",
+  "temporal-redirect-code": "307",
   "use-regex": "true",
   // proxy and backend
   "client-body-buffer-size": "16k",
@@ -236,6 +237,7 @@ const BENIGN_ANNOTATION: Record<string, string> = {
 // Keys whose presence needs a companion to be complete (a bare value would be refused by design).
 const COMPANIONS: Record<string, Record<string, string>> = {
   "permanent-redirect-code": { "permanent-redirect": "https://example.org/z" },
+  "temporal-redirect-code": { "temporal-redirect": "https://example.org/z" },
   "proxy-redirect-to": { "proxy-redirect-from": "http://a.example.com/" },
   "proxy-redirect-from": { "proxy-redirect-to": "$scheme://b.example.com/" },
   "host-redirect-code": { "host-redirects": "h.example.com https://example.org" },

@@ -9,8 +9,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { parse } from "nginx-conf";
 import { build } from "./build.js";
-import { ANNOTATIONS } from "./annotations/registry.js";
-import { accessControlReason } from "./annotations/ingress-nginx-keys.js";
+import { ANNOTATIONS, guardReason } from "./annotations/registry.js";
 import { ingress, path, service, slice, snapshot } from "./test-objects.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -233,6 +232,14 @@ const BENIGN_ANNOTATION: Record<string, string> = {
   "auth-tls-error-page": "https://example.org/cert-error",
   "auth-tls-pass-certificate-to-upstream": "true",
   "auth-tls-match-cn": "CN=(alice|bob)",
+  "enable-modsecurity": "true",
+  "enable-owasp-core-rules": "true",
+  "modsecurity-transaction-id": "$request_id",
+  "modsecurity-rule-engine": "On",
+  "modsecurity-audit-engine": "Off",
+  "modsecurity-remove-rule-ids": "942100",
+  "modsecurity-request-body-limit": "1m",
+  "modsecurity-tags": "team=a",
 };
 // Keys whose presence needs a companion to be complete (a bare value would be refused by design).
 const COMPANIONS: Record<string, Record<string, string>> = {
@@ -267,6 +274,17 @@ const COMPANIONS: Record<string, Record<string, string>> = {
   "auth-tls-error-page": { "auth-tls-secret": "client-ca" },
   "auth-tls-pass-certificate-to-upstream": { "auth-tls-secret": "client-ca" },
   "auth-tls-match-cn": { "auth-tls-secret": "client-ca" },
+  ...Object.fromEntries(
+    [
+      "enable-owasp-core-rules",
+      "modsecurity-transaction-id",
+      "modsecurity-rule-engine",
+      "modsecurity-audit-engine",
+      "modsecurity-remove-rule-ids",
+      "modsecurity-request-body-limit",
+      "modsecurity-tags",
+    ].map((k) => [k, { "enable-modsecurity": "true" }]),
+  ),
 };
 for (const a of ANNOTATIONS) {
   const benign = BENIGN_ANNOTATION[a.key];
@@ -344,7 +362,7 @@ describe("hostile inputs never add directives", () => {
       const omittedShape = shape(configOf(slot.make(undefined)).state.config);
       // A refused access-control value leaves the Ingress's paths answering 503 (fail closed).
       const key = slot.name.slice(slot.name.indexOf("/") + 1);
-      const refusedShape = shape(configOf(slot.make(accessControlReason(key) ? '"' : undefined)).state.config);
+      const refusedShape = shape(configOf(slot.make(guardReason(key) ? '"' : undefined)).state.config);
       const same = (a: Map<string, number>, b: Map<string, number>) => a.size === b.size && [...a].every(([k, n]) => b.get(k) === n);
       for (const h of HOSTILE) {
         const r = configOf(slot.make(h));

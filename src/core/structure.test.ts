@@ -217,6 +217,8 @@ const BENIGN_ANNOTATION: Record<string, string> = {
   "session-cookie-change-on-failure": "true",
   "load-balance": "ewma",
   "upstream-hash-by": "$request_uri",
+  "upstream-hash-by-subset": "true",
+  "upstream-hash-by-subset-size": "4",
   canary: "true",
   "canary-by-header": "X-Canary",
   "canary-by-header-value": "yes",
@@ -245,6 +247,8 @@ const BENIGN_ANNOTATION: Record<string, string> = {
 const COMPANIONS: Record<string, Record<string, string>> = {
   "permanent-redirect-code": { "permanent-redirect": "https://example.org/z" },
   "temporal-redirect-code": { "temporal-redirect": "https://example.org/z" },
+  "upstream-hash-by-subset": { "upstream-hash-by": "$request_uri" },
+  "upstream-hash-by-subset-size": { "upstream-hash-by": "$request_uri", "upstream-hash-by-subset": "true" },
   "proxy-redirect-to": { "proxy-redirect-from": "http://a.example.com/" },
   "proxy-redirect-from": { "proxy-redirect-to": "$scheme://b.example.com/" },
   "host-redirect-code": { "host-redirects": "h.example.com https://example.org" },

@@ -218,7 +218,7 @@ const BENIGN_ANNOTATION: Record<string, string> = {
   "load-balance": "ewma",
   "upstream-hash-by": "$request_uri",
   "upstream-hash-by-subset": "true",
-  "upstream-hash-by-subset-size": "4",
+  "upstream-hash-by-subset-size": "3",
   canary: "true",
   "canary-by-header": "X-Canary",
   "canary-by-header-value": "yes",

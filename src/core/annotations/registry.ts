@@ -48,7 +48,8 @@ import { serviceUpstream } from "./service-upstream.js";
 import { customHttpErrors, defaultBackend } from "./custom-http-errors.js";
 import { fromToWwwRedirect, serverAlias } from "./server-alias.js";
 import { enableAccessLog } from "./enable-access-log.js";
-import { proxySslCiphers, proxySslName, proxySslProtocols, proxySslServerName, proxySslVerify, proxySslVerifyDepth } from "./proxy-ssl.js";
+import { proxySslCiphers, proxySslName, proxySslProtocols, proxySslSecret, proxySslServerName, proxySslVerify, proxySslVerifyDepth } from "./proxy-ssl.js";
+import { AUTH_TLS_ANNOTATIONS, authTlsCrossChecks } from "./auth-tls.js";
 import { limitAllowlist, limitBurstMultiplier, limitConnections, limitRate, limitRateAfter, limitRpm, limitRps, limitWhitelist } from "./rate-limits.js";
 import { hideResponseHeaders, requestHeaders, requireRequestHeaders, responseHeaders } from "./response-headers.js";
 import { denyPaths, fixedResponses } from "./fixed-responses.js";
@@ -146,6 +147,7 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
   proxySslCiphers,
   proxySslName,
   proxySslProtocols,
+  proxySslSecret,
   proxySslServerName,
   proxySslVerify,
   proxySslVerifyDepth,
@@ -171,6 +173,8 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
   requestHeaders,
   requireRequestHeaders,
   responseHeaders,
+  // client certificates
+  ...AUTH_TLS_ANNOTATIONS,
   // ModSecurity
   enableModsecurity,
   enableOwaspCoreRules,
@@ -269,6 +273,7 @@ function crossChecks(v: AnnotationValues): [string, string][] {
   if (v.authType !== undefined && v.authSecret === undefined) out.push(["auth-type", "needs auth-secret (the htpasswd Secret)"]);
   if (v.authCacheKey !== undefined && v.authUrl === undefined) out.push(["auth-cache-key", "needs auth-url (it caches the authentication service's answers)"]);
   if (v.authCacheDuration !== undefined && v.authCacheKey === undefined) out.push(["auth-cache-duration", "needs auth-cache-key"]);
+  out.push(...authTlsCrossChecks(v));
   if (v.enableModsecurity !== true) {
     const set = v as Record<string, unknown>;
     for (const key of NEEDS_MODSECURITY) {

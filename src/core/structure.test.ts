@@ -227,10 +227,8 @@ const BENIGN_ANNOTATION: Record<string, string> = {
   "canary-weight": "30",
   "canary-weight-total": "1000",
   "ssl-passthrough": "true",
-<<<<<<< HEAD
   "auth-cache-key": "$http_authorization",
   "auth-cache-duration": "200 202 5m",
-=======
   "proxy-ssl-secret": "client-ca",
   "auth-tls-secret": "client-ca",
   "auth-tls-verify-client": "optional",
@@ -238,7 +236,6 @@ const BENIGN_ANNOTATION: Record<string, string> = {
   "auth-tls-error-page": "https://example.org/cert-error",
   "auth-tls-pass-certificate-to-upstream": "true",
   "auth-tls-match-cn": "CN=(alice|bob)",
->>>>>>> main
   "enable-modsecurity": "true",
   "enable-owasp-core-rules": "true",
   "modsecurity-transaction-id": "$request_id",

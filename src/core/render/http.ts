@@ -243,12 +243,12 @@ function serverNamesHash(m: Model): Directive[] {
   return [d("server_names_hash_bucket_size", int(bucket)), d("server_names_hash_max_size", int(max))];
 }
 
-<<<<<<< HEAD
 /** Some location caches its external authentication's answers (auth-cache-key): the zone is declared. */
 function usesAuthCache(m: Model): boolean {
   const all = [...m.servers.flatMap((s) => [...s.locations, s.fallback]), ...m.defaultServer.locations, m.defaultServer.fallback];
   return all.some((l) => l.access?.external?.cache !== undefined && !l.access.denied);
-=======
+}
+
 /** portico_upstream and one pool per distinct backend TLS setting of the model's locations. */
 function upstreamPools(m: Model): string[] {
   const pools = new Set<string>(["portico_upstream"]);
@@ -262,5 +262,4 @@ function upstreamPools(m: Model): string[] {
   m.defaultServer.locations.forEach(add);
   add(m.defaultServer.fallback);
   return [...pools].sort();
->>>>>>> main
 }

@@ -104,6 +104,9 @@ export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode>
   const probePort = await freePort();
   const httpsInternalPort = await freePort();
   const passthroughInternalPort = await freePort();
+  // The agent's /status port too: with its default (10255) two local modes on one machine (e2e
+  // suites of several worktrees, two benchmarks) collided and the second agent exited.
+  const agentStatusPort = await freePort();
   mkdirSync(opts.workDir, { recursive: true });
 
   progress("installing the IngressController CRD");
@@ -167,6 +170,8 @@ export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode>
           String(controlPort),
           "--metrics-port",
           "0",
+          "--status-port",
+          String(agentStatusPort),
         ],
         { cwd: REPO_ROOT, env: { ...process.env, KUBECONFIG: agentKubeconfig }, stdio: ["ignore", out, out] },
       );

@@ -9,11 +9,12 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createServer } from "node:net";
+import { freePort } from "./cluster/ports.js";
 import { request } from "node:https";
 import { fileURLToPath } from "node:url";
 import type { Capability } from "pepr";
 import { PEPR_STORE_CRD } from "../api/pepr-store-crd.js";
+import { selfSignedArgs } from "../agent/default-cert.js";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const KUBECTL = join(REPO_ROOT, ".portico/bin/kubectl");
@@ -38,17 +39,6 @@ export interface PeprProcess {
   logFile: string;
   child: ChildProcess;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export function kubectl(kubeconfig: string, args: string[], input?: string): string {
@@ -83,25 +73,7 @@ function generateCertificate(dir: string): { cert: string; key: string } {
   const key = join(dir, "webhook.key");
   execFileSync(
     "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-days",
-      "30",
-      "-subj",
-      "/CN=portico-local-webhook",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-    ],
+    selfSignedArgs({ commonName: "portico-local-webhook", altNames: ["IP:127.0.0.1"], days: 30, keyType: "ec", keyFile: key, certFile: cert }),
     { stdio: "pipe" },
   );
   return { cert, key };

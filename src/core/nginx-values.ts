@@ -194,6 +194,13 @@ export function parseSize(input: string, field = "size"): Result<Size> {
   return ok(s.toLowerCase() as Size);
 }
 
+/** Bytes of a parsed size (k, m, g are powers of 1024, as nginx reads them). */
+export function sizeBytes(size: Size): number {
+  const m = /^([0-9]+)([kmg]?)$/.exec(size);
+  if (!m) throw new Error(`nginx-values: bad size ${size}`);
+  return Number(m[1]) * { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2] as "" | "k" | "m" | "g"];
+}
+
 /** Whole seconds, within [min, max]; accepts "30" or "30s". */
 export function parseSeconds(input: string, field: string, min = 1, max = 3600): Result<number> {
   const m = /^([0-9]{1,7})s?$/.exec(String(input).trim());

@@ -64,7 +64,7 @@ function encodeSecret(s: Secret & { stringData?: Record<string, string> }): Secr
 export class NginxPrefix {
   readonly dir = mkdtempSync(join(tmpdir(), "portico-core-"));
   constructor() {
-    for (const d of ["conf", "logs", "tmp"]) mkdirSync(join(this.dir, d));
+    for (const d of ["conf", "tmp"]) mkdirSync(join(this.dir, d));
     symlinkSync(LUA_DIR, join(this.dir, "lua"));
     execFileSync(
       "openssl",
@@ -95,8 +95,12 @@ export class NginxPrefix {
   test(config: string): string | undefined {
     const file = join(this.dir, "conf", "nginx.conf");
     writeFileSync(file, config);
-    const r = spawnSync("/usr/sbin/nginx", ["-t", "-q", "-p", this.dir + "/", "-c", file], { encoding: "utf8" });
-    return r.status === 0 ? undefined : `${r.stderr}${r.stdout}`.trim() || `exit ${r.status}`;
+    // stdout to /dev/null: `access_log /dev/stdout` cannot open a socket (what "pipe" gives).
+    const r = spawnSync("/usr/sbin/nginx", ["-t", "-q", "-e", "stderr", "-p", this.dir + "/", "-c", file], {
+      encoding: "utf8",
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    return r.status === 0 ? undefined : `${r.stderr}`.trim() || `exit ${r.status}`;
   }
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true });

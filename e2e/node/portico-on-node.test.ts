@@ -263,12 +263,20 @@ test("a data-plane namespace labelled pod-security enforce=restricted admits Por
     metadata: { name: "strict", namespace: "restricted" },
     spec: { replicas: 1, ingressClass: { name: "strict" }, service: { type: "ClusterIP" } },
   });
+  // The release's RBAC covers only the release namespace and rbac.extraNamespaces: the operator says
+  // so on the IngressController, then converges once the namespace is added by helm upgrade.
+  await waitUntil(
+    "a NamespaceNotPermitted Event on the IngressController",
+    async () => (await kubectl(["get", "events", "-n", "restricted", "--field-selector", "reason=NamespaceNotPermitted", "-o", "name"])).trim() !== "",
+    { timeoutMs: 60_000, intervalMs: 1000 },
+  );
+  const said = await kubectl(["get", "events", "-n", "restricted", "--field-selector", "reason=NamespaceNotPermitted", "-o", "jsonpath={.items[0].message}"]);
+  assert.match(said, /rbac\.extraNamespaces/);
+  await installPortico(c, { values: [{ rbac: { extraNamespaces: ["restricted"] } }] });
   await waitUntil(
     "the restricted namespace's NGINX Deployment",
     async () => (await c.kubectl(["get", "-n", "restricted", "deployment/strict-nginx"])).code === 0,
-    {
-      timeoutMs: 60_000,
-    },
+    { timeoutMs: 120_000, intervalMs: 1000 },
   );
   await kubectl(["rollout", "status", "-n", "restricted", "deployment/strict-nginx", "--timeout=180s"], 190_000);
   await kubectl(["rollout", "status", "-n", "restricted", "deployment/strict-default-backend", "--timeout=120s"], 130_000);

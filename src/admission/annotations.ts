@@ -1,8 +1,9 @@
 // Annotations of one of our Ingresses, through the shared registry: invalid values and snippet
 // annotations are denied, unknown `portico.dev/*` keys are denied (they can only be typos of ours),
 // unknown `nginx.ingress.kubernetes.io/*` keys are warned about (ingress-nginx features Portico does
-// not implement: the Ingress still works, without them).
+// not implement: the Ingress still works, without them; or keys ingress-nginx does not read either).
 
+import { ignoredByIngressNginxToo, notIngressNginxHint } from "../core/annotations/ingress-nginx-keys.js";
 import { parseAnnotations, PREFERRED_PREFIX, REJECTED_ANNOTATIONS, type ParsedAnnotations } from "../core/annotations/registry.js";
 
 const REJECTED_KEYS = new Set(REJECTED_ANNOTATIONS.map((a) => a.key));
@@ -34,7 +35,10 @@ export function checkAnnotations(annotations: Record<string, string> | undefined
   const warnings: string[] = [];
   for (const key of parsed.unknown) {
     if (key.startsWith(PREFERRED_PREFIX)) errors.push(`metadata.annotations[${key}]: unknown Portico annotation`);
-    else warnings.push(`metadata.annotations[${key}]: not supported by Portico; ignored`);
+    else if (ignoredByIngressNginxToo(shortKey(key))) {
+      const hint = notIngressNginxHint(shortKey(key));
+      warnings.push(`metadata.annotations[${key}]: not an ingress-nginx annotation (ingress-nginx ignores it too); ignored${hint ? `; ${hint}` : ""}`);
+    } else warnings.push(`metadata.annotations[${key}]: not supported by Portico; ignored`);
   }
   return { parsed, errors, warnings };
 }

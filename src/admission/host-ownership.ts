@@ -2,8 +2,13 @@
 // ownership.ts): a host belongs to the namespace of its oldest Ingress of the same
 // IngressController (creationTimestamp, then namespace/name); rules and TLS entries for it from
 // other namespaces are refused, unless the IngressController lets that namespace share hosts.
-// "" is the default server (hostless rules and the catch-all). Also the cap on regex paths per host.
+// "" is the default server (hostless rules and the catch-all). The names server-alias and
+// from-to-www-redirect add to a host's server are checked the same way (they claim nothing, but
+// must not take another namespace's host). Also the cap on regex paths per host.
 
+import type { AnnotationValues } from "../core/annotations/registry.js";
+import { PREFIXES } from "../core/annotations/registry.js";
+import { wwwTwinOf } from "../core/annotations/server-alias.js";
 import type { Ingress } from "../core/k8s-types.js";
 import { LIMITS } from "../core/limits.js";
 import { normalizeHost, show } from "../core/nginx-values.js";
@@ -34,7 +39,31 @@ function describeHost(host: string): string {
   return host === "" ? "the default server (hostless rules and the catch-all default backend)" : `host ${show(host)}`;
 }
 
-export function checkHostOwnership(ingress: Ingress, old: Ingress | undefined, ctx: AdmissionContext, reasons: string[]): void {
+/** The names an Ingress's server-alias and from-to-www-redirect add to its hosts' servers, with
+ * the annotation that adds each. */
+function extraNames(ingress: Ingress, values: AnnotationValues): { name: string; field: string }[] {
+  const anns = ingress.metadata.annotations ?? {};
+  const field = (key: string) => `metadata.annotations[${[...PREFIXES].reverse().find((p) => anns[p + key] !== undefined) ?? PREFIXES[0]}${key}]`;
+  const ruleHosts = [...new Set((ingress.spec?.rules ?? []).flatMap((r) => (r.host ? [normalizeHost(r.host)] : [])))];
+  if (!ruleHosts.length) return []; // both apply to rule hosts only
+  const out = (values.serverAlias ?? []).filter((n) => !ruleHosts.includes(n)).map((name) => ({ name, field: field("server-alias") }));
+  if (values.fromToWwwRedirect) {
+    for (const h of ruleHosts) {
+      const twin = wwwTwinOf(h);
+      if (twin && !ruleHosts.includes(twin)) out.push({ name: twin, field: `${field("from-to-www-redirect")} (the redirect of ${show(h)})` });
+    }
+  }
+  return out;
+}
+
+export function checkHostOwnership(
+  ingress: Ingress,
+  old: Ingress | undefined,
+  ctx: AdmissionContext,
+  reasons: string[],
+  values: AnnotationValues = {},
+  oldValues: AnnotationValues = {},
+): void {
   const group = groupOf(ingress, ctx.classes);
   const ns = ingress.metadata.namespace ?? "default";
   const sameGroupOld = old && groupOf(old, ctx.classes) === group ? old : undefined;
@@ -65,6 +94,14 @@ export function checkHostOwnership(ingress: Ingress, old: Ingress | undefined, c
         if (owner && (owner.metadata.namespace ?? "default") !== ns) refuse(`spec.tls[${i}].hosts[${j}]`, host, owner);
       }),
     );
+    // Aliases and www twins: another namespace's host is refused (the build drops them too).
+    const heldNames = new Set(sameGroupOld ? extraNames(sameGroupOld, oldValues).map((e) => e.name) : []);
+    for (const { name, field } of extraNames(ingress, values)) {
+      if (heldNames.has(name) || seen.has(name)) continue;
+      seen.add(name);
+      const owner = ownerOf(name, ingress, false, ctx, group);
+      if (owner && (owner.metadata.namespace ?? "default") !== ns) refuse(field, name, owner);
+    }
   }
   checkRegexCap(ingress, ctx, group, reasons);
 }

@@ -8,7 +8,7 @@ import type { Ingress } from "../core/k8s-types.js";
 
 const P0 = "spec.rules[0].http.paths[0]";
 const CHARS = "contains a character that is not allowed (allowed: letters, digits and / . _ ~ ! * ' ( ) + , = : @ & % -)";
-const REGEX_HINT = '; regular expressions need pathType ImplementationSpecific and the annotation nginx.ingress.kubernetes.io/use-regex: "true"';
+const REGEX_HINT = '; regular expressions need the annotation nginx.ingress.kubernetes.io/use-regex: "true" (and pathType ImplementationSpecific)';
 const LABEL = "lowercase letters, digits and '-' only, at most 63 characters, no '-' at either end";
 const REGEX = { "nginx.ingress.kubernetes.io/use-regex": "true" };
 
@@ -169,6 +169,26 @@ describe("validateIngress: warnings", () => {
     assert.equal(v.allowed, true);
     assert.deepEqual(v.warnings, [
       `${P0}.path: "/api/(.*)" is matched literally; set nginx.ingress.kubernetes.io/use-regex: "true" (with pathType ImplementationSpecific) to match it as a regular expression`,
+    ]);
+  });
+  it("a Prefix or Exact path written as a regex, with rewrite-target or use-regex, is a regex (ingress-nginx before 1.12), with a warning", () => {
+    for (const pathType of ["Prefix", "Exact"] as const) {
+      const v = check({ path: "/foo(/|$)(.*)", pathType, annotations: { "nginx.ingress.kubernetes.io/rewrite-target": "/$2" } });
+      assert.equal(v.allowed, true, v.reasons.join("; "));
+      assert.deepEqual(v.warnings, [
+        `${P0}.path: "/foo(/|$)(.*)" is matched as a regular expression (case-insensitive, from the start of the path) although its pathType is ${pathType}, as ingress-nginx did before 1.12 (1.12 and later refuse it by default, strict-validate-path-type); pathType ImplementationSpecific says so explicitly`,
+      ]);
+    }
+    // Still through the one regex grammar.
+    const bad = check({ path: "/foo(a+)+", pathType: "Prefix", annotations: REGEX });
+    assert.equal(bad.allowed, false);
+    assert.match(bad.reasons[0]!, /^spec\.rules\[0\]\.http\.paths\[0\]\.path: regex "\/foo\(a\+\)\+": /);
+    // Plain Prefix paths of such an Ingress keep the Ingress API's meaning, with no warning.
+    assert.deepEqual(check({ path: "/static", annotations: REGEX }).warnings, []);
+  });
+  it("a key ingress-nginx does not read is warned about as such, with what to use", () => {
+    assert.deepEqual(check({ annotations: { "nginx.ingress.kubernetes.io/client-max-body-size": "2g" } }).warnings, [
+      "metadata.annotations[nginx.ingress.kubernetes.io/client-max-body-size]: not an ingress-nginx annotation (ingress-nginx ignores it too); ignored; use proxy-body-size (client-max-body-size is NGINX Inc.'s nginx.org/ annotation)",
     ]);
   });
   it("TLS host not served by any rule, and a missing Secret", () => {
@@ -348,6 +368,42 @@ describe("validateIngress: host ownership", () => {
     const hostless = aged(ingress({ name: "probe", namespace: "team-a", host: "", path: "/status" }), "2026-01-01T00:00:00Z");
     const v = check({ name: "healthz", namespace: "team-b", host: "", path: "/healthz", pathType: "Exact" }, state([hostless]));
     assert.match(v.reasons[0] ?? "", /^spec\.rules\[0\]: the default server .* belongs to namespace "team-a"/);
+  });
+  it("nor name it as a server-alias, nor make it the www twin of a host of its own", () => {
+    const alias = check(
+      {
+        name: "alias",
+        namespace: "team-b",
+        host: "team-b.example.com",
+        annotations: { "nginx.ingress.kubernetes.io/server-alias": "free.example.com,shop.example.com" },
+      },
+      state([owner]),
+    );
+    assert.deepEqual(alias.reasons, [`metadata.annotations[nginx.ingress.kubernetes.io/server-alias]: host "shop.example.com" ${OWNED}`]);
+    const wwwOwner = aged(ingress({ name: "shop", namespace: "team-a", host: "www.b.example.com", path: "/" }), "2026-01-01T00:00:00Z");
+    const twin = check(
+      { name: "www", namespace: "team-b", host: "b.example.com", annotations: { "portico.dev/from-to-www-redirect": "true" } },
+      state([wwwOwner]),
+    );
+    assert.deepEqual(twin.reasons, [
+      `metadata.annotations[portico.dev/from-to-www-redirect] (the redirect of "b.example.com"): host "www.b.example.com" ${OWNED}`,
+    ]);
+    // The owner's own namespace may; an alias already held before the owner came is not re-checked on update.
+    assert.equal(
+      check(
+        { name: "alias", namespace: "team-a", host: "a2.example.com", annotations: { "nginx.ingress.kubernetes.io/server-alias": "shop.example.com" } },
+        state([owner]),
+      ).allowed,
+      true,
+    );
+    const held = ingress({
+      name: "alias",
+      namespace: "team-b",
+      host: "team-b.example.com",
+      annotations: { "nginx.ingress.kubernetes.io/server-alias": "shop.example.com" },
+    });
+    const edited = { ...held, metadata: { ...held.metadata, labels: { edited: "yes" } } };
+    assert.equal(validateIngress(request(edited, "UPDATE", held), state([owner]).context()).allowed, true);
   });
   it("an IngressClass that shares hosts (spec.hostSharing, mirrored by the reconciler) lets the namespace in", () => {
     const st = state([owner]);

@@ -5,6 +5,7 @@
 
 import type { Ingress, IngressBackend } from "../core/k8s-types.js";
 import { show } from "../core/nginx-values.js";
+import { isRegexLike } from "../core/location-key.js";
 import { validateHost, validatePath as validateCorePath, validateRegexPath } from "../core/validate.js";
 import { checkAnnotations } from "./annotations.js";
 import { validateBackend } from "./backend.js";
@@ -35,8 +36,8 @@ export function validatePath(path: string | undefined, pathType: unknown, regexM
   if (path !== undefined && typeof path !== "string") return `${field}.path: must be a string`;
   const err = validateCorePath(path, pathType, regexMode, `${field}.path`);
   const p = path ?? "";
-  if (err && !(pathType === "ImplementationSpecific" && regexMode) && validateRegexPath(p) === undefined && /[\^$[\]{}?|\\]/.test(p)) {
-    return `${err}; regular expressions need pathType ImplementationSpecific and the annotation nginx.ingress.kubernetes.io/use-regex: "true"`;
+  if (err && !regexMode && validateRegexPath(p) === undefined && /[\^$[\]{}?|\\]/.test(p)) {
+    return `${err}; regular expressions need the annotation nginx.ingress.kubernetes.io/use-regex: "true" (and pathType ImplementationSpecific)`;
   }
   return err;
 }
@@ -55,7 +56,11 @@ function checkRules(ingress: Ingress, useRegex: boolean, reasons: string[], warn
       const field = `spec.rules[${i}].http.paths[${j}]`;
       const err = validatePath(p.path, p.pathType, useRegex, field);
       if (err) reasons.push(err);
-      else if (!useRegex && typeof p.path === "string" && LOOKS_LIKE_REGEX.test(p.path)) {
+      else if (useRegex && isRegexLike(p.pathType, p.path)) {
+        warnings.push(
+          `${field}.path: ${show(p.path!)} is matched as a regular expression (case-insensitive, from the start of the path) although its pathType is ${p.pathType}, as ingress-nginx did before 1.12 (1.12 and later refuse it by default, strict-validate-path-type); pathType ImplementationSpecific says so explicitly`,
+        );
+      } else if (!useRegex && typeof p.path === "string" && LOOKS_LIKE_REGEX.test(p.path)) {
         warnings.push(
           `${field}.path: ${show(p.path)} is matched literally; set nginx.ingress.kubernetes.io/use-regex: "true" (with pathType ImplementationSpecific) to match it as a regular expression`,
         );
@@ -146,6 +151,7 @@ export function validateIngress(req: AdmissionRequestLike, ctx: AdmissionContext
   checkRules(ingress, useRegex, reasons, warnings);
   checkTls(ingress, ctx, reasons, warnings);
   if (reasons.length === 0) checkRoutes(ingress, old, useRegex, ctx, reasons, warnings);
-  if (reasons.length === 0 && ctx.synced) checkHostOwnership(ingress, old, ctx, reasons);
+  if (reasons.length === 0 && ctx.synced)
+    checkHostOwnership(ingress, old, ctx, reasons, ann.parsed.values, old ? checkAnnotations(old.metadata.annotations).parsed.values : {});
   return verdict(reasons, warnings);
 }

@@ -1,7 +1,7 @@
 // The routes an Ingress claims: (host, match kind, path). Two Ingresses of the same controller
 // claiming the same route would fight over one nginx location, so the second is denied. The
-// match kind follows how the route is rendered: Exact is `location =`, Prefix (and a non-regex
-// ImplementationSpecific path) a prefix location, a use-regex ImplementationSpecific path a regex.
+// match kind follows how the route is rendered (core's location key: Exact is `location =`, Prefix
+// a prefix location, a regex-mode path a regex).
 
 import type { Ingress } from "../core/k8s-types.js";
 import { normalizeHost } from "../core/nginx-values.js";
@@ -48,7 +48,7 @@ export function routesOf(ingress: Ingress, useRegex = usesRegex(ingress)): Route
   (ingress.spec?.rules ?? []).forEach((rule, i) => {
     const host = typeof rule.host === "string" ? normalizeHost(rule.host) : "";
     (rule.http?.paths ?? []).forEach((p, j) => {
-      const kind = locationMatch(p.pathType, useRegex);
+      const kind = locationMatch(p.pathType, useRegex, p.path);
       const path = locationPath(kind, p.path);
       out.push({ key: routeKey(host, kind, path), host, kind, path, field: `spec.rules[${i}].http.paths[${j}]` });
     });

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
 import { validateIngress } from "../admission/ingress.js";
 import { AdmissionState } from "../admission/state.js";
-import { ACCESS_CONTROL_KEYS } from "../core/annotations/ingress-nginx-keys.js";
+import { ACCESS_CONTROL_KEYS, ignoredByIngressNginxToo } from "../core/annotations/ingress-nginx-keys.js";
 import { parseAnnotations, PREFIXES, REJECTED_ANNOTATIONS } from "../core/annotations/registry.js";
 import { build } from "../core/build.js";
 import type { ConfigMap, EndpointSlice, Ingress, IngressBackend, IngressClass, Secret, Service } from "../core/k8s-types.js";
@@ -28,7 +28,8 @@ export function corpusDir(): string | undefined {
 export type Outcome =
   /** Carries a snippet annotation: refused by design, outside the snippet-free figures. */
   | "snippet"
-  /** Every Ingress admitted, every annotation honoured, every Ingress served by the build. */
+  /** Every Ingress admitted, every annotation honoured, every Ingress served by the build (keys
+   * ingress-nginx does not read either are ignored, as ingress-nginx did: see FileResult). */
   | "honoured"
   /** Admitted, but some annotation key is ignored (admission warned). */
   | "ignored"
@@ -44,6 +45,8 @@ export interface FileResult {
   details: string[];
   /** Ignored keys that control access or security (must never happen). */
   accessIgnored: string[];
+  /** Ignored keys ingress-nginx does not read either (counted as honoured: it behaved the same). */
+  ignoredByIngressNginxToo: string[];
 }
 
 export interface CorpusFigures {
@@ -56,6 +59,9 @@ export interface CorpusFigures {
   refused: number;
   /** Snippet-free files admitted with an access-control annotation ignored. */
   accessIgnored: number;
+  /** Of the honoured files, those honoured only because the keys Portico ignores are keys
+   * ingress-nginx does not read either (other controllers' annotations, typos). */
+  honouredIgnoringNonIngressNginxKeys: number;
 }
 
 const SNIPPET_KEYS = new Set(REJECTED_ANNOTATIONS.map((r) => r.key));
@@ -136,10 +142,17 @@ function worldFor(ingresses: Ingress[], extra: { services: Service[]; secrets: S
   return { services: [...services.values()], endpointSlices: slices, secrets: [...secrets.values()] };
 }
 
+/** A field written as null is absent once the API server has decoded the object (`host: null`). */
+function withoutNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutNulls);
+  if (!v || typeof v !== "object") return v;
+  return Object.fromEntries(Object.entries(v).flatMap(([k, x]) => (x === null ? [] : [[k, withoutNulls(x)]])));
+}
+
 /** Loads one corpus file: its Ingresses (class rewritten to portico) and any objects written beside them. */
 export function loadCorpusFile(text: string) {
   const docs = parseAllDocuments(text)
-    .map((d) => d.toJS() as { kind?: string; metadata?: { namespace?: string; name: string } } | null)
+    .map((d) => withoutNulls(d.toJS()) as { kind?: string; metadata?: { namespace?: string; name: string } } | null)
     .filter((d): d is NonNullable<typeof d> => !!d && typeof d === "object");
   const ns = (o: { metadata?: { namespace?: string } }) => o.metadata?.namespace || "default";
   const ingresses = docs
@@ -159,7 +172,7 @@ export function loadCorpusFile(text: string) {
 
 export function checkCorpusFile(file: string, text: string): FileResult {
   const { ingresses, services, secrets } = loadCorpusFile(text);
-  if (ingresses.some(hasSnippet)) return { file, outcome: "snippet", details: [], accessIgnored: [] };
+  if (ingresses.some(hasSnippet)) return { file, outcome: "snippet", details: [], accessIgnored: [], ignoredByIngressNginxToo: [] };
   const world = worldFor(ingresses, { services, secrets });
 
   const state = new AdmissionState();
@@ -170,6 +183,7 @@ export function checkCorpusFile(file: string, text: string): FileResult {
   const denied: string[] = [];
   const ignored: string[] = [];
   const accessIgnored: string[] = [];
+  const alsoIgnored: string[] = [];
   const admitted: Ingress[] = [];
   ingresses.forEach((ing, i) => {
     const who = `${ing.metadata.namespace}/${ing.metadata.name}`;
@@ -184,11 +198,16 @@ export function checkCorpusFile(file: string, text: string): FileResult {
     admitted.push(ing);
     state.upsert("Ingress", ing);
     for (const k of parseAnnotations(ing.metadata.annotations).unknown) {
+      if (ignoredByIngressNginxToo(shortKey(k) ?? "")) {
+        alsoIgnored.push(`${who}: ${k} ignored (not an ingress-nginx annotation either)`);
+        continue;
+      }
       ignored.push(`${who}: ${k} ignored`);
       if (ACCESS_CONTROL_KEYS[shortKey(k) ?? ""]) accessIgnored.push(`${who}: ${k}`);
     }
   });
-  if (denied.length) return { file, outcome: "refused", details: denied, accessIgnored };
+  const r = (outcome: Outcome, details: string[]): FileResult => ({ file, outcome, details, accessIgnored, ignoredByIngressNginxToo: alsoIgnored });
+  if (denied.length) return r("refused", denied);
 
   const result = build({
     controller: { namespace: "portico-system", name: "portico", ingressClassNames: ["portico"], servesDefaultClass: false },
@@ -209,10 +228,10 @@ export function checkCorpusFile(file: string, text: string): FileResult {
       disagreements.push(`${d.object.namespace}/${d.object.name}: ${d.reason}: ${d.message}`);
     }
   }
-  if (accessIgnored.length) return { file, outcome: "ignored", details: ignored, accessIgnored };
-  if (disagreements.length) return { file, outcome: "build-disagrees", details: disagreements, accessIgnored };
-  if (ignored.length) return { file, outcome: "ignored", details: ignored, accessIgnored };
-  return { file, outcome: "honoured", details: [], accessIgnored };
+  if (accessIgnored.length) return r("ignored", ignored);
+  if (disagreements.length) return r("build-disagrees", disagreements);
+  if (ignored.length) return r("ignored", ignored);
+  return r("honoured", alsoIgnored);
 }
 
 export function checkCorpus(dir: string): { results: FileResult[]; figures: CorpusFigures } {
@@ -233,6 +252,7 @@ export function checkCorpus(dir: string): { results: FileResult[]; figures: Corp
       buildDisagrees: count("build-disagrees"),
       refused: count("refused"),
       accessIgnored: results.filter((r) => r.accessIgnored.length > 0).length,
+      honouredIgnoringNonIngressNginxKeys: results.filter((r) => r.outcome === "honoured" && r.ignoredByIngressNginxToo.length > 0).length,
     },
   };
 }

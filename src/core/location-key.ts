@@ -1,7 +1,7 @@
 // How a path becomes a location's key: its match kind (Exact is `location =`, Prefix and a
-// non-regex ImplementationSpecific path a prefix location, a regex-mode ImplementationSpecific
-// path a regex) and its path as the location holds it (prefix paths lose trailing slashes: "/api/"
-// is "/api"). The build keys its locations with this, and admission finds route conflicts with it.
+// non-regex ImplementationSpecific path a prefix location, a regex-mode path a regex) and its path
+// as the location holds it (prefix paths lose trailing slashes: "/api/" is "/api"). The build keys
+// its locations with this, and admission finds route conflicts with it.
 
 import type { AnnotationValues } from "./annotations/registry.js";
 
@@ -12,10 +12,25 @@ export function usesRegex(ann: AnnotationValues): boolean {
   return ann.useRegex === true || ann.rewriteTarget !== undefined;
 }
 
-export function locationMatch(pathType: string | undefined, regexMode: boolean): LocationMatch {
+// A regex operator other than '.', which plain paths use as a literal ("/favicon.ico").
+const REGEX_OPERATOR = /[*+?()[\]{}|^$\\]/;
+
+/**
+ * In regex mode (use-regex or rewrite-target) an ImplementationSpecific path is a regex, and so is
+ * a Prefix or Exact path written with regex operators (`/foo(/|$)(.*)`): ingress-nginx read every
+ * path of such an Ingress as a regex before 1.12 made strict-validate-path-type the default, and
+ * the manifests of its docs still say pathType Prefix. Plain Prefix and Exact paths keep the
+ * Ingress API's meaning.
+ */
+export function locationMatch(pathType: string | undefined, regexMode: boolean, path?: string): LocationMatch {
+  if (regexMode && (pathType === "ImplementationSpecific" || isRegexLike(pathType, path))) return "regex";
   if (pathType === "Exact") return "exact";
-  if (pathType === "ImplementationSpecific" && regexMode) return "regex";
   return "prefix";
+}
+
+/** A Prefix or Exact path that regex mode reads as a regex (admission warns about it). */
+export function isRegexLike(pathType: string | undefined, path: string | undefined): boolean {
+  return (pathType === "Prefix" || pathType === "Exact") && typeof path === "string" && REGEX_OPERATOR.test(path);
 }
 
 /** The path as the location holds it; an empty path is "/". */

@@ -4,6 +4,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { buildModel } from "./model/build-model.js";
 import { route } from "./matching.js";
+import { placeLocations } from "./render/locations.js";
 import { ingress, path, snapshot } from "./test-objects.js";
 import type { Ingress } from "./k8s-types.js";
 
@@ -135,6 +136,28 @@ describe("host matching", () => {
     table(r, [
       ["unknown.org", "/x", "hostless"],
       ["", "/", "hostless"],
+    ]);
+  });
+
+  test("an Exact path ending in '/' gets a twin one slash short holding what that URI matches otherwise (nginx would 301 it)", () => {
+    const ing = ingress("a", [
+      {
+        host: "h.com",
+        paths: [path("/docs/", "Exact", "docs"), path("/api/", "Exact", "apiexact"), path("/api", "Prefix", "api"), path("/", "Prefix", "root")],
+      },
+    ]);
+    const model = buildModel(snapshot({ ingresses: [ing] }), { reservedPorts: [], httpsPort: 443 });
+    const s = model.servers[0]!;
+    const placed = placeLocations(s.locations, s.regexMode, s.fallback);
+    const at = (pattern: string) =>
+      placed.filter((p) => p.modifier === "=" && p.pattern === pattern).map((p) => (p.loc.action.kind === "proxy" ? p.loc.action.upstream : p.loc.action.kind));
+    assert.deepEqual(at("/docs"), ["default-root-80"]);
+    assert.deepEqual(at("/api"), ["default-api-80"], "the Prefix /api's own `= /api`, no second twin");
+    table(router([ing]), [
+      ["h.com", "/docs/", "docs"],
+      ["h.com", "/docs", "root"],
+      ["h.com", "/api/", "apiexact"],
+      ["h.com", "/api", "api"],
     ]);
   });
 });

@@ -5,7 +5,7 @@
 // else the longest prefix.
 
 import type { Model, LocationModel } from "./model/types.js";
-import { placeLocations, type PlacedLocation } from "./render/locations.js";
+import { placeLocations, selectLocation, type PlacedLocation } from "./render/locations.js";
 
 export interface Match {
   /** Host of the server block chosen ("" = default server). */
@@ -28,24 +28,6 @@ export function selectServer(model: Model, host: string): Model["servers"][numbe
     }
   }
   return undefined;
-}
-
-export function selectLocation(placed: PlacedLocation[], uri: string): PlacedLocation | undefined {
-  const exact = placed.find((p) => p.modifier === "=" && p.pattern === uri);
-  if (exact) return exact;
-  let longest: PlacedLocation | undefined;
-  for (const p of placed) {
-    if ((p.modifier === "" || p.modifier === "^~") && uri.startsWith(p.pattern)) {
-      if (!longest || p.pattern.length > longest.pattern.length) longest = p;
-    }
-  }
-  if (longest?.modifier === "^~") return longest;
-  for (const p of placed) {
-    if (p.modifier === "~" || p.modifier === "~*") {
-      if (new RegExp(p.pattern, p.modifier === "~*" ? "i" : "").test(uri)) return p;
-    }
-  }
-  return longest;
 }
 
 /** Which location of the rendered config a request for host + uri reaches. */

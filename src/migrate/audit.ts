@@ -85,7 +85,7 @@ export function auditIngress(doc: Record<string, unknown>, className: string): I
     if (!key || SNIPPET_KEYS.has(key)) continue;
     if (added[full] !== undefined && !errors.has(full)) continue; // written by a snippet translation
     if (errors.has(full)) out.push({ key: full, status: "refused", detail: errors.get(full)! });
-    else if (findings.parsed.unknown.includes(full)) out.push({ key: full, status: "ignored", detail: "not supported by Portico; ignored (admission warns)" });
+    else if (findings.parsed.unknown.includes(full)) out.push({ key: full, status: "ignored", detail: ignoredDetail(findings.warnings, full) });
     else if (DIFFERENT_DEFAULTS[key]) out.push({ key: full, status: "different-default", detail: DIFFERENT_DEFAULTS[key]! });
     else out.push({ key: full, status: "supported", detail: "" });
   }
@@ -93,6 +93,13 @@ export function auditIngress(doc: Record<string, unknown>, className: string): I
   if (Object.keys(annotations).length === 0) delete migrated.metadata.annotations;
   const migrates = out.every((a) => a.status === "supported" || a.status === "different-default" || a.status === "snippet-translated");
   return { namespace: ingress.metadata.namespace, name: ingress.metadata.name, changes, annotations: out, migrates, objects: [migrated, ...extra] };
+}
+
+/** Admission's warning for an ignored key (it says whether ingress-nginx ignores the key too). */
+function ignoredDetail(warnings: string[], full: string): string {
+  const head = `metadata.annotations[${full}]: `;
+  const w = warnings.find((x) => x.startsWith(head));
+  return `${w ? w.slice(head.length) : "not supported by Portico; ignored"} (admission warns)`;
 }
 
 function mergeValue(existing: string | undefined, v: string): string {

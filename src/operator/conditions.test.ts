@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { configAppliedCondition, setConditions } from "./conditions.js";
+import { configAppliedCondition, reconcileFailure, setConditions } from "./conditions.js";
 import { publishedAddress } from "./published-address.js";
 
 const t0 = new Date("2026-01-01T00:00:00.000Z");
@@ -48,4 +48,15 @@ test("published address: override, then load-balancer ip, then hostname", () => 
   assert.equal(publishedAddress(undefined, { status: { loadBalancer: { ingress: [{ ip: "9.9.9.9" }] } } }), "9.9.9.9");
   assert.equal(publishedAddress(undefined, { status: { loadBalancer: { ingress: [{ hostname: "lb.example" }] } } }), "lb.example");
   assert.equal(publishedAddress(undefined, {}), undefined);
+});
+
+test("a forbidden reconcile names the namespace and the chart value that permits it; other failures keep their message", () => {
+  const forbidden = Object.assign(new Error('POST /apis/apps/v1/namespaces/team-a/deployments: deployments.apps is forbidden'), { status: 403 });
+  const f = reconcileFailure("team-a", forbidden);
+  assert.equal(f.reason, "NamespaceNotPermitted");
+  assert.match(f.message, /namespace "team-a" is not one where this Portico release may run IngressControllers/);
+  assert.match(f.message, /rbac\.extraNamespaces/);
+  assert.match(f.message, /is forbidden/, "the API's own message is kept");
+  const other = reconcileFailure("team-a", Object.assign(new Error("conflict"), { status: 409 }));
+  assert.deepEqual(other, { reason: "ReconcileFailed", message: "conflict" });
 });

@@ -41,3 +41,18 @@ export function configAppliedCondition(status: IngressControllerStatus | undefin
 export function sameConditions(a: Condition[] | undefined, b: Condition[] | undefined): boolean {
   return JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
 }
+
+/**
+ * Why a reconcile failed, for the Event and the conditions. A 403 almost always means the
+ * IngressController lives in a namespace the release's RBAC does not cover (the chart grants
+ * namespaced writes only where IngressControllers may live), so it says which value to set.
+ */
+export function reconcileFailure(namespace: string, err: unknown): { reason: string; message: string } {
+  const message = (err as Error)?.message ?? String(err);
+  if ((err as { status?: number })?.status === 403)
+    return {
+      reason: "NamespaceNotPermitted",
+      message: `namespace "${namespace}" is not one where this Portico release may run IngressControllers: add it to the chart value rbac.extraNamespaces and run helm upgrade (retried until then; ${message})`,
+    };
+  return { reason: "ReconcileFailed", message };
+}

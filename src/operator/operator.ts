@@ -67,7 +67,9 @@ export class Operator {
     this.queue = new KeyedQueue<Hints>((key, hints) => this.#run(key, hints), {
       concurrency: opts.concurrency ?? 4,
       baseDelayMs: opts.baseDelayMs ?? 1000,
-      maxDelayMs: opts.maxDelayMs ?? 300_000,
+      // A failure waiting on the operator's own fix (RBAC by helm upgrade, a missing namespace) has no
+      // event to wake it: a one-minute cap keeps convergence after that fix within a minute.
+      maxDelayMs: opts.maxDelayMs ?? 60_000,
       merge: (a, b) => ({ drift: a.drift || b.drift, resync: a.resync || b.resync }),
       onError: (key, err, attempt, delay) =>
         opts.log?.warn("reconcile failed; retrying", { controller: key, attempt, retryInMs: delay, error: String((err as Error)?.message ?? err) }),

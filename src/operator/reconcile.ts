@@ -10,7 +10,7 @@ import { patchStatus } from "../k8s/status.js";
 import { CHILD_KINDS, desiredChildren, ownerOf, type Manifest } from "./children/index.js";
 import { CREATE_ONLY_LABEL } from "./children/configmaps.js";
 import { STATE_COMPONENT } from "../core/state-objects.js";
-import { configAppliedCondition, sameConditions, setConditions, type ConditionInput } from "./conditions.js";
+import { configAppliedCondition, reconcileFailure, sameConditions, setConditions, type ConditionInput } from "./conditions.js";
 import { FIELD_MANAGER, FINALIZER, GENERATION_LABEL, LABELS, childNames, instanceSelector, type Owner } from "../api/names.js";
 import { publishedAddress, type ServiceStatusLike } from "./published-address.js";
 import { API_VERSION, KIND } from "../api/schema.js";
@@ -251,13 +251,13 @@ export async function reconcileIngressController(namespace: string, name: string
     if (conflict && ic.status?.observedGeneration !== owner.generation) await warn(ic, "IngressClassConflict", conflict);
     return { outcome: "applied", ...base, applied: toApply.length, created, pruned, conflict };
   } catch (err) {
-    const message = (err as Error).message ?? String(err);
-    await warn(ic, "ReconcileFailed", message);
+    const { reason, message } = reconcileFailure(namespace, err);
+    await warn(ic, reason, message);
     await writeStatus(
       ic,
       [
-        { type: "Ready", status: "False", reason: "ReconcileFailed", message },
-        { type: "Degraded", status: "True", reason: "ReconcileFailed", message },
+        { type: "Ready", status: "False", reason, message },
+        { type: "Degraded", status: "True", reason, message },
       ],
       {},
       opts,

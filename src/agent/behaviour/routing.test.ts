@@ -97,6 +97,22 @@ describe("routing", () => {
         },
       ],
     });
+    // Exact paths ending in '/': the slashless URI is not theirs (no 301 to them).
+    await w.service("slash");
+    w.ingress("exact-slash", {
+      rules: [
+        {
+          host: "slash.example.com",
+          http: {
+            paths: [
+              { path: "/docs/", pathType: "Exact", backend: svc("slash", 80) },
+              { path: "/", pathType: "Prefix", backend: svc("web", 80) },
+            ],
+          },
+        },
+        { host: "slash-only.example.com", http: { paths: [{ path: "/docs/", pathType: "Exact", backend: svc("slash", 80) }] } },
+      ],
+    });
     w.ingress("rr", { rules: [{ host: "rr.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: svc("web", 80) }] } }] });
     await h.apply(w);
   });
@@ -145,6 +161,16 @@ describe("routing", () => {
     assert.equal(await who("paths.example.com", "/trailing"), "long");
     assert.equal(await who("paths.example.com", "/trailing/x"), "long");
     assert.equal(await who("paths.example.com", "/trailingx"), "404");
+  });
+
+  test("an Exact path ending in '/' matches only itself: the slashless URI falls to the rest (404 if nothing), never a 301", async () => {
+    assert.equal(await who("slash.example.com", "/docs/"), "slash");
+    assert.equal(await who("slash.example.com", "/docs"), "web");
+    assert.equal(await who("slash.example.com", "/docs/x"), "web");
+    assert.equal(await who("slash-only.example.com", "/docs/"), "slash");
+    const r = await hit("slash-only.example.com", "/docs");
+    assert.equal(r.status, 404);
+    assert.equal(r.headers.location, undefined);
   });
 
   test("wildcard host matches exactly one label; an exact host beats it", async () => {

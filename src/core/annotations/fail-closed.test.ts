@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { build } from "../build.js";
 import { ingress, path, service, slice, snapshot } from "../test-objects.js";
 import { ANNOTATIONS, parseAnnotations, REJECTED_ANNOTATIONS } from "./registry.js";
-import { ACCESS_CONTROL_KEYS, OTHER_INGRESS_NGINX_KEYS } from "./ingress-nginx-keys.js";
+import { ACCESS_CONTROL_KEYS, ignoredByIngressNginxToo, OTHER_INGRESS_NGINX_KEYS } from "./ingress-nginx-keys.js";
 
 const N = "nginx.ingress.kubernetes.io/";
 
@@ -110,6 +110,17 @@ describe("fail closed", () => {
     for (const d of refused) {
       assert.equal(d.severity, "Error");
       assert.match(d.message, /nginx\.ingress\.kubernetes\.io\/[a-z-]+: .*its paths answer 503/);
+    }
+  });
+});
+
+describe("keys ingress-nginx does not read", () => {
+  test("ignored as ingress-nginx ignored them, unless the name suggests access control", () => {
+    for (const k of ["client-max-body-size", "read-timeout", "websocket-services", "proxy-set-headers", "upstream-fail-timeout"]) {
+      assert.equal(ignoredByIngressNginxToo(k), true, k);
+    }
+    for (const k of [...INGRESS_NGINX_V1_15_KEYS, "auth-jwt", "basic-auth", "ip-allowlist", "source-range", "rate-limit", "client-tls", "oidc-issuer"]) {
+      assert.equal(ignoredByIngressNginxToo(k), false, k);
     }
   });
 });

@@ -4,6 +4,8 @@
 // a key (adding its spec to the registry) lifts the refusal by itself; the classification stays.
 // Other keys Portico does not implement only warn: the Ingress works, without them.
 
+import { SNIPPETS } from "./snippets.js";
+
 const AUTH = "it authenticates clients; serving the Ingress without it would publish the application without authentication";
 const AUTH_HEADERS =
   "it passes the identity the authentication service returned to the backend; without it the backend would trust whatever headers the client sends";
@@ -158,4 +160,38 @@ export const OTHER_INGRESS_NGINX_KEYS: readonly string[] = [
 /** What ignoring the key would expose, when it controls access or security. */
 export function accessControlReason(key: string): string | undefined {
   return Object.prototype.hasOwnProperty.call(ACCESS_CONTROL_KEYS, key) ? ACCESS_CONTROL_KEYS[key] : undefined;
+}
+
+// Keys under ingress-nginx's prefix that ingress-nginx itself does not read (other controllers'
+// annotations, ConfigMap settings written as annotations, typos): ingress-nginx ignored them too,
+// so a manifest that carries them behaves the same under Portico. Each is still warned about.
+const INGRESS_NGINX_KEYS = new Set([...Object.keys(ACCESS_CONTROL_KEYS), ...OTHER_INGRESS_NGINX_KEYS, ...SNIPPETS.map((s) => s.key)]);
+
+/** Whether ingress-nginx reads the key (without prefix). */
+export function isIngressNginxKey(key: string): boolean {
+  return INGRESS_NGINX_KEYS.has(key);
+}
+
+// A name that suggests access control: even when ingress-nginx does not read it, the author may
+// believe it protects something, so it never counts as harmless.
+const ACCESS_LIKE = /auth|source-range|allow|deny|white|black|modsecurity|waf|limit|tls|ssl|cert|jwt|oidc|oauth|acl|ip-filter|satisfy|passthrough|cipher/;
+
+/** A key ingress-nginx does not read and whose name does not suggest access control: ignoring it is what ingress-nginx did. */
+export function ignoredByIngressNginxToo(key: string): boolean {
+  return !isIngressNginxKey(key) && !ACCESS_LIKE.test(key);
+}
+
+const NOT_INGRESS_NGINX_HINTS: Readonly<Record<string, string>> = {
+  "client-max-body-size": "use proxy-body-size (client-max-body-size is NGINX Inc.'s nginx.org/ annotation)",
+  "read-timeout": "use proxy-read-timeout",
+  "websocket-services":
+    "nothing to set: ingress-nginx and Portico pass WebSocket upgrades on every path (websocket-services is NGINX Inc.'s nginx.org/ annotation); raise proxy-read-timeout for long-lived connections",
+  "proxy-set-headers": "use portico.dev/request-headers (proxy-set-headers is a setting of ingress-nginx's controller ConfigMap, not an annotation)",
+  "upstream-fail-timeout": "nothing to set: current ingress-nginx does not read it either (its Lua balancer takes endpoints out when their Pod is not ready)",
+  "upstream-max-fails": "nothing to set: current ingress-nginx does not read it either (its Lua balancer takes endpoints out when their Pod is not ready)",
+};
+
+/** For a key ingress-nginx does not read, found in real manifests: what does that job. */
+export function notIngressNginxHint(key: string): string | undefined {
+  return Object.prototype.hasOwnProperty.call(NOT_INGRESS_NGINX_HINTS, key) ? NOT_INGRESS_NGINX_HINTS[key] : undefined;
 }

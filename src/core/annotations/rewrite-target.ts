@@ -8,7 +8,7 @@ export const rewriteTarget = defineAnnotation({
   scope: "location",
   risk: "high",
   default: "",
-  doc: "Rewrite the request URI before proxying. Implies use-regex for ImplementationSpecific paths; `$1`..`$9` refer to the path's capture groups (e.g. path `/api(/|$)(.*)`, target `/$2`). No other `$` is allowed.",
+  doc: "Rewrite the request URI before proxying. Implies use-regex (ImplementationSpecific paths, and Prefix/Exact paths written with regex operators, are regexes); `$1`..`$9` refer to the path's capture groups (e.g. path `/api(/|$)(.*)`, target `/$2`). No other `$` is allowed.",
   parse: (raw, key) => {
     const value = raw.trim();
     const err = validateRewriteTarget(value, key);

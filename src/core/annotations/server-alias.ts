@@ -34,3 +34,11 @@ export const fromToWwwRedirect = defineAnnotation({
   doc: "Redirect www.<host> to <host> (or <host> to www.<host> when the rule host starts with www.) with 308, keeping the URI; not when another Ingress serves that name.",
   parse: (raw, key) => parseBool(raw, key),
 });
+
+/** The name from-to-www-redirect serves (a redirect to `host`): www.<host>, or <host> without its
+ * "www." prefix; none for wildcard hosts or a twin with a single label. Build and admission. */
+export function wwwTwinOf(host: string): string | undefined {
+  if (host.startsWith("*")) return undefined;
+  const twin = host.startsWith("www.") ? host.slice(4) : `www.${host}`;
+  return twin.split(".").length < 2 ? undefined : twin;
+}

@@ -16,7 +16,10 @@ export { DEFAULT_SNI_KEY } from "./processors/tls.js";
 export function buildModel(snapshot: Snapshot, options: ModelOptions, processors: readonly Processor[] = PROCESSORS): Model {
   const ctx = new BuildContext(snapshot, options);
   const excluded = options.excluded ?? new Map<string, string>();
-  const ingresses = selectIngresses(snapshot).filter((ing) => {
+  // Excluded Ingresses still own their hosts: a data plane refusing one must not hand its host over.
+  const selected = selectIngresses(snapshot);
+  ctx.claimants = selected;
+  const ingresses = selected.filter((ing) => {
     const why = excluded.get(keyOf(ing));
     if (why !== undefined) ctx.report(ing, "IngressDropped", `${why}; this Ingress is not served until it changes`, "Error");
     return why === undefined && processors.every((p) => p.admit?.(ctx, ing) ?? true);

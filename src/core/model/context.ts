@@ -56,6 +56,8 @@ export class BuildContext {
   readonly certificates: Record<string, CertificatePair> = {};
   /** host ("" = default server) -> namespace and key of its oldest Ingress (processors/ownership.ts). */
   readonly hostOwners = new Map<string, { namespace: string; ingress: string }>();
+  /** Every Ingress of our classes, excluded ones too: what host ownership is decided on. */
+  claimants: readonly Ingress[] = [];
   private readonly sharing: ReadonlySet<string>;
   /** Files written beside nginx.conf (Model.files). */
   readonly files: Record<string, string> = {};

@@ -25,6 +25,9 @@ export function prefixRegex(path: string): string {
  * prefix, which is the API's "longest match wins". With a regex on the host (use-regex or
  * rewrite-target, ingress-nginx semantics), Prefix paths become anchored regexes as well, ordered
  * longest path first; Exact stays `=`. The fallback (`/`) is added unless a Prefix `/` exists.
+ * An Exact path ending in `/` (`/foo/`) gets a twin `= /foo` holding whatever `/foo` matches
+ * without it: nginx answers a URI one slash short of a proxying location with a 301 to it, and the
+ * Ingress API says `/foo` is not matched by Exact `/foo/`.
  */
 export function placeLocations(locations: LocationModel[], regexMode: boolean, fallback: LocationModel): PlacedLocation[] {
   const exact = new Set(locations.filter((l) => l.match === "exact").map((l) => l.path));
@@ -51,7 +54,42 @@ export function placeLocations(locations: LocationModel[], regexMode: boolean, f
     (a, b) =>
       b.sortPath.length - a.sortPath.length || (a.sortPath < b.sortPath ? -1 : a.sortPath > b.sortPath ? 1 : 0) || (a.p.modifier < b.p.modifier ? -1 : 1),
   );
-  placed.sort((a, b) => (a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : a.modifier < b.modifier ? -1 : 1));
+  placed.sort(byPattern);
   if (!hasRoot) placed.push({ modifier: "", pattern: "/", loc: fallback });
-  return [...placed, ...regexes.map((r) => r.p)];
+  const all = [...placed, ...regexes.map((r) => r.p)];
+  const twins: PlacedLocation[] = [];
+  for (const p of placed) {
+    if (p.modifier !== "=" || p.pattern.length < 2 || !p.pattern.endsWith("/")) continue;
+    const short = p.pattern.slice(0, -1);
+    if (placed.some((q) => q.modifier === "=" && q.pattern === short)) continue;
+    const winner = selectLocation(all, short);
+    if (winner) twins.push({ modifier: "=", pattern: short, loc: winner.loc });
+  }
+  if (!twins.length) return all;
+  const statics = [...placed, ...twins].sort(byPattern);
+  return [...statics, ...regexes.map((r) => r.p)];
+}
+
+function byPattern(a: PlacedLocation, b: PlacedLocation): number {
+  return a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : a.modifier < b.modifier ? -1 : 1;
+}
+
+/** nginx's location selection: `=` exact, else the longest prefix; a `^~` longest prefix stops;
+ * else the first matching regex in order; else the longest prefix. */
+export function selectLocation(placed: PlacedLocation[], uri: string): PlacedLocation | undefined {
+  const exact = placed.find((p) => p.modifier === "=" && p.pattern === uri);
+  if (exact) return exact;
+  let longest: PlacedLocation | undefined;
+  for (const p of placed) {
+    if ((p.modifier === "" || p.modifier === "^~") && uri.startsWith(p.pattern)) {
+      if (!longest || p.pattern.length > longest.pattern.length) longest = p;
+    }
+  }
+  if (longest?.modifier === "^~") return longest;
+  for (const p of placed) {
+    if (p.modifier === "~" || p.modifier === "~*") {
+      if (new RegExp(p.pattern, p.modifier === "~*" ? "i" : "").test(uri)) return p;
+    }
+  }
+  return longest;
 }

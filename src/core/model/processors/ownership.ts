@@ -12,8 +12,8 @@ import type { Processor } from "./types.js";
 
 export const ownershipProcessor: Processor = {
   name: "ownership",
-  prepare(ctx, ingresses) {
-    for (const ing of ingresses) {
+  prepare(ctx) {
+    for (const ing of ctx.claimants) {
       const claim = { namespace: ing.metadata.namespace ?? "", ingress: keyOf(ing) };
       const rules = ing.spec?.rules ?? [];
       if (rules.length === 0 && ing.spec?.defaultBackend && !ctx.hostOwners.has("")) ctx.hostOwners.set("", claim);

@@ -80,13 +80,13 @@ function locationOf(ing: Ingress, p: HTTPIngressPath, field: string, ann: Annota
     return undefined;
   }
   const raw = p.path === undefined || p.path === "" ? (type === "ImplementationSpecific" ? "/" : "") : p.path;
-  const regex = type === "ImplementationSpecific" && usesRegex(ann);
+  const match = locationMatch(type, usesRegex(ann), raw);
+  const regex = match === "regex";
   const err = regex ? validateRegexPath(raw, `${field}.path`) : validatePlainPath(raw, `${field}.path`);
   if (err) {
     bad(err);
     return undefined;
   }
-  const match = locationMatch(type, regex);
   const path = locationPath(match, raw);
   const loc: LocationModel = {
     path,

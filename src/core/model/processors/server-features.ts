@@ -2,12 +2,15 @@
 // answers itself (fixed-responses, deny-paths). Exact and prefix entries become locations of the
 // Ingress's hosts (staged before its own paths, so they take precedence on the same path); regex
 // entries are checked by the server before any location. Names another Ingress serves as a host
-// stay that Ingress's: aliases and www twins never take a host away. Runs after the servers
+// stay that Ingress's, and a name another namespace owns (processors/ownership.ts) is dropped with
+// HostNotOwned even when it is not served: aliases and www twins never take a host away. Runs after the servers
 // processor (its finish decorates the servers that one made).
 
 import type { FixedResponse } from "../../annotations/types.js";
 import type { LocationModel } from "../types.js";
+import { wwwTwinOf } from "../../annotations/server-alias.js";
 import { show } from "../../nginx-values.js";
+import { foreignOwner, ownedBy } from "./ownership.js";
 import { applyProxyAnnotations } from "./proxy.js";
 import type { Processor } from "./types.js";
 
@@ -81,6 +84,11 @@ export const serverFeaturesProcessor: Processor = {
       if (h.redirect) s.redirect = h.redirect;
       if (h.denyRegexes?.length) s.denyRegexes = h.denyRegexes;
       for (const a of h.aliases ?? []) {
+        const owner = foreignOwner(ctx, a.name, a.ingress.metadata.namespace ?? "");
+        if (owner) {
+          ctx.report(a.ingress, "HostNotOwned", `server-alias ${show(a.name)}: ${ownedBy(a.name, owner)}; alias ignored`);
+          continue;
+        }
         if (taken.has(a.name)) {
           ctx.report(a.ingress, "ServerAliasConflict", `server-alias ${show(a.name)} is already served (as a host or an alias); alias ignored`);
           continue;
@@ -92,9 +100,13 @@ export const serverFeaturesProcessor: Processor = {
     for (const s of model.servers) {
       const ing = ctx.hosts.get(s.host)!.wwwRedirect;
       if (!ing) continue;
-      const twin = s.host.startsWith("www.") ? s.host.slice(4) : `www.${s.host}`;
-      if (s.host.startsWith("*") || twin.split(".").length < 2) continue;
-      if (taken.has(twin)) continue; // served by an Ingress of its own (or an alias): left alone, as ingress-nginx
+      const twin = wwwTwinOf(s.host);
+      if (!twin || taken.has(twin)) continue; // served by an Ingress of its own (or an alias): left alone, as ingress-nginx
+      const owner = foreignOwner(ctx, twin, ing.metadata.namespace ?? "");
+      if (owner) {
+        ctx.report(ing, "HostNotOwned", `from-to-www-redirect ${show(twin)}: ${ownedBy(twin, owner)}; redirect not served`);
+        continue;
+      }
       taken.add(twin);
       (model.redirectServers ??= []).push({ host: twin, tls: s.tls, target: s.host });
     }

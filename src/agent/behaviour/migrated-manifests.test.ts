@@ -1,0 +1,57 @@
+// Manifests as ingress-nginx users wrote them, end to end with real nginx and real requests:
+// Prefix paths written as regexes with rewrite-target (the docs' `/foo(/|$)(.*)` -> `/$2`).
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import type { EchoReply } from "../../testing/echo.js";
+import { request } from "../../testing/http.js";
+import { Harness, World } from "../../testing/world.js";
+
+const svc = (name: string) => ({ service: { name, port: { number: 80 } } });
+const A = "nginx.ingress.kubernetes.io/";
+
+let h: Harness;
+const w = new World();
+const get = (host: string, path: string, headers?: Record<string, string>) => request({ port: h.httpPort, hostHeader: host, path, headers });
+
+describe("migrated ingress-nginx manifests", () => {
+  before(async () => {
+    h = await Harness.start();
+    await w.service("one");
+    await w.service("two");
+    w.ingress(
+      "regex-prefix",
+      {
+        rules: [
+          {
+            host: "regex-prefix.example.com",
+            http: {
+              paths: [
+                { path: "/foo(/|$)(.*)", pathType: "Prefix", backend: svc("one") },
+                { path: "/static(/|$)(.*)", pathType: "Prefix", backend: svc("two") },
+              ],
+            },
+          },
+        ],
+      },
+      { [`${A}rewrite-target`]: "/$2" },
+    );
+    const result = await h.apply(w);
+    assert.deepEqual(result.diagnostics, []);
+  });
+  after(async () => {
+    await h?.stop();
+    await w.stopPods();
+  });
+
+  test("a Prefix path written as a regex is matched as one, and rewrite-target uses its groups", async () => {
+    const r = await get("regex-prefix.example.com", "/foo/bar");
+    assert.equal(r.status, 200);
+    assert.equal(r.json<EchoReply>().service, "default/one");
+    assert.equal(r.json<EchoReply>().path, "/bar");
+    assert.equal((await get("regex-prefix.example.com", "/foo")).json<EchoReply>().path, "/");
+    assert.equal((await get("regex-prefix.example.com", "/FOO/x?q=1")).json<EchoReply>().path, "/x?q=1", "case-insensitive, query kept");
+    const s = (await get("regex-prefix.example.com", "/static/css/a.css")).json<EchoReply>();
+    assert.deepEqual([s.service, s.path], ["default/two", "/css/a.css"]);
+    assert.equal((await get("regex-prefix.example.com", "/foobar")).status, 404, "(/|$) stops at a path element");
+  });
+});

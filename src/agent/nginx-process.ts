@@ -81,7 +81,8 @@ export class NginxProcess implements NginxHandle {
         if (!line.trim()) continue;
         this.tail.push(line);
         if (this.tail.length > TAIL_LINES) this.tail.shift();
-        this.opts.logger.warn("nginx", { output: line });
+        // nginx's error log (stderr, from notice up): relayed as the agent's own lines.
+        this.opts.logger.info("nginx", { output: line });
       }
     };
     child.stderr!.on("data", onData);

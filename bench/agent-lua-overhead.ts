@@ -1,6 +1,7 @@
 // Benchmark: what Portico's Lua costs per request. The contract config (src/testing/contract-config.ts)
-// with access_by_lua + balancer_by_lua ("full"), without access_by_lua ("noaccess"), with a static
-// upstream instead of the balancer ("nolua"), and a hand-written minimal proxy, all 1 worker, same
+// with balancer_by_lua only, as HTTP locations render ("balancer"), plus an access_by_lua as
+// HTTPS/gRPC locations render ("access"), with a static upstream instead of the balancer
+// ("nolua"), and a hand-written minimal proxy, all 1 worker, same
 // backend (nginx return 200). Reports nginx worker CPU microseconds per request (from /proc), which
 // stays meaningful on a shared, busy machine where req/s does not. Run: npx tsx bench/agent-lua-overhead.ts
 import { execFileSync } from "node:child_process";
@@ -27,10 +28,10 @@ const bp = await freePort("127.0.0.3");
 const backend = await startPlainNginx(returnOkConfig("127.0.0.3", bp, 1), { host: "127.0.0.3", port: bp });
 const fxs: Record<string, [number, () => number[]]> = {};
 const stops: (() => Promise<void>)[] = [];
-for (const variant of ["full", "noaccess", "nolua"]) {
+for (const variant of ["access", "balancer", "nolua"]) {
   const fx = await startAgentFixture();
   let conf = contractConfig({ httpPort: fx.httpPort, controlPort: fx.controlPort, routes: { "/": "up" }, workers: 1, keepalive: 320 });
-  if (variant !== "full") conf = conf.replace("  access_by_lua_block { portico.access() }\n", "");
+  if (variant === "access") conf = conf.replace("  upstream portico_upstream {", "  access_by_lua_block { portico.access() }\n  upstream portico_upstream {");
   if (variant === "nolua") conf = conf.replace(/server 0.0.0.1:1;\n.*balancer_by_lua_block.*\n/, `server 127.0.0.3:${bp};\n`);
   await fx.agent.apply(desiredStateFromParts(conf, { up: [{ address: "127.0.0.3", port: bp }] }, {}, {}));
   fxs[variant] = [fx.httpPort, () => fx.agent.processIds().workers];

@@ -135,7 +135,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 2000));
       const r = await load.stop();
       console.log(
-        `${label} rollout under load: ${r.requests} requests, ${r.failed} failed, slowest ${r.maxMs.toFixed(0)} ms${r.failures.length ? ` (${r.failures.slice(0, 3).join("; ")})` : ""}`,
+        `${label} rollout under load: ${r.requests} requests, ${r.failed} failed, ${r.retriedOnReusedConnection} sent again after nginx closed an idle keep-alive connection, slowest ${r.maxMs.toFixed(0)} ms${r.failures.length ? ` (${r.failures.slice(0, 3).join("; ")})` : ""}`,
       );
     };
     await rollout("backend Deployment", NS, "deployment/web");
@@ -144,11 +144,12 @@ async function main(): Promise<void> {
     console.log("resident memory (MiB):");
     for (const comp of c.state.components) console.log(`  ${comp.name.padEnd(28)} ${rssMiB(comp.pid).toFixed(0)}`);
     const pods = JSON.parse(await c.kubectlOk(["get", "pods", "-A", "-o", "json"])).items as {
-      metadata: { name: string; namespace: string; uid: string };
+      metadata: { name: string; namespace: string; uid: string; deletionTimestamp?: string };
     }[];
     for (const p of pods) {
       const dir = podCgroupDir(p.metadata.uid);
-      console.log(`  pod ${`${p.metadata.namespace}/${p.metadata.name}`.padEnd(48)} ${dir ? cgroupRssMiB(dir).toFixed(0) : "?"}`);
+      const note = p.metadata.deletionTimestamp ? " (terminating: the rollout's last old pod, draining)" : "";
+      console.log(`  pod ${`${p.metadata.namespace}/${p.metadata.name}`.padEnd(48)} ${dir ? cgroupRssMiB(dir).toFixed(0) : "?"}${note}`);
     }
     let shims = 0;
     let shimCount = 0;

@@ -15,7 +15,7 @@ const ALLOWED = {
   k8s: [],
   operator: ["core", "api", "k8s", "log"],
   runtime: ["core", "api", "admission", "controller", "operator", "k8s", "log"],
-  agent: ["core"],
+  agent: ["core", "log"],
   compat: ["core", "api", "admission"],
   migrate: ["core", "api", "admission"],
   capabilities: ["core", "api", "admission", "operator", "runtime", "k8s", "log"],

@@ -226,7 +226,9 @@ test("a backend Deployment rolled (kubectl rollout restart) under continuous loa
     async () => void (await kubectl(["rollout", "restart", "-n", NS, "deployment/s1"])),
     async () => void (await kubectl(["rollout", "status", "-n", NS, "deployment/s1", "--timeout=180s"], 190_000)),
   );
-  console.log(`backend rollout: ${r.requests} requests, ${r.failed} failed, slowest ${r.maxMs.toFixed(0)} ms`);
+  console.log(`backend rollout: ${r.requests} requests, ${r.failed} failed, ${r.retriedOnReusedConnection} retried, slowest ${r.maxMs.toFixed(0)} ms`);
+  // nginx stays up: no keep-alive connection of the client is ever closed under it.
+  assert.equal(r.retriedOnReusedConnection, 0, "nginx closed no client connection during a backend rollout");
   assert.ok(r.requests > 50, `load ran (${r.requests} requests)`);
   assert.equal(r.failed, 0, `failed requests during the backend rollout: ${r.failures.join("; ")}`);
   const answered = [...r.pods.keys()];
@@ -242,7 +244,9 @@ test("Portico's NGINX Deployment rolled under continuous load: 0 failed requests
     async () => void (await kubectl(["rollout", "restart", "-n", RELEASE_NAMESPACE, `deployment/${NGINX}`])),
     async () => void (await kubectl(["rollout", "status", "-n", RELEASE_NAMESPACE, `deployment/${NGINX}`, "--timeout=300s"], 310_000)),
   );
-  console.log(`nginx rollout: ${r.requests} requests, ${r.failed} failed, slowest ${r.maxMs.toFixed(0)} ms`);
+  console.log(`nginx rollout: ${r.requests} requests, ${r.failed} failed, ${r.retriedOnReusedConnection} retried, slowest ${r.maxMs.toFixed(0)} ms`);
+  // Each of the client's 4 connections is closed at most once by each of the 2 exiting pods.
+  assert.ok(r.retriedOnReusedConnection <= 8, `${r.retriedOnReusedConnection} keep-alive closes: more than one per connection and exiting pod`);
   assert.ok(r.requests > 50, `load ran (${r.requests} requests)`);
   assert.equal(r.failed, 0, `failed requests during the NGINX rollout: ${r.failures.join("; ")}`);
 });

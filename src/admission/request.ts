@@ -17,8 +17,3 @@ export interface AdmissionRequestLike<T = unknown> {
 /** Upper bounds that keep one request's work small no matter what it carries (the build enforces
  * the same numbers; one source in core). */
 export { LIMITS } from "../core/limits.js";
-
-/** "name" or the generateName prefix, for messages about objects not yet named. */
-export function displayName(meta: { name?: string; generateName?: string } | undefined): string {
-  return meta?.name || (meta?.generateName ? `${meta.generateName}<generated>` : "<unnamed>");
-}

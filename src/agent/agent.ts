@@ -16,7 +16,7 @@ import type { DesiredState } from "../core/contract.js";
 import type { AgentError, AgentErrorPart, AgentStatus } from "./agent-status.js";
 import { ControlClient } from "./control-client.js";
 import { ensureDefaultCertificate, type PemPair } from "./default-cert.js";
-import { silentLogger, type Logger } from "./logger.js";
+import { silentLogger, type Logger } from "../log.js";
 import { createAgentMetrics, type AgentMetrics } from "./metrics.js";
 import { EXTERNAL_POLL_MS, ExternalNginx, NginxUnavailableError } from "./external-nginx.js";
 import type { NginxHandle, NginxLifecycle, NginxMode } from "./nginx-handle.js";

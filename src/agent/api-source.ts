@@ -1,6 +1,7 @@
 // The desired state as the controller publishes it (src/core/state-objects.ts): the agent watches
 // only the index ConfigMap, by name, and reads the shards of a part when that part's hash changed.
 // Needs only get/list/watch on those names (the data-plane Role).
+import { backoffDelay } from "../core/backoff.js";
 import type { CertificatePair, DesiredState } from "../core/contract.js";
 import {
   decodeStatePart,
@@ -14,7 +15,7 @@ import {
 } from "../core/state-objects.js";
 import { apiGet, apiWatch, loadConnection, type ApiConnection } from "./kube-api.js";
 import type { DesiredStateSource } from "./source.js";
-import { silentLogger, type Logger } from "./logger.js";
+import { silentLogger, type Logger } from "../log.js";
 
 export interface ApiSourceOptions {
   /** Path of the kubeconfig (default $KUBECONFIG, else in-cluster credentials). */
@@ -100,7 +101,7 @@ export class ApiSource implements DesiredStateSource {
 
   async start(onState: (state: DesiredState) => void, onError: (error: Error) => void): Promise<void> {
     const retry = this.opts.retryMs ?? { min: 500, max: 15_000 };
-    let delay = retry.min;
+    let failures = 0;
     const deliver = async (obj: IndexObject) => {
       const idx: StateIndex = parseStateIndex(obj);
       if (idx.hashes.all === this.lastAll) return;
@@ -118,7 +119,7 @@ export class ApiSource implements DesiredStateSource {
           let rv = list.metadata.resourceVersion;
           if (list.items[0]) await deliver(list.items[0]);
           else this.log.info("desired state not published yet", { index: this.names.index });
-          delay = retry.min;
+          failures = 0;
           // Watch until the server ends it, then continue from the last version seen.
           let gone = false;
           while (!this.stopped && !gone) {
@@ -153,8 +154,7 @@ export class ApiSource implements DesiredStateSource {
         } catch (e) {
           if (this.stopped) break;
           onError(e instanceof Error ? e : new Error(String(e)));
-          await this.sleep(delay);
-          delay = Math.min(delay * 2, retry.max);
+          await this.sleep(backoffDelay(++failures, { initialMs: retry.min, maxMs: retry.max }));
         }
       }
     })();

@@ -10,7 +10,7 @@
 import { constants } from "node:fs";
 import { open } from "node:fs/promises";
 import type { ControlClient, ControlState } from "./control-client.js";
-import type { Logger } from "./logger.js";
+import type { Logger } from "../log.js";
 import { testNginxConfig, type ConfigTestResult, type NginxHandle, type NginxLifecycle } from "./nginx-handle.js";
 
 export interface ExternalNginxOptions {

@@ -6,7 +6,7 @@
 import { Agent } from "./agent.js";
 import { ApiSource } from "./api-source.js";
 import { FileSource } from "./file-source.js";
-import { createLogger } from "./logger.js";
+import { logger } from "../log.js";
 import { stdoutOpenableByPath } from "./nginx-handle.js";
 import { startMetricsServer, startStatusServer } from "./metrics-server.js";
 import { parseCli, USAGE } from "./options.js";
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     console.error(`${(e as Error).message}\n${USAGE}`);
     process.exit(2);
   }
-  const log = createLogger();
+  const log = logger("agent");
   const src = opts.source;
   const reporter =
     src.kind === "api"

@@ -6,7 +6,8 @@
 // start nginx again (inside its apply loop, so a start never races an apply).
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
-import type { Logger } from "./logger.js";
+import { backoffDelay } from "../core/backoff.js";
+import type { Logger } from "../log.js";
 import { testNginxConfig, type ConfigTestResult, type NginxHandle, type NginxLifecycle } from "./nginx-handle.js";
 
 export type { ConfigTestResult };
@@ -36,12 +37,11 @@ export class NginxProcess implements NginxHandle {
   private stopping = false;
   private tail: string[] = [];
   private restartTimer: NodeJS.Timeout | null = null;
-  private backoffMs: number;
+  /** Restarts since the last master that ran STABLE_RUN_MS. */
+  private quickRestarts = 0;
   private startedAt = 0;
 
-  constructor(private readonly opts: NginxProcessOptions) {
-    this.backoffMs = opts.restartBackoffMs.min;
-  }
+  constructor(private readonly opts: NginxProcessOptions) {}
 
   get restartPending(): boolean {
     return this.restartTimer !== null;
@@ -107,9 +107,8 @@ export class NginxProcess implements NginxHandle {
   private scheduleRestart(code: number | null, signal: NodeJS.Signals | null): void {
     const { min, max } = this.opts.restartBackoffMs;
     // A master that ran a while resets the backoff; one that dies at once backs off further.
-    if (Date.now() - this.startedAt > STABLE_RUN_MS) this.backoffMs = min;
-    const delay = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, max);
+    if (Date.now() - this.startedAt > STABLE_RUN_MS) this.quickRestarts = 0;
+    const delay = backoffDelay(++this.quickRestarts, { initialMs: min, maxMs: max });
     this.cancelRestart();
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;

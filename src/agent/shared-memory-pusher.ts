@@ -5,7 +5,7 @@
 import type { DesiredState } from "../core/contract.js";
 import type { AgentError, ReportError } from "./agent-status.js";
 import type { ControlClient } from "./control-client.js";
-import type { Logger } from "./logger.js";
+import type { Logger } from "../log.js";
 import type { AgentMetrics } from "./metrics.js";
 
 export class SharedMemoryPusher {

@@ -1,23 +1,14 @@
-// Names, labels and ownerReferences shared by every child of an IngressController. Pure.
+// Names, labels and ownerReferences shared by every child of an IngressController. Pure. The
+// labels and the ownerReference are built in core (src/core/ownership.ts), which the
+// desired-state objects use too.
 
-import { API_VERSION, KIND } from "./schema.js";
+import { LABELS, MANAGED_BY, ownerLabels, ownerReference as ownerReferenceOf } from "../core/ownership.js";
 
-export const MANAGED_BY = "portico";
+export { GENERATION_LABEL, LABELS, MANAGED_BY, ownerReference } from "../core/ownership.js";
 export const FIELD_MANAGER = "portico";
-export const GENERATION_LABEL = "portico.dev/generation";
 /** Finalizer that deletes the cluster-scoped IngressClass (no ownerReference can reach it). */
 export const FINALIZER = "portico.dev/ingress-class";
 export { CONTROLLER_NAME } from "../core/classes.js";
-
-export const LABELS = {
-  name: "app.kubernetes.io/name",
-  instance: "app.kubernetes.io/instance",
-  component: "app.kubernetes.io/component",
-  managedBy: "app.kubernetes.io/managed-by",
-  generation: GENERATION_LABEL,
-  /** Namespace of the owner, on cluster-scoped children (IngressClass). */
-  ownerNamespace: "portico.dev/owner-namespace",
-} as const;
 
 export type Component = "nginx" | "default-backend" | "rbac" | "settings" | "tcp-services" | "udp-services" | "ingress-class";
 
@@ -55,15 +46,7 @@ export function podSelector(owner: Pick<Owner, "name">, component: Component): R
 }
 
 export function childLabels(owner: Owner, component: Component): Record<string, string> {
-  return {
-    ...podSelector(owner, component),
-    [LABELS.managedBy]: MANAGED_BY,
-    [LABELS.generation]: String(owner.generation),
-  };
-}
-
-export function ownerReference(owner: Pick<Owner, "name" | "uid">) {
-  return { apiVersion: API_VERSION, kind: KIND, name: owner.name, uid: owner.uid, controller: true, blockOwnerDeletion: true };
+  return ownerLabels(owner, component, String(owner.generation));
 }
 
 /** metadata of a namespaced child: name, namespace, labels, ownerReference. */
@@ -73,7 +56,7 @@ export function childMeta(owner: Owner, name: string, component: Component, extr
     namespace: owner.namespace,
     labels: childLabels(owner, component),
     ...(extra.annotations && Object.keys(extra.annotations).length ? { annotations: extra.annotations } : {}),
-    ownerReferences: [ownerReference(owner)],
+    ownerReferences: [ownerReferenceOf(owner)],
   };
 }
 

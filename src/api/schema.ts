@@ -5,15 +5,15 @@
 // and a valid Kubernetes structural schema, so only the shared subset is used.
 
 import { settingsSchema } from "../core/settings.js";
+import { API_VERSION, GROUP, KIND, VERSION } from "../core/ownership.js";
 import { PORTICO_IMAGES } from "./images.js";
 
-export const GROUP = "portico.dev";
-export const VERSION = "v1alpha1";
-export const KIND = "IngressController";
+export { API_VERSION, GROUP, KIND, VERSION };
 export const PLURAL = "ingresscontrollers";
 export const SINGULAR = "ingresscontroller";
 export const SHORT_NAMES = ["ic"];
-export const API_VERSION = `${GROUP}/${VERSION}`;
+/** The condition types of status.conditions (the operator writes them). */
+export const CONDITION_TYPES = ["Ready", "ConfigApplied", "Degraded"] as const;
 
 /** Longest IngressController name: its children's names (<name>-default-backend) must stay
  * valid Service names (DNS-1035 labels, at most 63 characters). */
@@ -232,7 +232,7 @@ export const statusSchema = {
     observedGeneration: { type: "integer", minimum: 0, description: "metadata.generation the reconciler last acted on." },
     conditions: {
       type: "array",
-      description: "Ready, ConfigApplied, Degraded.",
+      description: `${CONDITION_TYPES.join(", ")}.`,
       "x-kubernetes-list-type": "map",
       "x-kubernetes-list-map-keys": ["type"],
       items: condition,
@@ -266,8 +266,6 @@ export const ingressControllerSchema = {
     status: statusSchema,
   },
 } as const;
-
-export const CONDITION_TYPES = ["Ready", "ConfigApplied", "Degraded"] as const;
 
 export const printerColumns = [
   { name: "Class", type: "string", jsonPath: ".spec.ingressClass.name" },

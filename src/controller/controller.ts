@@ -69,16 +69,19 @@ export function publishedAddresses(ic: StoredIngressController): string[] {
   return status.publishedAddress ? [status.publishedAddress] : [];
 }
 
-/** Pods listen on 8080/8443 on every address (the Service maps 80/443 to them); local mode sets
- * spec.listen to play the pod on this machine. */
-export const POD_RENDER_OPTIONS: Partial<RenderOptions> = { listenAddress: "*", httpPort: 8080, httpsPort: 8443 };
+/** Pods listen on 8080/8443 on every address (the Service maps 80/443 to them, so redirects name
+ * 443); local mode sets spec.listen to play the pod on this machine. */
+export const POD_RENDER_OPTIONS: Partial<RenderOptions> = { listenAddress: "*", httpPort: 8080, httpsPort: 8443, publicHttpsPort: 443 };
 
 export function renderOptionsFor(ic: StoredIngressController): Partial<RenderOptions> {
   const listen = specOf(ic).listen ?? {};
   const out: Partial<RenderOptions> = { ...POD_RENDER_OPTIONS };
   if (listen.address) out.listenAddress = listen.address;
   if (listen.httpPort) out.httpPort = listen.httpPort;
-  if (listen.httpsPort) out.httpsPort = listen.httpsPort;
+  if (listen.httpsPort) {
+    out.httpsPort = listen.httpsPort;
+    out.publicHttpsPort = listen.httpsPort; // a local process is reached on the port it listens on
+  }
   if (listen.controlPort) out.controlPort = listen.controlPort;
   if (listen.defaultBackendPort) out.defaultBackendPort = listen.defaultBackendPort;
   if (listen.probePort) out.probePort = listen.probePort;

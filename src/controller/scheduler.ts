@@ -3,6 +3,8 @@
 // changes still converges (Contour's hold-off). Runs are serialized: a request during a run
 // schedules exactly one more run after it. A failed run is retried with exponential backoff.
 
+import { backoffDelay } from "../core/backoff.js";
+
 export interface SchedulerOptions {
   holdOffMs: number;
   maxDelayMs: number;
@@ -72,7 +74,7 @@ export class RebuildScheduler {
       this.failures = 0;
     } catch (err) {
       this.failures++;
-      retryIn = Math.min(this.options.retryMaxMs, this.options.retryInitialMs * 2 ** (this.failures - 1));
+      retryIn = backoffDelay(this.failures, { initialMs: this.options.retryInitialMs, maxMs: this.options.retryMaxMs });
       this.onError(err, this.failures, retryIn);
     } finally {
       this.running = false;

@@ -41,6 +41,9 @@ export interface RenderOptions {
   listenAddress: string; // "*" in a pod, 127.0.0.1 locally
   httpPort: number;
   httpsPort: number;
+  /** The HTTPS port clients connect to, which the https redirect names: a pod listens on 8443 but
+   * its Service (and the load balancer in front) takes 443. Absent: httpsPort (local mode). */
+  publicHttpsPort?: number;
   /** 127.0.0.1 port of nginx's internal control server (Lua endpoints for the agent, /healthz, stub_status). */
   controlPort: number;
   /** Port the default backend listens on (internal server inside nginx when no external one). */

@@ -92,6 +92,12 @@ describe("values", () => {
     assert.deepEqual(parseSeconds("30s", "t"), { ok: true, value: 30 });
     assert.equal(parseSeconds("0", "t").ok, false);
     assert.equal(parseSeconds("5000", "t").ok, false);
+    // nginx's time syntax, as nginx reads it (largest unit first, each once)
+    assert.deepEqual(parseSeconds("3h", "t", 1, 86400), { ok: true, value: 10800 });
+    assert.deepEqual(parseSeconds("1h30m", "t", 1, 86400), { ok: true, value: 5400 });
+    assert.deepEqual(parseSeconds("1d2h3m4s", "t", 1, 200000), { ok: true, value: 93784 });
+    assert.deepEqual(parseSeconds("2h", "t"), { ok: false, error: 't: "2h" (7200 s) is outside 1..3600 seconds' });
+    for (const bad of ["", "h", "3 h", "30m1h", "1h1h", "500ms", "3H", "1y", "3h;"]) assert.equal(parseSeconds(bad, "t", 0, 1e9).ok, false, bad);
   });
   test("redirect URLs and rewrite targets", () => {
     assert.equal(validateRedirectUrl("https://a.example.com:8443/x?y=1&z=%20", "u"), undefined);

@@ -5,7 +5,7 @@
 // Diagnostic (core) or an admission denial (admission) and drop the offending part.
 
 import { isIP } from "node:net";
-import { checkRegex, escapeLiteral } from "./regex-grammar.js";
+import { checkRegex } from "./regex-grammar.js";
 
 declare const tokenBrand: unique symbol;
 /** A string that is safe to write as one nginx directive argument, exactly as it is. */
@@ -176,13 +176,6 @@ export function rewritePatternToken(regex: string): Token {
   return quoteRegex(`(?i)^${regex}`);
 }
 
-/** Escapes a validated plain path for use inside a regex (Prefix paths on a host in regex mode). */
-export function plainPathAsRegex(path: string): string {
-  const err = validatePlainPath(path);
-  if (err) throw new Error(`nginx-values: ${err}`);
-  return escapeLiteral(path);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Sizes, durations, codes
 
@@ -201,12 +194,21 @@ export function sizeBytes(size: Size): number {
   return Number(m[1]) * { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2] as "" | "k" | "m" | "g"];
 }
 
-/** Whole seconds, within [min, max]; accepts "30" or "30s". */
+const TIME_UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/**
+ * Whole seconds, within [min, max]: "30", or nginx's time syntax with units s, m, h, d ("90s",
+ * "3h", "1h30m"), each unit at most once, largest first.
+ */
 export function parseSeconds(input: string, field: string, min = 1, max = 3600): Result<number> {
-  const m = /^([0-9]{1,7})s?$/.exec(String(input).trim());
-  if (!m) return fail(`${field}: ${show(input)} is not a number of seconds`);
-  const n = Number(m[1]);
-  if (n < min || n > max) return fail(`${field}: ${n} is outside ${min}..${max} seconds`);
+  const s = String(input).trim();
+  const m = /^([0-9]{1,7})$|^(?:([0-9]{1,7})d)?(?:([0-9]{1,7})h)?(?:([0-9]{1,7})m)?(?:([0-9]{1,7})s)?$/.exec(s);
+  if (!m || s === "") return fail(`${field}: ${show(input)} is not a number of seconds (or an nginx time such as 90s, 5m, 3h)`);
+  const n =
+    m[1] !== undefined
+      ? Number(m[1])
+      : [m[2], m[3], m[4], m[5]].reduce((sum, v, i) => sum + (v === undefined ? 0 : Number(v) * TIME_UNIT_SECONDS["dhms"[i]!]!), 0);
+  if (n < min || n > max) return fail(`${field}: ${m[1] !== undefined ? n : `${show(s)} (${n} s)`} is outside ${min}..${max} seconds`);
   return ok(n);
 }
 

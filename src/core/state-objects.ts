@@ -12,6 +12,7 @@
 import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 import type { CertificatePair, DesiredState, UpstreamBalancing, UpstreamEndpoint } from "./contract.js";
+import { ownerLabels, ownerReference, type OwnerReference } from "./ownership.js";
 
 export const STATE_MAX_SHARDS = 16;
 export const STATE_SHARD_BYTES = 700 * 1024;
@@ -39,15 +40,6 @@ export function stateObjectNames(controllerName: string): StateObjectNames {
   const base = `${controllerName}-state`;
   const shards = (p: string) => Array.from({ length: STATE_MAX_SHARDS }, (_, i) => `${base}-${p}-${i}`);
   return { index: base, config: shards("config"), endpoints: shards("endpoints"), certificates: shards("certs") };
-}
-
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
 }
 
 export interface StateObjectMeta {
@@ -102,25 +94,10 @@ const sha256 = (b: Buffer | string) => createHash("sha256").update(b).digest("he
 /** app.kubernetes.io/component of the desired-state objects (the operator's prune skips them). */
 export const STATE_COMPONENT = "desired-state";
 
-function labels(owner: StateOwner): Record<string, string> {
-  const l: Record<string, string> = {
-    "app.kubernetes.io/name": "portico",
-    "app.kubernetes.io/instance": owner.name,
-    "app.kubernetes.io/component": STATE_COMPONENT,
-    "app.kubernetes.io/managed-by": "portico",
-  };
-  if (owner.generationLabel !== undefined) l["portico.dev/generation"] = owner.generationLabel;
-  return l;
-}
-
 function meta(owner: StateOwner, name: string, annotations?: Record<string, string>): StateObjectMeta {
-  const m: StateObjectMeta = { name, namespace: owner.namespace, labels: labels(owner) };
+  const m: StateObjectMeta = { name, namespace: owner.namespace, labels: ownerLabels(owner, STATE_COMPONENT, owner.generationLabel) };
   if (annotations) m.annotations = annotations;
-  if (owner.uid) {
-    m.ownerReferences = [
-      { apiVersion: "portico.dev/v1alpha1", kind: "IngressController", name: owner.name, uid: owner.uid, controller: true, blockOwnerDeletion: true },
-    ];
-  }
+  if (owner.uid) m.ownerReferences = [ownerReference({ name: owner.name, uid: owner.uid })];
   return m;
 }
 

@@ -4,7 +4,7 @@
 
 import type { PathType } from "./k8s-types.js";
 import { locationMatch } from "./location-key.js";
-import { validateHost, validatePlainPath, validateRegexPath } from "./nginx-values.js";
+import { validatePlainPath, validateRegexPath } from "./nginx-values.js";
 
 export { validateHost, validatePlainPath, validateRegexPath, validateRedirectUrl, validateRewriteTarget } from "./nginx-values.js";
 
@@ -20,9 +20,4 @@ export function validatePath(path: string | undefined, pathType: PathType, regex
   const p = path === undefined || path === "" ? (pathType === "ImplementationSpecific" ? "/" : "") : path;
   if (locationMatch(pathType, regex, p) === "regex") return validateRegexPath(p, field);
   return validatePlainPath(p, field);
-}
-
-/** Validates a host as written in spec.rules[].host or spec.tls[].hosts[]. */
-export function validateIngressHost(host: string, field = "host"): string | undefined {
-  return validateHost(host, field);
 }

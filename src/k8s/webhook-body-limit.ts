@@ -20,8 +20,3 @@ if (!ex.json[marker]) {
   const wrapped = Object.assign((opts: JsonOptions = {}) => original({ ...opts, limit: WEBHOOK_BODY_LIMIT }), { [marker]: true as const });
   ex.json = wrapped;
 }
-
-/** Whether the wrapper is installed on the express instance Pepr loads (tests). */
-export function webhookBodyLimitInstalled(): boolean {
-  return ex.json[marker] === true;
-}

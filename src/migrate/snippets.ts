@@ -120,6 +120,7 @@ function locationBlock(s: Stmt, ctx: SnippetContext, d: Draft): void {
       const url = expandUrl(ret.args[1], ctx, host);
       const annotations: Record<string, string> = { [`${P}${key}`]: url };
       if (key === "permanent-redirect" && code !== 301) annotations[`${P}permanent-redirect-code`] = String(code);
+      if (code === 307) annotations[`${P}temporal-redirect-code`] = "307";
       d.extra.push({ host, path: m.path, pathType: m.exact ? "Exact" : "Prefix", annotations, why: `location ${m.text} { return ${code} ... }` });
     }
     return;
@@ -207,8 +208,10 @@ function statement(s: Stmt, ctx: SnippetContext, d: Draft): void {
       const code = a[0] ?? "";
       if (/^30[12378]$/.test(code) && a[1]) {
         if (/\$/.test(a[1])) return void d.unsupported.push(`return ${code} ${a[1]}: a redirect URL with variables has no typed form`);
-        if (code === "302" || code === "307") d.plain["temporal-redirect"] = a[1];
-        else {
+        if (code === "302" || code === "307") {
+          d.plain["temporal-redirect"] = a[1];
+          if (code === "307") d.plain["temporal-redirect-code"] = code;
+        } else {
           d.plain["permanent-redirect"] = a[1];
           if (code !== "301") d.plain["permanent-redirect-code"] = code;
         }

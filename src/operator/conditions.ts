@@ -1,10 +1,11 @@
 // Status conditions of an IngressController. Pure: the reconciler decides what happened, these
 // functions turn it into metav1.Conditions, keeping lastTransitionTime when a status is unchanged.
 
+import type { CONDITION_TYPES } from "../api/schema.js";
 import type { Condition, IngressControllerStatus } from "../api/types.generated.js";
 
 export interface ConditionInput {
-  type: "Ready" | "ConfigApplied" | "Degraded";
+  type: (typeof CONDITION_TYPES)[number];
   status: "True" | "False" | "Unknown";
   reason: string;
   message: string;

@@ -5,6 +5,8 @@
 // - a key enqueued while running runs once more afterwards (never lost, never doubled);
 // - a failed run is retried after base * 2^attempts (capped), unless new work arrives first.
 
+import { backoffDelay } from "../core/backoff.js";
+
 export interface QueueOptions<H> {
   concurrency?: number;
   baseDelayMs?: number;
@@ -50,7 +52,7 @@ export class KeyedQueue<H> {
 
   /** Delay before retry number `attempt` (1-based). */
   delayFor(attempt: number): number {
-    return Math.min(this.#opts.maxDelayMs, this.#opts.baseDelayMs * 2 ** (attempt - 1));
+    return backoffDelay(attempt, { initialMs: this.#opts.baseDelayMs, maxMs: this.#opts.maxDelayMs });
   }
 
   pending(): number {

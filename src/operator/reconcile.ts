@@ -269,8 +269,3 @@ export async function reconcileIngressController(namespace: string, name: string
 function statusFields(replicas: number, seen: Observed): Partial<IngressControllerStatus> {
   return { replicas, readyReplicas: seen.readyReplicas, ...(seen.address ? { publishedAddress: seen.address } : {}) };
 }
-
-/** Deletes an IngressController's cluster-scoped children now (used by tests and uninstall paths). */
-export async function deleteOwnedIngressClasses(owner: Owner): Promise<void> {
-  await deleteClusterScopedChildren(owner);
-}

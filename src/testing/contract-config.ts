@@ -48,9 +48,8 @@ ${NGINX_TEMP_PATHS}
   lua_shared_dict portico_endpoints 64m;
   lua_shared_dict portico_certificates ${o.certificateDict ?? "64m"};
   lua_shared_dict portico_state 1m;
-  init_by_lua_block { portico = require("portico") portico.configure({ no_endpoint_status = 503 }) }
+  init_by_lua_block { portico = require("portico") portico.configure({ no_endpoint_status = 503, unavailable_addr = "127.0.0.2", unavailable_port = ${o.controlPort} }) }
   init_worker_by_lua_block { portico.init_worker() }
-  access_by_lua_block { portico.access() }
   upstream portico_upstream {
     server 0.0.0.1:1;
     balancer_by_lua_block { portico.balance() }
@@ -64,6 +63,11 @@ ${o.extraServerText ?? ""}
 ${o.routes["/"] ? "" : "    location / { return 404; }"}
   }
 ${tlsServer}
+  # What the balancer proxies to when an upstream has no endpoint (the renderer's unavailable server).
+  server {
+    listen 127.0.0.2:${o.controlPort};
+    location / { return 503; }
+  }
   server {
     listen 127.0.0.1:${o.controlPort};
     client_max_body_size 64m;

@@ -18,12 +18,6 @@ export function nextLoopback(): string {
   return `127.0.1.${loopbackHost}`;
 }
 
-export interface ServicePortSpec {
-  name?: string;
-  port: number;
-  /** Name of the pod port (EndpointSlice port name must match the Service port name). */
-}
-
 export class World {
   readonly services: Service[] = [];
   readonly slices: EndpointSlice[] = [];

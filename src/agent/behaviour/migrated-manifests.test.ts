@@ -1,5 +1,6 @@
 // Manifests as ingress-nginx users wrote them, end to end with real nginx and real requests:
-// Prefix paths written as regexes with rewrite-target (the docs' `/foo(/|$)(.*)` -> `/$2`).
+// Prefix paths written as regexes with rewrite-target (the docs' `/foo(/|$)(.*)` -> `/$2`),
+// temporal-redirect-code (and temporal-redirect over permanent-redirect, ingress-nginx's order).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { EchoReply } from "../../testing/echo.js";
@@ -35,6 +36,15 @@ describe("migrated ingress-nginx manifests", () => {
       },
       { [`${A}rewrite-target`]: "/$2" },
     );
+    w.ingress(
+      "temporal-307",
+      { rules: [{ host: "temporal307.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: svc("one") }] } }] },
+      {
+        [`${A}temporal-redirect`]: "https://www.example.org/tmp",
+        [`${A}temporal-redirect-code`]: "307",
+        [`${A}permanent-redirect`]: "https://www.example.org/never",
+      },
+    );
     const result = await h.apply(w);
     assert.deepEqual(result.diagnostics, []);
   });
@@ -53,5 +63,11 @@ describe("migrated ingress-nginx manifests", () => {
     const s = (await get("regex-prefix.example.com", "/static/css/a.css")).json<EchoReply>();
     assert.deepEqual([s.service, s.path], ["default/two", "/css/a.css"]);
     assert.equal((await get("regex-prefix.example.com", "/foobar")).status, 404, "(/|$) stops at a path element");
+  });
+
+  test("temporal-redirect-code sets the status; temporal-redirect wins over permanent-redirect", async () => {
+    const r = await get("temporal307.example.com", "/any/path");
+    assert.equal(r.status, 307);
+    assert.equal(r.headers.location, "https://www.example.org/tmp");
   });
 });

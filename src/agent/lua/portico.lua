@@ -29,6 +29,11 @@ local config = {
   max_tries = 3,
   -- Cap on the per-worker SNI lookup cache (arbitrary SNI names must not grow memory without bound).
   sni_cache_size = 4096,
+  -- nginx's own server that answers no_endpoint_status to anything (rendered beside the default
+  -- backend; the renderer passes its address): the balancer's peer for a request whose upstream
+  -- has no endpoint.
+  unavailable_addr = nil,
+  unavailable_port = nil,
 }
 
 -- Generation of the configuration this Lua VM was loaded with: bumped in the master on every
@@ -68,7 +73,15 @@ local function parse_peers(raw)
   return peers
 end
 
+-- The version counter is read at most once per tick of nginx's cached clock (ngx.now(), updated
+-- once per event loop iteration): a push reaches this worker's requests within a millisecond or
+-- so, and a busy worker does not pay a shared-dict lookup per request.
+local ep_checked_at = -1
+
 local function sync_endpoints(state)
+  local now = ngx.now()
+  if now == ep_checked_at then return end
+  ep_checked_at = now
   local v = state:get("endpoints_version") or 0
   if v ~= ep_version then
     ep_version = v
@@ -98,71 +111,101 @@ local function get_upstream(name)
   return ups or nil
 end
 
-function _M.access()
-  local name = ngx.var.portico_upstream
-  if not name or name == "" then return end
+-- Where a request of the location's upstream `name` goes: the upstream itself, its canary, or
+-- (when it has no ready endpoint) the location's default-backend annotation. Returns the chosen
+-- upstream's state and name, or nil when none of them has an endpoint. Decided once per request
+-- (the balancer's first attempt, or the access phase where a location has one), and written into
+-- $portico_upstream, which the balancer's retries and the access log read.
+local function choose(name)
   local ups = get_upstream(name)
   if not ups or #ups.peers == 0 then
-    -- default-backend annotation: its Service answers while the location's own has no endpoint.
     local fallback = ngx.var.portico_fallback_upstream
     if fallback and fallback ~= "" then
       local fb = get_upstream(fallback)
       if fb and #fb.peers > 0 then
         ngx.var.portico_upstream = fallback
-        return
+        return fb, fallback
       end
     end
-    return ngx.exit(config.no_endpoint_status)
+    return nil
   end
   local c = ups.policy and ups.policy.canary
   if c then
     local alt = get_upstream(c.upstream)
     if alt and #alt.peers > 0 and balancing.to_canary(ups, alt) then
-      -- The balancer and the access log follow the variable.
       ngx.var.portico_upstream = c.upstream
+      return alt, c.upstream
     end
   end
+  return ups, name
 end
 
+-- Access phase, rendered only into locations whose backend protocol the balancer cannot answer
+-- for (HTTPS, gRPC: see balance()): answers no_endpoint_status itself and decides the upstream.
+function _M.access()
+  local name = ngx.var.portico_upstream
+  if not name or name == "" then return end
+  if not choose(name) then return ngx.exit(config.no_endpoint_status) end
+end
+
+-- The balancer: the only Lua most requests run. On the first attempt it decides the upstream
+-- (choose); a request with no endpoint anywhere goes to nginx's own "unavailable" server
+-- (config.unavailable_addr:port, which answers no_endpoint_status), so the location needs no
+-- access-phase handler.
 function _M.balance()
   local name = ngx.var.portico_upstream
+  local ctx_state
   local ups = name and get_upstream(name)
+  if ups and #ups.peers == 1 and not ups.policy then
+    -- The common case: one endpoint, plain round robin, nothing to decide or retry (no ngx.ctx,
+    -- which costs a table per request).
+    local peer = ups.peers[1]
+    local ok, err = balancer.set_current_peer(peer[1], peer[2])
+    if not ok then
+      ngx.log(ngx.ERR, "portico: cannot set peer ", peer[1], ":", peer[2], ": ", err)
+      return ngx.exit(ngx.ERROR)
+    end
+    return
+  end
+  local ctx = ngx.ctx
+  ctx_state = ctx.portico_balance
+  if not ctx_state and name then
+    ups, name = choose(name)
+  end
   if not ups or #ups.peers == 0 then
+    if config.unavailable_addr and config.unavailable_port then
+      local ok, err = balancer.set_current_peer(config.unavailable_addr, config.unavailable_port)
+      if ok then return end
+      ngx.log(ngx.ERR, "portico: cannot set the unavailable server as peer: ", err)
+    end
     ngx.log(ngx.ERR, "portico: no endpoints for upstream ", tostring(name))
     return ngx.exit(ngx.ERROR)
   end
   local peers = ups.peers
   local n = #peers
-  local idx
-  if n == 1 and not (ups.policy and ups.policy.affinity) then
-    idx = 1 -- nothing to choose and no other peer to retry: skip ngx.ctx (it costs a table per request)
-  else
-    local ctx = ngx.ctx
-    local st = ctx.portico_balance
-    if st then
-      -- A retry after a failed attempt: the balancer moves on (or, for sticky sessions without
-      -- change-on-failure, tries the same peer again). Endpoints may have been pushed in between,
-      -- so the previous index may no longer name a peer.
-      local prev = peers[st.idx]
-      if prev then
-        local key = prev[1] .. ":" .. prev[2]
-        if ups.stats then balancing.ewma_release(ups, key) end
-        local tried = st.tried or {}
-        tried[key] = true
-        st.tried = tried
-      end
+  local st = ctx_state
+  if st then
+    -- A retry after a failed attempt: the balancer moves on (or, for sticky sessions without
+    -- change-on-failure, tries the same peer again). Endpoints may have been pushed in between,
+    -- so the previous index may no longer name a peer.
+    local prev = peers[st.idx]
+    if prev then
+      local key = prev[1] .. ":" .. prev[2]
+      if ups.stats then balancing.ewma_release(ups, key) end
+      local tried = st.tried or {}
+      tried[key] = true
+      st.tried = tried
     end
-    local state
-    idx, state = balancing.pick(ups, st)
-    if not idx then idx = 1 end
-    st = state or st or {}
-    st.idx = idx
-    ctx.portico_balance = st
-    if not ctx.portico_more_tries then
-      ctx.portico_more_tries = true
-      local more = (n < config.max_tries and n or config.max_tries) - 1
-      if more > 0 then balancer.set_more_tries(more) end
-    end
+  end
+  local idx, state = balancing.pick(ups, st)
+  if not idx then idx = 1 end
+  st = state or st or {}
+  st.idx = idx
+  ctx.portico_balance = st
+  if not ctx.portico_more_tries then
+    ctx.portico_more_tries = true
+    local more = (n < config.max_tries and n or config.max_tries) - 1
+    if more > 0 then balancer.set_more_tries(more) end
   end
   local peer = peers[idx]
   local ok, err = balancer.set_current_peer(peer[1], peer[2])
@@ -172,7 +215,7 @@ function _M.balance()
   end
 end
 
--- Log phase: only ewma upstreams learn from the response time.
+-- Log phase, rendered only into the locations of ewma upstreams: ewma learns from the response time.
 function _M.log()
   local name = ngx.var.portico_upstream
   if not name or name == "" then return end
@@ -407,6 +450,7 @@ local function post_endpoints(state, body)
   if not ok then return respond(507, { error = serr }) end
   state:set("endpoints_hash", ngx.var.http_x_portico_hash or "")
   local version = state:incr("endpoints_version", 1, 0)
+  ep_checked_at = -1 -- this worker sees the push at once (others within a clock tick)
   return respond(200, { upstreams = count, version = version, errors = #errors > 0 and errors or nil })
 end
 

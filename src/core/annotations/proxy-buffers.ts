@@ -20,7 +20,16 @@ export const proxyBuffersNumber = defineAnnotation({
   risk: "low",
   default: "4",
   doc: "Number of proxy buffers (proxy_buffers <n> <proxy-buffer-size>), 1..1024.",
-  parse: (raw, key) => parseIntIn(raw, key, 1, 1024),
+  parse: (raw, key) => {
+    const both = /^\s*([0-9]+)\s+([0-9]+[kKmM]?)\s*$/.exec(raw);
+    // `proxy_buffers`'s own syntax; ingress-nginx silently used its default (4) for it.
+    if (both)
+      return {
+        ok: false,
+        error: `${key}: ${JSON.stringify(raw)} is nginx's "proxy_buffers <number> <size>", not a number of buffers (ingress-nginx silently used its default, 4); write ${key}: "${both[1]}" and proxy-buffer-size: "${both[2]}"`,
+      };
+    return parseIntIn(raw, key, 1, 1024);
+  },
 });
 
 export const proxyMaxTempFileSize = defineAnnotation({

@@ -8,6 +8,6 @@ export const proxyReadTimeout = defineAnnotation({
   scope: "location",
   risk: "low",
   default: "settings.proxyReadTimeoutSeconds",
-  doc: 'Backend read timeout in whole seconds (1..2147483, as nginx allows), e.g. "30".',
+  doc: 'Backend read timeout in whole seconds (1..2147483, as nginx allows), e.g. "30", or an nginx time such as "5m" or "3h" (ingress-nginx reads only whole numbers and falls back to its default for those).',
   parse: (raw, key) => parseSeconds(raw, key, 1, MAX_TIMEOUT_SECONDS),
 });

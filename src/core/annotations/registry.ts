@@ -27,23 +27,10 @@ import { proxyReadTimeout } from "./proxy-read-timeout.js";
 import { proxySendTimeout } from "./proxy-send-timeout.js";
 import { rewriteTarget } from "./rewrite-target.js";
 import { SNIPPETS } from "./snippets.js";
-import {
-  affinity,
-  affinityCanaryBehavior,
-  affinityMode,
-  sessionCookieChangeOnFailure,
-  sessionCookieConditionalSameSiteNone,
-  sessionCookieDomain,
-  sessionCookieExpires,
-  sessionCookieMaxAge,
-  sessionCookieName,
-  sessionCookiePath,
-  sessionCookieSameSite,
-  sessionCookieSecure,
-} from "./session-affinity.js";
+import { SESSION_AFFINITY_ANNOTATIONS } from "./session-affinity.js";
 import { sslPassthrough } from "./ssl-passthrough.js";
 import { sslRedirect } from "./ssl-redirect.js";
-import { temporalRedirect } from "./temporal-redirect.js";
+import { temporalRedirect, temporalRedirectCode } from "./temporal-redirect.js";
 import type { AnnotationSpec, AnnotationValues, RejectedAnnotationSpec } from "./types.js";
 import { upstreamHashBy } from "./upstream-hash-by.js";
 import { useRegex } from "./use-regex.js";
@@ -73,9 +60,6 @@ export const PREFERRED_PREFIX = "portico.dev/";
 
 export const ANNOTATIONS: readonly AnnotationSpec[] = [
   allowlistSourceRange,
-  affinity,
-  affinityCanaryBehavior,
-  affinityMode,
   appRoot,
   authAlwaysSetCookie,
   authMethod,
@@ -116,18 +100,11 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
   proxyReadTimeout,
   proxySendTimeout,
   rewriteTarget,
-  sessionCookieChangeOnFailure,
-  sessionCookieConditionalSameSiteNone,
-  sessionCookieDomain,
-  sessionCookieExpires,
-  sessionCookieMaxAge,
-  sessionCookieName,
-  sessionCookiePath,
-  sessionCookieSameSite,
-  sessionCookieSecure,
+  ...SESSION_AFFINITY_ANNOTATIONS,
   sslPassthrough,
   sslRedirect,
   temporalRedirect,
+  temporalRedirectCode,
   upstreamHashBy,
   useRegex,
   // proxy and backend

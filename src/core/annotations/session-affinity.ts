@@ -163,3 +163,19 @@ export const sessionCookieChangeOnFailure = defineAnnotation({
   doc: "`true`: when the sticky endpoint fails, the retry picks another endpoint and the cookie follows it; `false`: retries stay on the sticky endpoint.",
   parse: (raw, key) => parseBool(raw, key),
 });
+
+/** Every spec of this module, in the registry's list as one entry. */
+export const SESSION_AFFINITY_ANNOTATIONS = [
+  affinity,
+  affinityMode,
+  affinityCanaryBehavior,
+  sessionCookieName,
+  sessionCookiePath,
+  sessionCookieDomain,
+  sessionCookieExpires,
+  sessionCookieMaxAge,
+  sessionCookieSameSite,
+  sessionCookieConditionalSameSiteNone,
+  sessionCookieSecure,
+  sessionCookieChangeOnFailure,
+];

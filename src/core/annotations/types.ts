@@ -22,6 +22,7 @@ export interface AnnotationValues {
   permanentRedirect?: string;
   permanentRedirectCode?: number;
   temporalRedirect?: string;
+  temporalRedirectCode?: number;
   // proxy and backend
   proxyBufferSize?: Size;
   proxyBuffersNumber?: number;

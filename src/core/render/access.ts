@@ -36,6 +36,8 @@ export interface LocationContext {
   addHeaders: Directive[];
   /** The access_log directive enable-access-log "true" writes when the setting turned logs off. */
   accessLog?: Directive;
+  /** Upstreams whose locations need the log-phase Lua (ewma learns response times there). */
+  ewmaUpstreams: ReadonlySet<string>;
 }
 
 const ESCAPED_URI = d("set_by_lua", lit("$portico_escaped_request_uri"), litQuoted("return ngx.escape_uri(ngx.var.request_uri)"));
@@ -95,7 +97,7 @@ const CORS_HEADERS: [string, string][] = [
 ];
 
 /** Access-phase part and the headers it adds: allow/deny, satisfy, basic, auth_request. */
-export function accessPhase(a: AccessModel, upstream: string, grpc: boolean, lc: LocationContext): Directive[] {
+export function accessPhase(a: AccessModel, upstream: string, grpc: boolean, lc: LocationContext, luaAccess: boolean): Directive[] {
   if (a.denied) return [];
   const out: Directive[] = [];
   for (const c of a.deny) out.push(d("deny", cidrToken(c)));
@@ -104,8 +106,9 @@ export function accessPhase(a: AccessModel, upstream: string, grpc: boolean, lc:
     out.push(d("deny", lit("all")));
   }
   if (a.satisfyAny) {
+    out.push(d("satisfy", lit("any")));
     // A Lua access handler that returns normally counts as "admitted" under satisfy any: decline.
-    out.push(d("satisfy", lit("any")), luaBlockOf("access_by_lua_block", "portico.access()\nreturn ngx.exit(ngx.DECLINED)"));
+    if (luaAccess) out.push(luaBlockOf("access_by_lua_block", "portico.access()\nreturn ngx.exit(ngx.DECLINED)"));
   }
   const setHeaders: [string, string][] = [];
   const addHeaders: Directive[] = [];

@@ -8,7 +8,16 @@ import { accessLogBufferArgs, cidrToken, endpointToken, hstsToken, int, lit, lit
 import { MIME_TYPES } from "./mime.js";
 import { limitZoneDirectives } from "./limits.js";
 import { certificateDictMiB } from "./shared-dicts.js";
-import { controlServer, defaultBackendServer, defaultServer, hostServer, probeServer, redirectServer } from "./servers.js";
+import {
+  controlServer,
+  defaultBackendServer,
+  defaultServer,
+  hostServer,
+  probeServer,
+  redirectServer,
+  UNAVAILABLE_ADDRESS,
+  unavailableServer,
+} from "./servers.js";
 import { b, d, entry, luaBlock, type Directive } from "./writer.js";
 
 const JSON_LOG =
@@ -33,7 +42,10 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
     d("lua_shared_dict", lit("portico_endpoints"), lit("64m")),
     d("lua_shared_dict", lit("portico_certificates"), lit(`${certificateDictMiB(m.sniCertificates, m.certificates)}m`)),
     d("lua_shared_dict", lit("portico_state"), lit("1m")),
-    luaBlock("init_by_lua_block", `portico = require("portico")\nportico.configure({ no_endpoint_status = ${int(s.noEndpointStatus)} })`),
+    luaBlock(
+      "init_by_lua_block",
+      `portico = require("portico")\nportico.configure({ no_endpoint_status = ${int(s.noEndpointStatus)}, unavailable_addr = "${UNAVAILABLE_ADDRESS}", unavailable_port = ${int(o.defaultBackendPort)} })`,
+    ),
     luaBlock("init_worker_by_lua_block", "portico.init_worker()"),
     b(
       "types",
@@ -139,11 +151,12 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
   ];
   const grpcHeaders = headers.map(([h, v]) => d("grpc_set_header", lit(h), lit(v)));
   const lc: LocationContext = {
-    httpsPort: o.httpsPort,
+    httpsPort: o.publicHttpsPort ?? o.httpsPort,
     proxyHeaders,
     grpcHeaders,
     addHeaders,
     accessLog: s.accessLog ? undefined : accessLogOn(s),
+    ewmaUpstreams: ewmaUpstreams(m),
   };
   body.push(
     d("proxy_http_version", lit("1.1")),
@@ -156,11 +169,10 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
     d("grpc_connect_timeout", seconds(s.proxyConnectTimeoutSeconds)),
     d("grpc_read_timeout", seconds(s.proxyReadTimeoutSeconds)),
     d("grpc_send_timeout", seconds(s.proxySendTimeoutSeconds)),
-    // Answers no_endpoint_status when the location's upstream has no ready endpoint; routes canary requests.
-    luaBlock("access_by_lua_block", "portico.access()"),
-    // ewma learns response times here (a no-op for other upstreams).
-    luaBlock("log_by_lua_block", "portico.log()"),
   );
+  // No http-level Lua phase handler: the balancer decides canary, default-backend fallback and
+  // "no endpoint" (see portico.lua balance()); locations that need an access or log phase in Lua
+  // (non-HTTP backends, ewma upstreams) get it in their own block (location.ts).
 
   const upstream: Directive[] = [d("server", lit("0.0.0.1:1")), luaBlock("balancer_by_lua_block", "portico.balance()")];
   if (s.upstreamKeepaliveConnections > 0) {
@@ -174,10 +186,28 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
 
   const tlsFront = m.passthrough.length > 0;
   body.push(...limitZoneDirectives(m.limitZones ?? []));
-  body.push(defaultServer(m.defaultServer, o, lc, tlsFront), defaultBackendServer(o), probeServer(o), controlServer(o));
+  body.push(
+    defaultServer(m.defaultServer, o, lc, tlsFront),
+    defaultBackendServer(o),
+    unavailableServer(o, s.noEndpointStatus),
+    probeServer(o),
+    controlServer(o),
+  );
   for (const server of m.servers) body.push(hostServer(server, o, lc, tlsFront));
   for (const r of m.redirectServers ?? []) body.push(redirectServer(r, o, tlsFront));
   return b("http", [], body);
+}
+
+/** Upstreams balanced by ewma, directly or as a canary: their locations learn response times in the log phase. */
+function ewmaUpstreams(m: Model): Set<string> {
+  const out = new Set<string>();
+  for (const [name, b] of Object.entries(m.balancing)) {
+    if (b.loadBalance === "ewma") out.add(name);
+  }
+  for (const [name, b] of Object.entries(m.balancing)) {
+    if (b.canary && out.has(b.canary.upstream)) out.add(name);
+  }
+  return out;
 }
 
 /** A resolver address (schema-validated IP literal), as nginx wants it: IPv6 in brackets. */

@@ -24,7 +24,7 @@ import type { PlacedLocation } from "./locations.js";
 import { limitDirectives } from "./limits.js";
 import { accessPhase, accessRewrite, type LocationContext } from "./access.js";
 import { addedResponseHeaders, dedupeHeaderDirectives, proxyTuningDirectives } from "./proxy-tuning.js";
-import { b, d, type Directive } from "./writer.js";
+import { b, d, luaBlock, type Directive } from "./writer.js";
 
 export const NOT_FOUND_BODY =
   "<html>\n<head><title>404 Not Found</title></head>\n<body>\n<center><h1>404 Not Found</h1></center>\n<hr><center>portico</center>\n</body>\n</html>\n";
@@ -73,7 +73,13 @@ function locationBody(loc: LocationModel, c: LocationContext): Directive[] {
   if (loc.readTimeout !== undefined) body.push(d(`${pfx}_read_timeout`, seconds(loc.readTimeout)));
   if (loc.sendTimeout !== undefined) body.push(d(`${pfx}_send_timeout`, seconds(loc.sendTimeout)));
   if (px) body.push(...proxyTuningDirectives(px, grpc, c));
-  if (loc.access) body.push(...accessPhase(loc.access, action.upstream, grpc, c));
+  // The balancer answers "no endpoint" by proxying to nginx's own unavailable server, which speaks
+  // plain HTTP/1: locations with another backend protocol decide in the access phase instead.
+  const luaAccess = action.protocol !== "HTTP";
+  if (loc.access) body.push(...accessPhase(loc.access, action.upstream, grpc, c, luaAccess));
+  if (luaAccess && !loc.access?.satisfyAny) body.push(luaBlock("access_by_lua_block", "portico.access()"));
+  const ewma = c.ewmaUpstreams.has(action.upstream) || (loc.fallbackUpstream !== undefined && c.ewmaUpstreams.has(loc.fallbackUpstream));
+  if (ewma) body.push(luaBlock("log_by_lua_block", "portico.log()"));
   if (loc.errors) {
     const e = loc.errors;
     body.push(d(`${pfx}_intercept_errors`, lit("on")));

@@ -106,6 +106,26 @@ export function defaultBackendServer(o: RenderOptions): Directive {
   );
 }
 
+/** Address of nginx's own "unavailable" server; its port is the default backend's (the pair is
+ * free: only 127.0.0.1 listens on that port). portico.lua's balancer (config.unavailable_addr)
+ * sends a request there when its upstream has no ready endpoint. */
+export const UNAVAILABLE_ADDRESS = "127.0.0.2";
+
+/** Answers noEndpointStatus to anything: the peer the balancer picks when an upstream has no
+ * endpoint, so HTTP locations need no access-phase Lua handler to answer that themselves. */
+export function unavailableServer(o: RenderOptions, status: number): Directive {
+  return b(
+    "server",
+    [],
+    [
+      d("listen", listenToken(UNAVAILABLE_ADDRESS, o.defaultBackendPort)),
+      d("access_log", lit("off")),
+      clearUpstream(),
+      b("location", [pathToken("/")], [d("return", statusToken(status, 500, 599))]),
+    ],
+  );
+}
+
 /** The data plane's probe endpoint: a port of its own, so no Ingress rule (hostless /healthz, a
  * catch-all) can shadow it and make every replica unready. */
 export function probeServer(o: RenderOptions): Directive {

@@ -53,12 +53,6 @@ export async function runOk(what: string, command: string, args: string[], opts:
   return r.stdout;
 }
 
-/** Synchronous variant for exit handlers, where no promise will ever settle. */
-export function runSyncQuiet(command: string, args: string[]): number {
-  const r = spawnSync(command, args, { stdio: "ignore", timeout: 5000 });
-  return r.status ?? 1;
-}
-
 export function firstLine(s: string): string {
   return (
     s

@@ -3,7 +3,7 @@
 // Slot s (0..253) gives namespace `portico-s`, host interface `ptc<s>h` = 198.18.s.1/24, and pods
 // 198.18.s.2-254 (/32 each on `ptc<s>p` inside). Claiming a slot is `ip netns add`, which is atomic.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, type WriteStream } from "node:fs";
+import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import { ClusterError } from "./errors.js";
 import { hasCommand, run, runOk, type RunResult } from "./exec.js";
@@ -323,8 +323,4 @@ export class PodNetwork {
   async stopAll(): Promise<void> {
     await Promise.all(this.list().map((p) => p.stop()));
   }
-}
-
-export function ownerExists(slot: number): boolean {
-  return existsSync(ownerFile(slot));
 }

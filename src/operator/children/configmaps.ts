@@ -2,7 +2,7 @@
 // (created when missing, never updated: their data is the user's).
 
 import { withDefaults } from "../../core/settings.js";
-import { LABELS, childMeta, childNames } from "../../api/names.js";
+import { childMeta, childNames } from "../../api/names.js";
 import type { ChildContext, Manifest } from "./types.js";
 
 /** Label on create-only children: prune never touches them, apply never updates them. */
@@ -31,8 +31,4 @@ export function tcpUdpServicesConfigMaps({ owner, spec }: ChildContext): Manifes
     meta.labels = { ...meta.labels, [CREATE_ONLY_LABEL]: "true" };
     return { apiVersion: "v1", kind: "ConfigMap", metadata: meta, data: {} };
   });
-}
-
-export function isCreateOnly(m: Manifest): boolean {
-  return m.metadata.labels?.[CREATE_ONLY_LABEL] === "true" && m.metadata.labels?.[LABELS.managedBy] !== undefined;
 }

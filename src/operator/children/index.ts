@@ -32,8 +32,6 @@ export const CHILD_KINDS = [
   { apiVersion: "networking.k8s.io/v1", kind: "IngressClass", plural: "ingressclasses", namespaced: false },
 ] as const;
 
-export type ChildKind = (typeof CHILD_KINDS)[number];
-
 export function ownerOf(ic: { metadata?: { name?: string; namespace?: string; uid?: string; generation?: number } }): Owner {
   const m = ic.metadata ?? {};
   if (!m.name || !m.namespace || !m.uid) throw new Error("IngressController metadata.name, namespace and uid are required");

@@ -36,8 +36,9 @@ export function locationTuning(ann: AnnotationValues): Partial<LocationModel> {
 
 /** permanent-redirect / temporal-redirect replace proxying. */
 export function redirectOf(ann: AnnotationValues): Action | undefined {
+  // ingress-nginx's order: temporal first.
+  if (ann.temporalRedirect) return { kind: "redirect", code: ann.temporalRedirectCode ?? 302, url: ann.temporalRedirect };
   if (ann.permanentRedirect) return { kind: "redirect", code: ann.permanentRedirectCode ?? 301, url: ann.permanentRedirect };
-  if (ann.temporalRedirect) return { kind: "redirect", code: 302, url: ann.temporalRedirect };
   return undefined;
 }
 

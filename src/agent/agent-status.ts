@@ -6,6 +6,8 @@ export interface AgentError {
   message: string;
   /** Hash of the part that failed, when there is one. */
   hash?: string;
+  /** The line of nginx.conf nginx -t blamed (config refusals). */
+  line?: number;
   at: string; // ISO time
 }
 

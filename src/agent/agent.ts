@@ -18,6 +18,7 @@ import { ControlClient } from "./control-client.js";
 import { ensureDefaultCertificate, type PemPair } from "./default-cert.js";
 import { silentLogger, type Logger } from "../log.js";
 import { createAgentMetrics, type AgentMetrics } from "./metrics.js";
+import { refusedLine } from "./nginx-error.js";
 import { EXTERNAL_POLL_MS, ExternalNginx, NginxUnavailableError } from "./external-nginx.js";
 import type { NginxHandle, NginxLifecycle, NginxMode } from "./nginx-handle.js";
 import { NginxProcess, stopStrayNginx } from "./nginx-process.js";
@@ -248,8 +249,8 @@ export class Agent {
     return this.loop;
   }
 
-  private setError(part: AgentErrorPart, message: string, hash?: string): AgentError {
-    this.lastError = { part, message, hash, at: new Date().toISOString() };
+  private setError(part: AgentErrorPart, message: string, hash?: string, line?: number): AgentError {
+    this.lastError = { part, message, hash, ...(line !== undefined ? { line } : {}), at: new Date().toISOString() };
     this.log.error("apply failed", { part, hash, error: message });
     return this.lastError;
   }
@@ -304,7 +305,7 @@ export class Agent {
     if (!test.ok) {
       this.failedConfigHash = hash;
       this.metrics.reloadErrors.inc();
-      this.setError("config", `nginx -t refused config ${hash.slice(0, 12)}: ${test.output}`, hash);
+      this.setError("config", `nginx -t refused config ${hash.slice(0, 12)}: ${test.output}`, hash, refusedLine(test.output));
       return;
     }
     const previous = await this.layout.current();

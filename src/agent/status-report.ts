@@ -9,6 +9,8 @@ export interface ReportedStatus {
   appliedConfigHash: string;
   reloads: number;
   lastError: string;
+  /** null removes it (merge patch) once the refusal is resolved. */
+  refusedConfig: { hash: string; line: number; message: string } | null;
 }
 
 /** Pure: the status fields for one agent status. */
@@ -17,6 +19,10 @@ export function reportedStatus(s: AgentStatus): ReportedStatus {
     appliedConfigHash: s.appliedHashes.config,
     reloads: s.reloads,
     lastError: s.lastError ? `${s.lastError.part}: ${s.lastError.message}`.slice(0, 4096) : "",
+    refusedConfig:
+      s.lastError?.part === "config" && s.lastError.hash && s.lastError.line !== undefined
+        ? { hash: s.lastError.hash, line: s.lastError.line, message: s.lastError.message.slice(0, 4096) }
+        : null,
   };
 }
 

@@ -244,6 +244,24 @@ export const statusSchema = {
     desiredConfigHash: { type: "string", description: "sha256 of the nginx.conf last published (controller)." },
     reloads: { type: "integer", minimum: 0, description: "nginx reloads by the agent." },
     lastError: { type: "string", description: "Last error reported by the agent (empty when healthy)." },
+    refusedConfig: {
+      type: "object",
+      additionalProperties: false,
+      required: ["hash", "line", "message"],
+      description:
+        "The config nginx -t refused and the line it named (agent); the controller traces the line to the Ingress it came from and drops that Ingress.",
+      properties: {
+        hash: { type: "string", description: "sha256 of the refused nginx.conf." },
+        line: { type: "integer", minimum: 1, description: "Line of nginx.conf the error names." },
+        message: { type: "string", maxLength: 4096, description: "nginx's message." },
+      },
+    },
+    droppedIngresses: {
+      type: "array",
+      maxItems: 100,
+      description: "Ingresses left out of the desired state, with why (controller; the reconciler sets Degraded while any is listed). At most 100.",
+      items: { type: "string", maxLength: 1024 },
+    },
   },
 } as const;
 

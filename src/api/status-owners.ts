@@ -5,7 +5,7 @@
 // RBAC can grant `patch ingresscontrollers/status` but not per field.
 import { statusSchema } from "./schema.js";
 
-export const AGENT_STATUS_FIELDS = ["appliedConfigHash", "reloads", "lastError"] as const;
+export const AGENT_STATUS_FIELDS = ["appliedConfigHash", "reloads", "lastError", "refusedConfig"] as const;
 
 /** Status fields the data plane must leave as they are. */
 export function nonAgentStatusFields(): string[] {

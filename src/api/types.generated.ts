@@ -257,6 +257,17 @@ export type IngressControllerStatus = {
   reloads?: number;
   /** Last error reported by the agent (empty when healthy). */
   lastError?: string;
+  /** The config nginx -t refused and the line it named (agent); the controller traces the line to the Ingress it came from and drops that Ingress. */
+  refusedConfig?: {
+    /** sha256 of the refused nginx.conf. */
+    hash: string;
+    /** Line of nginx.conf the error names. */
+    line: number;
+    /** nginx's message. */
+    message: string;
+  };
+  /** Ingresses left out of the desired state, with why (controller; the reconciler sets Degraded while any is listed). At most 100. */
+  droppedIngresses?: string[];
 };
 
 /** One metav1.Condition. */

@@ -6,7 +6,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { checkCorpus, corpusDir } from "./corpus.js";
+import { checkCorpus, corpusDir, INVALID_FOR_KUBERNETES } from "./corpus.js";
 
 const baseline = JSON.parse(readFileSync(new URL("./corpus-baseline.json", import.meta.url), "utf8")) as {
   honoured: number;
@@ -29,6 +29,12 @@ describe("ingress-nginx corpus compatibility", () => {
   test(`snippet-free files admitted with every annotation honoured: ${figures.honoured}/${figures.snippetFree} (${pct}%), baseline ${baseline.honoured}`, () => {
     assert.ok(figures.snippetFree > 200, `only ${figures.snippetFree} snippet-free files found in ${dir}`);
     assert.ok(figures.honoured >= baseline.honoured, `regressed: ${figures.honoured} < ${baseline.honoured}`);
+  });
+
+  test("the files counted apart as invalid for Kubernetes are corpus files", () => {
+    const names = new Set(results.map((r) => r.file));
+    for (const f of Object.keys(INVALID_FOR_KUBERNETES)) assert.ok(names.has(f), `${f} (invalid-for-kubernetes.json) is not in the corpus`);
+    assert.equal(figures.invalidForKubernetes, Object.keys(INVALID_FOR_KUBERNETES).length);
   });
 
   test("no admitted file has an access-control annotation ignored", () => {

@@ -36,7 +36,10 @@ export type Outcome =
   /** Admitted, but the build left an Ingress out or dropped an annotation admission accepted. */
   | "build-disagrees"
   /** Some Ingress denied by admission. */
-  | "refused";
+  | "refused"
+  /** A real Kubernetes API server rejects the file (invalid-for-kubernetes.json, proven by
+   * e2e/corpus-api-server.test.ts): no controller ever sees it; outside the snippet-free figures. */
+  | "invalid-for-kubernetes";
 
 export interface FileResult {
   file: string;
@@ -52,6 +55,9 @@ export interface FileResult {
 export interface CorpusFigures {
   files: number;
   snippetFiles: number;
+  /** Files a real API server rejects (counted apart, in no other figure). */
+  invalidForKubernetes: number;
+  /** Files without snippets that a real API server accepts: the denominator of the figures. */
   snippetFree: number;
   honoured: number;
   ignored: number;
@@ -170,7 +176,20 @@ export function loadCorpusFile(text: string) {
   return { ingresses, services: withNs<Service>("Service"), secrets: withNs<Secret>("Secret"), configMaps: withNs<ConfigMap>("ConfigMap") };
 }
 
+interface InvalidForKubernetes {
+  field: string;
+  reason: string;
+}
+
+/** The corpus files a real API server rejects, by file name (invalid-for-kubernetes.json). */
+export const INVALID_FOR_KUBERNETES: Readonly<Record<string, InvalidForKubernetes>> = (
+  JSON.parse(readFileSync(new URL("./invalid-for-kubernetes.json", import.meta.url), "utf8")) as { files: Record<string, InvalidForKubernetes> }
+).files;
+
 export function checkCorpusFile(file: string, text: string): FileResult {
+  const invalid = Object.prototype.hasOwnProperty.call(INVALID_FOR_KUBERNETES, file) ? INVALID_FOR_KUBERNETES[file] : undefined;
+  if (invalid)
+    return { file, outcome: "invalid-for-kubernetes", details: [`${invalid.field}: ${invalid.reason}`], accessIgnored: [], ignoredByIngressNginxToo: [] };
   const { ingresses, services, secrets } = loadCorpusFile(text);
   if (ingresses.some(hasSnippet)) return { file, outcome: "snippet", details: [], accessIgnored: [], ignoredByIngressNginxToo: [] };
   const world = worldFor(ingresses, { services, secrets });
@@ -241,12 +260,14 @@ export function checkCorpus(dir: string): { results: FileResult[]; figures: Corp
   const results = files.map((f) => checkCorpusFile(f, readFileSync(resolve(dir, f), "utf8")));
   const count = (o: Outcome) => results.filter((r) => r.outcome === o).length;
   const snippetFiles = count("snippet");
+  const invalidForKubernetes = count("invalid-for-kubernetes");
   return {
     results,
     figures: {
       files: results.length,
       snippetFiles,
-      snippetFree: results.length - snippetFiles,
+      invalidForKubernetes,
+      snippetFree: results.length - snippetFiles - invalidForKubernetes,
       honoured: count("honoured"),
       ignored: count("ignored"),
       buildDisagrees: count("build-disagrees"),

@@ -144,3 +144,54 @@ test("the ConfigMaps kept are exactly those IngressControllers name, plus those 
   await c.idle();
   assert.deepEqual(seen, [], "no change in the annotation-named set: no call");
 });
+
+test("an nginx -t refusal traced to an Ingress drops that Ingress (one Event), the rest is published; a change lets it back", async () => {
+  class Capturing extends MemoryWriters {
+    results: BuildResult[] = [];
+    override async publish(ic: StoredIngressController, result: BuildResult): Promise<boolean> {
+      this.results.push(result);
+      return super.publish(ic, result);
+    }
+  }
+  const w = new Capturing();
+  const c = controller(w);
+  const good = withVersion(ingress("good", [{ host: "good.example", paths: [path("/", "Prefix", "web")] }], { namespace: "shop" }), "1");
+  const bad = withVersion(ingress("bad", [{ host: "bad.example", paths: [path("/x", "Exact", "web")] }], { namespace: "shop" }), "1");
+  c.upsert("Ingress", good);
+  c.upsert("Ingress", bad);
+  await c.rebuild();
+  const first = w.results.at(-1)!;
+  const line = first.state.config.split("\n").findIndex((l) => l.includes('location = "/x"')) + 1;
+  // The agent reports that nginx -t refused this config at the bad Ingress's location.
+  const refused = { hash: first.state.hashes.config, line, message: `nginx: [emerg] something nginx refused in /p/conf/h/nginx.conf:${line}` };
+  c.upsert("IngressController", withVersion({ ...IC, status: { refusedConfig: refused } }, "2"));
+  await c.rebuild();
+  const second = w.results.at(-1)!;
+  assert.notEqual(second.state.hashes.config, first.state.hashes.config);
+  assert.deepEqual(second.servedIngresses, ["shop/good"]);
+  assert.doesNotMatch(second.state.config, /location = "\/x"/);
+  const dropped = w.events.filter((d) => d.object.name === "bad" && d.reason === "IngressDropped");
+  assert.equal(dropped.length, 1);
+  assert.match(dropped[0]!.message, /nginx -t refused the configuration rendered from it \(line \d+: something nginx refused\)/);
+  // Later changes to the others are applied; the dropped one stays out, with no second Event.
+  c.upsert("Ingress", withVersion(ingress("good", [{ host: "good.example", paths: [path("/new", "Prefix", "web")] }], { namespace: "shop" }), "2"));
+  await c.rebuild();
+  assert.match(w.results.at(-1)!.state.config, /"\/new"/);
+  assert.deepEqual(w.results.at(-1)!.servedIngresses, ["shop/good"]);
+  assert.equal(w.events.filter((d) => d.object.name === "bad" && d.reason === "IngressDropped").length, 1);
+  // Its owner changes it: it is built again.
+  c.upsert("Ingress", withVersion(ingress("bad", [{ host: "bad.example", paths: [path("/y", "Exact", "web")] }], { namespace: "shop" }), "2"));
+  await c.rebuild();
+  assert.deepEqual(w.results.at(-1)!.servedIngresses, ["shop/bad", "shop/good"]);
+  c.stop();
+});
+
+test("a refusal of another config, or of a line no Ingress rendered, drops nothing", async () => {
+  const w = new MemoryWriters();
+  const c = controller(w);
+  c.upsert("Ingress", withVersion(ingress("good", [{ host: "good.example", paths: [path("/", "Prefix", "web")] }], { namespace: "shop" }), "1"));
+  c.upsert("IngressController", withVersion({ ...IC, status: { refusedConfig: { hash: "old", line: 190, message: "x" } } }, "2"));
+  await c.rebuild();
+  assert.equal(w.events.filter((d) => d.reason === "IngressDropped").length, 0);
+  c.stop();
+});

@@ -14,6 +14,7 @@ import { ingressStatusUpdates, type IngressStatusUpdate } from "./ingress-status
 import { addIngressReferences, addStreamReferences, emptyReferences, isServed, type References } from "./references.js";
 import { createControllerMetrics, type ControllerMetrics } from "./metrics.js";
 import { changeMatters } from "./relevance.js";
+import { blamedIngress, currentExclusions, ingressFingerprint, refusalOf, refusalText, type Exclusion } from "./refusals.js";
 import { RebuildScheduler, type SchedulerOptions } from "./scheduler.js";
 import { objectKey, Store, type StoredIngressController, type StoredKind, type StoredKinds } from "./store.js";
 
@@ -126,7 +127,7 @@ export class Controller {
   /** Last successful build per IngressController (its Ingresses keep their status while a build fails). */
   private readonly lastGood = new Map<string, BuildResult>();
   /** Per IngressController: Ingresses left out because the data plane's nginx -t refused them. */
-  private readonly excluded = new Map<string, Map<string, string>>();
+  private readonly excluded = new Map<string, Map<string, Exclusion>>();
   lastStats: RebuildStats | undefined;
   rebuilds = 0;
   /** Until every kind has been listed once, no rebuild runs: a build from a partial cache would
@@ -217,6 +218,44 @@ export class Controller {
     }
   }
 
+  /** Builds one controller without the Ingresses its data plane refused. A refusal of exactly this
+   * config (the agent's status.refusedConfig) whose line traces to an Ingress drops that Ingress
+   * (an Event on it) and builds again; one that traces to none is reported on the IngressController. */
+  private buildContained(
+    ic: StoredIngressController,
+    icKey: string,
+    snapshot: Snapshot,
+    diagnostics: { d: Diagnostic; ic: StoredIngressController }[],
+  ): BuildResult {
+    const exclusions = currentExclusions(this.excluded.get(icKey) ?? new Map(), snapshot.ingresses);
+    const reasons = () => new Map([...exclusions].map(([k, e]) => [k, e.reason]));
+    let result = build(snapshot, renderOptionsFor(ic), reasons());
+    const refusal = refusalOf(ic);
+    const blamed = blamedIngress(refusal, result);
+    const ing = blamed ? snapshot.ingresses.find((i) => `${i.metadata.namespace ?? ""}/${i.metadata.name}` === blamed) : undefined;
+    if (refusal && ing && !exclusions.has(blamed!)) {
+      exclusions.set(blamed!, {
+        reason: `nginx -t refused the configuration rendered from it (${refusalText(refusal)})`,
+        fingerprint: ingressFingerprint(ing),
+      });
+      this.log.warn("nginx -t refused an Ingress's configuration; dropping it", { controller: icKey, ingress: blamed, line: refusal.line });
+      result = build(snapshot, renderOptionsFor(ic), reasons());
+    } else if (refusal && refusal.hash === result.state.hashes.config) {
+      diagnostics.push({
+        d: {
+          object: { kind: "IngressController", namespace: ic.metadata.namespace, name: ic.metadata.name },
+          severity: "Error",
+          reason: "ConfigRefused",
+          message: `nginx -t refused config ${refusal.hash.slice(0, 12)} (${refusalText(refusal)}); no Ingress rendered that line, so the data plane keeps its running configuration`,
+        },
+        ic,
+      });
+    }
+    if (exclusions.size) this.excluded.set(icKey, exclusions);
+    else this.excluded.delete(icKey);
+    return result;
+  }
+
   private async rebuildOnce(): Promise<void> {
     const started = performance.now();
     const controllers = this.store.list("IngressController").filter((c) => !c.metadata.deletionTimestamp);
@@ -244,7 +283,7 @@ export class Controller {
       const icKey = objectKey(ic.metadata);
       let result: BuildResult;
       try {
-        result = build(snapshot, renderOptionsFor(ic), this.excluded.get(icKey));
+        result = this.buildContained(ic, icKey, snapshot, diagnostics);
         this.lastGood.set(icKey, result);
       } catch (err) {
         diagnostics.push({

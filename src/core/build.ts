@@ -6,7 +6,7 @@ import type { BuildResult, CertificatePair, DesiredState, Diagnostic, RenderOpti
 import { isIpAddress, validCidr } from "./nginx-values.js";
 import type { Settings } from "./settings.js";
 import { buildModel } from "./model/build-model.js";
-import { render } from "./render/render.js";
+import { renderWithSources } from "./render/render.js";
 import { RenderError } from "./render/render-error.js";
 
 export { selectIngresses } from "./model/classes.js";
@@ -44,8 +44,9 @@ export function build(snapshot: Snapshot, options?: Partial<RenderOptions>, excl
       },
     );
     let config: string;
+    let lineSources: BuildResult["lineSources"];
     try {
-      config = render(model, settings, o);
+      ({ config, sources: lineSources } = renderWithSources(model, settings, o));
     } catch (err) {
       if (err instanceof RenderError && !dropped.has(err.origin)) {
         dropped.set(err.origin, `rendering failed: ${err.message}`);
@@ -62,7 +63,7 @@ export function build(snapshot: Snapshot, options?: Partial<RenderOptions>, excl
       hashes: hashesOf(config, model.endpoints, model.sniCertificates, model.certificates, model.balancing, model.files),
     };
     if (Object.keys(model.balancing).length) state.balancing = model.balancing; // present only when not empty
-    return { state, diagnostics: [...controllerDiagnostics, ...model.diagnostics], servedIngresses: model.servedIngresses };
+    return { state, diagnostics: [...controllerDiagnostics, ...model.diagnostics], servedIngresses: model.servedIngresses, lineSources };
   }
 }
 

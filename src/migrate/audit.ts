@@ -4,12 +4,21 @@
 // (the snippet replaced by its typed form, plus one-path Ingresses for per-path redirects/rewrites).
 
 import { checkAnnotations } from "../admission/annotations.js";
+import { ignoredByIngressNginxToo } from "../core/annotations/ingress-nginx-keys.js";
 import { PREFIXES, REJECTED_ANNOTATIONS } from "../core/annotations/registry.js";
 import type { Ingress } from "../core/k8s-types.js";
 import { convertIngress } from "./convert.js";
 import { translateSnippet, type SnippetTranslation } from "./snippets.js";
 
-export type AnnotationStatus = "supported" | "different-default" | "refused" | "ignored" | "snippet-translated" | "snippet-refused";
+export type AnnotationStatus =
+  | "supported"
+  | "different-default"
+  | "refused"
+  | "ignored"
+  /** Ignored, and ingress-nginx did not read it either: the Ingress behaves as it did. */
+  | "not-ingress-nginx"
+  | "snippet-translated"
+  | "snippet-refused";
 
 export interface AnnotationAudit {
   key: string;
@@ -85,13 +94,16 @@ export function auditIngress(doc: Record<string, unknown>, className: string): I
     if (!key || SNIPPET_KEYS.has(key)) continue;
     if (added[full] !== undefined && !errors.has(full)) continue; // written by a snippet translation
     if (errors.has(full)) out.push({ key: full, status: "refused", detail: errors.get(full)! });
-    else if (findings.parsed.unknown.includes(full)) out.push({ key: full, status: "ignored", detail: ignoredDetail(findings.warnings, full) });
+    else if (findings.parsed.unknown.includes(full))
+      out.push({ key: full, status: ignoredByIngressNginxToo(key) ? "not-ingress-nginx" : "ignored", detail: ignoredDetail(findings.warnings, full) });
     else if (DIFFERENT_DEFAULTS[key]) out.push({ key: full, status: "different-default", detail: DIFFERENT_DEFAULTS[key]! });
     else out.push({ key: full, status: "supported", detail: "" });
   }
   const migrated: Ingress = { ...ingress, metadata: { ...ingress.metadata, annotations } };
   if (Object.keys(annotations).length === 0) delete migrated.metadata.annotations;
-  const migrates = out.every((a) => a.status === "supported" || a.status === "different-default" || a.status === "snippet-translated");
+  const migrates = out.every(
+    (a) => a.status === "supported" || a.status === "different-default" || a.status === "not-ingress-nginx" || a.status === "snippet-translated",
+  );
   return { namespace: ingress.metadata.namespace, name: ingress.metadata.name, changes, annotations: out, migrates, objects: [migrated, ...extra] };
 }
 

@@ -64,6 +64,7 @@ const MARK: Record<string, string> = {
   "different-default": "supported, different default",
   refused: "REFUSED",
   ignored: "ignored",
+  "not-ingress-nginx": "ignored (ingress-nginx ignores it too)",
   "snippet-translated": "snippet -> typed",
   "snippet-refused": "snippet NOT expressible",
 };

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { configAppliedCondition, reconcileFailure, setConditions } from "./conditions.js";
+import { configAppliedCondition, reconcileFailure, setConditions, withDroppedIngresses, type ConditionInput } from "./conditions.js";
 import { publishedAddress } from "./published-address.js";
 
 const t0 = new Date("2026-01-01T00:00:00.000Z");
@@ -51,7 +51,7 @@ test("published address: override, then load-balancer ip, then hostname", () => 
 });
 
 test("a forbidden reconcile names the namespace and the chart value that permits it; other failures keep their message", () => {
-  const forbidden = Object.assign(new Error('POST /apis/apps/v1/namespaces/team-a/deployments: deployments.apps is forbidden'), { status: 403 });
+  const forbidden = Object.assign(new Error("POST /apis/apps/v1/namespaces/team-a/deployments: deployments.apps is forbidden"), { status: 403 });
   const f = reconcileFailure("team-a", forbidden);
   assert.equal(f.reason, "NamespaceNotPermitted");
   assert.match(f.message, /namespace "team-a" is not one where this Portico release may run IngressControllers/);
@@ -59,4 +59,23 @@ test("a forbidden reconcile names the namespace and the chart value that permits
   assert.match(f.message, /is forbidden/, "the API's own message is kept");
   const other = reconcileFailure("team-a", Object.assign(new Error("conflict"), { status: 409 }));
   assert.deepEqual(other, { reason: "ReconcileFailed", message: "conflict" });
+});
+
+test("Degraded while the controller lists dropped Ingresses, and back to AsExpected once none is", () => {
+  const ok: ConditionInput = { type: "Degraded", status: "False", reason: "AsExpected", message: "all children are in place" };
+  const [degraded] = withDroppedIngresses([ok], { droppedIngresses: ["shop/bad: nginx -t refused it"] });
+  assert.deepEqual(degraded, {
+    type: "Degraded",
+    status: "True",
+    reason: "IngressesDropped",
+    message: "left out of the configuration: shop/bad: nginx -t refused it",
+  });
+  assert.deepEqual(withDroppedIngresses([degraded!], { droppedIngresses: [] })[0], {
+    type: "Degraded",
+    status: "False",
+    reason: "AsExpected",
+    message: "no Ingress is left out",
+  });
+  const conflict: ConditionInput = { type: "Degraded", status: "True", reason: "IngressClassConflict", message: "x" };
+  assert.deepEqual(withDroppedIngresses([conflict], { droppedIngresses: ["a/b: y"] }), [conflict]);
 });

@@ -38,6 +38,27 @@ export function configAppliedCondition(status: IngressControllerStatus | undefin
   };
 }
 
+/** Degraded while the controller leaves Ingresses out of the desired state (status.droppedIngresses,
+ * the controller's): a dropped Ingress is degraded service even when every child is in place. */
+export function withDroppedIngresses(conditions: ConditionInput[], status: IngressControllerStatus | undefined): ConditionInput[] {
+  const dropped = status?.droppedIngresses ?? [];
+  // A reconcile that says nothing about Degraded (status only) still shows dropped Ingresses.
+  const all: ConditionInput[] = conditions.some((c) => c.type === "Degraded")
+    ? conditions
+    : [...conditions, { type: "Degraded", status: "False", reason: "AsExpected", message: "no Ingress is left out" }];
+  return all.map((c) => {
+    if (c.type !== "Degraded") return c;
+    if (dropped.length && c.status !== "True") {
+      const shown = dropped.slice(0, 3).join("; ");
+      const more = dropped.length > 3 ? ` (and ${dropped.length - 3} more)` : "";
+      return { type: "Degraded", status: "True", reason: "IngressesDropped", message: `left out of the configuration: ${shown}${more}`.slice(0, 1024) };
+    }
+    if (!dropped.length && c.reason === "IngressesDropped")
+      return { type: "Degraded", status: "False", reason: "AsExpected", message: "no Ingress is left out" };
+    return c;
+  });
+}
+
 /** True when the two condition lists say the same thing (ignoring nothing: times are kept stable). */
 export function sameConditions(a: Condition[] | undefined, b: Condition[] | undefined): boolean {
   return JSON.stringify(a ?? []) === JSON.stringify(b ?? []);

@@ -10,7 +10,7 @@ import { patchStatus } from "../k8s/status.js";
 import { CHILD_KINDS, desiredChildren, ownerOf, type Manifest } from "./children/index.js";
 import { CREATE_ONLY_LABEL } from "./children/configmaps.js";
 import { STATE_COMPONENT } from "../core/state-objects.js";
-import { configAppliedCondition, reconcileFailure, sameConditions, setConditions, type ConditionInput } from "./conditions.js";
+import { configAppliedCondition, reconcileFailure, sameConditions, setConditions, withDroppedIngresses, type ConditionInput } from "./conditions.js";
 import { FIELD_MANAGER, FINALIZER, GENERATION_LABEL, LABELS, childNames, instanceSelector, type Owner } from "../api/names.js";
 import { publishedAddress, type ServiceStatusLike } from "./published-address.js";
 import { API_VERSION, KIND } from "../api/schema.js";
@@ -127,7 +127,7 @@ async function writeStatus(
   opts: Required<Pick<ReconcileOptions, "fieldManager" | "now">>,
 ): Promise<void> {
   const generation = ic.metadata.generation ?? 1;
-  const all = [...conditions, configAppliedCondition(ic.status)];
+  const all = [...withDroppedIngresses(conditions, ic.status), configAppliedCondition(ic.status)];
   const next = setConditions(ic.status?.conditions, all, generation, opts.now());
   const status: IngressControllerStatus = { observedGeneration: generation, conditions: next, ...extra };
   const cur = ic.status ?? {};

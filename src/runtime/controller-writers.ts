@@ -2,6 +2,7 @@
 // (server-side apply of shards, then the index, only when the hash changed), Ingress status, and
 // Events for build diagnostics.
 
+import { droppedIngresses } from "../controller/refusals.js";
 import type { BuildResult, Diagnostic } from "../core/contract.js";
 import { encodeDesiredState, parseStateIndex, staleShardNames, type StateIndex, type StatePart } from "../core/state-objects.js";
 import type { ControllerWriters } from "../controller/controller.js";
@@ -82,7 +83,7 @@ export function apiControllerWriters(log: Logger): ControllerWriters {
       try {
         await mergePatch(
           { apiVersion: API_VERSION, kind: KIND, namespace: ns, name: ic.metadata.name },
-          { status: { desiredConfigHash: result.state.hashes.config } },
+          { status: { desiredConfigHash: result.state.hashes.config, droppedIngresses: droppedIngresses(result) } },
           "status",
         );
       } catch (err) {

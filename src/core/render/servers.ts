@@ -19,7 +19,7 @@ import {
 import { authLocations, type LocationContext } from "./access.js";
 import { errorLocations, locationBlock, notFoundDirectives } from "./location.js";
 import { placeLocations } from "./locations.js";
-import { attributed } from "./render-error.js";
+import { attributed, sourced } from "./render-error.js";
 import { b, d, luaBlock, type Directive } from "./writer.js";
 
 const clearUpstream = () => d("set", lit("$portico_upstream"), litQuoted(""));
@@ -56,7 +56,12 @@ function locationBlocks(locations: LocationModel[], regexMode: boolean, fallback
     p.loc.access?.external && !p.loc.access.denied && p.loc.action.kind === "proxy" ? [{ auth: p.loc.access.external, upstream: p.loc.action.upstream }] : [],
   );
   return [
-    ...placed.map((p) => attributed(p.loc.origin, () => locationBlock(p, lc))),
+    ...placed.map((p) =>
+      sourced(
+        p.loc.origin,
+        attributed(p.loc.origin, () => locationBlock(p, lc)),
+      ),
+    ),
     ...authLocations(auths, lc),
     ...errorLocations([...locations, fallback], lc),
   ];
@@ -74,7 +79,7 @@ export function hostServer(s: ServerModel, o: RenderOptions, lc: LocationContext
   for (const r of s.denyRegexes ?? []) body.push(b("if", ifUriMatchesArgs(r.path, r.caseInsensitive), [d("return", statusToken(r.status))]));
   if (s.appRoot) {
     const target = attributed(s.appRootOrigin, () => redirectUrlToken(s.appRoot!));
-    body.push(b("if", [lit("($uri"), lit("="), lit("/)")], [d("return", int(302), target)]));
+    body.push(sourced(s.appRootOrigin, b("if", [lit("($uri"), lit("="), lit("/)")], [d("return", int(302), target)])));
   }
   body.push(...locationBlocks(s.locations, s.regexMode, s.fallback, lc));
   return b("server", [], body);

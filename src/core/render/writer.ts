@@ -10,6 +10,15 @@ export interface Directive {
   block?: Directive[];
   /** Body of a *_by_lua_block: Lua source written in our own code. */
   lua?: string;
+  /** namespace/name of the Ingress this directive (and its block) was rendered from. */
+  source?: string;
+}
+
+/** Lines `start`..`end` (1-based, inclusive) of the printed text came from Ingress `source`. */
+export interface LineSource {
+  start: number;
+  end: number;
+  source: string;
 }
 
 export const d = (name: string, ...args: Token[]): Directive => ({ name, args });
@@ -21,31 +30,58 @@ export const luaBlock = (name: string, lua: string): Directive => ({ name, args:
 const NAME = /^[a-z_][a-z0-9_]*$/;
 
 export function print(directives: Directive[]): string {
-  const out: string[] = [];
-  emit(directives, "", out);
-  return out.join("");
+  return printWithSources(directives).text;
 }
 
-function emit(directives: Directive[], indent: string, out: string[]): void {
+/** The text, and which of its lines came from which Ingress (directives with a `source`), so an
+ * `nginx -t` error at a line can be traced back to the Ingress that caused it. */
+export function printWithSources(directives: Directive[], firstLine = 1): { text: string; sources: LineSource[] } {
+  const out: string[] = [];
+  const sources: LineSource[] = [];
+  const line = { n: firstLine };
+  emit(directives, "", out, sources, line);
+  return { text: out.join(""), sources };
+}
+
+const newlines = (s: string) => {
+  let n = 0;
+  for (let i = s.indexOf("\n"); i !== -1; i = s.indexOf("\n", i + 1)) n++;
+  return n;
+};
+
+function emit(directives: Directive[], indent: string, out: string[], sources: LineSource[], line: { n: number }): void {
+  const push = (text: string) => {
+    out.push(text);
+    line.n += newlines(text);
+  };
   for (const dir of directives) {
+    const start = line.n;
     if (dir.name === "" && dir.args.length >= 1 && !dir.block && dir.lua === undefined) {
-      out.push(`${indent}${dir.args.join(" ")};\n`);
-      continue;
-    }
-    if (!NAME.test(dir.name)) throw new Error(`writer: bad directive name ${JSON.stringify(dir.name)}`);
-    const head = dir.args.length ? `${indent}${dir.name} ${dir.args.join(" ")}` : `${indent}${dir.name}`;
-    if (dir.lua !== undefined) {
-      const body = dir.lua
-        .split("\n")
-        .map((l) => (l ? `${indent}  ${l}` : l))
-        .join("\n");
-      out.push(`${head} {\n${body}\n${indent}}\n`);
-    } else if (dir.block) {
-      out.push(`${head} {\n`);
-      emit(dir.block, indent + "  ", out);
-      out.push(`${indent}}\n`);
+      push(`${indent}${dir.args.join(" ")};\n`);
     } else {
-      out.push(`${head};\n`);
+      if (!NAME.test(dir.name)) throw new Error(`writer: bad directive name ${JSON.stringify(dir.name)}`);
+      const head = dir.args.length ? `${indent}${dir.name} ${dir.args.join(" ")}` : `${indent}${dir.name}`;
+      if (dir.lua !== undefined) {
+        const body = dir.lua
+          .split("\n")
+          .map((l) => (l ? `${indent}  ${l}` : l))
+          .join("\n");
+        push(`${head} {\n${body}\n${indent}}\n`);
+      } else if (dir.block) {
+        push(`${head} {\n`);
+        emit(dir.block, indent + "  ", out, sources, line);
+        push(`${indent}}\n`);
+      } else {
+        push(`${head};\n`);
+      }
     }
+    if (dir.source !== undefined) sources.push({ start, end: line.n - 1, source: dir.source });
   }
+}
+
+/** The Ingress line `line` came from: the innermost range holding it (ranges nest like blocks). */
+export function sourceOfLine(sources: readonly LineSource[], line: number): string | undefined {
+  let best: LineSource | undefined;
+  for (const r of sources) if (r.start <= line && line <= r.end && (!best || r.end - r.start < best.end - best.start)) best = r;
+  return best?.source;
 }

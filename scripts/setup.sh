@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a machine for Portico's tests and demos. Idempotent and fast when nothing is missing:
-#   1. Debian packages (nginx with Lua and stream modules, iproute2, openssl, curl, wrk);
+#   1. Debian packages (nginx with Lua, stream and ModSecurity modules, the OWASP Core Rule Set,
+#      iproute2, openssl, curl, wrk);
 #      `apt-get update` runs only when something must be installed;
 #   2. `npm ci` when node_modules is missing or older than package-lock.json;
 #   3. the local control plane and node binaries (src/local/controlplane/build.sh: compiles only on a cold start).
@@ -14,7 +15,7 @@ fail() { say "$*"; exit 1; }
 
 node=${PORTICO_NODE:-}
 for a in "$@"; do [ "$a" = "--node" ] && node=1; done
-packages=(nginx-light libnginx-mod-http-lua lua-resty-core lua-cjson libnginx-mod-stream iproute2 openssl curl wrk)
+packages=(nginx-light libnginx-mod-http-lua lua-resty-core lua-cjson libnginx-mod-stream libnginx-mod-http-modsecurity modsecurity-crs iproute2 openssl curl wrk)
 [ -n "$node" ] && packages+=(runc containernetworking-plugins nftables conntrack gcc libc6-dev)
 missing=()
 for p in "${packages[@]}"; do

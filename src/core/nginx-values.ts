@@ -773,3 +773,26 @@ export function validateTokenList(input: string, field: string, item: RegExp): R
   for (const i of items) if (!item.test(i)) return fail(`${field}: ${show(i)} is not allowed here`);
   return ok(items.join(", "));
 }
+
+// ---------------------------------------------------------------------------------------------
+// ModSecurity
+
+/**
+ * `modsecurity_rules "<lines>"`: ModSecurity rule lines built by src/core/render/modsecurity.ts
+ * from constants and validated values. Each line must be printable ASCII; nginx unescapes `\\`,
+ * `\"` and `\n` inside the quoted string, so backslashes and quotes are escaped and lines joined
+ * with `\n`. ModSecurity reads the value as it is (nginx expands no variables in it).
+ */
+export function modsecurityRulesToken(lines: readonly string[]): Token {
+  if (lines.length === 0) throw new Error("nginx-values: empty ModSecurity rules");
+  for (const l of lines) if (!/^[\x20-\x7e]+$/.test(l)) throw new Error(`nginx-values: ModSecurity rule line ${show(l)} is not printable ASCII`);
+  return `"${lines.map((l) => l.replace(/[\\"]/g, (c) => `\\${c}`)).join("\\n")}"` as Token;
+}
+
+/** `modsecurity_transaction_id "<value>"`: literal [A-Za-z0-9_-] and `$name` / `${name}` of variables the annotation allows. */
+export function modsecurityTransactionIdToken(value: string): Token {
+  if (!/^(?:[A-Za-z0-9_-]|\$(?:[a-z0-9_]+|\{[a-z0-9_]+\}))+$/.test(value) || value.length > 256)
+    throw new Error(`nginx-values: ${show(value)} is not a transaction id`);
+  // ${name} everywhere, so a variable never runs into the literal text after it.
+  return quote(value.replace(/\$\{?([a-z0-9_]+)\}?/g, (_m, n: string) => `\${${n}}`));
+}

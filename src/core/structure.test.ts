@@ -9,8 +9,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { parse } from "nginx-conf";
 import { build } from "./build.js";
-import { ANNOTATIONS } from "./annotations/registry.js";
-import { accessControlReason } from "./annotations/ingress-nginx-keys.js";
+import { ANNOTATIONS, guardReason } from "./annotations/registry.js";
 import { ingress, path, service, slice, snapshot } from "./test-objects.js";
 import type { Ingress } from "./k8s-types.js";
 
@@ -222,6 +221,14 @@ const BENIGN_ANNOTATION: Record<string, string> = {
   "canary-weight": "30",
   "canary-weight-total": "1000",
   "ssl-passthrough": "true",
+  "enable-modsecurity": "true",
+  "enable-owasp-core-rules": "true",
+  "modsecurity-transaction-id": "$request_id",
+  "modsecurity-rule-engine": "On",
+  "modsecurity-audit-engine": "Off",
+  "modsecurity-remove-rule-ids": "942100",
+  "modsecurity-request-body-limit": "1m",
+  "modsecurity-tags": "team=a",
 };
 // Keys whose presence needs a companion to be complete (a bare value would be refused by design).
 const COMPANIONS: Record<string, Record<string, string>> = {
@@ -250,6 +257,17 @@ const COMPANIONS: Record<string, Record<string, string>> = {
   "cors-expose-headers": { "enable-cors": "true" },
   "cors-allow-credentials": { "enable-cors": "true" },
   "cors-max-age": { "enable-cors": "true" },
+  ...Object.fromEntries(
+    [
+      "enable-owasp-core-rules",
+      "modsecurity-transaction-id",
+      "modsecurity-rule-engine",
+      "modsecurity-audit-engine",
+      "modsecurity-remove-rule-ids",
+      "modsecurity-request-body-limit",
+      "modsecurity-tags",
+    ].map((k) => [k, { "enable-modsecurity": "true" }]),
+  ),
 };
 for (const a of ANNOTATIONS) {
   const benign = BENIGN_ANNOTATION[a.key];
@@ -320,7 +338,7 @@ describe("hostile inputs never add directives", () => {
       const omittedShape = shape(configOf(slot.make(undefined)).state.config);
       // A refused access-control value leaves the Ingress's paths answering 503 (fail closed).
       const key = slot.name.slice(slot.name.indexOf("/") + 1);
-      const refusedShape = shape(configOf(slot.make(accessControlReason(key) ? '"' : undefined)).state.config);
+      const refusedShape = shape(configOf(slot.make(guardReason(key) ? '"' : undefined)).state.config);
       const same = (a: Map<string, number>, b: Map<string, number>) => a.size === b.size && [...a].every(([k, n]) => b.get(k) === n);
       for (const h of HOSTILE) {
         const r = configOf(slot.make(h));

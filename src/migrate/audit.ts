@@ -5,7 +5,7 @@
 
 import { checkAnnotations } from "../admission/annotations.js";
 import { ignoredByIngressNginxToo } from "../core/annotations/ingress-nginx-keys.js";
-import { PREFIXES, REJECTED_ANNOTATIONS } from "../core/annotations/registry.js";
+import { parseAnnotations, PREFIXES, REJECTED_ANNOTATIONS } from "../core/annotations/registry.js";
 import type { Ingress } from "../core/k8s-types.js";
 import { convertIngress } from "./convert.js";
 import { translateSnippet, type SnippetTranslation } from "./snippets.js";
@@ -59,7 +59,8 @@ export function auditIngress(doc: Record<string, unknown>, className: string): I
   const { ingress, changes } = convertIngress(doc, className);
   const annotations = { ...(ingress.metadata.annotations ?? {}) };
   const hosts = [...new Set((ingress.spec?.rules ?? []).map((r) => r.host ?? "").filter(Boolean))];
-  const ctx = { hosts, tls: (ingress.spec?.tls ?? []).length > 0 };
+  const waf = parseAnnotations(annotations).values;
+  const ctx = { hosts, tls: (ingress.spec?.tls ?? []).length > 0, modsecurity: waf.enableModsecurity === true, crs: waf.enableOwaspCoreRules === true };
   const out: AnnotationAudit[] = [];
   const added: Record<string, string> = {};
   const extra: Ingress[] = [];

@@ -5,6 +5,7 @@
 
 import { ANNOTATIONS, parseAnnotations } from "../core/annotations/registry.js";
 import { validateRegexPath } from "../core/nginx-values.js";
+import { translateModsecuritySnippet } from "./modsecurity-snippet.js";
 import { parseSnippet, type Stmt } from "./nginx-snippet.js";
 
 export interface ExtraPath {
@@ -30,6 +31,9 @@ export interface SnippetTranslation {
 export interface SnippetContext {
   hosts: string[];
   tls: boolean;
+  /** The Ingress sets enable-modsecurity / enable-owasp-core-rules "true". */
+  modsecurity?: boolean;
+  crs?: boolean;
 }
 
 const P = "portico.dev/";
@@ -293,7 +297,10 @@ export function translateSnippet(key: string, body: string, ctx: SnippetContext)
     authVars: new Map(),
   };
   if (key === "modsecurity-snippet") {
-    d.unsupported.push("ModSecurity rules: Portico does not implement ModSecurity (enable-modsecurity is refused), so they have no typed form");
+    const m = translateModsecuritySnippet(body, { modsecurity: ctx.modsecurity === true, crs: ctx.crs === true });
+    Object.assign(d.plain, m.annotations);
+    d.unsupported.push(...m.unsupported);
+    d.notes.push(...m.notes);
   } else {
     const tree = /_by_lua/.test(body) ? "Lua (*_by_lua) cannot be carried" : parseSnippet(body);
     if (typeof tree === "string") d.unsupported.push(tree.startsWith("Lua") ? tree : `not valid nginx syntax: ${tree}`);
@@ -301,7 +308,9 @@ export function translateSnippet(key: string, body: string, ctx: SnippetContext)
   }
   const annotations: Record<string, string> = {};
   const put = (k: string, v: string) => {
-    const r = parseAnnotations({ [`${P}${k}`]: v });
+    // ModSecurity settings are refused without enable-modsecurity: checked as the Ingress will have them.
+    const waf: Record<string, string> = k.startsWith("modsecurity-") || k === "enable-owasp-core-rules" ? { [`${P}enable-modsecurity`]: "true" } : {};
+    const r = parseAnnotations({ ...waf, [`${P}${k}`]: v });
     if (r.errors.length) d.unsupported.push(r.errors.map((e) => e.message).join("; "));
     else annotations[`${P}${k}`] = v;
   };

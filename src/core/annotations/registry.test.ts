@@ -34,7 +34,13 @@ describe("parseAnnotations", () => {
       for (const prefix of [N, P]) {
         const r = parseAnnotations({ [`${prefix}${s.key}`]: "add_header X y;" });
         assert.equal(r.errors.length, 1);
-        assert.match(r.errors[0]!.message, /snippet annotations insert raw nginx configuration/);
+        // modsecurity-snippet's reason names the typed ModSecurity settings that replace it.
+        assert.match(
+          r.errors[0]!.message,
+          s.key === "modsecurity-snippet"
+            ? /raw ModSecurity rules .* never accepted; use the typed settings/
+            : /snippet annotations insert raw nginx configuration/,
+        );
         assert.deepEqual(r.values, {});
       }
     }

@@ -51,6 +51,17 @@ import { limitAllowlist, limitBurstMultiplier, limitConnections, limitRate, limi
 import { hideResponseHeaders, requestHeaders, requireRequestHeaders, responseHeaders } from "./response-headers.js";
 import { denyPaths, fixedResponses } from "./fixed-responses.js";
 import { hostRedirectCode, hostRedirects } from "./host-redirects.js";
+import {
+  enableModsecurity,
+  enableOwaspCoreRules,
+  modsecurityAuditEngine,
+  modsecurityRemoveRuleIds,
+  modsecurityRequestBodyLimit,
+  modsecurityRuleEngine,
+  modsecurityTags,
+  modsecurityTransactionId,
+  NEEDS_MODSECURITY,
+} from "./modsecurity.js";
 
 export type { AnnotationSpec, AnnotationValues, AnnotationScope, AnnotationRisk, BackendProtocol } from "./types.js";
 
@@ -154,12 +165,27 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
   requestHeaders,
   requireRequestHeaders,
   responseHeaders,
+  // ModSecurity
+  enableModsecurity,
+  enableOwaspCoreRules,
+  modsecurityAuditEngine,
+  modsecurityRemoveRuleIds,
+  modsecurityRequestBodyLimit,
+  modsecurityRuleEngine,
+  modsecurityTags,
+  modsecurityTransactionId,
 ] as AnnotationSpec[];
 
 export const REJECTED_ANNOTATIONS: readonly RejectedAnnotationSpec[] = SNIPPETS;
 
 const BY_KEY = new Map(ANNOTATIONS.map((a) => [a.key, a]));
 const REJECTED = new Map(REJECTED_ANNOTATIONS.map((a) => [a.key, a]));
+
+/** What ignoring the key would expose when it controls access or security (ingress-nginx's keys by
+ * classification, ours by their spec); undefined for other keys. */
+export function guardReason(key: string): string | undefined {
+  return accessControlReason(key) ?? BY_KEY.get(key)?.guards;
+}
 
 export interface AnnotationError {
   /** Full annotation key as written on the object. */
@@ -201,7 +227,7 @@ export function parseAnnotations(annotations: Record<string, string> | undefined
   for (const [key, { fullKey, raw }] of [...chosen].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     // An invalid value of an access-control key must not fall back to "off" either; a snippet may
     // hold access rules (allow/deny, auth_request), so dropping it alone could expose the Ingress.
-    const guards = accessControlReason(key);
+    const guards = guardReason(key);
     const rejected = REJECTED.get(key);
     const fail = (message: string) => errors.push({ key: fullKey, message, dropsIngress: guards !== undefined || rejected !== undefined });
     if (rejected) {
@@ -235,5 +261,13 @@ function crossChecks(v: AnnotationValues): [string, string][] {
   if (v.authSecret !== undefined && v.authType === undefined)
     out.push(["auth-secret", 'is set without auth-type: "basic"; refused rather than serving the paths without authentication']);
   if (v.authType !== undefined && v.authSecret === undefined) out.push(["auth-type", "needs auth-secret (the htpasswd Secret)"]);
+  if (v.enableModsecurity !== true) {
+    const set = v as Record<string, unknown>;
+    for (const key of NEEDS_MODSECURITY) {
+      const spec = BY_KEY.get(key)!;
+      if (set[spec.field] !== undefined && set[spec.field] !== false)
+        out.push([key, 'has no effect without enable-modsecurity: "true"; refused rather than serving the paths without the WAF the owner asked for']);
+    }
+  }
   return out;
 }

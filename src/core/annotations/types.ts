@@ -119,6 +119,15 @@ export interface AnnotationValues {
   canaryWeight?: number;
   canaryWeightTotal?: number;
   sslPassthrough?: boolean;
+  // ModSecurity (and its portico.dev typed settings)
+  enableModsecurity?: boolean;
+  enableOwaspCoreRules?: boolean;
+  modsecurityTransactionId?: string;
+  modsecurityRuleEngine?: "On" | "DetectionOnly" | "Off";
+  modsecurityAuditEngine?: "On" | "RelevantOnly" | "Off";
+  modsecurityRemoveRuleIds?: { from: number; to: number }[];
+  modsecurityRequestBodyLimit?: number;
+  modsecurityTags?: string[];
 }
 
 export interface HeaderEntry {
@@ -156,6 +165,9 @@ export interface AnnotationSpec<K extends keyof AnnotationValues = keyof Annotat
   /** Default, as documented (empty when the global setting or "off" applies). */
   default: string;
   doc: string;
+  /** For keys of our own that guard access (ingress-nginx's are classified in ingress-nginx-keys.ts):
+   * what ignoring an invalid value would expose; such a value then drops the Ingress (fail closed). */
+  guards?: string;
   parse(raw: string, key: string): Result<NonNullable<AnnotationValues[K]>>;
 }
 

@@ -114,6 +114,18 @@ export interface AccessModel {
   cors?: CorsModel;
 }
 
+/** ModSecurity on a location (enable-modsecurity and its typed settings). */
+export interface WafModel {
+  /** The OWASP Core Rule Set applies (enable-owasp-core-rules). */
+  crs: boolean;
+  transactionId?: string;
+  ruleEngine?: "On" | "DetectionOnly" | "Off";
+  auditEngine?: "On" | "RelevantOnly" | "Off";
+  removeRuleIds?: { from: number; to: number }[];
+  requestBodyLimit?: number;
+  tags?: string[];
+}
+
 export interface LocationModel {
   /** Exact/prefix: the normalised path (no trailing slash except "/"); regex: the regex source. */
   path: string;
@@ -135,6 +147,7 @@ export interface LocationModel {
   /** default-backend annotation: the upstream used when the location's own has no ready endpoint. */
   fallbackUpstream?: string;
   access?: AccessModel;
+  waf?: WafModel;
 }
 
 export interface ServerModel {

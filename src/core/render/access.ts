@@ -36,6 +36,8 @@ export interface LocationContext {
   addHeaders: Directive[];
   /** The access_log directive enable-access-log "true" writes when the setting turned logs off. */
   accessLog?: Directive;
+  /** The OWASP Core Rule Set is loaded at http level (locations without it remove its rules). */
+  crsLoaded?: boolean;
   /** Upstreams whose locations need the log-phase Lua (ewma learns response times there). */
   ewmaUpstreams: ReadonlySet<string>;
 }

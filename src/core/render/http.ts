@@ -8,6 +8,7 @@ import { accessLogBufferArgs, cidrToken, endpointToken, hstsToken, int, lit, lit
 import { MIME_TYPES } from "./mime.js";
 import { limitZoneDirectives } from "./limits.js";
 import { certificateDictMiB } from "./shared-dicts.js";
+import { modsecurityHttpDirectives, wafUsage } from "./modsecurity.js";
 import {
   controlServer,
   defaultBackendServer,
@@ -150,8 +151,11 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
     ...headers.map(([h, v]) => d("proxy_set_header", lit(h), lit(v))),
   ];
   const grpcHeaders = headers.map(([h, v]) => d("grpc_set_header", lit(h), lit(v)));
+  const waf = wafUsage(m);
+  body.push(...modsecurityHttpDirectives(waf));
   const lc: LocationContext = {
     httpsPort: o.publicHttpsPort ?? o.httpsPort,
+    crsLoaded: waf.crs,
     proxyHeaders,
     grpcHeaders,
     addHeaders,

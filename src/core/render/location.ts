@@ -22,6 +22,7 @@ import {
 import type { LocationModel } from "../model/types.js";
 import type { PlacedLocation } from "./locations.js";
 import { limitDirectives } from "./limits.js";
+import { wafDirectives } from "./modsecurity.js";
 import { accessPhase, accessRewrite, type LocationContext } from "./access.js";
 import { addedResponseHeaders, dedupeHeaderDirectives, proxyTuningDirectives } from "./proxy-tuning.js";
 import { b, d, luaBlock, type Directive } from "./writer.js";
@@ -53,6 +54,7 @@ function locationBody(loc: LocationModel, c: LocationContext): Directive[] {
   if (loc.sslRedirect) body.push(sslRedirectDirective(c.httpsPort));
   if (loc.access) body.push(...accessRewrite(loc.access));
   if (loc.access?.denied) return body;
+  body.push(...wafDirectives(loc.waf, c.crsLoaded === true));
   if (loc.limits) body.push(...limitDirectives(loc.limits));
   const px = loc.proxy;
   for (const h of px?.requireRequestHeaders ?? []) body.push(b("if", ifHeaderEmptyArgs(h), [d("return", int(401))]));

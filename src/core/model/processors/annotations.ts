@@ -2,7 +2,7 @@
 // place where annotation values become location fields, redirects and the ssl-redirect decision.
 
 import { parseAnnotations, type AnnotationValues } from "../../annotations/registry.js";
-import type { Action, LocationModel } from "../types.js";
+import type { Action, LocationModel, WafModel } from "../types.js";
 import type { Processor } from "./types.js";
 
 export const annotationsProcessor: Processor = {
@@ -31,7 +31,19 @@ export function locationTuning(ann: AnnotationValues): Partial<LocationModel> {
   if (ann.proxyConnectTimeout !== undefined) t.connectTimeout = ann.proxyConnectTimeout;
   if (ann.proxyReadTimeout !== undefined) t.readTimeout = ann.proxyReadTimeout;
   if (ann.proxySendTimeout !== undefined) t.sendTimeout = ann.proxySendTimeout;
+  if (ann.enableModsecurity === true) t.waf = wafOf(ann);
   return t;
+}
+
+function wafOf(ann: AnnotationValues): WafModel {
+  const w: WafModel = { crs: ann.enableOwaspCoreRules === true };
+  if (ann.modsecurityTransactionId !== undefined) w.transactionId = ann.modsecurityTransactionId;
+  if (ann.modsecurityRuleEngine !== undefined) w.ruleEngine = ann.modsecurityRuleEngine;
+  if (ann.modsecurityAuditEngine !== undefined) w.auditEngine = ann.modsecurityAuditEngine;
+  if (ann.modsecurityRemoveRuleIds !== undefined) w.removeRuleIds = ann.modsecurityRemoveRuleIds;
+  if (ann.modsecurityRequestBodyLimit !== undefined) w.requestBodyLimit = ann.modsecurityRequestBodyLimit;
+  if (ann.modsecurityTags !== undefined) w.tags = ann.modsecurityTags;
+  return w;
 }
 
 /** permanent-redirect / temporal-redirect replace proxying. */

@@ -128,6 +128,8 @@ export interface UpstreamBalancing {
   loadBalance?: "round_robin" | "ewma";
   /** Consistent hashing on this nginx variable expression (e.g. "$request_uri", "$arg_user$host"). */
   hashBy?: string;
+  /** With hashBy: a key maps to a subset of this many peers, a random one of which serves each request. */
+  hashSubsetSize?: number;
   /** Cookie affinity (wins over hashBy and loadBalance, as in ingress-nginx). */
   affinity?: CookieAffinity;
   canary?: CanaryPolicy;

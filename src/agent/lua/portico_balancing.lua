@@ -1,11 +1,12 @@
 -- How one request picks a peer of an upstream: round robin, ewma, consistent hashing on a variable
--- expression (upstream-hash-by), cookie affinity (balanced or persistent) and canary routing.
+-- expression (upstream-hash-by, also to a subset of peers), cookie affinity (balanced or persistent)
+-- and canary routing.
 -- Semantics follow ingress-nginx's Lua balancer (rootfs/etc/nginx/lua/balancer*); the code is ours.
 -- Policies arrive with the endpoints (see portico.lua), so none of this needs a reload.
 local ngx = ngx
 local crc32 = ngx.crc32_long
 local md5 = ngx.md5
-local floor, random, exp = math.floor, math.random, math.exp
+local floor, ceil, random, exp = math.floor, math.ceil, math.random, math.exp
 local sub, find, gsub, lower, format = string.sub, string.find, string.gsub, string.lower, string.format
 local concat, sort = table.concat, table.sort
 local tonumber, tostring, type, pairs, ipairs = tonumber, tostring, type, pairs, ipairs
@@ -49,11 +50,11 @@ end
 
 -- Consistent hash ring over the peers: a key maps to the first point at or after its hash, so a
 -- peer added or removed moves only the keys of its own points.
-local function build_ring(peers)
+local function build_ring_of(keys)
   local points = {}
   local n = 0
-  for i, peer in ipairs(peers) do
-    local base = peer_key(peer) .. "#"
+  for i, k in ipairs(keys) do
+    local base = k .. "#"
     for j = 1, RING_POINTS do
       n = n + 1
       points[n] = { crc32(base .. j), i }
@@ -63,6 +64,33 @@ local function build_ring(peers)
   local hashes, owners = {}, {}
   for i = 1, n do hashes[i], owners[i] = points[i][1], points[i][2] end
   return { hashes = hashes, owners = owners, n = n }
+end
+
+local function build_ring(peers)
+  local keys = {}
+  for i, peer in ipairs(peers) do keys[i] = peer_key(peer) end
+  return build_ring_of(keys)
+end
+
+-- upstream-hash-by-subset (ingress-nginx's chashsubset): the peers, in address order, cut into
+-- subsets of `size` (the last one filled up from the first peers, so all are the same size); a key
+-- maps to a subset on a ring of subset ids, and each request to a random peer of that subset.
+local function build_subsets(peers, size)
+  local order = {}
+  for i = 1, #peers do order[i] = i end
+  sort(order, function(a, b) return peer_key(peers[a]) < peer_key(peers[b]) end)
+  local count = ceil(#order / size)
+  local subsets, ids = {}, {}
+  local k = 0
+  for i = 1, count do
+    local set = {}
+    for j = 1, size do
+      k = k + 1
+      set[j] = order[(k - 1) % #order + 1]
+    end
+    subsets[i], ids[i] = set, "set" .. i
+  end
+  return subsets, build_ring_of(ids)
 end
 
 -- Index of the first ring point at or after hash(key), wrapping around.
@@ -98,6 +126,7 @@ function _M.new_upstream(name, peers, policy)
   local ups = { name = name, peers = peers, policy = policy or false, rr = 0 }
   if policy then
     if policy.hashBy then ups.hash_parts = compile_expression(policy.hashBy) end
+    if policy.hashBy and policy.hashSubsetSize and #peers > 0 then ups.subsets, ups.subset_ring = build_subsets(peers, policy.hashSubsetSize) end
     local a = policy.affinity
     if a then
       -- Tells a session of this upstream from one of its canary (ingress-nginx keeps both sticky).
@@ -299,6 +328,18 @@ end
 ---------------------------------------------------------------------------------------------------
 -- Choosing a peer
 
+-- A random peer of the key's subset that this request has not tried (nil when all were tried).
+local function subset_peer(ups, key, tried)
+  local ring = ups.subset_ring
+  local set = ups.subsets[ring.owners[ring_slot(ring, key)]]
+  local left = {}
+  for _, i in ipairs(set) do
+    if not tried or not tried[peer_key(ups.peers[i])] then left[#left + 1] = i end
+  end
+  if #left == 0 then return nil end
+  return left[random(#left)]
+end
+
 -- Index of the peer for this attempt. `state` is per request: nil on the first attempt, then the
 -- table this function returns as second value (tried peers, previous index).
 function _M.pick(ups, state)
@@ -313,7 +354,8 @@ function _M.pick(ups, state)
     idx = sticky_peer(ups, state ~= nil, tried)
   elseif ups.hash_parts then
     local key = state and state.key or eval_expression(ups.hash_parts)
-    idx = ring_find(ups, key, tried) or 1
+    if ups.subsets then idx = subset_peer(ups, key, tried) end
+    idx = idx or ring_find(ups, key, tried) or 1
     if not state then state = { key = key } end
   elseif policy.loadBalance == "ewma" then
     idx = ewma_pick(ups, tried)
@@ -367,6 +409,9 @@ function _M.validate(name, p, upstreams)
   if p.loadBalance ~= nil and p.loadBalance ~= "round_robin" and p.loadBalance ~= "ewma" then return where .. "loadBalance must be round_robin or ewma" end
   if p.hashBy ~= nil and not (str(p.hashBy, 256) and find(p.hashBy, "%$[%a_]") and not find(p.hashBy, "[%s;{}\"'\\]")) then
     return where .. "hashBy must be an nginx variable expression"
+  end
+  if p.hashSubsetSize ~= nil and not (p.hashBy ~= nil and int(p.hashSubsetSize, 1, 1024)) then
+    return where .. "hashSubsetSize must be 1..1024, with hashBy"
   end
   local a = p.affinity
   if a ~= nil then

@@ -32,7 +32,7 @@ import { sslPassthrough } from "./ssl-passthrough.js";
 import { sslRedirect } from "./ssl-redirect.js";
 import { temporalRedirect, temporalRedirectCode } from "./temporal-redirect.js";
 import type { AnnotationSpec, AnnotationValues, RejectedAnnotationSpec } from "./types.js";
-import { upstreamHashBy } from "./upstream-hash-by.js";
+import { upstreamHashBy, upstreamHashBySubset, upstreamHashBySubsetSize } from "./upstream-hash-by.js";
 import { useRegex } from "./use-regex.js";
 import { clientBodyBufferSize, proxyBufferSize, proxyBuffersNumber, proxyMaxTempFileSize } from "./proxy-buffers.js";
 import { proxyBuffering, proxyRequestBuffering } from "./proxy-buffering.js";
@@ -117,6 +117,8 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
   temporalRedirect,
   temporalRedirectCode,
   upstreamHashBy,
+  upstreamHashBySubset,
+  upstreamHashBySubsetSize,
   useRegex,
   // proxy and backend
   clientBodyBufferSize,

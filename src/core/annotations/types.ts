@@ -111,6 +111,8 @@ export interface AnnotationValues {
   sessionCookieChangeOnFailure?: boolean;
   loadBalance?: "round_robin" | "ewma";
   upstreamHashBy?: string;
+  upstreamHashBySubset?: boolean;
+  upstreamHashBySubsetSize?: number;
   canary?: boolean;
   canaryByHeader?: string;
   canaryByHeaderValue?: string;

@@ -1,4 +1,4 @@
-import { show } from "../nginx-values.js";
+import { parseBool, parseIntIn, show } from "../nginx-values.js";
 import { defineAnnotation } from "./types.js";
 
 // nginx variables and literal text, e.g. "$request_uri", "$binary_remote_addr", "$arg_user$host".
@@ -20,4 +20,26 @@ export const upstreamHashBy = defineAnnotation({
     }
     return { ok: true, value: v };
   },
+});
+
+export const upstreamHashBySubset = defineAnnotation({
+  key: "upstream-hash-by-subset",
+  field: "upstreamHashBySubset",
+  type: "bool",
+  scope: "ingress",
+  risk: "low",
+  default: "false",
+  doc: "With upstream-hash-by: a key maps to a subset of endpoints (upstream-hash-by-subset-size of them, in address order) instead of one, and each request goes to a random endpoint of that subset, as ingress-nginx's chashsubset balancer does. Applied without reload.",
+  parse: (raw, key) => parseBool(raw, key),
+});
+
+export const upstreamHashBySubsetSize = defineAnnotation({
+  key: "upstream-hash-by-subset-size",
+  field: "upstreamHashBySubsetSize",
+  type: "int",
+  scope: "ingress",
+  risk: "low",
+  default: "3",
+  doc: "Endpoints per subset of upstream-hash-by-subset, 1..1024.",
+  parse: (raw, key) => parseIntIn(raw, key, 1, 1024),
 });

@@ -89,3 +89,15 @@ test("affinity: upstream-wide from the oldest Ingress that asks; cookie location
     "default-web-80": { loadBalance: "ewma", hashBy: "$host", affinity, canary: { upstream: "default-next-80", weight: 0, weightTotal: 100 } },
   });
 });
+
+test("upstream-hash-by-subset adds the subset size (default 3) to the hash policy; without hash-by it does nothing", () => {
+  const hashed = (extra: Record<string, string>) =>
+    world(ingress("h", [{ host: "a.com", paths: [path("/", "Prefix", "web")] }], { annotations: { [`${A}upstream-hash-by`]: "$arg_id", ...extra } }));
+  assert.deepEqual(hashed({ [`${A}upstream-hash-by-subset`]: "true" }).state.balancing, { "default-web-80": { hashBy: "$arg_id", hashSubsetSize: 3 } });
+  assert.deepEqual(hashed({ [`${A}upstream-hash-by-subset`]: "true", [`${A}upstream-hash-by-subset-size`]: "5" }).state.balancing, {
+    "default-web-80": { hashBy: "$arg_id", hashSubsetSize: 5 },
+  });
+  assert.deepEqual(hashed({ [`${A}upstream-hash-by-subset-size`]: "5" }).state.balancing, { "default-web-80": { hashBy: "$arg_id" } });
+  const r = world(ingress("s", [{ host: "a.com", paths: [path("/", "Prefix", "web")] }], { annotations: { [`${A}upstream-hash-by-subset`]: "true" } }));
+  assert.equal(r.state.balancing?.["default-web-80"], undefined);
+});

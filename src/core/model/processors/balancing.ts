@@ -97,8 +97,11 @@ function balancingOf(ctx: BuildContext, model: Model, s: BuildState): Record<str
     const b: UpstreamBalancing = {};
     const lb = list.find((u) => u.ann.loadBalance !== undefined)?.ann.loadBalance;
     if (lb && lb !== "round_robin") b.loadBalance = lb;
-    const hashBy = list.find((u) => u.ann.upstreamHashBy !== undefined)?.ann.upstreamHashBy;
-    if (hashBy) b.hashBy = hashBy;
+    const hasher = list.find((u) => u.ann.upstreamHashBy !== undefined)?.ann;
+    if (hasher?.upstreamHashBy) {
+      b.hashBy = hasher.upstreamHashBy;
+      if (hasher.upstreamHashBySubset) b.hashSubsetSize = hasher.upstreamHashBySubsetSize ?? 3;
+    }
     const sticky = list.filter((u) => u.ann.affinity === "cookie");
     if (sticky.length) b.affinity = affinityOf(sticky);
     if (Object.keys(b).length) out[upstream] = b;

@@ -194,6 +194,20 @@ export function sizeBytes(size: Size): number {
   return Number(m[1]) * { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2] as "" | "k" | "m" | "g"];
 }
 
+/**
+ * A buffer size (size_t in nginx): digits with an optional k or m unit (nginx reads no g here),
+ * from 1k to `maxBytes`: a buffer is allocated per request, so its size is bounded.
+ */
+export function parseBufferSize(input: string, field: string, maxBytes: number): Result<Size> {
+  const s = String(input).trim().toLowerCase();
+  const m = /^([0-9]{1,9})([km]?)$/.exec(s);
+  if (!m) return fail(`${field}: ${show(input)} is not a buffer size (digits with optional k or m, e.g. 16k)`);
+  const bytes = Number(m[1]) * (m[2] === "m" ? 1024 * 1024 : m[2] === "k" ? 1024 : 1);
+  const most = maxBytes % (1024 * 1024) === 0 ? `${maxBytes / 1024 / 1024}m` : `${maxBytes / 1024}k`;
+  if (bytes < 1024 || bytes > maxBytes) return fail(`${field}: ${show(input)} is outside 1k..${most}`);
+  return ok(s as Size);
+}
+
 const TIME_UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400 };
 
 /**

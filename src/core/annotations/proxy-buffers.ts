@@ -1,4 +1,4 @@
-import { parseIntIn, parseSize } from "../nginx-values.js";
+import { parseBufferSize, parseIntIn, parseSize } from "../nginx-values.js";
 import { defineAnnotation } from "./types.js";
 
 export const proxyBufferSize = defineAnnotation({
@@ -8,8 +8,8 @@ export const proxyBufferSize = defineAnnotation({
   scope: "location",
   risk: "low",
   default: "4k",
-  doc: "Size of the buffer for the backend response headers (proxy_buffer_size), also the size of each proxy buffer, e.g. 16k.",
-  parse: (raw, key) => parseSize(raw, key),
+  doc: "Size of the buffer for the backend response headers (proxy_buffer_size), also the size of each proxy buffer, e.g. 16k; 1k..1m.",
+  parse: (raw, key) => parseBufferSize(raw, key, 1024 * 1024),
 });
 
 export const proxyBuffersNumber = defineAnnotation({
@@ -19,7 +19,7 @@ export const proxyBuffersNumber = defineAnnotation({
   scope: "location",
   risk: "low",
   default: "4",
-  doc: "Number of proxy buffers (proxy_buffers <n> <proxy-buffer-size>), 1..1024.",
+  doc: "Number of proxy buffers (proxy_buffers <n> <proxy-buffer-size>), 3..1024 (nginx keeps the busy buffers below all buffers but one).",
   parse: (raw, key) => {
     const both = /^\s*([0-9]+)\s+([0-9]+[kKmM]?)\s*$/.exec(raw);
     // `proxy_buffers`'s own syntax; ingress-nginx silently used its default (4) for it.
@@ -28,7 +28,7 @@ export const proxyBuffersNumber = defineAnnotation({
         ok: false,
         error: `${key}: ${JSON.stringify(raw)} is nginx's "proxy_buffers <number> <size>", not a number of buffers (ingress-nginx silently used its default, 4); write ${key}: "${both[1]}" and proxy-buffer-size: "${both[2]}"`,
       };
-    return parseIntIn(raw, key, 1, 1024);
+    return parseIntIn(raw, key, 3, 1024);
   },
 });
 
@@ -39,8 +39,16 @@ export const proxyMaxTempFileSize = defineAnnotation({
   scope: "location",
   risk: "low",
   default: "1024m",
-  doc: "Largest temporary file a buffered response may spill to (proxy_max_temp_file_size); 0 disables spilling.",
-  parse: (raw, key) => parseSize(raw, key),
+  doc: "Largest temporary file a buffered response may spill to (proxy_max_temp_file_size); 0 disables spilling, else at least 1m (nginx wants it no smaller than a buffer).",
+  parse: (raw, key) => {
+    const r = parseSize(raw, key);
+    if (r.ok && r.value !== "0" && /^[0-9]+k?$/.test(r.value) && Number.parseInt(r.value, 10) * (r.value.endsWith("k") ? 1024 : 1) < 1024 * 1024)
+      return {
+        ok: false,
+        error: `${key}: ${JSON.stringify(raw)} must be 0 (no temporary files) or at least 1m (nginx refuses a limit smaller than a proxy buffer)`,
+      };
+    return r;
+  },
 });
 
 export const clientBodyBufferSize = defineAnnotation({
@@ -50,6 +58,6 @@ export const clientBodyBufferSize = defineAnnotation({
   scope: "location",
   risk: "low",
   default: "nginx's 8k|16k",
-  doc: "Buffer for reading the request body before it spills to a file (client_body_buffer_size), e.g. 1m.",
-  parse: (raw, key) => parseSize(raw, key),
+  doc: "Buffer for reading the request body before it spills to a file (client_body_buffer_size), e.g. 1m; 1k..64m.",
+  parse: (raw, key) => parseBufferSize(raw, key, 64 * 1024 * 1024),
 });

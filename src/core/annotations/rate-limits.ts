@@ -33,8 +33,8 @@ export const limitConnections = defineAnnotation({
   scope: "ingress",
   risk: "low",
   default: "",
-  doc: "Concurrent requests in progress from one client address; more answer 503.",
-  parse: (raw, key) => parseIntIn(raw, key, 1, 1000000),
+  doc: "Concurrent requests in progress from one client address (1..65535, nginx's limit_conn bound); more answer 503.",
+  parse: (raw, key) => parseIntIn(raw, key, 1, 65535),
 });
 
 export const limitBurstMultiplier = defineAnnotation({

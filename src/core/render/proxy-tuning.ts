@@ -41,7 +41,11 @@ export function proxyTuningDirectives(px: ProxyTuning, grpc: boolean, c: Locatio
     if (px.buffering !== undefined) out.push(d("proxy_buffering", onOff(px.buffering)));
     if (px.requestBuffering !== undefined) out.push(d("proxy_request_buffering", onOff(px.requestBuffering)));
     if (px.bufferSize !== undefined) out.push(d("proxy_buffer_size", px.bufferSize));
-    if (px.bufferSize !== undefined || px.buffersNumber !== undefined) out.push(d("proxy_buffers", int(px.buffersNumber ?? 4), px.bufferSize ?? lit("4k")));
+    if (px.bufferSize !== undefined || px.buffersNumber !== undefined) {
+      // nginx's default busy size (two buffers) must stay below all buffers but one: with one
+      // buffer's size it holds for every admitted number (3..1024).
+      out.push(d("proxy_buffers", int(px.buffersNumber ?? 4), px.bufferSize ?? lit("4k")), d("proxy_busy_buffers_size", px.bufferSize ?? lit("4k")));
+    }
     if (px.maxTempFileSize !== undefined) out.push(d("proxy_max_temp_file_size", px.maxTempFileSize));
     if (px.httpVersion !== undefined) out.push(d("proxy_http_version", lit(px.httpVersion)));
     if (px.redirect) {

@@ -15,7 +15,7 @@ import { render } from "../src/core/render/render.js";
 import type { Snapshot } from "../src/core/contract.js";
 import type { EndpointSlice, Ingress, Secret, Service } from "../src/core/k8s-types.js";
 import { DEFAULT_SETTINGS } from "../src/core/settings.js";
-import { NginxPrefix } from "../src/core/test-fixtures.js";
+import { NginxPrefix } from "../src/testing/nginx-prefix.js";
 
 const INGRESSES = 10_000;
 const TLS_HOSTS = 2_000;

@@ -128,7 +128,7 @@ describe("Ingress admission", () => {
     [
       "regex without use-regex",
       ing("bad-regex", { path: "/api/[0-9]+$", pathType: "ImplementationSpecific" }),
-      "regular expressions need pathType ImplementationSpecific and the annotation nginx.ingress.kubernetes.io/use-regex",
+      'regular expressions need the annotation nginx.ingress.kubernetes.io/use-regex: "true" (and pathType ImplementationSpecific)',
     ],
     [
       "regex outside the grammar",

@@ -15,6 +15,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PORTICO_IMAGES } from "../src/api/images.js";
+import { ensureDefaultCertificate } from "../src/agent/default-cert.js";
 import { archivePath, IMAGES, PAUSE_IMAGE, repoRoot } from "../scripts/images/catalog.js";
 import { Buildah, RUNTIME } from "../scripts/images/buildah.js";
 import { chartModule } from "../scripts/images/prune.js";
@@ -188,28 +189,8 @@ describe("images", () => {
     const certs = mkdtempSync(join(tmpdir(), "portico-golden-certs-"));
     try {
       chmodSync(certs, 0o755);
-      const r0 = spawnSync(
-        "openssl",
-        [
-          "req",
-          "-x509",
-          "-newkey",
-          "ec",
-          "-pkeyopt",
-          "ec_paramgen_curve:prime256v1",
-          "-nodes",
-          "-days",
-          "2",
-          "-subj",
-          "/CN=portico-default",
-          "-keyout",
-          join(certs, "default.key"),
-          "-out",
-          join(certs, "default.crt"),
-        ],
-        { encoding: "utf8" },
-      );
-      assert.equal(r0.status, 0, r0.stderr);
+      // The files the agent writes into its prefix (conf/default.crt, default.key), made the same way.
+      await ensureDefaultCertificate(certs);
       for (const f of ["default.key", "default.crt"]) chmodSync(join(certs, f), 0o644);
       const script = [
         "n=0; for f in /golden/*.nginx.conf; do p=/tmp/p; rm -rf $p; mkdir -p $p/conf $p/logs $p/tmp; ln -s /opt/portico/lua $p/lua;",

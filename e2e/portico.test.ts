@@ -2,30 +2,23 @@
 // traffic to fake pods on the pod network; endpoint and certificate changes apply with no reload.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import net from "node:net";
 import { X509Certificate } from "node:crypto";
 import type { EchoPod } from "../src/local/cluster/index.js";
 import { endpointSliceManifest, exposePods, ingressManifest, prefixRule, serviceManifest } from "../src/local/backends.js";
 import { eventually } from "../src/local/http.js";
+import { makeCertificate } from "../src/testing/certs.js";
 import { nginxPids, reloadedBetween } from "./support/nginx-pids.js";
-import { startPorticoEnv, tempDir, type PorticoEnv } from "../src/local/portico-env.js";
+import { startPorticoEnv, type PorticoEnv } from "../src/local/portico-env.js";
 
 const NS = "shop";
 let env: PorticoEnv;
 const pods: Record<string, EchoPod> = {};
 
-function selfSignedTls(cn: string, dir: string): { crt: string; key: string } {
-  const crt = join(dir, `${cn}.crt`);
-  const key = join(dir, `${cn}.key`);
-  execFileSync(
-    "openssl",
-    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", `/CN=${cn}`, "-addext", `subjectAltName=DNS:${cn}`, "-keyout", key, "-out", crt],
-    { stdio: "pipe" },
-  );
-  return { crt: readFileSync(crt, "utf8"), key: readFileSync(key, "utf8") };
+function selfSignedTls(cn: string): { crt: string; key: string } {
+  const c = makeCertificate([cn], 2);
+  return { crt: c.certificate, key: c.key };
 }
 
 function tlsSecret(name: string, pair: { crt: string; key: string }) {
@@ -134,9 +127,8 @@ describe("IngressController status", () => {
 });
 
 describe("TLS", () => {
-  const dir = tempDir("portico-e2e-tls-");
   test("a TLS host serves its certificate by SNI, redirects HTTP with 308 and sends HSTS", async () => {
-    const pair = selfSignedTls("secure.example.com", dir);
+    const pair = selfSignedTls("secure.example.com");
     await env.cluster.apply(tlsSecret("secure-tls", pair));
     await env.cluster.apply(
       ingressManifest(NS, "secure", {
@@ -154,7 +146,7 @@ describe("TLS", () => {
 
   test("a Secret rotated in place is served with no reload", async () => {
     const before = nginxPids(env.mode.nginxPrefix);
-    const next = selfSignedTls("secure.example.com", tempDir("portico-e2e-rot-"));
+    const next = selfSignedTls("secure.example.com");
     await env.cluster.apply(tlsSecret("secure-tls", next));
     await eventually(async () => {
       const a = await env.get("secure.example.com", "/", { https: true });

@@ -5,6 +5,9 @@
 import { PORTICO_IMAGES } from "../../src/api/images.js";
 import { specSchema } from "../../src/api/schema.js";
 
+/** The watcher's controller metrics port in the chart (the runtime serves none unless told). */
+export const DEFAULT_CONTROLLER_METRICS_PORT = 10254;
+
 export const PORTICO_VALUES_YAML = `# --- Portico ---------------------------------------------------------------------------------
 # The default IngressController (one NGINX data plane) in the release namespace.
 ingressController:
@@ -57,6 +60,19 @@ rbac:
   # watcher may write IngressClasses of these names only. The chart's own class is Helm's.
   ingressClasses: []
 
+# The controller's Prometheus metrics (rebuilds and their duration, publishes, Ingress status
+# writes, Events, store objects by kind; README "Metrics"), served by the watcher pod at /metrics
+# on this port (ingress-nginx's metrics port, so existing scrape configs find it). The pod carries
+# prometheus.io/scrape, /port and /path annotations; the Service pepr-portico-watcher-metrics
+# (pepr-system) fronts it, and serviceMonitor adds a Prometheus operator ServiceMonitor.
+controllerMetrics:
+  enabled: true
+  port: ${DEFAULT_CONTROLLER_METRICS_PORT}
+  serviceMonitor:
+    enabled: false
+    interval: 30s
+    labels: {}
+
 # --- Pepr module (generated from \`pepr build\`; admission and watcher Deployments, RBAC) ----------
 `;
 
@@ -88,6 +104,23 @@ export const porticoValuesProperties = {
       certValidityDays: { type: "integer", minimum: 1, maximum: 3650 },
       certManager: { type: "object", additionalProperties: false, properties: { enabled: { type: "boolean" } } },
       tlsSecretFailurePolicy: { type: "string", enum: ["Ignore", "Fail"] },
+    },
+  },
+  controllerMetrics: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      enabled: { type: "boolean" },
+      port: { type: "integer", minimum: 1024, maximum: 65535 },
+      serviceMonitor: {
+        type: "object",
+        additionalProperties: false,
+        properties: {
+          enabled: { type: "boolean" },
+          interval: { type: "string", pattern: "^([0-9]+(ms|s|m|h))+$" },
+          labels: { type: "object", additionalProperties: { type: "string" } },
+        },
+      },
     },
   },
   rbac: {

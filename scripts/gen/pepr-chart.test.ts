@@ -7,7 +7,16 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { MODULE_BOOT, transformDeployment, transformNamespace, transformSchema, transformTemplates, transformValues, transformWebhook } from "./pepr-chart.js";
+import {
+  addControllerMetrics,
+  MODULE_BOOT,
+  transformDeployment,
+  transformNamespace,
+  transformSchema,
+  transformTemplates,
+  transformValues,
+  transformWebhook,
+} from "./pepr-chart.js";
 
 // Shapes as `pepr build` 1.1.4 writes them (abridged).
 const WEBHOOK = `apiVersion: admissionregistration.k8s.io/v1
@@ -154,4 +163,17 @@ test("the pepr-system Namespace is rendered only when absent or made by this rel
   assert.match(t, /\{\{- if or \(not \$existing\) \(eq \(dig "metadata" "annotations" "meta\.helm\.sh\/release-name" "" \$existing\) \.Release\.Name\) \}\}/);
   assert.match(t, /kind: Namespace\n[\s\S]*\{\{- end \}\}\n$/);
   assert.throws(() => transformNamespace("kind: Namespace\nmetadata: {}\n"), /no metadata\.name/);
+});
+
+test("the watcher serves the controller's metrics: env, a named container port and scrape annotations, all behind controllerMetrics.enabled", () => {
+  const dep =
+    "      annotations: \n        checksum/module: {{ .Values.hash | quote }}\n" +
+    "          ports:\n            - containerPort: 3000\n" +
+    '          env:\n            - name: PEPR_WATCH_MODE\n              value: "true"\n';
+  const w = addControllerMetrics(dep);
+  assert.match(w, /checksum\/module: .*\n {8}\{\{- if \.Values\.controllerMetrics\.enabled \}\}\n {8}prometheus\.io\/scrape: "true"\n/);
+  assert.match(w, /prometheus\.io\/port: "\{\{ \.Values\.controllerMetrics\.port \}\}"\n {8}prometheus\.io\/path: \/metrics\n/);
+  assert.match(w, /- containerPort: 3000\n {12}\{\{- if .*\n {12}- name: metrics\n {14}containerPort: \{\{ \.Values\.controllerMetrics\.port \}\}\n/);
+  assert.match(w, /- name: PORTICO_CONTROLLER_METRICS_PORT\n {14}value: "\{\{ \.Values\.controllerMetrics\.port \}\}"\n {12}\{\{- end \}\}\n/);
+  assert.throws(() => addControllerMetrics(dep.replace("containerPort: 3000", "containerPort: 3001")), /expected exactly one watcher container port 3000/);
 });

@@ -20,6 +20,9 @@
 //   it does not own. A namespace this release made goes with `helm uninstall`; a foreign one stays.
 // - buildTimestamp annotations (different on every build) become checksums: a new module or a
 //   renewed certificate rolls the pods, an unchanged build renders byte-identical manifests.
+// - the watcher serves the controller's Prometheus metrics (controllerMetrics in values.yaml):
+//   PORTICO_CONTROLLER_METRICS_PORT, a container port named metrics and the prometheus.io/*
+//   pod annotations; the Service and ServiceMonitor are templates/portico/controller-metrics.yaml.
 // Each rewrite asserts that it matched, so a change in Pepr's output fails the build loudly.
 
 import { parse, stringify } from "yaml";
@@ -171,6 +174,31 @@ export const MODULE_BOOT = [
   "child.on('exit', (c, sig) => process.exit(c ?? (sig ? 1 : 0)));",
 ].join("\n");
 
+const METRICS_ON = "{{- if .Values.controllerMetrics.enabled }}";
+const METRICS_PORT = "{{ .Values.controllerMetrics.port }}";
+
+/** The watcher Deployment with the controller's metrics port: env, container port, scrape annotations. */
+export function addControllerMetrics(text: string): string {
+  let t = replaceOnce(
+    text,
+    /^( {8})checksum\/module: (.*)\n/m,
+    `$1checksum/module: $2\n$1${METRICS_ON}\n$1prometheus.io/scrape: "true"\n$1prometheus.io/port: "${METRICS_PORT}"\n$1prometheus.io/path: /metrics\n$1{{- end }}\n`,
+    "watcher pod checksum annotation",
+  );
+  t = replaceOnce(
+    t,
+    /^( {10})ports:\n( {12})- containerPort: 3000\n/m,
+    `$1ports:\n$2- containerPort: 3000\n$2${METRICS_ON}\n$2- name: metrics\n$2  containerPort: ${METRICS_PORT}\n$2  protocol: TCP\n$2{{- end }}\n`,
+    "watcher container port 3000",
+  );
+  return replaceOnce(
+    t,
+    /^( {12})- name: PEPR_WATCH_MODE\n {14}value: "true"\n/m,
+    `$1- name: PEPR_WATCH_MODE\n$1  value: "true"\n$1${METRICS_ON}\n$1- name: PORTICO_CONTROLLER_METRICS_PORT\n$1  value: "${METRICS_PORT}"\n$1{{- end }}\n`,
+    "watcher PEPR_WATCH_MODE env",
+  );
+}
+
 export function transformDeployment(text: string, kind: "admission" | "watcher"): string {
   const checksums =
     kind === "admission"
@@ -228,7 +256,7 @@ export function transformTemplates(templates: Map<string, string>): Map<string, 
     if (file === "mutation-webhook.yaml") t = transformWebhook(t, "mutate");
     else if (file === "validation-webhook.yaml") t = transformWebhook(t, "validate");
     else if (file === "admission-deployment.yaml") t = transformDeployment(t, "admission");
-    else if (file === "watcher-deployment.yaml") t = transformDeployment(t, "watcher");
+    else if (file === "watcher-deployment.yaml") t = addControllerMetrics(transformDeployment(t, "watcher"));
     else if (file === "namespace.yaml") t = transformNamespace(t);
     if (/-----BEGIN|caBundle: >-|buildTimestamp/.test(t)) throw new Error(`pepr chart: ${file} still holds build-time secrets or timestamps`);
     out.set(file, t.endsWith("\n") ? t : t + "\n");

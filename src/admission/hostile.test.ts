@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { build } from "../core/build.js";
 import type { Ingress } from "../core/k8s-types.js";
-import { NginxPrefix } from "../core/test-fixtures.js";
+import { NginxPrefix } from "../testing/nginx-prefix.js";
 import { service, slice, snapshot } from "../core/test-objects.js";
 import { validateIngress } from "./ingress.js";
 import { AdmissionState } from "./state.js";

@@ -32,6 +32,7 @@ export class AdmissionState {
   upsert(kind: WatchedKind, obj: Obj): void {
     if (!obj?.metadata?.name) return;
     if (kind === "Ingress") this.index.upsert(obj as Ingress);
+    else if (sameVersion((kind === "IngressClass" ? this.classes : this.secrets).get(key(obj)), obj)) return;
     else if (kind === "IngressClass") {
       this.classes.set(key(obj), obj as IngressClass);
       this.view = buildClassView(this.classes.values());
@@ -90,6 +91,11 @@ export class AdmissionState {
   private *ingressKeys(): Iterable<string> {
     yield* this.index.keys();
   }
+}
+
+/** A relist brings every object again: the copy already held is kept (one copy per object). */
+function sameVersion(held: Obj | undefined, obj: Obj): boolean {
+  return !!held?.metadata.resourceVersion && held.metadata.resourceVersion === obj.metadata.resourceVersion;
 }
 
 function splitKey(k: string): { namespace?: string; name: string } {

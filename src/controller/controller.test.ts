@@ -145,6 +145,29 @@ test("the ConfigMaps kept are exactly those IngressControllers name, plus those 
   assert.deepEqual(seen, [], "no change in the annotation-named set: no call");
 });
 
+test("status writes after a burst run several at a time, bounded, and every one is written", async () => {
+  class SlowStatusWriters extends MemoryWriters {
+    inFlight = 0;
+    maxInFlight = 0;
+    override async writeIngressStatus(update: IngressStatusUpdate): Promise<void> {
+      this.inFlight++;
+      this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+      await new Promise((r) => setTimeout(r, 2));
+      this.inFlight--;
+      await super.writeIngressStatus(update);
+    }
+  }
+  const w = new SlowStatusWriters();
+  const c = controller(w);
+  for (let i = 0; i < 100; i++)
+    c.upsert("Ingress", withVersion(ingress(`app-${i}`, [{ host: `app-${i}.example`, paths: [path("/", "Prefix", "web")] }], { namespace: "shop" }), "1"));
+  await c.rebuild();
+  assert.equal(new Set(w.statuses.map((s) => s.name)).size, 100);
+  assert.ok(w.maxInFlight > 1, `writes overlapped (at most ${w.maxInFlight} in flight)`);
+  assert.ok(w.maxInFlight <= 16, `at most 16 in flight, saw ${w.maxInFlight}`);
+  c.stop();
+});
+
 test("an nginx -t refusal traced to an Ingress drops that Ingress (one Event), the rest is published; a change lets it back", async () => {
   class Capturing extends MemoryWriters {
     results: BuildResult[] = [];

@@ -124,8 +124,10 @@ export class Controller {
   private refs: References | undefined; // undefined until the first rebuild: everything matters
   private readonly statusOwned = new Set<string>();
   private readonly ledger = new DiagnosticLedger();
-  /** Last successful build per IngressController (its Ingresses keep their status while a build fails). */
-  private readonly lastGood = new Map<string, BuildResult>();
+  /** The Ingresses each IngressController's last successful build served: they keep their status
+   * while a build fails. Only these names are kept, not the build (its config, endpoints and
+   * certificates are garbage once published). */
+  private readonly lastServed = new Map<string, string[]>();
   /** Per IngressController: Ingresses left out because the data plane's nginx -t refused them. */
   private readonly excluded = new Map<string, Map<string, Exclusion>>();
   lastStats: RebuildStats | undefined;
@@ -284,7 +286,7 @@ export class Controller {
       let result: BuildResult;
       try {
         result = this.buildContained(ic, icKey, snapshot, diagnostics);
-        this.lastGood.set(icKey, result);
+        this.lastServed.set(icKey, result.servedIngresses);
       } catch (err) {
         diagnostics.push({
           d: {
@@ -296,9 +298,8 @@ export class Controller {
           ic,
         });
         this.log.error("building the desired state failed", { controller: icKey, error: describeError(err) });
-        const previous = this.lastGood.get(icKey);
         const addresses = publishedAddresses(ic);
-        for (const key of previous?.servedIngresses ?? []) served.set(key, [...(served.get(key) ?? []), ...addresses]);
+        for (const key of this.lastServed.get(icKey) ?? []) served.set(key, [...(served.get(key) ?? []), ...addresses]);
         continue;
       }
       const addresses = publishedAddresses(ic);
@@ -326,7 +327,9 @@ export class Controller {
     }
 
     const updates = ingressStatusUpdates(ingresses, served, this.statusOwned);
-    for (const update of updates) {
+    // Several in flight: after a burst of new Ingresses (10,000 at once) one write after the other
+    // kept the rebuild, and so every later change, waiting for minutes.
+    await inParallel(updates, STATUS_WRITES_IN_FLIGHT, async (update) => {
       const key = `${update.namespace}/${update.name}`;
       try {
         await this.writers.writeIngressStatus(update);
@@ -337,7 +340,7 @@ export class Controller {
         // A deleted Ingress has no status to write; anything else is retried with the rebuild.
         if ((err as { status?: number }).status !== 404) failures.push(err);
       }
-    }
+    });
     for (const key of served.keys()) this.statusOwned.add(key);
 
     const fresh = new Set(this.ledger.fresh(diagnostics.map((x) => x.d)));
@@ -364,11 +367,23 @@ export class Controller {
     this.log.info("rebuild done", {
       ...this.lastStats,
       heapUsedMiB: Math.round(mem.heapUsed / 2 ** 20),
+      heapTotalMiB: Math.round(mem.heapTotal / 2 ** 20),
       externalMiB: Math.round(mem.external / 2 ** 20),
       rssMiB: Math.round(mem.rss / 2 ** 20),
     });
     if (failures.length) throw failures[0];
   }
+}
+
+const STATUS_WRITES_IN_FLIGHT = 16;
+
+/** Runs `fn` over `items` with at most `limit` calls in flight; `fn` handles its own errors. */
+async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
 export function describeError(err: unknown): string {

@@ -2,6 +2,7 @@
 // whether an event changed anything (replayed events are no-ops), and maintains the indexes the
 // rebuild and admission need. No I/O: the capabilities call it, the rebuild reads it.
 
+import { dropBookkeeping } from "../core/kept-fields.js";
 import type { ConfigMap, EndpointSlice, Ingress, IngressClass, Secret, Service } from "../core/k8s-types.js";
 
 export interface StoredIngressController {
@@ -73,14 +74,15 @@ export class Store {
     return [...this.wanted].sort();
   }
 
-  /** Records an added or modified object; returns the change, or undefined when nothing changed. */
+  /** Records an added or modified object, which the store then owns (it may drop fields of it in
+   * place, and keeps it rather than a copy); returns the change, or undefined when nothing changed. */
   upsert<K extends StoredKind>(kind: K, obj: StoredKinds[K]): StoreChange<K> | undefined {
     if (kind === "Secret" && !isKeptSecret(obj as Secret, this.wanted)) return this.remove(kind, obj);
     const map = this.objects[kind] as Map<string, StoredKinds[K]>;
     const key = objectKey(obj.metadata);
     const previous = map.get(key);
     if (previous && sameVersion(previous, obj)) return undefined;
-    obj = slim(obj);
+    dropBookkeeping(obj); // a no-op for objects the watches already slimmed
     map.set(key, obj);
     this.revision++;
     return { kind, key, previous, current: obj };
@@ -107,22 +109,6 @@ export class Store {
   count(kind: StoredKind): number {
     return this.objects[kind].size;
   }
-}
-
-const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
-
-/** The store keeps what the build reads: managedFields and kubectl's last-applied copy of the whole
- * object are dropped (at 10,000 Ingresses they are most of the memory). */
-function slim<T extends { metadata: object }>(obj: T): T {
-  const meta = obj.metadata as { managedFields?: unknown; annotations?: Record<string, string> };
-  if (meta.managedFields === undefined && meta.annotations?.[LAST_APPLIED] === undefined) return obj;
-  const { managedFields: _m, ...rest } = meta;
-  let annotations = meta.annotations;
-  if (annotations?.[LAST_APPLIED] !== undefined) {
-    const { [LAST_APPLIED]: _l, ...others } = annotations;
-    annotations = others;
-  }
-  return { ...obj, metadata: { ...rest, ...(annotations ? { annotations } : {}) } };
 }
 
 function sameVersion(a: { metadata: { resourceVersion?: string } }, b: { metadata: { resourceVersion?: string } }): boolean {

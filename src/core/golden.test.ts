@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "./build.js";
-import { loadFixture, NginxPrefix, TESTDATA } from "./test-fixtures.js";
+import { NginxPrefix } from "../testing/nginx-prefix.js";
+import { loadFixture, TESTDATA } from "./test-fixtures.js";
 
 const update = process.env.UPDATE_GOLDEN === "1";
 const cases = readdirSync(TESTDATA)

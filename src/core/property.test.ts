@@ -10,7 +10,7 @@ import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { build } from "./build.js";
 import { ANNOTATIONS } from "./annotations/registry.js";
-import { NginxPrefix } from "./test-fixtures.js";
+import { NginxPrefix } from "../testing/nginx-prefix.js";
 import { ingress, path, service, snapshot } from "./test-objects.js";
 import type { EndpointSlice, Ingress, IngressTLS, PathType, Secret } from "./k8s-types.js";
 import type { Settings } from "./settings.js";

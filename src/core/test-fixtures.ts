@@ -1,13 +1,11 @@
-// Test helper (not shipped): loads a multi-document YAML fixture into a Snapshot, and runs real
-// `nginx -t` on rendered configs. Fixture conventions:
+// Test helper (not shipped): loads a multi-document YAML fixture into a Snapshot (nginx -t on
+// rendered configs: src/testing/nginx-prefix.ts). Fixture conventions:
 // - an optional first document `kind: TestCase` with `controller`, `settings`, `renderOptions`,
 //   `defaultCertificate: <namespace>/<name>`;
 // - Secrets may use `stringData` (encoded into `data` as the API server does); a value
 //   `@certs/<file>` is read from testdata/certs.
 
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
@@ -16,7 +14,6 @@ import type { ConfigMap, EndpointSlice, Ingress, IngressClass, Secret, Service }
 import { withDefaults, type Settings } from "./settings.js";
 
 export const TESTDATA = fileURLToPath(new URL("./testdata/", import.meta.url));
-export const LUA_DIR = fileURLToPath(new URL("../agent/lua/", import.meta.url));
 
 export interface Fixture {
   snapshot: Snapshot;
@@ -58,51 +55,4 @@ function encodeSecret(s: Secret & { stringData?: Record<string, string> }): Secr
   }
   const { stringData: _, ...rest } = s;
   return { ...rest, data };
-}
-
-/** A temporary nginx prefix laid out like the agent's, with a generated default certificate. */
-export class NginxPrefix {
-  readonly dir = mkdtempSync(join(tmpdir(), "portico-core-"));
-  constructor() {
-    for (const d of ["conf", "tmp"]) mkdirSync(join(this.dir, d));
-    symlinkSync(LUA_DIR, join(this.dir, "lua"));
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=portico-default",
-        "-keyout",
-        join(this.dir, "conf", "default.key"),
-        "-out",
-        join(this.dir, "conf", "default.crt"),
-      ],
-      { stdio: "ignore" },
-    );
-  }
-  static luaAvailable(): boolean {
-    return existsSync(join(LUA_DIR, "portico.lua"));
-  }
-  /** Runs `nginx -t`; returns undefined when the config is accepted, else nginx's message. */
-  test(config: string): string | undefined {
-    const file = join(this.dir, "conf", "nginx.conf");
-    writeFileSync(file, config);
-    // stdout to /dev/null: `access_log /dev/stdout` cannot open a socket (what "pipe" gives).
-    const r = spawnSync("/usr/sbin/nginx", ["-t", "-q", "-e", "stderr", "-p", this.dir + "/", "-c", file], {
-      encoding: "utf8",
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    return r.status === 0 ? undefined : `${r.stderr}`.trim() || `exit ${r.status}`;
-  }
-  remove(): void {
-    rmSync(this.dir, { recursive: true, force: true });
-  }
 }

@@ -19,6 +19,9 @@ export interface InformerScope {
 }
 
 export interface InformerHandlers<T> {
+  /** Applied to every object on arrival (each listed item and each event's object), before the
+   * watch client caches it and before the other handlers: whatever it drops is held by no one. */
+  transform?(obj: T): void;
   /** A complete list of the scope (every page): what exists now. */
   listed(items: T[]): void;
   event(phase: WatchPhase, obj: T): void;
@@ -69,14 +72,23 @@ export function informer<T extends ObjectMetaLike>(
       const filters = { namespace: scope.namespace, name: scope.name, fields: scope.fields, labels: scope.labels };
       const w = K8s(model, filters).Watch(
         (obj, phase) => {
-          if (phase === "ADDED" || phase === "MODIFIED" || phase === "DELETED") handlers.event(phase, obj as T);
+          // Listed items were transformed with their page (below); a watch event's object arrives
+          // here after the client cached it, and the transform edits that same object.
+          if (phase === "ADDED" || phase === "MODIFIED" || phase === "DELETED") {
+            handlers.transform?.(obj as T);
+            handlers.event(phase, obj as T);
+          }
         },
         { ...cfg },
       );
-      // The client pages a list; collect until the last page.
+      // The client pages a list; collect until the last page. The client emits each page before
+      // it caches the page's items, so transformed items are what it keeps.
       let pages: T[] = [];
       w.events.on(WatchEvent.LIST, (list: { items?: T[]; metadata?: { continue?: string } }) => {
-        pages.push(...(list.items ?? []));
+        for (const item of list.items ?? []) {
+          handlers.transform?.(item);
+          pages.push(item);
+        }
         if (list.metadata?.continue) return;
         const items = pages;
         pages = [];

@@ -4,6 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { selfSignedArgs } from "../agent/default-cert.js";
 import { exposePods, ingressManifest, prefixRule } from "./backends.js";
 import { eventually } from "./http.js";
 import { startPorticoEnv, tempDir, type PorticoEnv } from "./portico-env.js";
@@ -95,23 +96,14 @@ async function main(): Promise<void> {
     const dir = tempDir("portico-demo-tls-");
     execFileSync(
       "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "30",
-        "-subj",
-        "/CN=https-example.foo.com",
-        "-addext",
-        "subjectAltName=DNS:https-example.foo.com",
-        "-keyout",
-        join(dir, "tls.key"),
-        "-out",
-        join(dir, "tls.crt"),
-      ],
+      selfSignedArgs({
+        commonName: "https-example.foo.com",
+        altNames: ["DNS:https-example.foo.com"],
+        days: 30,
+        keyType: "rsa",
+        keyFile: join(dir, "tls.key"),
+        certFile: join(dir, "tls.crt"),
+      }),
       { stdio: "pipe" },
     );
     console.log(`$ kubectl -n ${NS} create secret tls testsecret-tls --cert=${dir}/tls.crt --key=${dir}/tls.key`);

@@ -1,8 +1,7 @@
 // Real HTTP/HTTPS requests to the local nginx: Host header / SNI set explicitly, certificate of
 // the peer returned for TLS checks.
-import http from "node:http";
-import https from "node:https";
-import type { TLSSocket } from "node:tls";
+import type http from "node:http";
+import { request as httpRequest } from "../testing/http.js";
 
 export interface Answer {
   status: number;
@@ -13,7 +12,9 @@ export interface Answer {
   certificateSubject?: string;
 }
 
-export function request(opts: {
+/** A request as local mode's callers say it (address to connect to, Host header), over the one
+ * HTTP helper of the tests (src/testing/http.ts); the body is parsed as JSON when it is JSON. */
+export async function request(opts: {
   address: string;
   port: number;
   host: string;
@@ -23,47 +24,24 @@ export function request(opts: {
   headers?: Record<string, string>;
   timeoutMs?: number;
 }): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const mod = opts.https ? https : http;
-    const req = mod.request(
-      {
-        host: opts.address,
-        port: opts.port,
-        path: opts.path ?? "/",
-        method: opts.method ?? "GET",
-        headers: { host: opts.host, ...opts.headers },
-        servername: opts.https ? opts.host.replace(/:\d+$/, "") : undefined,
-        rejectUnauthorized: false,
-        agent: false,
-        timeout: opts.timeoutMs ?? 5000,
-      } as https.RequestOptions,
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c) => chunks.push(c));
-        res.on("end", () => {
-          const body = Buffer.concat(chunks).toString("utf8");
-          let json;
-          try {
-            json = JSON.parse(body);
-          } catch {
-            json = undefined;
-          }
-          const cert = opts.https ? (res.socket as TLSSocket).getPeerCertificate?.() : undefined;
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body,
-            json,
-            certificateFingerprint: cert?.fingerprint256,
-            certificateSubject: cert?.subject?.CN as string | undefined,
-          });
-        });
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error("request timed out")));
-    req.on("error", reject);
-    req.end();
+  const r = await httpRequest({
+    host: opts.address,
+    port: opts.port,
+    path: opts.path,
+    method: opts.method,
+    hostHeader: opts.host,
+    headers: opts.headers,
+    tls: opts.https,
+    servername: opts.https ? opts.host.replace(/:\d+$/, "") : undefined,
+    timeoutMs: opts.timeoutMs,
   });
+  let json;
+  try {
+    json = JSON.parse(r.body);
+  } catch {
+    json = undefined;
+  }
+  return { status: r.status, headers: r.headers, body: r.body, json, certificateFingerprint: r.fingerprint256, certificateSubject: r.certificateSubject };
 }
 
 /** Retries `check` until it returns without throwing, or rethrows its last error at the deadline. */

@@ -7,7 +7,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, openSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bindingsOnly } from "../../capabilities/index.js";
-import { freePort, kubectl, REPO_ROOT, startPeprModule, type PeprProcess } from "./pepr-process.js";
+import { freePort } from "./cluster/ports.js";
+import { kubectl, REPO_ROOT, startPeprModule, type PeprProcess } from "./pepr-process.js";
 
 export interface LocalModeOptions {
   kubeconfig: string;

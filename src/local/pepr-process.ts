@@ -9,11 +9,12 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createServer } from "node:net";
+import { freePort } from "./cluster/ports.js";
 import { request } from "node:https";
 import { fileURLToPath } from "node:url";
 import type { Capability } from "pepr";
 import { PEPR_STORE_CRD } from "../api/pepr-store-crd.js";
+import { selfSignedArgs } from "../agent/default-cert.js";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const KUBECTL = join(REPO_ROOT, ".portico/bin/kubectl");
@@ -38,17 +39,6 @@ export interface PeprProcess {
   logFile: string;
   child: ChildProcess;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export function kubectl(kubeconfig: string, args: string[], input?: string): string {
@@ -83,25 +73,7 @@ function generateCertificate(dir: string): { cert: string; key: string } {
   const key = join(dir, "webhook.key");
   execFileSync(
     "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-days",
-      "30",
-      "-subj",
-      "/CN=portico-local-webhook",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-    ],
+    selfSignedArgs({ commonName: "portico-local-webhook", altNames: ["IP:127.0.0.1"], days: 30, keyType: "ec", keyFile: key, certFile: cert }),
     { stdio: "pipe" },
   );
   return { cert, key };
@@ -126,6 +98,15 @@ async function waitHealthy(port: number, child: ChildProcess, logFile: string, t
   throw new Error(`the Pepr module did not become healthy within ${timeoutMs / 1000} s; see ${logFile}`);
 }
 
+/** package.json's pepr.env (what `pepr build` puts into both Deployments), NODE_OPTIONS appended
+ * to this process's own. */
+export function peprPodEnv(): Record<string, string> {
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { pepr?: { env?: Record<string, string> } };
+  const env = { ...(pkg.pepr?.env ?? {}) };
+  if (env.NODE_OPTIONS && process.env.NODE_OPTIONS) env.NODE_OPTIONS = `${process.env.NODE_OPTIONS} ${env.NODE_OPTIONS}`;
+  return env;
+}
+
 export async function startPeprModule(opts: PeprProcessOptions): Promise<PeprProcess> {
   mkdirSync(opts.workDir, { recursive: true });
   const port = opts.port ?? (await freePort());
@@ -141,6 +122,7 @@ export async function startPeprModule(opts: PeprProcessOptions): Promise<PeprPro
   const caPem = readFileSync(cert, "utf8");
   const logFile = join(opts.workDir, "pepr.log");
   const out = openSync(logFile, "a");
+  const podEnv = peprPodEnv();
   const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "src/local/pepr-main.ts")], {
     cwd: REPO_ROOT,
     env: {
@@ -152,11 +134,12 @@ export async function startPeprModule(opts: PeprProcessOptions): Promise<PeprPro
       SSL_CERT_PATH: cert,
       PORTICO_PEPR_PORT: String(port),
       PEPR_PRETTY_LOG: "false",
-      // Pepr gives a watch up after PEPR_RESYNC_FAILURE_MAX (5) failed resyncs, 5 s apart, and
-      // throws, which ends the process: in a cluster the Deployment restarts it, here nothing would,
-      // so an API server outage of ~30 s left local mode without watches and with a webhook that
-      // refuses every write. Retry for as long as the process lives (e2e/watch-gaps.test.ts).
-      PEPR_RESYNC_FAILURE_MAX: "1000000000",
+      // The environment the chart gives the Pepr pods (package.json pepr.env): a V8 heap bounded
+      // for the pods' memory limit (NODE_OPTIONS, added to the caller's) and watches that never
+      // give up retrying: Pepr gives a watch up after PEPR_RESYNC_FAILURE_MAX (5) failed resyncs
+      // and ends the process, which in a cluster the Deployment restarts, and here nothing would
+      // (e2e/watch-gaps.test.ts).
+      ...podEnv,
       ...opts.env,
     },
     stdio: ["ignore", out, out],

@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import { mkdtempSync } from "node:fs";
 import { startCluster, type Cluster } from "./cluster/index.js";
-import { freePort } from "./pepr-process.js";
+import { freePort } from "./cluster/ports.js";
 import { startLocalMode, type LocalMode } from "./local-mode.js";
 import { request, type Answer } from "./http.js";
 

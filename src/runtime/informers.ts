@@ -9,6 +9,7 @@ import { kind } from "kubernetes-fluent-client";
 import type { AdmissionSource } from "../admission/handlers.js";
 import type { AdmissionState, WatchedKind } from "../admission/state.js";
 import { IngressControllerKind } from "../api/kind.js";
+import { dropBookkeeping } from "../core/kept-fields.js";
 import type { Controller } from "../controller/controller.js";
 import { STORED_KINDS, type StoredKind } from "../controller/store.js";
 import { informer, type Informer, type InformerLog, type ObjectMetaLike, type WatchPhase } from "../k8s/informer.js";
@@ -60,6 +61,7 @@ export class Informers implements Partial<AdmissionSource> {
         MODELS[k],
         k === "Secret" ? { fields: TLS_SECRET_FIELDS } : {},
         {
+          transform: dropBookkeeping,
           listed: (items) => this.listed(k, items),
           event: (phase, obj) => this.event(k, phase, obj),
         },
@@ -140,6 +142,7 @@ export class Informers implements Partial<AdmissionSource> {
         kind.ConfigMap,
         { namespace, name },
         {
+          transform: dropBookkeeping,
           listed: (items) => {
             // A relist that no longer finds it: the watch reports it DELETED as well; removing is idempotent.
             if (!items.length) controller.remove("ConfigMap", { metadata: { namespace, name } } as never);
@@ -173,6 +176,7 @@ export class Informers implements Partial<AdmissionSource> {
         kind.Secret,
         { namespace, name },
         {
+          transform: dropBookkeeping,
           listed: (items) => {
             if (!items.length) controller.remove("Secret", { metadata: { namespace, name } } as never);
             for (const obj of items) controller.upsert("Secret", obj as never);

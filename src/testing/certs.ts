@@ -1,9 +1,12 @@
-// Self-signed certificates made with openssl for TLS tests.
+// Self-signed certificates for TLS tests: the one maker (openssl, with the arguments of
+// src/agent/default-cert.ts). Admission's tests that need chosen validity dates use
+// src/admission/testing/certs.ts (in-process, node-forge).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { X509Certificate } from "node:crypto";
+import { selfSignedArgs } from "../agent/default-cert.js";
 
 export interface TestCertificate {
   certificate: string; // PEM
@@ -16,28 +19,16 @@ export interface TestCertificate {
 export function makeCertificate(names: string[], days = 30): TestCertificate {
   const dir = mkdtempSync(join(tmpdir(), "portico-cert-"));
   try {
-    const san = names.map((n) => `DNS:${n}`).join(",");
     execFileSync(
       "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-keyout",
-        join(dir, "k.pem"),
-        "-out",
-        join(dir, "c.pem"),
-        "-days",
-        String(days),
-        "-subj",
-        `/CN=${names[0]}`,
-        "-addext",
-        `subjectAltName=${san}`,
-      ],
+      selfSignedArgs({
+        commonName: names[0]!,
+        altNames: names.map((n) => `DNS:${n}`),
+        days,
+        keyType: "ec",
+        keyFile: join(dir, "k.pem"),
+        certFile: join(dir, "c.pem"),
+      }),
       { stdio: "pipe" },
     );
     const certificate = readFileSync(join(dir, "c.pem"), "utf8");

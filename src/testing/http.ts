@@ -24,6 +24,8 @@ export interface Response {
   body: string;
   /** Fingerprint of the server certificate (TLS only). */
   fingerprint256?: string;
+  /** Subject CN of the server certificate (TLS only). */
+  certificateSubject?: string;
   json<T = unknown>(): T;
 }
 
@@ -34,8 +36,9 @@ export async function request(opts: RequestOptions): Promise<Response> {
   return await new Promise<Response>((resolve, reject) => {
     const onRes = (res: http.IncomingMessage) => {
       const chunks: Buffer[] = [];
-      let fingerprint256: string | undefined;
-      if (opts.tls) fingerprint256 = (res.socket as tls.TLSSocket).getPeerCertificate()?.fingerprint256;
+      const peer = opts.tls ? (res.socket as tls.TLSSocket).getPeerCertificate() : undefined;
+      const fingerprint256 = peer?.fingerprint256;
+      const certificateSubject = peer?.subject?.CN as string | undefined;
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => {
         const body = Buffer.concat(chunks).toString("utf8");
@@ -44,6 +47,7 @@ export async function request(opts: RequestOptions): Promise<Response> {
           headers: res.headers,
           body,
           fingerprint256,
+          certificateSubject,
           json<T>() {
             return JSON.parse(body) as T;
           },

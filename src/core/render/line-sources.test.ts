@@ -7,7 +7,7 @@ import { b, d, printWithSources, sourceOfLine } from "./writer.js";
 import { lit } from "../nginx-values.js";
 import { build } from "../build.js";
 import { ingress, path, service, snapshot } from "../test-objects.js";
-import { NginxPrefix } from "../test-fixtures.js";
+import { NginxPrefix } from "../../testing/nginx-prefix.js";
 
 describe("line sources", () => {
   test("nested blocks map each of their lines to the innermost source", () => {

@@ -17,14 +17,18 @@ export function probePort(port: number, host = "127.0.0.1"): Promise<number | nu
   });
 }
 
-/** `count` distinct free ports on 127.0.0.1. */
-export async function freePorts(count: number): Promise<number[]> {
+/** A TCP port that is free on `host` right now (the OS picks it). The one freePort: tests get it
+ * through src/testing/ports.ts. */
+export async function freePort(host = "127.0.0.1"): Promise<number> {
+  const p = await probePort(0, host);
+  if (p === null) throw new ClusterError(`cannot find a free port on ${host}`);
+  return p;
+}
+
+/** `count` distinct free ports on `host`. */
+export async function freePorts(count: number, host = "127.0.0.1"): Promise<number[]> {
   const ports = new Set<number>();
-  while (ports.size < count) {
-    const p = await probePort(0);
-    if (p === null) throw new ClusterError("cannot find a free port on 127.0.0.1");
-    ports.add(p);
-  }
+  while (ports.size < count) ports.add(await freePort(host));
   return [...ports];
 }
 

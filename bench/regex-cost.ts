@@ -36,6 +36,8 @@ const A = "a".repeat(URI_LENGTH) + "9876543210_x";
 const CANDIDATES: Candidate[] = [
   { name: "two unbounded (.*.*)", regex: (i) => `/.*.*${tail(i)}`, attack: `/${A}` },
   { name: "two unbounded classes", regex: (i) => `/[a-z]*[a-z]*${tail(i)}`, attack: `/${A}` },
+  { name: "2 unbounded + one {0,255} (the choice budget)", regex: (i) => `/.*[a-z]{0,255}.*${tail(i)}`, attack: `/${A}` },
+  { name: "2 unbounded + 8 optionals (the choice budget)", regex: (i) => `/.*${"a?".repeat(8)}.*${tail(i)}`, attack: `/${A}` },
   { name: "6 bounded classes {0,255}", regex: (i) => `/${"[a-z]{0,255}".repeat(6)}${tail(i)}`, attack: `/${A}` },
   {
     name: "bounded classes {0,255} to the length cap",

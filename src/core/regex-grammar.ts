@@ -14,14 +14,17 @@
 // Literal `{`, `}` and `]` must be escaped (PCRE2 10.43 reads `{,5}` as a quantifier, JS as text);
 // `^`/`$` are not quantifiable. Backtracking stays polynomial and small: no quantified group may
 // contain a quantifier or an alternation (`(a|aa)+`, `(a+)+`), a regex has at most
-// MAX_UNBOUNDED unbounded quantifiers, the bounded ones multiply their choices (max - min + 1) to
-// at most MAX_BOUNDED_CHOICES (six `[a-z]{0,255}` in a row cost over a second of CPU per 4 KB
-// request on 64 locations: bench/regex-cost.ts), and groups nest at most MAX_DEPTH deep.
+// MAX_UNBOUNDED unbounded quantifiers, and the ways to split a path among its quantifiers stay
+// within MAX_BACKTRACK_CHOICES: each bounded one multiplies by its repeat choices (max - min + 1),
+// each unbounded one by UNBOUNDED_CHOICES (bench/regex-cost.ts: six `[a-z]{0,255}` in a row cost
+// 1.2 s of worker CPU per 4 KB request on 64 locations, `.*[a-z]{0,255}.*` over two minutes,
+// `.*.*` alone ~0.3 s); groups nest at most MAX_DEPTH deep.
 
 export const MAX_REPEAT = 255;
 export const MAX_UNBOUNDED = 2;
 export const MAX_DEPTH = 8;
-export const MAX_BOUNDED_CHOICES = 256;
+export const MAX_BACKTRACK_CHOICES = 4096;
+export const UNBOUNDED_CHOICES = 64;
 
 const LITERAL = /[A-Za-z0-9_~!',=:@&%\/-]/;
 const ESCAPABLE = /[.\/\-?+*()[\]{}^$|dDwW]/;
@@ -66,14 +69,11 @@ export function checkRegex(source: string): string | undefined {
     if (source[i] === "+") bad(`possessive quantifier ${at()} is not allowed`);
     if (source[i] === "*" || source[i] === "{" || (source[i] === "?" && source[i - 1] === "?")) bad(`repeated quantifier ${at()}`);
     if (unb && ++unbounded > MAX_UNBOUNDED) bad(`more than ${MAX_UNBOUNDED} unbounded quantifiers (*, +, {n,})`);
-    if (!unb) {
-      const range = c === "?" ? 1 : c === "{" ? boundedRange : 0;
-      choices *= range + 1;
-      if (choices > MAX_BOUNDED_CHOICES)
-        bad(
-          `the bounded quantifiers up to offset ${i} allow more than ${MAX_BOUNDED_CHOICES} combinations of repeat counts (backtracking); use fewer or narrower ranges`,
-        );
-    }
+    choices *= unb ? UNBOUNDED_CHOICES : (c === "?" ? 1 : c === "{" ? boundedRange : 0) + 1;
+    if (choices > MAX_BACKTRACK_CHOICES)
+      bad(
+        `the quantifiers up to offset ${i} allow too many ways to split a path (backtracking): two unbounded ones (*, +, {n,}) and nothing else variable, one with bounded ranges whose repeat choices multiply to at most ${MAX_BACKTRACK_CHOICES / UNBOUNDED_CHOICES}, or bounded ones only, multiplying to at most ${MAX_BACKTRACK_CHOICES}`,
+      );
     return { unbounded: unb };
   };
 

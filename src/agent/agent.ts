@@ -2,6 +2,9 @@
 //   config change       -> conf/<sha>/ written, `nginx -t`, conf/current swapped, SIGHUP, wait for
 //                          the new generation of workers; a refused config keeps the old one serving
 //   endpoints/certs     -> POST to the Lua control server (shared memory), never a reload
+//   new hosts           -> pushed ahead as dynamic routes (core/render/dynamic-routes.ts) the moment
+//                          a state arrives, with the endpoints and certificates they need, so they
+//                          answer before the config that adds their servers is tested and reloaded
 //   nginx died          -> restarted with backoff, endpoints and certificates pushed again
 // External mode (the pod: nginx runs in its own container, started by portico-nginx-run): reload is
 // a line on a FIFO, and a restarted nginx (empty shared dicts) is noticed by polling the control
@@ -13,6 +16,7 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DesiredState } from "../core/contract.js";
+import { dynamicRoutes, serverNames } from "../core/render/dynamic-routes.js";
 import type { AgentError, AgentErrorPart, AgentStatus } from "./agent-status.js";
 import { ControlClient } from "./control-client.js";
 import { ensureDefaultCertificate, type PemPair } from "./default-cert.js";
@@ -85,6 +89,10 @@ export class Agent {
   private desired: DesiredState | null = null;
   /** Hash of the config nginx serves ("" before the first apply). */
   private appliedConfig = "";
+  /** The server names of the config nginx serves: dynamic routes are for the other hosts. */
+  private servedHosts: ReadonlySet<string> = new Set();
+  /** The state whose endpoints, certificates and routes were pushed ahead of its config. */
+  private pushedAheadFor: DesiredState | null = null;
   /** Config hash refused by `nginx -t` (or whose reload failed): not retried until it changes. */
   private failedConfigHash = "";
   private forceRepush = false;
@@ -187,7 +195,27 @@ export class Agent {
   /** Applies a desired state (or a later one, if more arrive meanwhile); resolves with the status after. */
   apply(state: DesiredState): Promise<AgentStatus> {
     this.desired = state;
+    // Not behind the apply loop: a reload of an earlier state may be running for seconds.
+    void this.shm.serial(() => this.pushAhead(state));
     return this.kick();
+  }
+
+  /**
+   * A state whose config differs from the running one: its endpoints and certificates (the union
+   * with what nginx holds) and the routes of its new plain hosts go into shared memory now.
+   * One whose config is the running one: its endpoints and certificates, exactly.
+   */
+  private async pushAhead(s: DesiredState): Promise<void> {
+    if (this.stopped || s !== this.desired || !this.nginx.running || !this.appliedConfig) return;
+    if (s.hashes.config === this.appliedConfig) {
+      await this.shm.pushEndpoints(s, false);
+      await this.shm.pushCertificates(s, false);
+      return;
+    }
+    if (s.hashes.config === this.failedConfigHash) return;
+    await this.shm.prePush(s);
+    await this.shm.pushRoutes(dynamicRoutes(s.config, this.servedHosts));
+    this.pushedAheadFor = s;
   }
 
   status(): AgentStatus {
@@ -249,16 +277,23 @@ export class Agent {
     const t0 = performance.now();
     try {
       if (s.hashes.config !== this.appliedConfig && s.hashes.config !== this.failedConfigHash) {
-        if (this.nginx.running) await this.shm.prePush(s);
+        if (this.nginx.running && this.pushedAheadFor !== s) await this.shm.serial(() => this.shm.prePush(s));
         await this.applyConfig(s);
       } else if (!this.nginx.running && this.appliedConfig && !this.nginx.restartPending) {
         await this.startNginx();
       }
       if (!this.nginx.running) return; // the restart path pushes everything once nginx is back
-      const force = this.forceRepush;
-      this.forceRepush = false;
-      await this.shm.pushEndpoints(s, force);
-      await this.shm.pushCertificates(s, force);
+      await this.shm.serial(async () => {
+        // A newer state arrived meanwhile: its own push ahead (and the next step) covers it; the
+        // exact sets of this one would take away what the newer one's new hosts need.
+        if (this.desired !== s) return;
+        const force = this.forceRepush;
+        this.forceRepush = false;
+        await this.shm.pushEndpoints(s, force);
+        await this.shm.pushCertificates(s, force);
+        // Hosts of s the running config still lacks (its reload failed) keep their routes.
+        await this.shm.pushRoutes(dynamicRoutes(s.config, this.servedHosts), force);
+      });
       await this.collectGarbage();
     } catch (e) {
       this.setError("nginx", (e as Error).message);
@@ -330,6 +365,7 @@ export class Agent {
     this.metrics.configHashInfo.reset();
     this.metrics.configHashInfo.set({ hash }, 1);
     this.appliedConfig = hash;
+    this.servedHosts = serverNames(s.config);
     this.forceRepush = true; // belt and braces: shared dicts survive a HUP, not a restart
     this.log.info("config applied", { hash, reloads: this.reloads });
   }

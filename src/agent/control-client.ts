@@ -2,6 +2,7 @@
 // connection so that after a reload it reaches a new worker, never a draining old one.
 import http from "node:http";
 import type { CertificatePair, UpstreamBalancing, UpstreamEndpoint } from "../core/contract.js";
+import type { DynamicRoutes } from "../core/render/dynamic-routes.js";
 
 export interface ControlState {
   generation: number;
@@ -91,6 +92,11 @@ export class ControlClient {
     );
     // Policies nginx refused (those upstreams fall back to round robin; every endpoint applied).
     return { ...res, errors: Array.isArray(res.errors) ? res.errors : [] };
+  }
+
+  /** Replaces the routing table of the hosts the running config has no server for yet. */
+  async pushRoutes(routes: DynamicRoutes): Promise<{ routes: number; version: number }> {
+    return await this.call<{ routes: number; version: number }>("POST", "/portico/routes", JSON.stringify({ routes }));
   }
 
   async pushCertificates(

@@ -2,7 +2,10 @@
 // through a reload. The pusher remembers what the shared dicts hold, so that before a config switch
 // it can push the union of old and new (a new route's first request finds its endpoints and
 // certificate, while upstreams the old config still uses keep theirs until the reload is done).
+// It also pushes the dynamic routes (hosts a pending config adds, answered before its reload).
+// Pushes run one at a time (the agent pushes ahead of a reload while another may be running).
 import type { DesiredState } from "../core/contract.js";
+import type { DynamicRoutes } from "../core/render/dynamic-routes.js";
 import type { AgentError, ReportError } from "./agent-status.js";
 import type { ControlClient } from "./control-client.js";
 import type { Logger } from "../log.js";
@@ -28,6 +31,10 @@ export class SharedMemoryPusher {
     certificates: {},
   };
 
+  /** JSON of the routing table nginx holds ("" = unknown: the next push always goes). */
+  private pushedRoutes = "";
+  private queue: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly control: ControlClient,
     private readonly metrics: AgentMetrics,
@@ -39,6 +46,27 @@ export class SharedMemoryPusher {
    * Before a config switch: the union of what nginx holds and what the new config needs. The exact
    * sets follow right after the config is applied.
    */
+  /** Runs `fn` after every push queued before it. */
+  serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Replaces the routing table (skipped when nginx holds this one already, unless forced). */
+  async pushRoutes(routes: DynamicRoutes, force = false): Promise<void> {
+    const json = JSON.stringify(routes);
+    if (!force && json === this.pushedRoutes) return;
+    try {
+      await this.control.pushRoutes(routes);
+      this.pushedRoutes = json;
+    } catch (e) {
+      this.pushedRoutes = "";
+      // Not an apply failure: those hosts wait for the reload, as without dynamic routes.
+      this.log.warn("pushing dynamic routes failed; the new hosts answer after the reload", { error: (e as Error).message });
+    }
+  }
+
   async prePush(s: DesiredState): Promise<void> {
     try {
       await this.control.pushEndpoints({ ...this.pushed.endpoints, ...s.endpoints }, { ...this.pushed.balancing, ...s.balancing }, "transition");

@@ -128,6 +128,7 @@ const BENIGN_ANNOTATION: Record<string, string> = {
   "rewrite-target": "/$1",
   "ssl-redirect": "false",
   "temporal-redirect": "https://example.org/y",
+  "temporal-redirect-code": "307",
   "use-regex": "true",
   // proxy and backend
   "client-body-buffer-size": "16k",
@@ -213,6 +214,8 @@ const BENIGN_ANNOTATION: Record<string, string> = {
   "session-cookie-change-on-failure": "true",
   "load-balance": "ewma",
   "upstream-hash-by": "$request_uri",
+  "upstream-hash-by-subset": "true",
+  "upstream-hash-by-subset-size": "3",
   canary: "true",
   "canary-by-header": "X-Canary",
   "canary-by-header-value": "yes",
@@ -233,6 +236,9 @@ const BENIGN_ANNOTATION: Record<string, string> = {
 // Keys whose presence needs a companion to be complete (a bare value would be refused by design).
 const COMPANIONS: Record<string, Record<string, string>> = {
   "permanent-redirect-code": { "permanent-redirect": "https://example.org/z" },
+  "temporal-redirect-code": { "temporal-redirect": "https://example.org/z" },
+  "upstream-hash-by-subset": { "upstream-hash-by": "$request_uri" },
+  "upstream-hash-by-subset-size": { "upstream-hash-by": "$request_uri", "upstream-hash-by-subset": "true" },
   "proxy-redirect-to": { "proxy-redirect-from": "http://a.example.com/" },
   "proxy-redirect-from": { "proxy-redirect-to": "$scheme://b.example.com/" },
   "host-redirect-code": { "host-redirects": "h.example.com https://example.org" },

@@ -3,7 +3,7 @@
 // client's Watcher). Credentials come from KubeConfig (@kubernetes/client-node, the loader
 // kubernetes-fluent-client itself uses): KUBECONFIG, ~/.kube/config or in-cluster. The fluent
 // client's own verbs do not fit every write: its Apply always uses field manager "pepr" and its
-// selectors cannot say `!key`, so the verbs (verbs.ts) are built on this request.
+// selectors cannot say `!key`, so the verbs (api.ts) are built on this request.
 import http from "node:http";
 import https from "node:https";
 import { KubeConfig } from "@kubernetes/client-node";
@@ -74,6 +74,10 @@ function connection(): Promise<Connection> {
   }
   return cached.connection;
 }
+
+/** What the verbs send through (src/k8s/api.ts): request() below, or an in-memory API server in
+ * tests. Errors carry the HTTP status (ApiError). */
+export type Send = <T = unknown>(method: string, path: string, opts?: RequestOptions) => Promise<T>;
 
 /** One request to the API server; JSON in, JSON out. Errors are ApiError with the server's reason. */
 export async function request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {

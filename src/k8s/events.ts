@@ -1,6 +1,6 @@
 // Kubernetes Events (core/v1), so `kubectl describe` shows what Portico did and why it failed.
 // createEvent is the one Event writer; recordEvent fills in the usual fields.
-import { request } from "./client.js";
+import type { Send } from "./client.js";
 import { resourcePath, type ObjectRef } from "./resources.js";
 
 export type EventType = "Normal" | "Warning";
@@ -14,8 +14,8 @@ export interface EventSource {
 /** A core/v1 Event body (metadata.namespace says where it is created). */
 export type EventBody = { metadata: { namespace: string; generateName?: string; name?: string } } & Record<string, unknown>;
 
-export async function createEvent(event: EventBody): Promise<void> {
-  await request("POST", resourcePath({ apiVersion: "v1", kind: "Event", namespace: event.metadata.namespace }), {
+export async function createEvent(send: Send, event: EventBody): Promise<void> {
+  await send("POST", resourcePath({ apiVersion: "v1", kind: "Event", namespace: event.metadata.namespace }), {
     body: { apiVersion: "v1", kind: "Event", ...event },
   });
 }
@@ -23,6 +23,7 @@ export async function createEvent(event: EventBody): Promise<void> {
 const MAX_MESSAGE = 1024;
 
 export async function recordEvent(
+  send: Send,
   involved: ObjectRef & { uid?: string },
   type: EventType,
   reason: string,
@@ -31,7 +32,7 @@ export async function recordEvent(
 ): Promise<void> {
   const now = new Date().toISOString();
   const namespace = involved.namespace ?? "default";
-  await createEvent({
+  await createEvent(send, {
     metadata: { generateName: `${involved.name}.`, namespace },
     involvedObject: { apiVersion: involved.apiVersion, kind: involved.kind, name: involved.name, namespace: involved.namespace, uid: involved.uid },
     type,

@@ -1,7 +1,7 @@
 // Deletes labelled objects of an older generation (an integer label below the one kept): what the
 // last apply no longer produced.
 import { deleteObject } from "./apply.js";
-import { request } from "./client.js";
+import type { Send } from "./client.js";
 import { resourcePath } from "./resources.js";
 
 export interface PruneKind {
@@ -37,6 +37,7 @@ export function selectorString(selector: Record<string, string>, without: string
  * ownerReferences name that uid (namespaced kinds) are touched.
  */
 export async function pruneByLabel(
+  send: Send,
   kinds: readonly PruneKind[],
   namespace: string | undefined,
   selector: Record<string, string>,
@@ -48,12 +49,12 @@ export async function pruneByLabel(
   const labelSelector = selectorString(selector, opts.without, opts.notEqual);
   for (const k of kinds) {
     const ns = k.namespaced ? namespace : undefined;
-    const list = await request<Listed>("GET", resourcePath({ apiVersion: k.apiVersion, kind: k.kind, namespace: ns }), { query: { labelSelector } });
+    const list = await send<Listed>("GET", resourcePath({ apiVersion: k.apiVersion, kind: k.kind, namespace: ns }), { query: { labelSelector } });
     for (const item of list.items) {
       const gen = item.metadata.labels?.[generationLabel];
       if (gen === undefined || !/^\d+$/.test(gen) || Number(gen) >= keepGeneration) continue;
       if (opts.ownerUid && k.namespaced && !item.metadata.ownerReferences?.some((o) => o.uid === opts.ownerUid)) continue;
-      if (await deleteObject({ apiVersion: k.apiVersion, kind: k.kind, name: item.metadata.name, namespace: item.metadata.namespace })) {
+      if (await deleteObject(send, { apiVersion: k.apiVersion, kind: k.kind, name: item.metadata.name, namespace: item.metadata.namespace })) {
         pruned.push({ kind: k.kind, namespace: item.metadata.namespace, name: item.metadata.name, generation: gen });
       }
     }

@@ -8,7 +8,7 @@ import type { Logger } from "../log.js";
 import { LABELS, MANAGED_BY } from "../api/names.js";
 import { KeyedQueue } from "./queue.js";
 import { reconcileIngressController, type ReconcileResult } from "./reconcile.js";
-import { listObjects } from "../k8s/apply.js";
+import { kubeApi, type KubeApi } from "../k8s/api.js";
 import { informer, type Informer } from "../k8s/informer.js";
 import { API_VERSION, KIND } from "../api/schema.js";
 
@@ -28,6 +28,8 @@ export interface OperatorOptions {
   /** Watch children for drift. Default true. */
   watchChildren?: boolean;
   log?: Logger;
+  /** The API the reconciler writes through (default: the API server of the kubeconfig). */
+  api?: KubeApi;
   onResult?: (key: string, result: ReconcileResult) => void;
 }
 
@@ -57,6 +59,7 @@ export function ownerKeyOfChild(obj: { metadata?: { namespace?: string; labels?:
 export class Operator {
   readonly queue: KeyedQueue<Hints>;
   readonly #opts: OperatorOptions;
+  readonly #api: KubeApi;
   /** key -> "uid/generation" last applied in full. */
   readonly #applied = new Map<string, string>();
   readonly #watches: Informer[] = [];
@@ -64,6 +67,7 @@ export class Operator {
 
   constructor(opts: OperatorOptions = {}) {
     this.#opts = opts;
+    this.#api = opts.api ?? kubeApi();
     this.queue = new KeyedQueue<Hints>((key, hints) => this.#run(key, hints), {
       concurrency: opts.concurrency ?? 4,
       baseDelayMs: opts.baseDelayMs ?? 1000,
@@ -85,6 +89,7 @@ export class Operator {
     const [namespace, name] = key.split("/");
     const full = hints.drift || hints.resync;
     const result = await reconcileIngressController(namespace, name, {
+      api: this.#api,
       // A status-only event (ours or the agent's) must not re-apply every child.
       applyChildren: (ic) => full || this.#applied.get(key) !== `${ic.metadata.uid}/${ic.metadata.generation ?? 1}` || !!ic.metadata.deletionTimestamp,
     });
@@ -123,7 +128,7 @@ export class Operator {
 
   /** Enqueues every IngressController for a full apply. */
   async resyncAll(): Promise<number> {
-    const items = await listObjects<{ metadata: { namespace: string; name: string } }>({ apiVersion: API_VERSION, kind: KIND });
+    const items = await this.#api.listObjects<{ metadata: { namespace: string; name: string } }>({ apiVersion: API_VERSION, kind: KIND });
     for (const ic of items) this.enqueue(ic.metadata.namespace, ic.metadata.name, { resync: true });
     return items.length;
   }

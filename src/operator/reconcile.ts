@@ -2,11 +2,8 @@
 // create the create-only ConfigMaps, prune children of older generations, then write status.
 // Throws on API failures (the caller retries with backoff); an invalid spec is reported, not thrown.
 
-import { applyAll, createIfMissing, getObject, mergePatch, type KubeObject } from "../k8s/apply.js";
-import { recordEvent } from "../k8s/events.js";
-import { pruneByLabel, type Pruned } from "../k8s/prune.js";
+import { kubeApi, type KubeApi, type KubeObject, type Pruned } from "../k8s/api.js";
 import { isNotFound } from "../k8s/client.js";
-import { patchStatus } from "../k8s/status.js";
 import { CHILD_KINDS, desiredChildren, ownerOf, type Manifest } from "./children/index.js";
 import { CREATE_ONLY_LABEL } from "./children/configmaps.js";
 import { STATE_COMPONENT } from "../core/state-objects.js";
@@ -35,6 +32,8 @@ export interface IngressControllerObject {
 }
 
 export interface ReconcileOptions {
+  /** The API to read and write (default: the API server of the kubeconfig). */
+  api?: KubeApi;
   fieldManager?: string;
   now?: () => Date;
   /** false: only refresh status (the generation was applied already and nothing drifted). A
@@ -57,18 +56,18 @@ export interface ReconcileResult {
 
 const icRef = (namespace: string, name?: string) => ({ apiVersion: API_VERSION, kind: KIND, namespace, name });
 
-export async function getIngressController(namespace: string, name: string): Promise<IngressControllerObject | undefined> {
+export async function getIngressController(namespace: string, name: string, api: KubeApi = kubeApi()): Promise<IngressControllerObject | undefined> {
   try {
-    return await getObject<IngressControllerObject>(icRef(namespace, name));
+    return await api.getObject<IngressControllerObject>(icRef(namespace, name));
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
   }
 }
 
-async function mergePatchMeta(ic: IngressControllerObject, finalizers: string[]): Promise<void> {
+async function mergePatchMeta(api: KubeApi, ic: IngressControllerObject, finalizers: string[]): Promise<void> {
   // resourceVersion makes this a compare-and-swap: a concurrent change fails with 409 and is retried.
-  await mergePatch(icRef(ic.metadata.namespace, ic.metadata.name), { metadata: { finalizers, resourceVersion: ic.metadata.resourceVersion } });
+  await api.mergePatch(icRef(ic.metadata.namespace, ic.metadata.name), { metadata: { finalizers, resourceVersion: ic.metadata.resourceVersion } });
 }
 
 /** Cluster-scoped children (IngressClass) carry owner labels instead of an ownerReference. */
@@ -79,15 +78,15 @@ function clusterSelector(owner: Owner): Record<string, string> {
 const INGRESS_CLASS_KIND = CHILD_KINDS.filter((k) => !k.namespaced);
 const NAMESPACED_KINDS = CHILD_KINDS.filter((k) => k.namespaced);
 
-async function deleteClusterScopedChildren(owner: Owner): Promise<void> {
+async function deleteClusterScopedChildren(api: KubeApi, owner: Owner): Promise<void> {
   // keepGeneration = +Infinity: every generation goes.
-  await pruneByLabel(INGRESS_CLASS_KIND, undefined, clusterSelector(owner), GENERATION_LABEL, Number.POSITIVE_INFINITY);
+  await api.pruneByLabel(INGRESS_CLASS_KIND, undefined, clusterSelector(owner), GENERATION_LABEL, Number.POSITIVE_INFINITY);
 }
 
 /** An IngressClass of that name held by someone else (another controller, or created by hand). */
-async function ingressClassConflict(m: Manifest, owner: Owner): Promise<string | undefined> {
+async function ingressClassConflict(api: KubeApi, m: Manifest, owner: Owner): Promise<string | undefined> {
   try {
-    const existing = await getObject<KubeObject>({ apiVersion: m.apiVersion, kind: m.kind, name: m.metadata.name });
+    const existing = await api.getObject<KubeObject>({ apiVersion: m.apiVersion, kind: m.kind, name: m.metadata.name });
     const labels = (existing.metadata as { labels?: Record<string, string> }).labels ?? {};
     if (labels[LABELS.instance] === owner.name && labels[LABELS.ownerNamespace] === owner.namespace) return undefined;
     const holder = labels[LABELS.instance] ? `IngressController ${labels[LABELS.ownerNamespace]}/${labels[LABELS.instance]}` : "another owner";
@@ -103,11 +102,11 @@ interface Observed {
   address?: string;
 }
 
-async function observe(owner: Owner, spec: IngressControllerSpec): Promise<Observed> {
+async function observe(api: KubeApi, owner: Owner, spec: IngressControllerSpec): Promise<Observed> {
   const names = childNames(owner.name);
   const get = async <T>(kind: string, apiVersion: string, name: string) => {
     try {
-      return await getObject<T>({ apiVersion, kind, namespace: owner.namespace, name });
+      return await api.getObject<T>({ apiVersion, kind, namespace: owner.namespace, name });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -121,6 +120,7 @@ async function observe(owner: Owner, spec: IngressControllerSpec): Promise<Obser
 }
 
 async function writeStatus(
+  api: KubeApi,
   ic: IngressControllerObject,
   conditions: ConditionInput[],
   extra: Partial<IngressControllerStatus>,
@@ -137,28 +137,30 @@ async function writeStatus(
     sameConditions(cur.conditions, next) &&
     Object.entries(extra).every(([k, v]) => (cur as Record<string, unknown>)[k] === v);
   if (unchanged) return;
-  await patchStatus(icRef(ic.metadata.namespace, ic.metadata.name) as never, status as Record<string, unknown>, {
+  await api.patchStatus(icRef(ic.metadata.namespace, ic.metadata.name) as never, status as Record<string, unknown>, {
     fieldManager: opts.fieldManager,
     force: true,
   });
 }
 
-function warn(ic: IngressControllerObject, reason: string, message: string): Promise<void> {
-  return recordEvent({ ...icRef(ic.metadata.namespace, ic.metadata.name), uid: ic.metadata.uid } as never, "Warning", reason, message).catch(() => undefined);
+function warn(api: KubeApi, ic: IngressControllerObject, reason: string, message: string): Promise<void> {
+  return api.recordEvent({ ...icRef(ic.metadata.namespace, ic.metadata.name), uid: ic.metadata.uid } as never, "Warning", reason, message).catch(() => undefined);
 }
 
 export async function reconcileIngressController(namespace: string, name: string, options: ReconcileOptions = {}): Promise<ReconcileResult> {
   const opts = { fieldManager: options.fieldManager ?? FIELD_MANAGER, now: options.now ?? (() => new Date()) };
+  const api = options.api ?? kubeApi();
   const empty = { applied: 0, created: [] as string[], pruned: [] as Pruned[] };
-  const ic = await getIngressController(namespace, name);
+  const ic = await getIngressController(namespace, name, api);
   if (!ic) return { outcome: "gone", ...empty };
   const owner = ownerOf(ic);
   const base = { generation: owner.generation, uid: owner.uid };
 
   if (ic.metadata.deletionTimestamp) {
-    await deleteClusterScopedChildren(owner);
+    await deleteClusterScopedChildren(api, owner);
     if (ic.metadata.finalizers?.includes(FINALIZER))
       await mergePatchMeta(
+        api,
         ic,
         ic.metadata.finalizers.filter((f) => f !== FINALIZER),
       );
@@ -169,6 +171,7 @@ export async function reconcileIngressController(namespace: string, name: string
   if (!valid.ok) {
     const message = valid.errors.join("; ");
     await writeStatus(
+      api,
       ic,
       [
         { type: "Ready", status: "False", reason: "InvalidSpec", message },
@@ -177,16 +180,17 @@ export async function reconcileIngressController(namespace: string, name: string
       {},
       opts,
     );
-    if (ic.status?.observedGeneration !== owner.generation) await warn(ic, "InvalidSpec", message);
+    if (ic.status?.observedGeneration !== owner.generation) await warn(api, ic, "InvalidSpec", message);
     return { outcome: "invalid", ...base, ...empty };
   }
   const spec = valid.value;
 
   const applyChildren = typeof options.applyChildren === "function" ? options.applyChildren(ic) : options.applyChildren !== false;
   if (!applyChildren) {
-    const seen = await observe(owner, spec);
+    const seen = await observe(api, owner, spec);
     const ready = ic.status?.conditions?.filter((c) => c.type !== "ConfigApplied") ?? [];
     await writeStatus(
+      api,
       ic,
       ready.map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message }) as ConditionInput),
       statusFields(spec.replicas, seen),
@@ -200,7 +204,7 @@ export async function reconcileIngressController(namespace: string, name: string
     // (create: false) the object must stay deletable when no operator runs (e.g. helm uninstall).
     const hasFinalizer = !!ic.metadata.finalizers?.includes(FINALIZER);
     if (spec.ingressClass.create && !hasFinalizer) {
-      await mergePatchMeta(ic, [...(ic.metadata.finalizers ?? []), FINALIZER]);
+      await mergePatchMeta(api, ic, [...(ic.metadata.finalizers ?? []), FINALIZER]);
       ic.metadata.resourceVersion = undefined;
     }
     const desired = desiredChildren({ owner, spec });
@@ -208,36 +212,38 @@ export async function reconcileIngressController(namespace: string, name: string
     const toApply: Manifest[] = [];
     for (const m of desired.apply) {
       if (m.kind === "IngressClass") {
-        conflict = await ingressClassConflict(m, owner);
+        conflict = await ingressClassConflict(api, m, owner);
         if (conflict) continue;
       }
       toApply.push(m);
     }
-    await applyAll(toApply as KubeObject[], { fieldManager: opts.fieldManager, force: true });
+    await api.applyAll(toApply as KubeObject[], { fieldManager: opts.fieldManager, force: true });
     const created: string[] = [];
     for (const m of desired.createOnly) {
-      if ((await createIfMissing(m as KubeObject)) === "created") created.push(`${m.kind}/${m.metadata.name}`);
+      if ((await api.createIfMissing(m as KubeObject)) === "created") created.push(`${m.kind}/${m.metadata.name}`);
     }
     const pruned = [
-      ...(await pruneByLabel(NAMESPACED_KINDS, owner.namespace, instanceSelector(owner), GENERATION_LABEL, owner.generation, {
+      ...(await api.pruneByLabel(NAMESPACED_KINDS, owner.namespace, instanceSelector(owner), GENERATION_LABEL, owner.generation, {
         without: [CREATE_ONLY_LABEL],
         // The controller's desired-state objects carry the generation too, but they are the controller's:
         // pruning them on a spec change left new NGINX pods with nothing to run (found on a real node).
         notEqual: { [LABELS.component]: STATE_COMPONENT },
         ownerUid: owner.uid,
       })),
-      ...(await pruneByLabel(INGRESS_CLASS_KIND, undefined, clusterSelector(owner), GENERATION_LABEL, owner.generation)),
+      ...(await api.pruneByLabel(INGRESS_CLASS_KIND, undefined, clusterSelector(owner), GENERATION_LABEL, owner.generation)),
     ];
     if (!spec.ingressClass.create && hasFinalizer) {
       // Pruned above; nothing cluster-scoped left to clean up.
       await mergePatchMeta(
+        api,
         ic,
         (ic.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
       );
     }
-    const seen = await observe(owner, spec);
+    const seen = await observe(api, owner, spec);
     const message = `${toApply.length} children applied for generation ${owner.generation}; ${seen.readyReplicas}/${spec.replicas} nginx pods ready`;
     await writeStatus(
+      api,
       ic,
       [
         { type: "Ready", status: "True", reason: "ChildrenApplied", message },
@@ -248,12 +254,13 @@ export async function reconcileIngressController(namespace: string, name: string
       statusFields(spec.replicas, seen),
       opts,
     );
-    if (conflict && ic.status?.observedGeneration !== owner.generation) await warn(ic, "IngressClassConflict", conflict);
+    if (conflict && ic.status?.observedGeneration !== owner.generation) await warn(api, ic, "IngressClassConflict", conflict);
     return { outcome: "applied", ...base, applied: toApply.length, created, pruned, conflict };
   } catch (err) {
     const { reason, message } = reconcileFailure(namespace, err);
-    await warn(ic, reason, message);
+    await warn(api, ic, reason, message);
     await writeStatus(
+      api,
       ic,
       [
         { type: "Ready", status: "False", reason, message },

@@ -11,19 +11,18 @@ import type { StoredIngressController } from "../controller/store.js";
 import type { Logger } from "../log.js";
 import { ownerReference } from "../api/names.js";
 import { API_VERSION, KIND } from "../api/schema.js";
-import { applyObject, deleteObject, getObject, mergePatch, type KubeObject } from "../k8s/apply.js";
+import type { KubeApi, KubeObject } from "../k8s/api.js";
 import { isNotFound } from "../k8s/client.js";
-import { createEvent } from "../k8s/events.js";
 
 export const STATE_HASH_ANNOTATION = "portico.dev/state-hash";
 const REPORTING_CONTROLLER = "portico.dev/ingress-controller";
 /** The desired-state objects were first written through the fluent client's Apply, whose field
  * manager is always "pepr"; kept so clusters already running see the same owner. */
 const STATE_FIELD_MANAGER = "pepr";
-const apply = (o: unknown) => applyObject(o as KubeObject, { fieldManager: STATE_FIELD_MANAGER, force: true });
 const configMap = (namespace: string, name: string) => ({ apiVersion: "v1", kind: "ConfigMap", namespace, name });
 
-export function apiControllerWriters(log: Logger): ControllerWriters {
+export function apiControllerWriters(log: Logger, api: KubeApi): ControllerWriters {
+  const apply = (o: unknown) => api.applyObject(o as KubeObject, { fieldManager: STATE_FIELD_MANAGER, force: true });
   /** namespace/name -> hash last published (or found published), so unchanged states cost no request. */
   const published = new Map<string, string>();
   /** namespace/name -> the index last written or found, to delete shards a smaller state no longer needs. */
@@ -44,7 +43,7 @@ export function apiControllerWriters(log: Logger): ControllerWriters {
       const indexName = encoded.index.metadata.name;
       // After a restart, compare with what is already published: no spurious write.
       try {
-        const current = await getObject<{ metadata?: { annotations?: Record<string, string> } }>(configMap(ns, indexName));
+        const current = await api.getObject<{ metadata?: { annotations?: Record<string, string> } }>(configMap(ns, indexName));
         try {
           lastIndex.set(key, parseStateIndex(current as never));
         } catch {
@@ -77,11 +76,11 @@ export function apiControllerWriters(log: Logger): ControllerWriters {
       const stale = staleShardNames(ic.metadata.name, lastIndex.get(key), nextIndex);
       lastIndex.set(key, nextIndex);
       await Promise.all([
-        ...stale.configMaps.map((name) => deleteObject(configMap(ns, name))),
-        ...stale.secrets.map((name) => deleteObject({ apiVersion: "v1", kind: "Secret", namespace: ns, name })),
+        ...stale.configMaps.map((name) => api.deleteObject(configMap(ns, name))),
+        ...stale.secrets.map((name) => api.deleteObject({ apiVersion: "v1", kind: "Secret", namespace: ns, name })),
       ]);
       try {
-        await mergePatch(
+        await api.mergePatch(
           { apiVersion: API_VERSION, kind: KIND, namespace: ns, name: ic.metadata.name },
           { status: { desiredConfigHash: result.state.hashes.config, droppedIngresses: droppedIngresses(result) } },
           "status",
@@ -94,7 +93,7 @@ export function apiControllerWriters(log: Logger): ControllerWriters {
     },
 
     async writeIngressStatus(update: IngressStatusUpdate): Promise<void> {
-      await mergePatch(
+      await api.mergePatch(
         { apiVersion: "networking.k8s.io/v1", kind: "Ingress", namespace: update.namespace, name: update.name },
         { status: { loadBalancer: { ingress: update.loadBalancer } } },
         "status",
@@ -105,7 +104,7 @@ export function apiControllerWriters(log: Logger): ControllerWriters {
       const ns = d.object.namespace ?? ic.metadata.namespace ?? "default";
       const now = new Date().toISOString();
       const apiVersion = { Ingress: "networking.k8s.io/v1", Secret: "v1", Service: "v1", ConfigMap: "v1", IngressController: API_VERSION }[d.object.kind];
-      await createEvent({
+      await api.createEvent({
         metadata: { namespace: ns, generateName: `${d.object.name}.` },
         involvedObject: { apiVersion, kind: d.object.kind, name: d.object.name, namespace: ns },
         type: d.severity === "Error" ? "Warning" : d.severity,

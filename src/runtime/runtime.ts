@@ -12,6 +12,7 @@ import { Controller } from "../controller/controller.js";
 import { logger } from "../log.js";
 import { Operator } from "../operator/operator.js";
 import { apiControllerWriters } from "./controller-writers.js";
+import { kubeApi } from "../k8s/api.js";
 import { Informers } from "./informers.js";
 import { serveMetrics } from "./metrics-server.js";
 
@@ -38,12 +39,13 @@ export interface Runtime {
 
 export function createRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
   const roles = rolesFromEnv(env);
-  const controller = new Controller(apiControllerWriters(logger("writer")), logger("controller"), {
+  const api = kubeApi();
+  const controller = new Controller(apiControllerWriters(logger("writer"), api), logger("controller"), {
     holdOffMs: Number(env.PORTICO_HOLD_OFF_MS ?? 50),
     maxDelayMs: Number(env.PORTICO_MAX_DELAY_MS ?? 500),
   });
   const operatorLog = logger("operator");
-  const operator = new Operator({ log: operatorLog });
+  const operator = new Operator({ log: operatorLog, api });
   const admissionState = new AdmissionState();
   // One set of informers per process: in dev mode the same watches feed the store and admission.
   // The watcher pod answers no admission request: it keeps no admission state.

@@ -1,5 +1,6 @@
 // Behaviour-test world: Kubernetes objects built in code around real echo pods, turned into a
 // Snapshot, built with core's build() and applied with a real Agent + nginx.
+import type { AgentOptions } from "../agent/agent.js";
 import type { BuildResult, RenderOptions, Snapshot } from "../core/contract.js";
 import type { EndpointSlice, Ingress, Secret, Service } from "../core/k8s-types.js";
 import { build } from "../core/build.js";
@@ -103,8 +104,8 @@ export class Harness {
     readonly renderOptions: Partial<RenderOptions>,
   ) {}
 
-  static async start(): Promise<Harness> {
-    const fx = await startAgentFixture();
+  static async start(agentOptions: Partial<AgentOptions> = {}): Promise<Harness> {
+    const fx = await startAgentFixture(agentOptions);
     const renderOptions: Partial<RenderOptions> = {
       listenAddress: "127.0.0.1",
       httpPort: fx.httpPort,

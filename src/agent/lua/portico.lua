@@ -224,6 +224,74 @@ function _M.log()
 end
 
 ---------------------------------------------------------------------------------------------------
+-- Dynamic routes: hosts the running config has no server for yet (see src/core/render/dynamic-routes.ts)
+--
+-- portico_endpoints "r:<host>" -> JSON { https = bool, exact = {path: target}, prefix = {path: target} },
+-- target = { upstream = name } or {} (the host's 404 page), plus sslRedirect = true. Pushed by the
+-- agent before it tests and reloads a config that adds such hosts; the default server's
+-- rewrite_by_lua (route()) answers them as their own server will after the reload.
+
+local routes_version = false
+local routes_checked_at = -1
+local route_cache = {}   -- host -> decoded route; only hosts that have one (a Host header is client input)
+
+local function sync_routes(state)
+  local now = ngx.now()
+  if now == routes_checked_at then return end
+  routes_checked_at = now
+  local v = state:get("routes_version") or 0
+  if v ~= routes_version then
+    routes_version = v
+    route_cache = {}
+  end
+end
+
+local function by_length_desc(a, b) return #a[1] > #b[1] end
+
+local function get_route(endpoints, host)
+  local r = route_cache[host]
+  if r then return r end
+  local raw = endpoints:get("r:" .. host)
+  if not raw then return nil end
+  r = cjson.decode(raw)
+  if not r then return nil end
+  local prefixes = {}
+  for p, t in pairs(r.prefix) do prefixes[#prefixes + 1] = { p, t } end
+  table.sort(prefixes, by_length_desc)
+  r.prefixes = prefixes
+  route_cache[host] = r
+  return r
+end
+
+-- Rewrite phase of the default server: a request for a routed host goes where that host's own
+-- server would send it: nginx's location choice (exact, else the longest prefix), then the named
+-- locations the default server renders for it.
+function _M.route()
+  if ngx.req.is_internal() then return end -- the named locations below inherit this handler
+  local endpoints, _, state = dicts()
+  sync_routes(state)
+  local var = ngx.var
+  local host = var.host
+  if not host or host == "" then return end
+  local r = get_route(endpoints, host)
+  if not r then return end
+  local https = var.https == "on"
+  if https and not r.https then return end -- that host's server does not listen for HTTPS
+  local uri = var.uri
+  local t = r.exact[uri]
+  if not t then
+    for _, p in ipairs(r.prefixes) do
+      if sub(uri, 1, #p[1]) == p[1] then t = p[2] break end
+    end
+  end
+  if not t then return end
+  if t.sslRedirect and not https then return ngx.exec("@portico_route_https") end
+  if not t.upstream then return ngx.exec("@portico_route_not_found") end
+  var.portico_upstream = t.upstream
+  return ngx.exec("@portico_route")
+end
+
+---------------------------------------------------------------------------------------------------
 -- Certificates
 
 local cert_version = false
@@ -458,6 +526,41 @@ local function post_certificates(state, body)
   return respond(200, { certificates = ncert, sniNames = nsni, version = version, errors = #errors > 0 and errors or nil })
 end
 
+local HOST = "^[a-z0-9][a-z0-9.-]*$" -- and not ending in "." or "-" (checked beside it)
+local UPSTREAM = "^[a-z0-9][a-z0-9.-]*$"
+
+local function valid_targets(targets)
+  if not is_object(targets) then return false end
+  for p, t in pairs(targets) do
+    if type(p) ~= "string" or sub(p, 1, 1) ~= "/" or not is_object(t) then return false end
+    if t.upstream ~= nil and not (type(t.upstream) == "string" and find(t.upstream, UPSTREAM)) then return false end
+    if t.sslRedirect ~= nil and t.sslRedirect ~= true then return false end
+  end
+  return true
+end
+
+local function post_routes(state, body)
+  local data, err = cjson.decode(body)
+  if not data then return respond(400, { error = "invalid JSON: " .. tostring(err) }) end
+  if not is_object(data) or not is_object(data.routes or {}) then
+    return respond(400, { error = "body must be { routes: {host: {https, exact, prefix}} }" })
+  end
+  local entries, count = {}, 0
+  for host, r in pairs(data.routes or {}) do
+    if #host > 253 or not find(host, HOST) or find(host, "[.-]$") or not is_object(r) or type(r.https) ~= "boolean" or not valid_targets(r.exact) or not valid_targets(r.prefix) then
+      return respond(400, { error = "route " .. tostring(host) .. ": needs a lowercase host, https (boolean), exact and prefix ({path: {upstream?, sslRedirect?}})" })
+    end
+    entries["r:" .. host] = cjson.encode({ https = r.https, exact = r.exact, prefix = r.prefix })
+    count = count + 1
+  end
+  local endpoints = dicts()
+  local ok, serr = replace_all(endpoints, { "r:" }, entries)
+  if not ok then return respond(507, { error = serr }) end
+  local version = state:incr("routes_version", 1, 0)
+  routes_checked_at = -1
+  return respond(200, { routes = count, version = version })
+end
+
 local function get_state(state)
   local endpoints, certs = dicts()
   local upstreams = {}
@@ -498,10 +601,11 @@ function _M.control()
   local uri, method = ngx.var.uri, ngx.req.get_method()
   if uri == "/healthz" or uri == "/portico/healthz" then return _M.health() end
   if uri == "/portico/state" and method == "GET" then return get_state(state) end
-  if method == "POST" and (uri == "/portico/endpoints" or uri == "/portico/certificates") then
+  if method == "POST" and (uri == "/portico/endpoints" or uri == "/portico/certificates" or uri == "/portico/routes") then
     local body, err = read_body()
     if not body then return respond(400, { error = "cannot read body: " .. tostring(err or "empty") }) end
     if uri == "/portico/endpoints" then return post_endpoints(state, body) end
+    if uri == "/portico/routes" then return post_routes(state, body) end
     return post_certificates(state, body)
   end
   return respond(404, { error = "unknown control endpoint " .. method .. " " .. uri })

@@ -47,6 +47,9 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
       `portico = require("portico")\nportico.configure({ no_endpoint_status = ${int(s.noEndpointStatus)}, unavailable_addr = "${UNAVAILABLE_ADDRESS}", unavailable_port = ${int(o.defaultBackendPort)} })`,
     ),
     luaBlock("init_worker_by_lua_block", "portico.init_worker()"),
+    // The default server's portico.route() runs before its locations' own rewrite directives (a
+    // `return` there would otherwise answer first); it is the only rewrite_by_lua.
+    d("rewrite_by_lua_no_postpone", lit("on")),
     b(
       "types",
       [],

@@ -17,7 +17,8 @@ import {
   wwwRedirectToken,
 } from "../nginx-values.js";
 import { authLocations, type LocationContext } from "./access.js";
-import { errorLocations, locationBlock, notFoundDirectives } from "./location.js";
+import { DYNAMIC_ROUTE_LOCATIONS } from "./dynamic-routes.js";
+import { errorLocations, locationBlock, notFoundDirectives, sslRedirectDirective } from "./location.js";
 import { placeLocations } from "./locations.js";
 import { attributed, sourced } from "./render-error.js";
 import { b, d, luaBlock, type Directive } from "./writer.js";
@@ -92,8 +93,23 @@ export function redirectServer(s: RedirectServerModel, o: RenderOptions, tlsFron
 
 export function defaultServer(m: Model["defaultServer"], o: RenderOptions, lc: LocationContext, tlsFront: boolean): Directive {
   const body: Directive[] = [...listens(o, true, true, tlsFront), d("server_name", lit("_")), clearUpstream()];
+  // Hosts the running config has no server for yet go live from Lua routing tables before the
+  // reload that adds their servers (dynamic-routes.ts): portico.route() answers them here.
+  body.push(luaBlock("rewrite_by_lua_block", "portico.route()"));
   body.push(...locationBlocks(m.locations, m.regexMode, m.fallback, lc));
+  body.push(...dynamicRouteLocations(lc));
   return b("server", [], body);
+}
+
+/** Where portico.route() sends a request of a pending host: the same directives a plain host
+ * server's locations hold (dynamic-routes.ts checks each server it serves this way against them). */
+function dynamicRouteLocations(lc: LocationContext): Directive[] {
+  const redirect = sslRedirectDirective(lc.httpsPort).block!;
+  return [
+    b("location", [lit(DYNAMIC_ROUTE_LOCATIONS.proxy)], [d("proxy_pass", lit("http://portico_upstream"))]),
+    b("location", [lit(DYNAMIC_ROUTE_LOCATIONS.httpsRedirect)], redirect),
+    b("location", [lit(DYNAMIC_ROUTE_LOCATIONS.notFound)], notFoundDirectives()),
+  ];
 }
 
 /** The default backend inside nginx: a 404 page and /healthz, on 127.0.0.1:defaultBackendPort. */

@@ -144,7 +144,9 @@ async function writeStatus(
 }
 
 function warn(api: KubeApi, ic: IngressControllerObject, reason: string, message: string): Promise<void> {
-  return api.recordEvent({ ...icRef(ic.metadata.namespace, ic.metadata.name), uid: ic.metadata.uid } as never, "Warning", reason, message).catch(() => undefined);
+  return api
+    .recordEvent({ ...icRef(ic.metadata.namespace, ic.metadata.name), uid: ic.metadata.uid } as never, "Warning", reason, message)
+    .catch(() => undefined);
 }
 
 export async function reconcileIngressController(namespace: string, name: string, options: ReconcileOptions = {}): Promise<ReconcileResult> {

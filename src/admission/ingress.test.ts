@@ -94,6 +94,26 @@ describe("validateIngress: denied, one rule per row", () => {
       `${P0}.path: regex "/((((((((((a))))))))))": groups nested deeper than 8`,
     ],
     [
+      "auth-tls-secret of another namespace (tenancy)",
+      { annotations: { "nginx.ingress.kubernetes.io/auth-tls-secret": "ingress-nginx/ca" } },
+      `metadata.annotations[nginx.ingress.kubernetes.io/auth-tls-secret]: Secret "ingress-nginx/ca" is in another namespace; an Ingress may only use Secrets of its own namespace ("default")`,
+    ],
+    [
+      "proxy-ssl-secret of another namespace (tenancy)",
+      { annotations: { "portico.dev/proxy-ssl-secret": "kube-system/backend" } },
+      `metadata.annotations[portico.dev/proxy-ssl-secret]: Secret "kube-system/backend" is in another namespace; an Ingress may only use Secrets of its own namespace ("default")`,
+    ],
+    [
+      "auth-tls-verify-client without auth-tls-secret",
+      { annotations: { "nginx.ingress.kubernetes.io/auth-tls-verify-client": "on" } },
+      "metadata.annotations[nginx.ingress.kubernetes.io/auth-tls-verify-client]: needs auth-tls-secret (the Secret with the CA certificates, ca.crt); refused rather than serving the paths without client certificates",
+    ],
+    [
+      "auth-tls-match-cn outside the regex grammar",
+      { annotations: { "nginx.ingress.kubernetes.io/auth-tls-secret": "ca", "nginx.ingress.kubernetes.io/auth-tls-match-cn": "CN=(a+)+" } },
+      `metadata.annotations[nginx.ingress.kubernetes.io/auth-tls-match-cn]: regex "CN=(a+)+": the repeated group ending at offset 8 contains a quantifier or an alternation (catastrophic backtracking)`,
+    ],
+    [
       "regex inline option",
       { path: "/(?i)b", pathType: "ImplementationSpecific", annotations: REGEX },
       `${P0}.path: regex "/(?i)b": '(?' at offset 2: only non-capturing groups '(?:' are allowed`,

@@ -8,6 +8,8 @@ import { show } from "../core/nginx-values.js";
 import { isRegexLike } from "../core/location-key.js";
 import { validateHost, validatePath as validateCorePath, validateRegexPath } from "../core/validate.js";
 import { checkAnnotations } from "./annotations.js";
+import { PREFIXES, type AnnotationValues } from "../core/annotations/registry.js";
+import { secretRefsOf } from "../core/annotations/secret-refs.js";
 import { validateBackend } from "./backend.js";
 import { groupOf, ourClassOf } from "./classes.js";
 import type { AdmissionContext } from "./context.js";
@@ -125,6 +127,23 @@ function checkRoutes(ingress: Ingress, old: Ingress | undefined, useRegex: boole
   }
 }
 
+/** Tenancy: an annotation may name only Secrets of the Ingress's own namespace (the build refuses
+ * the others too, answering 503 on the paths). */
+function foreignSecretRefs(ingress: Ingress, values: AnnotationValues): string[] {
+  const ns = ingress.metadata.namespace ?? "default";
+  const annotations = ingress.metadata.annotations ?? {};
+  return secretRefsOf(values, ns)
+    .filter((r) => r.namespace !== ns)
+    .map((r) => {
+      const key =
+        [...PREFIXES]
+          .reverse()
+          .map((p) => p + r.key)
+          .find((k) => k in annotations) ?? r.key;
+      return `metadata.annotations[${key}]: Secret "${r.namespace}/${r.name}" is in another namespace; an Ingress may only use Secrets of its own namespace ("${ns}")`;
+    });
+}
+
 function checkLimits(ingress: Ingress): string | undefined {
   return ingressOverLimits(ingress.spec);
 }
@@ -147,6 +166,7 @@ export function validateIngress(req: AdmissionRequestLike, ctx: AdmissionContext
   const ann = checkAnnotations(ingress.metadata.annotations);
   reasons.push(...ann.errors);
   warnings.push(...ann.warnings);
+  reasons.push(...foreignSecretRefs(ingress, ann.parsed.values));
   const useRegex = regexModeOf(ann.parsed.values);
   checkRules(ingress, useRegex, reasons, warnings);
   checkTls(ingress, ctx, reasons, warnings);

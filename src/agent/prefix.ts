@@ -91,13 +91,15 @@ export class PrefixLayout {
       await chmod(join(dir, name), mode);
     }
     if (Object.keys(files).length) {
-      // nginx workers (unprivileged) read htpasswd files on every request.
+      // nginx workers (unprivileged) read htpasswd files on every request; private keys (a
+      // proxy-ssl-secret's tls.key) are for nginx's group only, like default.key.
       await mkdir(join(dir, "files"), { recursive: true });
       await chmod(join(dir, "files"), 0o755);
       for (const [name, content] of Object.entries(files)) {
         if (!FILE_NAME.test(name)) throw new Error(`state file name must match ${FILE_NAME}, got "${name}"`);
-        await writeFile(join(dir, "files", name), content, { mode: 0o644 });
-        await chmod(join(dir, "files", name), 0o644);
+        const mode = name.endsWith(".key") ? 0o640 : 0o644;
+        await writeFile(join(dir, "files", name), content, { mode });
+        await chmod(join(dir, "files", name), mode);
       }
     }
     const conf = join(dir, "nginx.conf");

@@ -243,7 +243,7 @@ export function checkCorpusFile(file: string, text: string): FileResult {
     if (!result.servedIngresses.includes(who)) disagreements.push(`${who}: admitted but not served by the build`);
   }
   for (const d of result.diagnostics) {
-    if (d.object.kind === "Ingress" && /^Annotation|IngressDropped|IngressInvalid/.test(d.reason)) {
+    if (d.object.kind === "Ingress" && /^Annotation|IngressDropped|IngressInvalid|AccessDenied|ClientCertificatesConflict/.test(d.reason)) {
       disagreements.push(`${d.object.namespace}/${d.object.name}: ${d.reason}: ${d.message}`);
     }
   }

@@ -3,6 +3,7 @@
 
 import { classIsServed, requestedClass } from "../core/classes.js";
 import { parseAnnotations } from "../core/annotations/registry.js";
+import { secretRefsOf } from "../core/annotations/secret-refs.js";
 import type { Ingress, IngressBackend } from "../core/k8s-types.js";
 
 export interface References {
@@ -11,7 +12,7 @@ export interface References {
   defaultClassServed: boolean;
   services: Set<string>; // namespace/name
   secrets: Set<string>;
-  /** The Secrets annotations name (auth-secret): kept by the store although they are not TLS. */
+  /** The Secrets annotations name (auth-secret, auth-tls-secret, proxy-ssl-secret): kept by the store although they are not TLS. */
   annotationSecrets: Set<string>;
   configMaps: Set<string>;
 }
@@ -47,13 +48,7 @@ export function addIngressReferences(ingress: Ingress, refs: References): void {
 export function annotationSecretKeys(ingress: Ingress): string[] {
   const ns = ingress.metadata.namespace ?? "default";
   const values = parseAnnotations(ingress.metadata.annotations).values;
-  const out: string[] = [];
-  for (const ref of [values.authSecret]) {
-    if (!ref) continue;
-    const [sns, name] = ref.includes("/") ? ref.split("/", 2) : [ns, ref];
-    if (sns === ns) out.push(`${ns}/${name}`);
-  }
-  return out;
+  return secretRefsOf(values, ns).flatMap((r) => (r.namespace === ns ? [`${ns}/${r.name}`] : []));
 }
 
 /** Adds the Services named by a tcp-services/udp-services ConfigMap ("<port>": "<ns>/<svc>:<port>[:PROXY]"). */

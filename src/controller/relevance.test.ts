@@ -68,3 +68,24 @@ test("an auth-secret named by a served Ingress is referenced (its changes rebuil
   assert.ok(r.secrets.has("a/users"));
   assert.ok(!r.secrets.has("other/users"));
 });
+
+test("auth-tls-secret and proxy-ssl-secret are referenced like auth-secret (own namespace only)", () => {
+  const r = emptyReferences();
+  r.classNames.add("portico");
+  addIngressReferences(
+    {
+      metadata: {
+        name: "i",
+        namespace: "a",
+        annotations: {
+          "nginx.ingress.kubernetes.io/auth-tls-secret": "a/client-ca",
+          "nginx.ingress.kubernetes.io/proxy-ssl-secret": "backend-tls",
+          "portico.dev/auth-secret": "ingress-nginx/foreign",
+        },
+      },
+      spec: { ingressClassName: "portico" },
+    },
+    r,
+  );
+  assert.deepEqual([...r.annotationSecrets].sort(), ["a/backend-tls", "a/client-ca"]);
+});

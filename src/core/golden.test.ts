@@ -47,7 +47,7 @@ describe("golden configs", () => {
       }
       assert.equal(result.state.config, readFileSync(confFile, "utf8"), `${name}.nginx.conf differs (UPDATE_GOLDEN=1 to rewrite)`);
       assert.equal(summary, readFileSync(resultFile, "utf8"), `${name}.result.json differs (UPDATE_GOLDEN=1 to rewrite)`);
-      const err = prefix.test(result.state.config);
+      const err = prefix.test(result.state.config, result.state.files);
       assert.equal(err, undefined, `nginx -t rejected ${name}: ${err}`);
     });
   }

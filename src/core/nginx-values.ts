@@ -782,6 +782,39 @@ export function validateTokenList(input: string, field: string, item: RegExp): R
 }
 
 // ---------------------------------------------------------------------------------------------
+// Client certificates (auth-tls-*)
+
+export const VERIFY_CLIENT_MODES = ["on", "off", "optional", "optional_no_ca"] as const;
+export type VerifyClientMode = (typeof VERIFY_CLIENT_MODES)[number];
+
+export function verifyClientToken(mode: VerifyClientMode): Token {
+  if (!VERIFY_CLIENT_MODES.includes(mode)) throw new Error(`nginx-values: bad ssl_verify_client mode ${show(String(mode))}`);
+  return mode as Token;
+}
+
+/** auth-tls-match-cn: "CN=" then the rest of a regex of the project's grammar (regex-grammar.ts),
+ * matched (unanchored, as ingress-nginx) against $ssl_client_s_dn ("CN=client,O=Org"). */
+export function validateMatchCn(value: string, field: string): string | undefined {
+  if (typeof value !== "string" || !value.startsWith("CN=")) return `${field}: ${show(String(value))} must start with "CN="`;
+  if (value.length > MAX_PATH_LENGTH) return `${field}: longer than ${MAX_PATH_LENGTH} characters`;
+  const why = checkRegex(value);
+  if (why) return `${field}: regex ${show(value)}: ${why}`;
+  try {
+    new RegExp(value);
+  } catch (e) {
+    return `${field}: regex ${show(value)} does not compile: ${(e as Error).message}`;
+  }
+  return undefined;
+}
+
+/** `($ssl_client_s_dn !~ "regex")`: the argument list of a server-level `if` for a validated match-cn. */
+export function ifClientDnMismatchArgs(regex: string): Token[] {
+  const err = validateMatchCn(regex, "auth-tls-match-cn");
+  if (err) throw new Error(`nginx-values: ${err}`);
+  return ["($ssl_client_s_dn" as Token, "!~" as Token, quoteRegex(regex), ")" as Token];
+}
+
+// ---------------------------------------------------------------------------------------------
 // ModSecurity
 
 /**

@@ -11,6 +11,9 @@ import { parse } from "nginx-conf";
 import { build } from "./build.js";
 import { ANNOTATIONS, guardReason } from "./annotations/registry.js";
 import { ingress, path, service, slice, snapshot } from "./test-objects.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { TESTDATA } from "./test-fixtures.js";
 import type { Ingress } from "./k8s-types.js";
 
 const HOSTILE_CORES = [
@@ -224,6 +227,13 @@ const BENIGN_ANNOTATION: Record<string, string> = {
   "canary-weight": "30",
   "canary-weight-total": "1000",
   "ssl-passthrough": "true",
+  "proxy-ssl-secret": "client-ca",
+  "auth-tls-secret": "client-ca",
+  "auth-tls-verify-client": "optional",
+  "auth-tls-verify-depth": "2",
+  "auth-tls-error-page": "https://example.org/cert-error",
+  "auth-tls-pass-certificate-to-upstream": "true",
+  "auth-tls-match-cn": "CN=(alice|bob)",
   "enable-modsecurity": "true",
   "enable-owasp-core-rules": "true",
   "modsecurity-transaction-id": "$request_id",
@@ -263,6 +273,11 @@ const COMPANIONS: Record<string, Record<string, string>> = {
   "cors-expose-headers": { "enable-cors": "true" },
   "cors-allow-credentials": { "enable-cors": "true" },
   "cors-max-age": { "enable-cors": "true" },
+  "auth-tls-verify-client": { "auth-tls-secret": "client-ca" },
+  "auth-tls-verify-depth": { "auth-tls-secret": "client-ca" },
+  "auth-tls-error-page": { "auth-tls-secret": "client-ca" },
+  "auth-tls-pass-certificate-to-upstream": { "auth-tls-secret": "client-ca" },
+  "auth-tls-match-cn": { "auth-tls-secret": "client-ca" },
   ...Object.fromEntries(
     [
       "enable-owasp-core-rules",
@@ -325,7 +340,14 @@ function configOf(ingresses: Ingress[]) {
       ingresses,
       services: [service("web", "default", [{ name: "http", port: 80 }])],
       endpointSlices: [slice("web", ["198.18.0.1"], 8080, "default", "http")],
-      secrets: [{ metadata: { namespace: "default", name: "htpasswd" }, type: "Opaque", data: { auth: Buffer.from("user:$apr1$x$y").toString("base64") } }],
+      secrets: [
+        { metadata: { namespace: "default", name: "htpasswd" }, type: "Opaque", data: { auth: Buffer.from("user:$apr1$x$y").toString("base64") } },
+        {
+          metadata: { namespace: "default", name: "client-ca" },
+          type: "Opaque",
+          data: { "ca.crt": readFileSync(join(TESTDATA, "certs", "client-ca.crt")).toString("base64") },
+        },
+      ],
     }),
   );
   return r;

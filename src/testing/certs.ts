@@ -1,6 +1,7 @@
-// Self-signed certificates for TLS tests: the one maker (openssl, with the arguments of
+// Certificates for TLS tests: the one maker of self-signed ones (openssl, with the arguments of
 // src/agent/default-cert.ts). Admission's tests that need chosen validity dates use
 // src/admission/testing/certs.ts (in-process, node-forge).
+// makeCa / issueCertificate make a CA and the client and server certificates it signs.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -46,4 +47,100 @@ export function writeCertificateFiles(cert: TestCertificate, dir: string, base =
   writeFileSync(certFile, cert.certificate);
   writeFileSync(keyFile, cert.key, { mode: 0o600 });
   return { certFile, keyFile };
+}
+
+/** A CA (EC P-256, basicConstraints CA:TRUE) that issueCertificate signs with. */
+export function makeCa(commonName: string, days = 30): TestCertificate {
+  return withDir((dir) => {
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        join(dir, "k.pem"),
+        "-out",
+        join(dir, "c.pem"),
+        "-days",
+        String(days),
+        "-subj",
+        `/CN=${commonName}`,
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+      ],
+      { stdio: "pipe" },
+    );
+    return loaded(dir);
+  });
+}
+
+/** A certificate signed by `ca`: a client certificate (CN `commonName`, extendedKeyUsage
+ * clientAuth) or a server one (DNS SANs `names`, serverAuth). */
+export function issueCertificate(ca: TestCertificate, o: { commonName: string; usage: "client" | "server"; names?: string[]; days?: number }): TestCertificate {
+  return withDir((dir) => {
+    writeFileSync(join(dir, "ca.pem"), ca.certificate);
+    writeFileSync(join(dir, "ca.key"), ca.key, { mode: 0o600 });
+    const ext = [
+      "basicConstraints=CA:FALSE",
+      `extendedKeyUsage=${o.usage === "client" ? "clientAuth" : "serverAuth"}`,
+      ...(o.usage === "server" ? [`subjectAltName=${(o.names ?? [o.commonName]).map((n) => `DNS:${n}`).join(",")}`] : []),
+    ];
+    writeFileSync(join(dir, "ext.cnf"), ext.join("\n") + "\n");
+    const run = (args: string[]) => execFileSync("openssl", args, { stdio: "pipe" });
+    run([
+      "req",
+      "-new",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      join(dir, "k.pem"),
+      "-out",
+      join(dir, "r.csr"),
+      "-subj",
+      `/CN=${o.commonName}`,
+    ]);
+    run([
+      "x509",
+      "-req",
+      "-in",
+      join(dir, "r.csr"),
+      "-CA",
+      join(dir, "ca.pem"),
+      "-CAkey",
+      join(dir, "ca.key"),
+      "-CAcreateserial",
+      "-out",
+      join(dir, "c.pem"),
+      "-days",
+      String(o.days ?? 30),
+      "-extfile",
+      join(dir, "ext.cnf"),
+    ]);
+    return loaded(dir);
+  });
+}
+
+function withDir<T>(f: (dir: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), "portico-cert-"));
+  try {
+    return f(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function loaded(dir: string): TestCertificate {
+  const certificate = readFileSync(join(dir, "c.pem"), "utf8");
+  const key = readFileSync(join(dir, "k.pem"), "utf8");
+  return { certificate, key, fingerprint256: new X509Certificate(certificate).fingerprint256 };
 }

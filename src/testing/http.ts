@@ -16,6 +16,8 @@ export interface RequestOptions {
   servername?: string;
   timeoutMs?: number;
   body?: string;
+  /** A client certificate (PEM) and its key, presented in the TLS handshake. */
+  clientCert?: { certificate: string; key: string };
 }
 
 export interface Response {
@@ -55,7 +57,17 @@ export async function request(opts: RequestOptions): Promise<Response> {
       });
       res.on("error", reject);
     };
-    const req = opts.tls ? https.request({ ...base, servername: opts.servername ?? "", rejectUnauthorized: false }, onRes) : http.request(base, onRes);
+    const req = opts.tls
+      ? https.request(
+          {
+            ...base,
+            servername: opts.servername ?? "",
+            rejectUnauthorized: false,
+            ...(opts.clientCert ? { cert: opts.clientCert.certificate, key: opts.clientCert.key } : {}),
+          },
+          onRes,
+        )
+      : http.request(base, onRes);
     req.setTimeout(opts.timeoutMs ?? 5000, () => req.destroy(new Error(`request to ${host}:${opts.port}${base.path} timed out`)));
     req.on("error", reject);
     if (opts.body !== undefined) req.write(opts.body);

@@ -20,10 +20,13 @@ export class NginxPrefix {
   static luaAvailable(): boolean {
     return existsSync(join(LUA_DIR, "portico.lua"));
   }
-  /** Runs `nginx -t`; returns undefined when the config is accepted, else nginx's message. */
-  test(config: string): string | undefined {
+  /** Runs `nginx -t` with the state's files beside the config (files/<name>, as the agent lays
+   * them out); returns undefined when the config is accepted, else nginx's message. */
+  test(config: string, files: Record<string, string> = {}): string | undefined {
     const file = join(this.dir, "conf", "nginx.conf");
     writeFileSync(file, config);
+    if (Object.keys(files).length) mkdirSync(join(this.dir, "conf", "files"), { recursive: true });
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(this.dir, "conf", "files", name), content);
     const r = spawnSync("/usr/sbin/nginx", ["-t", "-q", "-p", this.dir + "/", "-c", file], { encoding: "utf8" });
     return r.status === 0 ? undefined : `${r.stderr}${r.stdout}`.trim() || `exit ${r.status}`;
   }

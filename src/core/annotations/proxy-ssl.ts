@@ -1,7 +1,20 @@
-// TLS to HTTPS/GRPCS backends. Verification against a CA from a Secret and client certificates
-// (proxy-ssl-secret) need files the data plane does not receive yet: they are refused, never ignored.
+// TLS to HTTPS/GRPCS backends: verification (against the CA of proxy-ssl-secret, else the image's
+// CA bundle), SNI, protocols, ciphers, and a client certificate from proxy-ssl-secret. Per location,
+// as ingress-nginx's proxy-ssl-location-only (it also copies the oldest Ingress's to the host).
 import { parseIntIn, parseOnOff, show, validateHost } from "../nginx-values.js";
+import { parseSecretRef } from "./auth-basic.js";
 import { defineAnnotation } from "./types.js";
+
+export const proxySslSecret = defineAnnotation({
+  key: "proxy-ssl-secret",
+  field: "proxySslSecret",
+  type: "string",
+  scope: "location",
+  risk: "medium",
+  default: "",
+  doc: "Secret (name, or namespace/name in the Ingress's own namespace) with `ca.crt` (the CAs proxy-ssl-verify trusts) and/or `tls.crt` + `tls.key` (the client certificate nginx presents to the backend). A missing or unusable Secret makes the paths answer 503.",
+  parse: parseSecretRef,
+});
 
 export const proxySslVerify = defineAnnotation({
   key: "proxy-ssl-verify",
@@ -10,7 +23,7 @@ export const proxySslVerify = defineAnnotation({
   scope: "location",
   risk: "medium",
   default: "off",
-  doc: 'Verify the backend certificate: "off", or "on" against the system CA bundle (a CA from proxy-ssl-secret is not supported yet).',
+  doc: 'Verify the backend certificate: "off", or "on" against the `ca.crt` of proxy-ssl-secret (the image\'s CA bundle without one). A failed verification answers 502.',
   parse: (raw, key) => parseOnOff(raw, key),
 });
 

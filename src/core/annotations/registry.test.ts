@@ -118,3 +118,8 @@ describe("generated docs", () => {
     assert.match(md, /\| `workerProcesses` \| int-or-string \| `"auto"` \|/);
   });
 });
+
+test("proxy-max-temp-file-size in g becomes m (nginx reads that directive with k and m only)", () => {
+  assert.equal(String(parseAnnotations({ "nginx.ingress.kubernetes.io/proxy-max-temp-file-size": "1g" }).values.proxyMaxTempFileSize), "1024m");
+  assert.equal(parseAnnotations({ "nginx.ingress.kubernetes.io/proxy-max-temp-file-size": "5000000g" }).errors.length, 1);
+});

@@ -46,7 +46,8 @@ import { serviceUpstream } from "./service-upstream.js";
 import { customHttpErrors, defaultBackend } from "./custom-http-errors.js";
 import { fromToWwwRedirect, serverAlias } from "./server-alias.js";
 import { enableAccessLog } from "./enable-access-log.js";
-import { proxySslCiphers, proxySslName, proxySslProtocols, proxySslServerName, proxySslVerify, proxySslVerifyDepth } from "./proxy-ssl.js";
+import { proxySslCiphers, proxySslName, proxySslProtocols, proxySslSecret, proxySslServerName, proxySslVerify, proxySslVerifyDepth } from "./proxy-ssl.js";
+import { AUTH_TLS_ANNOTATIONS, authTlsCrossChecks } from "./auth-tls.js";
 import { limitAllowlist, limitBurstMultiplier, limitConnections, limitRate, limitRateAfter, limitRpm, limitRps, limitWhitelist } from "./rate-limits.js";
 import { hideResponseHeaders, requestHeaders, requireRequestHeaders, responseHeaders } from "./response-headers.js";
 import { denyPaths, fixedResponses } from "./fixed-responses.js";
@@ -142,6 +143,7 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
   proxySslCiphers,
   proxySslName,
   proxySslProtocols,
+  proxySslSecret,
   proxySslServerName,
   proxySslVerify,
   proxySslVerifyDepth,
@@ -167,6 +169,8 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
   requestHeaders,
   requireRequestHeaders,
   responseHeaders,
+  // client certificates
+  ...AUTH_TLS_ANNOTATIONS,
   // ModSecurity
   enableModsecurity,
   enableOwaspCoreRules,
@@ -263,6 +267,7 @@ function crossChecks(v: AnnotationValues): [string, string][] {
   if (v.authSecret !== undefined && v.authType === undefined)
     out.push(["auth-secret", 'is set without auth-type: "basic"; refused rather than serving the paths without authentication']);
   if (v.authType !== undefined && v.authSecret === undefined) out.push(["auth-type", "needs auth-secret (the htpasswd Secret)"]);
+  out.push(...authTlsCrossChecks(v));
   if (v.enableModsecurity !== true) {
     const set = v as Record<string, unknown>;
     for (const key of NEEDS_MODSECURITY) {

@@ -1,7 +1,7 @@
 // The declarative shape every annotation module exports. The registry drives parsing, validation,
 // admission and the generated docs from these specs; nothing else knows annotation keys.
 
-import type { Result, Size, Token } from "../nginx-values.js";
+import type { Result, Size, Token, VerifyClientMode } from "../nginx-values.js";
 
 export type AnnotationScope = "ingress" | "location";
 export type AnnotationRisk = "low" | "medium" | "high" | "critical";
@@ -52,6 +52,8 @@ export interface AnnotationValues {
   proxySslServerName?: boolean;
   proxySslProtocols?: string[];
   proxySslCiphers?: string;
+  /** "name" or "namespace/name" as written. */
+  proxySslSecret?: string;
   // rate limits
   limitRps?: number;
   limitRpm?: number;
@@ -121,6 +123,14 @@ export interface AnnotationValues {
   canaryWeight?: number;
   canaryWeightTotal?: number;
   sslPassthrough?: boolean;
+  // client certificates (auth-tls-*)
+  /** "name" or "namespace/name" as written. */
+  authTlsSecret?: string;
+  authTlsVerifyClient?: VerifyClientMode;
+  authTlsVerifyDepth?: number;
+  authTlsErrorPage?: string;
+  authTlsPassCertificateToUpstream?: boolean;
+  authTlsMatchCn?: string;
   // ModSecurity (and its portico.dev typed settings)
   enableModsecurity?: boolean;
   enableOwaspCoreRules?: boolean;

@@ -9,7 +9,7 @@ import type { Settings } from "../settings.js";
 import { indexServices, type ServiceIndex } from "./backends.js";
 import { Upstreams } from "./upstreams.js";
 import type { TlsClaim } from "./processors/types.js";
-import type { AccessModel, LocationModel, Origin } from "./types.js";
+import type { AccessModel, ClientCertModel, LocationModel, Origin } from "./types.js";
 
 export interface ModelOptions {
   /** Ports used by the HTTP side; tcp/udp-services must not take them. */
@@ -42,6 +42,8 @@ export interface HostDraft {
   redirect?: { code: number; target: string };
   /** Regex deny-paths / fixed-responses of the host's Ingresses (checked before locations). */
   denyRegexes?: FixedResponse[];
+  /** auth-tls-*: set by the host's oldest Ingress that asks (processors/client-certs.ts). */
+  clientCerts?: ClientCertModel;
 }
 
 export class BuildContext {

@@ -3,7 +3,7 @@
 
 import type { BackendProtocol, FixedResponse, HeaderEntry } from "../annotations/types.js";
 import type { CertificatePair, Diagnostic, UpstreamBalancing, UpstreamEndpoint } from "../contract.js";
-import type { Size, Token } from "../nginx-values.js";
+import type { Size, Token, VerifyClientMode } from "../nginx-values.js";
 
 export type MatchKind = "exact" | "prefix" | "regex";
 
@@ -43,7 +43,19 @@ export interface ProxyTuning {
   accessLog?: boolean;
   limitRate?: number;
   limitRateAfter?: number;
-  ssl?: { verify?: boolean; verifyDepth?: number; name?: string; serverName?: boolean; protocols?: string[]; ciphers?: string };
+  ssl?: {
+    verify?: boolean;
+    verifyDepth?: number;
+    name?: string;
+    serverName?: boolean;
+    protocols?: string[];
+    ciphers?: string;
+    /** proxy-ssl-secret's ca.crt (Model.files): trusted instead of the image's CA bundle. */
+    trustedCaFile?: string;
+    /** proxy-ssl-secret's tls.crt / tls.key (Model.files): the client certificate nginx presents. */
+    certificateFile?: string;
+    keyFile?: string;
+  };
 }
 
 /** Per-client limits of the Ingress a location belongs to (zones are declared once in Model.limitZones). */
@@ -150,6 +162,24 @@ export interface LocationModel {
   waf?: WafModel;
 }
 
+/** Client certificates of a host (auth-tls-*): nginx verifies them per server. */
+export interface ClientCertModel {
+  /** CA bundle (Model.files) client certificates must chain to. */
+  caFile: string;
+  /** CRL (Model.files), when the Secret has ca.crl. */
+  crlFile?: string;
+  verify: VerifyClientMode;
+  depth: number;
+  /** Where 495/496 (bad or missing certificate) go instead of nginx's 400 page. */
+  errorPage?: string;
+  /** Regex the subject DN must match (else 403). */
+  matchCn?: string;
+  /** Send the certificate to the backend in ssl-client-cert. */
+  passCertificate: boolean;
+  /** The Ingress whose annotations decided (the host's oldest that sets auth-tls-secret). */
+  origin: Origin;
+}
+
 export interface ServerModel {
   /** Normalised host ("foo.com" or "*.foo.com"). */
   host: string;
@@ -168,6 +198,8 @@ export interface ServerModel {
   redirect?: { code: number; target: string };
   /** Regex deny-paths / fixed-responses, checked before location selection. */
   denyRegexes?: FixedResponse[];
+  /** auth-tls-*: the server listens with TLS (the default certificate if the host has none). */
+  clientCerts?: ClientCertModel;
 }
 
 /** from-to-www-redirect: a name that only redirects to its twin host. */

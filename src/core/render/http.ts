@@ -1,11 +1,12 @@
 // The http {} block: global settings, header maps, Lua hooks and the single balancer upstream.
 
 import type { RenderOptions } from "../contract.js";
-import type { Model } from "../model/types.js";
+import type { LocationModel, Model } from "../model/types.js";
 import type { Settings } from "../settings.js";
 import type { LocationContext } from "./access.js";
 import { accessLogBufferArgs, cidrToken, endpointToken, hstsToken, int, lit, litQuoted, litSingleQuoted, parseSize, seconds } from "../nginx-values.js";
 import { MIME_TYPES } from "./mime.js";
+import { upstreamPool } from "./proxy-tuning.js";
 import { limitZoneDirectives } from "./limits.js";
 import { modsecurityHttpDirectives, wafUsage } from "./modsecurity.js";
 import {
@@ -185,7 +186,7 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
       d("keepalive_requests", int(s.keepaliveRequests)),
     );
   }
-  body.push(b("upstream", [lit("portico_upstream")], upstream));
+  for (const pool of upstreamPools(m)) body.push(b("upstream", [lit(pool)], upstream));
 
   const tlsFront = m.passthrough.length > 0;
   body.push(...limitZoneDirectives(m.limitZones ?? []));
@@ -239,4 +240,19 @@ function serverNamesHash(m: Model): Directive[] {
   let max = 512;
   while (max < m.servers.length * 2) max *= 2;
   return [d("server_names_hash_bucket_size", int(bucket)), d("server_names_hash_max_size", int(max))];
+}
+
+/** portico_upstream and one pool per distinct backend TLS setting of the model's locations. */
+function upstreamPools(m: Model): string[] {
+  const pools = new Set<string>(["portico_upstream"]);
+  const add = (l: LocationModel) => {
+    if (l.action.kind === "proxy" && l.proxy?.ssl) pools.add(upstreamPool(l.proxy.ssl));
+  };
+  for (const s of m.servers) {
+    s.locations.forEach(add);
+    add(s.fallback);
+  }
+  m.defaultServer.locations.forEach(add);
+  add(m.defaultServer.fallback);
+  return [...pools].sort();
 }

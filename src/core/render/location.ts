@@ -24,7 +24,7 @@ import type { PlacedLocation } from "./locations.js";
 import { limitDirectives } from "./limits.js";
 import { wafDirectives } from "./modsecurity.js";
 import { accessPhase, accessRewrite, type LocationContext } from "./access.js";
-import { addedResponseHeaders, dedupeHeaderDirectives, proxyTuningDirectives } from "./proxy-tuning.js";
+import { addedResponseHeaders, dedupeHeaderDirectives, proxyTuningDirectives, upstreamPool } from "./proxy-tuning.js";
 import { b, d, luaBlock, type Directive } from "./writer.js";
 
 export const NOT_FOUND_BODY =
@@ -97,7 +97,7 @@ function locationBody(loc: LocationModel, c: LocationContext): Directive[] {
   if (loc.fallbackUpstream) body.push(d("set", lit("$portico_fallback_upstream"), upstreamNameToken(loc.fallbackUpstream)));
   if (loc.rewrite) body.push(d("rewrite", rewritePatternToken(loc.rewrite.pattern), rewriteTargetToken(loc.rewrite.target), lit("break")));
   const scheme = { HTTP: "http", HTTPS: "https", GRPC: "grpc", GRPCS: "grpcs" }[action.protocol];
-  body.push(d(grpc ? "grpc_pass" : "proxy_pass", lit(`${scheme}://portico_upstream`)));
+  body.push(d(grpc ? "grpc_pass" : "proxy_pass", lit(`${scheme}://${upstreamPool(px?.ssl)}`)));
   return body;
 }
 

@@ -4,6 +4,7 @@
 
 import {
   cipherListToken,
+  configFileToken,
   cookieDomainToken,
   cookiePathToken,
   filePathToken,
@@ -20,12 +21,13 @@ import {
   HEADER_VARIABLES,
   type Token,
 } from "../nginx-values.js";
+import { createHash } from "node:crypto";
 import type { HeaderEntry } from "../annotations/types.js";
 import type { ProxyTuning } from "../model/types.js";
 import type { LocationContext } from "./access.js";
 import { d, type Directive } from "./writer.js";
 
-/** CA bundle of the image (Debian's ca-certificates) for proxy-ssl-verify without a CA Secret. */
+/** CA bundle of the image (Debian's ca-certificates) for proxy-ssl-verify without a CA in proxy-ssl-secret. */
 export const SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 
 export function addedResponseHeaders(headers: HeaderEntry[] | undefined, c: LocationContext): Directive[] {
@@ -79,14 +81,28 @@ export function proxyTuningDirectives(px: ProxyTuning, grpc: boolean, c: Locatio
   if (ssl) {
     const s = grpc ? "grpc_ssl" : "proxy_ssl";
     if (ssl.verify !== undefined) out.push(d(`${s}_verify`, onOff(ssl.verify)));
-    if (ssl.verify) out.push(d(`${s}_trusted_certificate`, filePathToken(SYSTEM_CA_BUNDLE)));
+    if (ssl.verify) out.push(d(`${s}_trusted_certificate`, ssl.trustedCaFile ? configFileToken(ssl.trustedCaFile) : filePathToken(SYSTEM_CA_BUNDLE)));
     if (ssl.verifyDepth !== undefined) out.push(d(`${s}_verify_depth`, int(ssl.verifyDepth)));
     if (ssl.name !== undefined) out.push(d(`${s}_name`, hostPortToken(ssl.name)));
     if (ssl.serverName !== undefined) out.push(d(`${s}_server_name`, onOff(ssl.serverName)));
     if (ssl.protocols) out.push(d(`${s}_protocols`, ...ssl.protocols.map(tlsProtocolToken)));
     if (ssl.ciphers !== undefined) out.push(d(`${s}_ciphers`, cipherListToken(ssl.ciphers)));
+    if (ssl.certificateFile && ssl.keyFile)
+      out.push(d(`${s}_certificate`, configFileToken(ssl.certificateFile)), d(`${s}_certificate_key`, configFileToken(ssl.keyFile)));
   }
   return out;
+}
+
+/**
+ * The upstream block a location proxies through. nginx keeps idle upstream connections per upstream
+ * block and per peer address only, so a connection opened under one location's backend TLS settings
+ * (verified or not, against which CA, with which client certificate) would be reused by another
+ * location with other settings to the same address: each distinct backend TLS setting gets a pool of
+ * its own (same Lua balancer, its own keepalive cache).
+ */
+export function upstreamPool(ssl: ProxyTuning["ssl"]): string {
+  if (!ssl) return "portico_upstream";
+  return `portico_upstream_tls_${createHash("sha256").update(JSON.stringify(ssl)).digest("hex").slice(0, 16)}`;
 }
 
 /** Placeholders were expanded by the model; what is left are runtime variables, or empty (removes the header). */

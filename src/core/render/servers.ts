@@ -17,6 +17,7 @@ import {
   wwwRedirectToken,
 } from "../nginx-values.js";
 import { authLocations, type LocationContext } from "./access.js";
+import { clientCertDirectives, withClientCertHeaders } from "./client-certs.js";
 import { DYNAMIC_ROUTE_LOCATIONS } from "./dynamic-routes.js";
 import { errorLocations, locationBlock, notFoundDirectives, sslRedirectDirective } from "./location.js";
 import { placeLocations } from "./locations.js";
@@ -68,9 +69,15 @@ function locationBlocks(locations: LocationModel[], regexMode: boolean, fallback
   ];
 }
 
-export function hostServer(s: ServerModel, o: RenderOptions, lc: LocationContext, tlsFront: boolean): Directive {
+export function hostServer(s: ServerModel, o: RenderOptions, http: LocationContext, tlsFront: boolean): Directive {
   const names = [serverNameToken(s.host), ...(s.aliases ?? []).map(serverNameToken)];
-  const body: Directive[] = [...listens(o, s.tls, false, tlsFront), d("server_name", ...names), clearUpstream()];
+  const body: Directive[] = [...listens(o, s.tls || !!s.clientCerts, false, tlsFront), d("server_name", ...names), clearUpstream()];
+  let lc = http;
+  if (s.clientCerts) {
+    // Locations that set no request header of their own inherit the server's list.
+    lc = withClientCertHeaders(http, s.clientCerts);
+    body.push(...attributed(s.clientCerts.origin, () => clientCertDirectives(s.clientCerts!, o.httpsPort)), ...lc.proxyHeaders, ...lc.grpcHeaders);
+  }
   if (s.redirect) {
     // host-redirects: the whole host answers the redirect, whatever the path.
     body.push(d("return", int(s.redirect.code), hostRedirectToken(s.redirect.target)));

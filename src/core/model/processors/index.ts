@@ -4,6 +4,8 @@
 import { accessProcessor } from "./access.js";
 import { annotationsProcessor } from "./annotations.js";
 import { backendsProcessor } from "./backends.js";
+import { backendTlsProcessor } from "./backend-tls.js";
+import { clientCertsProcessor } from "./client-certs.js";
 import { balancingProcessor } from "./balancing.js";
 import { defaultBackendProcessor } from "./default-backend.js";
 import { hostsProcessor } from "./hosts.js";
@@ -23,6 +25,8 @@ export const PROCESSORS: readonly Processor[] = [
   limitsProcessor,
   annotationsProcessor,
   accessProcessor,
+  clientCertsProcessor,
+  backendTlsProcessor,
   hostsProcessor,
   ownershipProcessor,
   pathsProcessor,

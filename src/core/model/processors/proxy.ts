@@ -12,6 +12,7 @@ import { HEADER_VARIABLES, validateHeaderValue, validateHostPort } from "../../n
 import type { BackendRef } from "../backends.js";
 import type { BuildContext } from "../context.js";
 import type { LimitZone, LocationLimits, LocationModel, ProxyTuning } from "../types.js";
+import { backendTlsOf } from "../secret-material.js";
 import type { Processor } from "./types.js";
 
 /** Default limit-burst-multiplier, as ingress-nginx. */
@@ -51,6 +52,15 @@ function staticTuning(ann: AnnotationValues): ProxyTuning {
   return t;
 }
 
+/** proxy-ssl-secret's files on the location's TLS settings; an unusable Secret was refused by the
+ * backend-tls processor already (the location answers 503), so it adds nothing here. */
+function addBackendTlsFiles(ctx: BuildContext, ing: Ingress, ann: AnnotationValues, t: ProxyTuning): void {
+  if (ann.proxySslSecret === undefined) return;
+  const files = backendTlsOf(ctx, ing.metadata.namespace ?? "", ann.proxySslSecret);
+  if ("error" in files) return;
+  t.ssl = { ...t.ssl, ...files };
+}
+
 /** Hex id naming an Ingress's limit zones and variables. */
 export function limitId(ing: Ingress): string {
   return createHash("sha256")
@@ -86,6 +96,7 @@ function defaultBackendOf(ctx: BuildContext, ing: Ingress, ann: AnnotationValues
  */
 export function applyProxyAnnotations(ctx: BuildContext, ing: Ingress, ann: AnnotationValues, loc: LocationModel, ref: BackendRef | undefined): void {
   const t = staticTuning(ann);
+  addBackendTlsFiles(ctx, ing, ann, t);
   const limits = limitsOf(ing, ann);
   if (limits) loc.limits = limits;
   if (loc.action.kind === "proxy" && ref) {

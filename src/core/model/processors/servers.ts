@@ -25,6 +25,7 @@ export const serversProcessor: Processor = {
         appRoot: h.appRoot,
         appRootOrigin: h.appRootOrigin,
         fallback: fallbackOf(ctx, h.fallback, h.tls),
+        ...(h.clientCerts ? { clientCerts: h.clientCerts } : {}),
       });
     }
     const locations = finishLocations(ctx, ctx.hosts.get("")!);

@@ -41,16 +41,10 @@ export const proxyMaxTempFileSize = defineAnnotation({
   default: "1024m",
   doc: "Largest temporary file a buffered response may spill to (proxy_max_temp_file_size); 0 disables spilling, else at least 1m (nginx wants it no smaller than a buffer).",
   parse: (raw, key) => {
-<<<<<<< HEAD
-    const r = parseSize(raw, key);
-    // A size_t directive in nginx: no g unit.
-    if (r.ok && r.value.endsWith("g")) return { ok: false, error: `${key}: ${JSON.stringify(raw)}: nginx reads no g unit here; write it in m (1g = 1024m)` };
-=======
     // nginx reads this directive as a size (k or m, no g): "1g" is written as 1024m.
     const g = /^([0-9]{1,9})[gG]$/.exec(raw.trim());
     if (g && Number(g[1]) > 999999) return { ok: false, error: `${key}: ${JSON.stringify(raw)} is larger than 999999g` };
     const r = parseSize(g ? `${Number(g[1]) * 1024}m` : raw, key);
->>>>>>> main
     if (r.ok && r.value !== "0" && /^[0-9]+k?$/.test(r.value) && Number.parseInt(r.value, 10) * (r.value.endsWith("k") ? 1024 : 1) < 1024 * 1024)
       return {
         ok: false,

@@ -4,7 +4,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
 export function nginxPids(prefix: string): { master: number; workers: number[] } {
-  const master = Number(readFileSync(join(prefix, "nginx.pid"), "utf8").trim());
+  const master = Number(readFileSync(join(prefix, "tmp", "nginx.pid"), "utf8").trim());
   const workers: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;

@@ -203,6 +203,31 @@ describe("agent on a real nginx", () => {
     assert.equal(await peerFingerprint(fx.httpsPort, "good.test"), good.fingerprint256);
   });
 
+  test("a certificate set that does not fit the dictionary is refused whole; the running set keeps serving", async () => {
+    const routes = { "/a": "up-a", "/b": "up-b" };
+    const kept = makeCertificate(["kept.test"]);
+    const other = makeCertificate(["other.test"]);
+    // A small dictionary (a config change, so a reload), then a set that fits.
+    await apply({ config: config(routes, { certificateDict: "256k" }) });
+    await apply({ sni: { "kept.test": "kept" }, certs: { kept: { certificate: kept.certificate, key: kept.key } } });
+    assert.equal(await peerFingerprint(fx.httpsPort, "kept.test"), kept.fingerprint256);
+    // ~600 KiB of chains (a PEM chain of the same certificate parses): cannot fit in 256 KiB.
+    const chain = other.certificate.repeat(Math.ceil((200 * 1024) / other.certificate.length));
+    const big = Object.fromEntries(["x1", "x2", "x3"].map((id) => [id, { certificate: chain, key: other.key }]));
+    const st = await apply({ sni: { "kept.test": "kept", "other.test": "x1" }, certs: { kept: { certificate: kept.certificate, key: kept.key }, ...big } });
+    assert.equal(st.lastError?.part, "certificates", JSON.stringify(st.lastError));
+    assert.match(st.lastError!.message, /running certificates are unchanged/);
+    assert.equal(await peerFingerprint(fx.httpsPort, "kept.test"), kept.fingerprint256, "the running set is whole");
+    const shared = await fx.agent.control.state();
+    assert.equal(shared.certificates, 1, "only the running generation is counted");
+    // A set that fits again applies.
+    const st2 = await apply({ sni: { "other.test": "other" }, certs: { other: { certificate: other.certificate, key: other.key } } });
+    assert.equal(st2.lastError, null);
+    assert.equal(await peerFingerprint(fx.httpsPort, "other.test"), other.fingerprint256);
+    assert.notEqual(await peerFingerprint(fx.httpsPort, "kept.test"), kept.fingerprint256, "replaced, not merged");
+    await apply({ config: config(routes), sni: {}, certs: {} });
+  });
+
   test("nginx killed: restarted, and endpoints and certificates pushed again", async () => {
     const cert = makeCertificate(["back.test"]);
     await apply({ sni: { "back.test": "back" }, certs: { back: { certificate: cert.certificate, key: cert.key } } });

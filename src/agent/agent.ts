@@ -54,6 +54,11 @@ export interface AgentOptions {
   nginxMode?: NginxMode; // default spawn
   /** External mode: the FIFO portico-nginx-run reads reload requests from (required there). */
   reloadFifo?: string;
+  /** Where nginx's temp files and pid go, as the nginx process sees it: <prefix>/tmp becomes a
+   * symlink to it (in the pod: the nginx container's bounded /tmp). Default: a directory of the prefix. */
+  nginxTempDir?: string;
+  /** Spawn mode: nginx's stdout (the access log) goes to the agent's stdout, or is discarded. */
+  nginxStdout?: "inherit" | "ignore"; // default ignore
   /** External mode: how often the control server is polled to notice a restarted nginx. */
   externalPollMs?: number; // default 2000
   logger?: Logger;
@@ -79,7 +84,12 @@ export class Agent {
   readonly layout: PrefixLayout;
   readonly control: ControlClient;
   readonly metrics: AgentMetrics;
-  private readonly opts: Required<Omit<AgentOptions, "logger" | "metrics" | "onStatus" | "reloadFifo" | "confDir" | "testPrefix">> & { reloadFifo?: string };
+  private readonly opts: Required<
+    Omit<AgentOptions, "logger" | "metrics" | "onStatus" | "reloadFifo" | "confDir" | "testPrefix" | "nginxTempDir" | "nginxStdout">
+  > & {
+    reloadFifo?: string;
+    nginxStdout?: "inherit" | "ignore";
+  };
   private readonly log: Logger;
   private readonly nginx: NginxHandle;
   private defaultCert: PemPair | null = null;
@@ -119,12 +129,13 @@ export class Agent {
       restartBackoffMs: options.restartBackoffMs ?? AGENT_DEFAULTS.restartBackoffMs,
       nginxMode: options.nginxMode ?? AGENT_DEFAULTS.nginxMode,
       reloadFifo: options.reloadFifo,
+      nginxStdout: options.nginxStdout,
       externalPollMs: options.externalPollMs ?? AGENT_DEFAULTS.externalPollMs,
     };
     this.log = options.logger ?? silentLogger();
     this.metrics = options.metrics ?? createAgentMetrics();
     this.onStatus = options.onStatus;
-    this.layout = new PrefixLayout(this.opts.prefix, options.confDir);
+    this.layout = new PrefixLayout(this.opts.prefix, options.confDir, options.nginxTempDir);
     this.ownTestPrefix = !options.testPrefix;
     this.testPrefix = options.testPrefix ?? join(tmpdir(), `portico-nginx-test-${process.pid}-${++testPrefixes}`);
     this.control = new ControlClient(this.opts.controlPort);
@@ -140,6 +151,7 @@ export class Agent {
             logger: this.log,
             restartBackoffMs: this.opts.restartBackoffMs,
             lifecycle: this.lifecycle,
+            ...(this.opts.nginxStdout ? { stdout: this.opts.nginxStdout } : {}),
           });
   }
 
@@ -423,8 +435,5 @@ export class Agent {
   /** Where the agent writes nginx's files (for tests and tools). */
   get prefix(): string {
     return this.opts.prefix;
-  }
-  get errorLog(): string {
-    return join(this.opts.prefix, "logs", "error.log");
   }
 }

@@ -96,7 +96,7 @@ async function podOf(path: string): Promise<string> {
   assert.equal(r.status, 200, `GET ${path}: ${r.status} ${r.body}`);
   return r.json<EchoReply>().pod;
 }
-const masterPid = () => Number(readFileSync(join(prefix, "nginx.pid"), "utf8").trim());
+const masterPid = () => Number(readFileSync(join(prefix, "tmp", "nginx.pid"), "utf8").trim());
 /** What to print when an apply went wrong: the agent's error and what portico-nginx-run said. */
 const diag = (st: AgentStatus) => `${JSON.stringify(st.lastError)}\nportico-nginx-run output:\n${runner.output.slice(-2000)}`;
 const ppidOf = (pid: number) => {

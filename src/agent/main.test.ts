@@ -65,7 +65,7 @@ after(async () => {
     agent.kill("SIGKILL");
     // nginx runs in its own process group; take it down too.
     try {
-      const pid = Number(readFileSync(join(prefix, "nginx.pid"), "utf8"));
+      const pid = Number(readFileSync(join(prefix, "tmp", "nginx.pid"), "utf8"));
       process.kill(-pid, "SIGKILL");
     } catch {
       // already gone
@@ -123,10 +123,10 @@ test("the agent process serves the directory's state and follows endpoint change
 });
 
 test("SIGTERM stops nginx gracefully and the agent exits 0", async () => {
-  const masterPid = Number(readFileSync(join(prefix, "nginx.pid"), "utf8"));
+  const masterPid = Number(readFileSync(join(prefix, "tmp", "nginx.pid"), "utf8"));
   const exited = new Promise<number | null>((r) => agent!.once("exit", (code) => r(code)));
   agent!.kill("SIGTERM");
   assert.equal(await exited, 0);
   assert.throws(() => process.kill(masterPid, 0), "nginx master is gone");
-  assert.ok(!existsSync(join(prefix, "nginx.pid")), "nginx removed its pid file (clean quit)");
+  assert.ok(!existsSync(join(prefix, "tmp", "nginx.pid")), "nginx removed its pid file (clean quit)");
 });

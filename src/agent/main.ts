@@ -7,6 +7,7 @@ import { Agent } from "./agent.js";
 import { ApiSource } from "./api-source.js";
 import { FileSource } from "./file-source.js";
 import { logger } from "../log.js";
+import { stdoutOpenableByPath } from "./nginx-handle.js";
 import { startMetricsServer, startStatusServer } from "./metrics-server.js";
 import { parseCli, USAGE } from "./options.js";
 import type { DesiredStateSource } from "./source.js";
@@ -33,12 +34,16 @@ async function main(): Promise<void> {
     controlPort: opts.controlPort,
     nginxMode: opts.nginxMode,
     reloadFifo: opts.reloadFifo,
+    ...(opts.nginxTempDir ? { nginxTempDir: opts.nginxTempDir } : {}),
+    // The access log (nginx's stdout) joins the agent's stdout; the agent logs to stderr.
+    nginxStdout: stdoutOpenableByPath() ? "inherit" : "ignore",
     logger: log,
     onStatus: (s) => {
       log.debug("status", { status: s });
       reporter?.report(s);
     },
   });
+  if (!stdoutOpenableByPath()) log.warn("stdout is a socket, which nginx cannot open: the access log is discarded");
   await agent.start();
   const source: DesiredStateSource =
     opts.source.kind === "file" ? new FileSource(opts.source.dir) : new ApiSource(opts.source.namespace, opts.source.name, { logger: log });

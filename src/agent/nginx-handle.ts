@@ -1,6 +1,7 @@
 // What the Agent needs from nginx, whoever runs it: its own child (NginxProcess, spawn mode) or the
 // nginx container of the pod (ExternalNginx, external mode).
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
+import { fstatSync } from "node:fs";
 
 export type NginxMode = "spawn" | "external";
 export const NGINX_MODES: readonly NginxMode[] = ["spawn", "external"];
@@ -44,12 +45,33 @@ export interface NginxHandle {
 }
 
 /** `nginx -t -q -p <prefix>/ -c <conf>` with the local binary (both modes: the agent's container
- * carries the same image, so the binary and modules are there). */
+ * carries the same image, so the binary and modules are there). Its stdout is /dev/null: the
+ * config's `access_log /dev/stdout` must open, and a socket (what Node gives a child for "pipe")
+ * cannot be opened by path. */
 export async function testNginxConfig(nginxBinary: string, prefix: string, confPath: string): Promise<ConfigTestResult> {
   return await new Promise((resolve) => {
-    execFile(nginxBinary, ["-t", "-q", "-p", `${prefix}/`, "-c", confPath], { timeout: 60_000, maxBuffer: 4 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const output = `${stdout}${stderr}`.trim();
-      resolve({ ok: !err, output: output || (err ? String(err.message) : "") });
+    const child = spawn(nginxBinary, ["-t", "-q", "-e", "stderr", "-p", `${prefix}/`, "-c", confPath], {
+      stdio: ["ignore", "ignore", "pipe"],
+      timeout: 60_000,
+    });
+    let stderr = "";
+    child.stderr!.on("data", (d: Buffer) => {
+      if (stderr.length < 4 * 1024 * 1024) stderr += d.toString("utf8");
+    });
+    child.once("error", (err) => resolve({ ok: false, output: err.message }));
+    child.once("close", (code, signal) => {
+      const output = stderr.trim();
+      resolve({ ok: code === 0, output: output || (code === 0 ? "" : `nginx -t exited with ${code ?? signal}`) });
     });
   });
+}
+
+/** Whether this process's stdout can be handed to nginx for `access_log /dev/stdout`: nginx opens
+ * the path, which works for a file, a FIFO (a container's stdout) or a terminal, not a socket. */
+export function stdoutOpenableByPath(): boolean {
+  try {
+    return !fstatSync(1).isSocket();
+  } catch {
+    return false;
+  }
 }

@@ -23,6 +23,9 @@ export interface NginxProcessOptions {
   /** Backoff of restarts after nginx dies: doubles from min to max. */
   restartBackoffMs: { min: number; max: number };
   lifecycle?: NginxLifecycle;
+  /** nginx's stdout, where the access log goes: the agent's own stdout (the agent process), or
+   * nowhere (agents embedded in tests). Its stderr (the error log) is always read and logged. */
+  stdout?: "inherit" | "ignore";
 }
 
 const TAIL_LINES = 30;
@@ -66,8 +69,9 @@ export class NginxProcess implements NginxHandle {
     this.cancelRestart();
     this.stopping = false;
     this.tail = [];
-    const child = spawn(this.opts.nginxBinary, ["-p", `${this.opts.prefix}/`, "-c", this.opts.confPath, "-g", "daemon off;"], {
-      stdio: ["ignore", "pipe", "pipe"],
+    // -e stderr: also the messages written before the config is read (no log file anywhere).
+    const child = spawn(this.opts.nginxBinary, ["-e", "stderr", "-p", `${this.opts.prefix}/`, "-c", this.opts.confPath, "-g", "daemon off;"], {
+      stdio: ["ignore", this.opts.stdout ?? "ignore", "pipe"],
       // Own process group (pgid = master pid): if the master dies, its orphaned workers can be
       // killed with it, so they do not keep the listening sockets from a restarted master.
       detached: true,
@@ -77,10 +81,10 @@ export class NginxProcess implements NginxHandle {
         if (!line.trim()) continue;
         this.tail.push(line);
         if (this.tail.length > TAIL_LINES) this.tail.shift();
-        this.opts.logger.warn("nginx", { output: line });
+        // nginx's error log (stderr, from notice up): relayed as the agent's own lines.
+        this.opts.logger.info("nginx", { output: line });
       }
     };
-    child.stdout!.on("data", onData);
     child.stderr!.on("data", onData);
     await new Promise<void>((resolve, reject) => {
       child.once("spawn", () => resolve());

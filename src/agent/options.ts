@@ -21,6 +21,8 @@ export interface CliOptions {
   nginxMode: NginxMode;
   /** Set when nginxMode is external. */
   reloadFifo?: string;
+  /** nginx's temp files and pid (<prefix>/tmp becomes a symlink to it); unset: <prefix>/tmp. */
+  nginxTempDir?: string;
 }
 
 export const CLI_DEFAULTS = {
@@ -45,7 +47,9 @@ export const USAGE = `usage: agent --source file:<dir>|api:<namespace>/<controll
   --nginx-mode <mode>     spawn: run nginx as a child; external: another container runs it
                           (portico-nginx-run)                 (PORTICO_NGINX_MODE, default ${CLI_DEFAULTS.nginxMode})
   --reload-fifo <path>    external mode: FIFO that portico-nginx-run reads reload requests from
-                                                             (PORTICO_RELOAD_FIFO, required in external mode)`;
+                                                             (PORTICO_RELOAD_FIFO, required in external mode)
+  --nginx-temp-dir <dir>  nginx's temp files and pid as nginx sees them (<prefix>/tmp links there)
+                                                             (PORTICO_NGINX_TEMP_DIR, default <prefix>/tmp)`;
 
 export function parseSource(spec: string): SourceSpec {
   if (spec.startsWith("file:") && spec.length > 5) return { kind: "file", dir: spec.slice(5) };
@@ -74,6 +78,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
       nginx: { type: "string" },
       "nginx-mode": { type: "string" },
       "reload-fifo": { type: "string" },
+      "nginx-temp-dir": { type: "string" },
     },
     strict: true,
   });
@@ -95,5 +100,6 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     nginx: values.nginx ?? env.PORTICO_NGINX ?? CLI_DEFAULTS.nginx,
     nginxMode,
     ...(nginxMode === "external" ? { reloadFifo } : {}),
+    ...((values["nginx-temp-dir"] ?? env.PORTICO_NGINX_TEMP_DIR) ? { nginxTempDir: values["nginx-temp-dir"] ?? env.PORTICO_NGINX_TEMP_DIR } : {}),
   };
 }

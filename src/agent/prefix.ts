@@ -1,13 +1,16 @@
 // The nginx prefix the agent manages:
 //   <conf>/<sha256 of nginx.conf>/{nginx.conf,default.crt,default.key}  one dir per config
 //   <conf>/current -> <sha>                                            swapped atomically
-//   <prefix>/lua/*.lua  (copied from src/agent/lua)   <prefix>/logs  <prefix>/tmp  <prefix>/ssl
+//   <prefix>/lua/*.lua  (copied from src/agent/lua)   <prefix>/ssl   <prefix>/tmp
 // <conf> is <prefix>/conf unless given: in the pod it is a volume of its own that the nginx
 // container mounts read-only, so nginx reads the configs and cannot write them. nginx writes only
-// logs/, tmp/ and nginx.pid (group-writable: the two containers share group 101).
-// The agent runs `nginx -t` with a test prefix of its own (lua/, logs/, tmp/ that nginx cannot
-// reach), so nothing nginx can write takes part in the agent's test.
-import { chmod, copyFile, mkdir, readdir, readlink, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
+// tmp/ (temp files and nginx.pid; its logs go to stdout and stderr). In the pod, tmp is a symlink
+// to the nginx container's own bounded /tmp volume (`tempLink`), so the shared run volume holds
+// what the agent writes (Lua modules, the default certificate) and the reload FIFO, nothing that
+// traffic can grow.
+// The agent runs `nginx -t` with a test prefix of its own (lua/, tmp/ that nginx cannot reach),
+// so nothing nginx can write takes part in the agent's test.
+import { chmod, copyFile, lstat, mkdir, readdir, readlink, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import type { PemPair } from "./default-cert.js";
@@ -30,6 +33,8 @@ export class PrefixLayout {
   constructor(
     readonly prefix: string,
     confRoot?: string,
+    /** When set, <prefix>/tmp is a symlink to this directory (as the nginx process sees it). */
+    readonly tempLink?: string,
   ) {
     this.confRoot = confRoot ?? join(prefix, "conf");
   }
@@ -44,8 +49,9 @@ export class PrefixLayout {
   get sslDir(): string {
     return join(this.prefix, "ssl");
   }
+  /** Where nginx writes its pid (the rendered `pid tmp/nginx.pid`). */
   get pidFile(): string {
-    return join(this.prefix, "nginx.pid");
+    return join(this.prefix, "tmp", "nginx.pid");
   }
   configDir(hash: string): string {
     return join(this.confRoot, hash);
@@ -53,18 +59,21 @@ export class PrefixLayout {
 
   /** Creates the directories and installs the Lua modules (also into `testPrefix`, when given).
    * Workers may run as an unprivileged user (nginx's default when the master is root), so the tree
-   * they read is world-traversable; what nginx writes (the prefix root for nginx.pid, logs/, tmp/)
-   * is group-writable; the configs are not. */
+   * they read is world-traversable; what nginx writes (tmp/: temp files, nginx.pid) is
+   * group-writable; the rest is not. */
   async prepare(luaSource = LUA_SOURCE_DIR, testPrefix?: string): Promise<void> {
     for (const root of [this.prefix, ...(testPrefix ? [testPrefix] : [])]) {
       for (const [d, mode] of [
-        [root, 0o775],
-        [join(root, "logs"), 0o775],
-        [join(root, "tmp"), 0o775],
+        [root, 0o755],
         [join(root, "lua"), 0o755],
       ] as const) {
         await mkdir(d, { recursive: true });
         await chmodOwn(d, mode);
+      }
+      if (root === this.prefix && this.tempLink) await this.linkTemp(this.tempLink);
+      else {
+        await mkdir(join(root, "tmp"), { recursive: true });
+        await chmodOwn(join(root, "tmp"), 0o775);
       }
       for (const f of await readdir(luaSource)) {
         if (f.endsWith(".lua")) await copyFile(join(luaSource, f), join(root, "lua", f));
@@ -72,6 +81,15 @@ export class PrefixLayout {
     }
     await mkdir(this.confRoot, { recursive: true });
     await chmodOwn(this.confRoot, 0o755);
+  }
+
+  /** <prefix>/tmp -> target, replacing whatever is there (a directory an older layout made). */
+  private async linkTemp(target: string): Promise<void> {
+    const tmp = join(this.prefix, "tmp");
+    const st = await lstat(tmp).catch(() => undefined);
+    if (st?.isSymbolicLink() && (await readlink(tmp)) === target) return;
+    if (st) await rm(tmp, { recursive: true, force: true });
+    await symlink(target, tmp);
   }
 
   /** Writes conf/<hash>/ with the config, the default certificate and the state's files

@@ -158,7 +158,7 @@ test("nginx (uid 101) serves the config the agent (uid 102) wrote and tested", {
     return a?.status === 200 ? a : undefined;
   });
   assert.equal(r.json<EchoReply>().pod, "p1");
-  const master = Number(readFileSync(join(prefix, "nginx.pid"), "utf8").trim());
+  const master = Number(readFileSync(join(prefix, "tmp", "nginx.pid"), "utf8").trim());
   assert.equal(uidOf(master), NGINX_UID, "nginx master runs as nginx");
   for (const w of childrenOf(master)) assert.equal(uidOf(w), NGINX_UID, "workers run as nginx");
   assert.equal(uidOf(agent.pid!), AGENT_UID, "the agent runs as portico-agent");

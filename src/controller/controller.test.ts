@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import type { BuildResult, Diagnostic } from "../core/contract.js";
 import { ingress, path, service, slice } from "../core/test-objects.js";
 import { Controller, type ControllerWriters } from "./controller.js";
+import { annotationConfigMapKeys } from "./references.js";
 import type { IngressStatusUpdate } from "./ingress-status.js";
 import type { StoredIngressController } from "./store.js";
 
@@ -116,6 +117,32 @@ test("a failed publish fails the rebuild (the scheduler retries) and the retry p
   assert.match(metrics, /^portico_controller_store_objects\{kind="Ingress"\} 1$/m);
   assert.match(metrics, /^portico_controller_rebuild_duration_seconds_count 2$/m);
   c.stop();
+});
+
+test("the ConfigMaps kept are exactly those IngressControllers name, plus those served Ingresses' annotations name", async () => {
+  const w = new MemoryWriters();
+  const c = controller(w);
+  assert.deepEqual(c.wantedConfigMaps(), ["portico-system/portico-tcp-services", "portico-system/portico-udp-services"]);
+  c.upsert("IngressController", { ...IC, metadata: { ...IC.metadata, resourceVersion: "2" }, spec: { ...IC.spec, tcpServicesConfigMap: "my-tcp" } });
+  assert.deepEqual(c.wantedConfigMaps(), ["portico-system/my-tcp", "portico-system/portico-udp-services"]);
+  // An annotation that names a ConfigMap (here auth-secret's value read as one): own namespace only.
+  const named = ingress("a", [{ host: "a.example", paths: [path("/", "Prefix", "web")] }], {
+    namespace: "shop",
+    annotations: { "nginx.ingress.kubernetes.io/auth-secret": "headers" },
+  });
+  const other = ingress("b", [{ host: "b.example", paths: [path("/", "Prefix", "web")] }], {
+    namespace: "shop",
+    annotations: { "nginx.ingress.kubernetes.io/auth-secret": "kube-system/headers" },
+  });
+  assert.deepEqual(annotationConfigMapKeys(named, ["authSecret"]), ["shop/headers"]);
+  assert.deepEqual(annotationConfigMapKeys(other, ["authSecret"]), [], "another namespace's ConfigMap is never kept");
+  assert.deepEqual(annotationConfigMapKeys(named), [], "no annotation names a ConfigMap yet");
+  const seen: string[][] = [];
+  c.onWantedConfigMaps((keys) => seen.push(keys));
+  c.upsert("Ingress", named);
+  c.markSynced();
+  await c.idle();
+  assert.deepEqual(seen, [], "no change in the annotation-named set: no call");
 });
 
 test("status writes after a burst run several at a time, bounded, and every one is written", async () => {

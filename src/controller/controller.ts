@@ -177,6 +177,29 @@ export class Controller {
     this.scheduler.stop();
   }
 
+  private readonly configMapListeners: ((keys: string[]) => void)[] = [];
+  private annotationConfigMaps = "";
+  /** The one place that decides which ConfigMaps the watcher keeps (namespace/name): the ones
+   * IngressControllers name (tcp-services, udp-services) and the ones served Ingresses'
+   * annotations name (references.ts CONFIG_MAP_ANNOTATIONS). Every other ConfigMap of the
+   * cluster stays out of memory. */
+  wantedConfigMaps(): string[] {
+    const wanted = new Set<string>();
+    for (const ic of this.store.list("IngressController")) {
+      const ns = ic.metadata.namespace ?? "";
+      const names = streamConfigMapNames(ic);
+      wanted.add(objectKey({ namespace: ns, name: names.tcp }));
+      wanted.add(objectKey({ namespace: ns, name: names.udp }));
+    }
+    for (const key of this.refs?.annotationConfigMaps ?? []) wanted.add(key);
+    return [...wanted].sort();
+  }
+  /** Called with wantedConfigMaps() whenever the annotation-named part changes (the informers
+   * also follow IngressController changes themselves). */
+  onWantedConfigMaps(listener: (keys: string[]) => void): void {
+    this.configMapListeners.push(listener);
+  }
+
   private readonly secretListeners: ((keys: string[]) => void)[] = [];
   /** Called with the namespace/name of every non-TLS Secret a served Ingress's annotations name,
    * whenever that set changes (the informers watch those Secrets by name). */
@@ -297,6 +320,11 @@ export class Controller {
     this.refs = refs;
     // Non-TLS Secrets annotations name (auth-secret): the informers watch exactly these, by name.
     if (this.store.wantSecrets(refs.annotationSecrets)) for (const l of this.secretListeners) l(this.store.wantedSecrets);
+    const annotationConfigMaps = [...refs.annotationConfigMaps].sort().join("\n");
+    if (annotationConfigMaps !== this.annotationConfigMaps) {
+      this.annotationConfigMaps = annotationConfigMaps;
+      for (const l of this.configMapListeners) l(this.wantedConfigMaps());
+    }
 
     const updates = ingressStatusUpdates(ingresses, served, this.statusOwned);
     // Several in flight: after a burst of new Ingresses (10,000 at once) one write after the other

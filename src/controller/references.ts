@@ -2,7 +2,7 @@
 // change schedules a rebuild only when it is in here (or could make an Ingress ours).
 
 import { classIsServed, requestedClass } from "../core/classes.js";
-import { parseAnnotations } from "../core/annotations/registry.js";
+import { parseAnnotations, type AnnotationValues } from "../core/annotations/registry.js";
 import { secretRefsOf } from "../core/annotations/secret-refs.js";
 import type { Ingress, IngressBackend } from "../core/k8s-types.js";
 
@@ -15,10 +15,20 @@ export interface References {
   /** The Secrets annotations name (auth-secret, auth-tls-secret, proxy-ssl-secret): kept by the store although they are not TLS. */
   annotationSecrets: Set<string>;
   configMaps: Set<string>;
+  /** The ConfigMaps annotations name (namespace/name): watched by name, like the stream ConfigMaps. */
+  annotationConfigMaps: Set<string>;
 }
 
 export function emptyReferences(): References {
-  return { classNames: new Set(), defaultClassServed: false, services: new Set(), secrets: new Set(), annotationSecrets: new Set(), configMaps: new Set() };
+  return {
+    classNames: new Set(),
+    defaultClassServed: false,
+    services: new Set(),
+    secrets: new Set(),
+    annotationSecrets: new Set(),
+    configMaps: new Set(),
+    annotationConfigMaps: new Set(),
+  };
 }
 
 export function isServed(ingress: Ingress, refs: Pick<References, "classNames" | "defaultClassServed">): boolean {
@@ -41,6 +51,30 @@ export function addIngressReferences(ingress: Ingress, refs: References): void {
     refs.secrets.add(key);
     refs.annotationSecrets.add(key);
   }
+  for (const key of annotationConfigMapKeys(ingress)) {
+    refs.configMaps.add(key);
+    refs.annotationConfigMaps.add(key);
+  }
+}
+
+/** The annotation values that name a ConfigMap ("name" or "<namespace>/name"): the one list an
+ * annotation that reads a ConfigMap (custom-headers, ...) joins, so that the watcher keeps it. */
+export const CONFIG_MAP_ANNOTATIONS: readonly (keyof AnnotationValues)[] = [];
+
+/** namespace/name of the ConfigMaps an Ingress's annotations name (its own namespace only, as
+ * for Secrets: another namespace's ConfigMap is never kept). */
+export function annotationConfigMapKeys(ingress: Ingress, fields: readonly (keyof AnnotationValues)[] = CONFIG_MAP_ANNOTATIONS): string[] {
+  if (!fields.length) return [];
+  const ns = ingress.metadata.namespace ?? "default";
+  const values = parseAnnotations(ingress.metadata.annotations).values as Record<string, unknown>;
+  const out: string[] = [];
+  for (const field of fields) {
+    const ref = values[field];
+    if (typeof ref !== "string" || !ref) continue;
+    const [cns, name] = ref.includes("/") ? ref.split("/", 2) : [ns, ref];
+    if (cns === ns && name) out.push(`${ns}/${name}`);
+  }
+  return out;
 }
 
 /** namespace/name of the Secrets an Ingress's annotations name (in its own namespace only: the

@@ -187,6 +187,13 @@ export function parseSize(input: string, field = "size"): Result<Size> {
   return ok(s.toLowerCase() as Size);
 }
 
+/** Bytes of a parsed size (k, m, g are powers of 1024, as nginx reads them). */
+export function sizeBytes(size: Size): number {
+  const m = /^([0-9]+)([kmg]?)$/.exec(size);
+  if (!m) throw new Error(`nginx-values: bad size ${size}`);
+  return Number(m[1]) * { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2] as "" | "k" | "m" | "g"];
+}
+
 /**
  * A buffer size (size_t in nginx): digits with an optional k or m unit (nginx reads no g here),
  * from 1k to `maxBytes`: a buffer is allocated per request, so its size is bounded.

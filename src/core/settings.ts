@@ -8,6 +8,9 @@ export const TLS_PROTOCOLS = ["TLSv1.2", "TLSv1.3"] as const;
 export interface Settings {
   /** Maximum client request body size in bytes (client_max_body_size). 0 disables the check. */
   proxyBodySize: string;
+  /** Largest temporary file one buffered response may spill to (nginx's temp files live on the
+   * pod's bounded /tmp volume); also the cap of the proxy-max-temp-file-size annotation. */
+  proxyMaxTempFileSize: string;
   proxyConnectTimeoutSeconds: number;
   proxyReadTimeoutSeconds: number;
   proxySendTimeoutSeconds: number;
@@ -52,6 +55,7 @@ export interface Settings {
 
 export const DEFAULT_SETTINGS: Settings = {
   proxyBodySize: "1m",
+  proxyMaxTempFileSize: "128m",
   proxyConnectTimeoutSeconds: 5,
   proxyReadTimeoutSeconds: 60,
   proxySendTimeoutSeconds: 60,
@@ -94,6 +98,12 @@ export const settingsSchema = {
       type: "string",
       pattern: "^[0-9]{1,9}[kKmMgG]?$",
       description: "Maximum request body size (nginx size syntax: 1m, 512k, 0 = unlimited). Default 1m.",
+    },
+    proxyMaxTempFileSize: {
+      type: "string",
+      pattern: "^[0-9]{1,9}[kKmMgG]?$",
+      description:
+        "Largest temporary file one buffered backend response may spill to (proxy_max_temp_file_size; 0 = none: responses larger than the buffers are passed on synchronously). Temp files live on the NGINX pod's bounded /tmp volume (1Gi); the proxy-max-temp-file-size annotation cannot exceed it. Default 128m.",
     },
     proxyConnectTimeoutSeconds: seconds("Timeout to connect to a backend. Default 5.", 600),
     proxyReadTimeoutSeconds: seconds("Timeout between two reads from a backend. Default 60."),

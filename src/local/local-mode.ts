@@ -101,6 +101,9 @@ export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode>
   const listenAddress = opts.listenAddress ?? process.env.PORTICO_LISTEN_ADDRESS ?? "127.0.0.1";
   // Every local nginx gets its own internal ports, so instances side by side never collide.
   const controlPort = await freePort();
+  // The agent's /status (127.0.0.1 only) on a free port too: its default 10255 is one per machine,
+  // and several local modes run at once.
+  const statusPort = await freePort();
   const defaultBackendPort = await freePort();
   const probePort = await freePort();
   const httpsInternalPort = await freePort();
@@ -168,6 +171,8 @@ export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode>
           String(controlPort),
           "--metrics-port",
           "0",
+          "--status-port",
+          String(statusPort),
         ],
         { cwd: REPO_ROOT, env: { ...process.env, KUBECONFIG: agentKubeconfig }, stdio: ["ignore", out, out] },
       );

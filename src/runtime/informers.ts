@@ -1,16 +1,17 @@
 // One list+watch per kind, feeding both the controller's store and admission's state (whichever
 // this process has): Ingress, IngressClass, Service, EndpointSlice, TLS Secrets (field selector
 // type=kubernetes.io/tls: no other Secret reaches this process), IngressController, and only the
-// ConfigMaps IngressControllers name (one watch per named ConfigMap, by field selector on the name,
-// started and stopped as IngressControllers come and go). The first complete list of every watch
+// ConfigMaps the controller wants (Controller.wantedConfigMaps: those IngressControllers and served
+// Ingresses' annotations name; one watch per ConfigMap, by field selector on the name, started and
+// stopped as that set changes). The first complete list of every watch
 // is the store's initial list: the controller starts rebuilding once all of them arrived.
 import { kind } from "kubernetes-fluent-client";
 import type { AdmissionSource } from "../admission/handlers.js";
 import type { AdmissionState, WatchedKind } from "../admission/state.js";
 import { IngressControllerKind } from "../api/kind.js";
 import { dropBookkeeping } from "../core/kept-fields.js";
-import { streamConfigMapNames, type Controller } from "../controller/controller.js";
-import { objectKey, STORED_KINDS, type StoredKind } from "../controller/store.js";
+import type { Controller } from "../controller/controller.js";
+import { STORED_KINDS, type StoredKind } from "../controller/store.js";
 import { informer, type Informer, type InformerLog, type ObjectMetaLike, type WatchPhase } from "../k8s/informer.js";
 
 export const TLS_SECRET_FIELDS = { type: "kubernetes.io/tls" };
@@ -52,6 +53,7 @@ export class Informers implements Partial<AdmissionSource> {
     if (this.started) return;
     this.started = true;
     this.targets.controller?.onWantedSecrets((keys) => this.followSecrets(keys));
+    this.targets.controller?.onWantedConfigMaps(() => this.followConfigMaps());
     const kinds: BaseKind[] = this.targets.controller ? (STORED_KINDS.filter((k) => k !== "ConfigMap") as BaseKind[]) : [...ADMISSION_KINDS];
     for (const k of kinds) {
       const w = informer<ObjectMetaLike>(
@@ -120,17 +122,11 @@ export class Informers implements Partial<AdmissionSource> {
     if (k === "IngressController") this.followConfigMaps();
   }
 
-  /** Watches exactly the ConfigMaps the IngressControllers name; forgets the others. */
+  /** Watches exactly the ConfigMaps the controller wants (Controller.wantedConfigMaps); forgets the others. */
   private followConfigMaps(): void {
     const controller = this.targets.controller;
-    if (!controller) return;
-    const wanted = new Set<string>();
-    for (const ic of controller.store.list("IngressController")) {
-      const ns = ic.metadata.namespace ?? "";
-      const names = streamConfigMapNames(ic);
-      wanted.add(objectKey({ namespace: ns, name: names.tcp }));
-      wanted.add(objectKey({ namespace: ns, name: names.udp }));
-    }
+    if (!controller || !this.started) return;
+    const wanted = new Set(controller.wantedConfigMaps());
     for (const [key, w] of this.configMaps) {
       if (wanted.has(key)) continue;
       w.stop();

@@ -13,6 +13,8 @@ export interface ContractConfigOptions {
   extraServerText?: string;
   workers?: number;
   keepalive?: number;
+  /** Size of the certificate dictionary (default 64m). */
+  certificateDict?: string;
 }
 
 const MODULES = ["ndk_http_module.so", "ngx_http_lua_module.so", "ngx_stream_module.so"].map((m) => `load_module /usr/lib/nginx/modules/${m};`);
@@ -35,8 +37,8 @@ ${locations}
     : "";
   return `${MODULES.join("\n")}
 worker_processes ${o.workers ?? 2};
-pid nginx.pid;
-error_log logs/error.log warn;
+pid tmp/nginx.pid;
+error_log stderr warn;
 events { worker_connections 1024; }
 http {
   access_log off;
@@ -44,7 +46,7 @@ http {
 ${NGINX_TEMP_PATHS}
   lua_package_path "$prefix/lua/?.lua;;";
   lua_shared_dict portico_endpoints 64m;
-  lua_shared_dict portico_certificates 64m;
+  lua_shared_dict portico_certificates ${o.certificateDict ?? "64m"};
   lua_shared_dict portico_state 1m;
   init_by_lua_block { portico = require("portico") portico.configure({ no_endpoint_status = 503, unavailable_addr = "127.0.0.2", unavailable_port = ${o.controlPort} }) }
   init_worker_by_lua_block { portico.init_worker() }

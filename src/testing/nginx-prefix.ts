@@ -1,4 +1,4 @@
-// A temporary nginx prefix laid out like the agent's (conf/, logs/, tmp/, lua/), with a generated
+// A temporary nginx prefix laid out like the agent's (conf/, tmp/, lua/), with a generated
 // default certificate, for tests that run `nginx -t` on rendered configs. Test-only.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -13,7 +13,7 @@ const LUA_DIR = fileURLToPath(new URL("../agent/lua/", import.meta.url));
 export class NginxPrefix {
   readonly dir = mkdtempSync(join(tmpdir(), "portico-core-"));
   constructor() {
-    for (const d of ["conf", "logs", "tmp"]) mkdirSync(join(this.dir, d));
+    for (const d of ["conf", "tmp"]) mkdirSync(join(this.dir, d));
     symlinkSync(LUA_DIR, join(this.dir, "lua"));
     writeCertificateFiles(makeCertificate(["portico-default"], 2), join(this.dir, "conf"), "default");
   }
@@ -27,8 +27,12 @@ export class NginxPrefix {
     writeFileSync(file, config);
     if (Object.keys(files).length) mkdirSync(join(this.dir, "conf", "files"), { recursive: true });
     for (const [name, content] of Object.entries(files)) writeFileSync(join(this.dir, "conf", "files", name), content);
-    const r = spawnSync("/usr/sbin/nginx", ["-t", "-q", "-p", this.dir + "/", "-c", file], { encoding: "utf8" });
-    return r.status === 0 ? undefined : `${r.stderr}${r.stdout}`.trim() || `exit ${r.status}`;
+    // stdout to /dev/null: `access_log /dev/stdout` cannot open a socket (what "pipe" gives).
+    const r = spawnSync("/usr/sbin/nginx", ["-t", "-q", "-e", "stderr", "-p", this.dir + "/", "-c", file], {
+      encoding: "utf8",
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    return r.status === 0 ? undefined : `${r.stderr}`.trim() || `exit ${r.status}`;
   }
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true });

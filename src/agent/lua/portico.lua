@@ -3,7 +3,10 @@
 --
 -- Shared dicts (declared by the rendered nginx.conf):
 --   portico_endpoints     "u:<upstream>" -> "addr port,addr port,..."; "b:<upstream>" -> balancing policy (JSON)
---   portico_certificates  "s:<sni>" -> certificate id; "c:<id>" -> cert PEM .. "\0" .. key PEM
+--   portico_certificates  "<g>s:<sni>" -> certificate id; "<g>c:<id>" -> cert PEM .. "\0" .. key PEM,
+--                         for generation <g> 1 or 2: a push fills the other generation whole, then
+--                         "certificates_generation" in portico_state flips to it (a push that runs
+--                         out of room leaves the running set untouched)
 --   portico_state         versions, hashes pushed by the agent, config generation
 -- Each worker keeps decoded copies and drops them when the version counter in portico_state moves.
 -- Debian's lua-cjson (C): decoding a large endpoint push costs a fraction of a Lua-written parser.
@@ -295,17 +298,23 @@ end
 -- Certificates
 
 local cert_version = false
+local cert_gen = "1"                  -- generation prefix of the running certificate set
 local sni_cache, sni_cache_n = {}, 0  -- server name -> certificate id (or false: no match)
 local parsed = {}                     -- certificate id -> { raw, cert, key }
+
+local function active_generation(state)
+  return tostring(state:get("certificates_generation") or 1)
+end
 
 local function sync_certificates(certs, state)
   local v = state:get("certificates_version") or 0
   if v ~= cert_version then
     cert_version = v
+    cert_gen = active_generation(state)
     sni_cache, sni_cache_n = {}, 0
     -- Keep parsed certificates whose stored PEM is unchanged; drop the rest.
     for id, entry in pairs(parsed) do
-      if certs:get("c:" .. id) ~= entry.raw then parsed[id] = nil end
+      if certs:get(cert_gen .. "c:" .. id) ~= entry.raw then parsed[id] = nil end
     end
   end
 end
@@ -313,11 +322,11 @@ end
 local function lookup_sni(certs, name)
   local id = sni_cache[name]
   if id ~= nil then return id or nil end
-  id = certs:get("s:" .. name)
+  id = certs:get(cert_gen .. "s:" .. name)
   if not id then
     -- A wildcard matches exactly one label: a.foo.com -> *.foo.com, never a.b.foo.com -> *.foo.com.
     local dot = find(name, ".", 1, true)
-    if dot and dot > 1 then id = certs:get("s:*" .. sub(name, dot)) end
+    if dot and dot > 1 then id = certs:get(cert_gen .. "s:*" .. sub(name, dot)) end
   end
   if sni_cache_n >= config.sni_cache_size then sni_cache, sni_cache_n = {}, 0 end
   sni_cache[name] = id or false
@@ -347,11 +356,11 @@ function _M.certificate()
   if name and name ~= "" then id = lookup_sni(certs, lower(name)) end
   -- No SNI or no match: the IngressController's default TLS Secret ("*"), if it has one,
   -- else nginx keeps the generated default certificate.
-  if not id then id = certs:get("s:*") end
+  if not id then id = certs:get(cert_gen .. "s:*") end
   if not id then return end
   local entry = parsed[id]
   if not entry then
-    local raw = certs:get("c:" .. id)
+    local raw = certs:get(cert_gen .. "c:" .. id)
     if not raw then return end
     local cert_pem, key_pem = split_pair(raw)
     if not cert_pem then return end
@@ -431,6 +440,32 @@ local function replace_all(dict, prefixes, entries)
     local ok, err = dict:safe_set(key, value)
     if not ok then return nil, "storing " .. key .. ": " .. tostring(err) end
   end
+  return true
+end
+
+-- Deletes every key of generation g ("1" or "2").
+local function clear_generation(dict, g)
+  for _, key in ipairs(dict:get_keys(0)) do
+    if sub(key, 1, 1) == g then dict:delete(key) end
+  end
+end
+
+-- Writes the whole certificate set into the generation not in use, then flips the pointer. The
+-- old generation stays until the next push clears it first, so a worker that read the pointer just
+-- before the flip still finds its set. Out of room: the partial new generation is removed and the
+-- running set stays whole. (The agent sends one push at a time, so two never interleave.)
+local function store_generation(certs, state, entries)
+  local running = active_generation(state)
+  local next_gen = running == "1" and "2" or "1"
+  clear_generation(certs, next_gen)
+  for key, value in pairs(entries) do
+    local ok, err = certs:safe_set(next_gen .. key, value)
+    if not ok then
+      clear_generation(certs, next_gen)
+      return nil, "storing " .. key .. ": " .. tostring(err) .. " (the running certificates are unchanged)"
+    end
+  end
+  state:set("certificates_generation", tonumber(next_gen))
   return true
 end
 
@@ -518,7 +553,7 @@ local function post_certificates(state, body)
     end
   end
   local _, certs = dicts()
-  local ok, serr = replace_all(certs, { "s:", "c:" }, entries)
+  local ok, serr = store_generation(certs, state, entries)
   if not ok then return respond(507, { error = serr }) end
   state:set("certificates_hash", ngx.var.http_x_portico_hash or "")
   local version = state:incr("certificates_version", 1, 0)
@@ -573,9 +608,10 @@ local function get_state(state)
     end
   end
   local ncert, nsni = 0, 0
+  local g = active_generation(state)
   for _, key in ipairs(certs:get_keys(0)) do
-    local p = sub(key, 1, 2)
-    if p == "c:" then ncert = ncert + 1 elseif p == "s:" then nsni = nsni + 1 end
+    local p = sub(key, 1, 3)
+    if p == g .. "c:" then ncert = ncert + 1 elseif p == g .. "s:" then nsni = nsni + 1 end
   end
   return respond(200, {
     generation = _M.generation,

@@ -8,6 +8,7 @@ import { accessLogBufferArgs, cidrToken, endpointToken, hstsToken, int, lit, lit
 import { MIME_TYPES } from "./mime.js";
 import { upstreamPool } from "./proxy-tuning.js";
 import { limitZoneDirectives } from "./limits.js";
+import { certificateDictMiB } from "./shared-dicts.js";
 import { modsecurityHttpDirectives, wafUsage } from "./modsecurity.js";
 import {
   controlServer,
@@ -41,7 +42,7 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
   const body: Directive[] = [
     d("lua_package_path", litQuoted("$prefix/lua/?.lua;;")),
     d("lua_shared_dict", lit("portico_endpoints"), lit("64m")),
-    d("lua_shared_dict", lit("portico_certificates"), lit("64m")),
+    d("lua_shared_dict", lit("portico_certificates"), lit(`${certificateDictMiB(m.sniCertificates, m.certificates)}m`)),
     d("lua_shared_dict", lit("portico_state"), lit("1m")),
     luaBlock(
       "init_by_lua_block",
@@ -67,11 +68,14 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
     d("client_body_timeout", seconds(s.clientBodyTimeoutSeconds)),
     d("client_max_body_size", sizeOf(s.proxyBodySize)),
     ...serverNamesHash(m),
+    // Temp files (request bodies, buffered responses) under the prefix's tmp/: in the pod that is the
+    // nginx container's bounded /tmp volume, never the volume the configs live in.
     d("client_body_temp_path", lit("tmp/client_body")),
     d("proxy_temp_path", lit("tmp/proxy")),
     d("fastcgi_temp_path", lit("tmp/fastcgi")),
     d("uwsgi_temp_path", lit("tmp/uwsgi")),
     d("scgi_temp_path", lit("tmp/scgi")),
+    d("proxy_max_temp_file_size", sizeOf(s.proxyMaxTempFileSize, "settings.proxyMaxTempFileSize")),
     d("log_format", lit("portico_json"), lit("escape=json"), litSingleQuoted(JSON_LOG)),
     s.accessLog ? accessLogOn(s) : d("access_log", lit("off")),
   ];
@@ -222,11 +226,12 @@ function resolverToken(ip: string) {
 /** The access_log directive of the setting's format, buffered as the settings say. */
 function accessLogOn(s: Settings): Directive {
   const format = lit(s.logFormat === "json" ? "portico_json" : "combined");
-  return d("access_log", lit("logs/access.log"), format, ...accessLogBufferArgs(s.accessLogBufferKiB, s.accessLogFlushSeconds));
+  // To the nginx container's stdout (the kubelet rotates it), never a file that grows in a volume.
+  return d("access_log", lit("/dev/stdout"), format, ...accessLogBufferArgs(s.accessLogBufferKiB, s.accessLogFlushSeconds));
 }
 
-function sizeOf(v: string) {
-  const r = parseSize(v, "settings.proxyBodySize");
+function sizeOf(v: string, field = "settings.proxyBodySize") {
+  const r = parseSize(v, field);
   if (!r.ok) throw new Error(r.error); // settings are schema-validated before they reach core
   return r.value;
 }

@@ -1,5 +1,5 @@
 // Model -> nginx.conf text. Self-contained: no include of /etc/nginx files; relative paths resolve
-// against the prefix (pid, logs, temp dirs) or the config directory (default certificate).
+// against the prefix (pid and temp dirs under tmp/; logs go to stdout and stderr) or the config directory (default certificate).
 
 import type { RenderOptions } from "../contract.js";
 import type { Model } from "../model/types.js";
@@ -22,11 +22,12 @@ export function renderWithSources(m: Model, s: Settings, o: RenderOptions): { co
     ...o.modules.map((p) => d("load_module", filePathToken(p))),
     // Loaded only while some location uses it: loaded, it costs every location (render/modsecurity.ts).
     ...(wafUsage(m).any ? [d("load_module", filePathToken(MODSECURITY_MODULE))] : []),
-    d("pid", lit("nginx.pid")),
+    // Under tmp/ (in the pod: the nginx container's own /tmp), not beside the configs.
+    d("pid", lit("tmp/nginx.pid")),
     // Regex locations are compiled to machine code: the bounded grammar keeps them linear-ish,
     // JIT makes each try cheap.
     d("pcre_jit", lit("on")),
-    d("error_log", lit("logs/error.log"), lit("notice")),
+    d("error_log", lit("stderr"), lit("notice")),
     d("worker_processes", s.workerProcesses === "auto" ? lit("auto") : int(s.workerProcesses)),
     d("worker_shutdown_timeout", seconds(s.workerShutdownTimeoutSeconds)),
     b("events", [], [d("worker_connections", int(s.workerConnections)), d("multi_accept", lit("on"))]),

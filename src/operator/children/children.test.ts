@@ -101,6 +101,19 @@ test("nginx (uid 101) and the agent (uid 102) run as different users; nginx moun
   assert.ok(pod.volumes.find((v: Any) => v.name === "conf").emptyDir);
 });
 
+test("nginx's temp files and pid go to its own bounded /tmp volume, not the shared run volume", () => {
+  const pod = (find(children().apply, "Deployment", "edge-nginx") as Any).spec.template.spec;
+  const nginx = pod.containers.find((c: Any) => c.name === "nginx");
+  const agent = pod.containers.find((c: Any) => c.name === "agent");
+  const tmp = nginx.volumeMounts.find((v: Any) => v.mountPath === "/tmp");
+  assert.equal(tmp.name, "nginx-tmp");
+  assert.ok(pod.volumes.find((v: Any) => v.name === "nginx-tmp").emptyDir.sizeLimit, "bounded");
+  assert.ok(!agent.volumeMounts.some((v: Any) => v.name === "nginx-tmp"), "the agent's temp dir is its own");
+  // The agent links <prefix>/tmp (where nginx.conf puts temp files and the pid) to that /tmp.
+  const env = Object.fromEntries(agent.env.filter((e: Any) => e.value).map((e: Any) => [e.name, e.value]));
+  assert.equal(env.PORTICO_NGINX_TEMP_DIR, "/tmp");
+});
+
 test("security context: non-root, read-only root, no capabilities but NET_BIND_SERVICE, RuntimeDefault", () => {
   const { apply } = children();
   for (const dep of apply.filter((m) => m.kind === "Deployment") as Any[]) {

@@ -98,7 +98,8 @@ export function nginxDeployment({ owner, spec }: ChildContext): Manifest {
               ...(spec.resources ? { resources: spec.resources } : { resources: { requests: { cpu: "100m", memory: "90Mi" } } }),
               // NET_BIND_SERVICE only matters when the image listens below 1024; pods use 8080/8443.
               securityContext: containerSecurityContext(["NET_BIND_SERVICE"], POD.user),
-              volumeMounts: [runMount, { ...confMount, readOnly: true }, { name: "nginx-tmp", mountPath: "/tmp" }],
+              // Logs go to this container's stdout/stderr; temp files and the pid to nginx-tmp.
+              volumeMounts: [runMount, { ...confMount, readOnly: true }, { name: "nginx-tmp", mountPath: POD.nginxTempDir }],
             },
             {
               name: "agent",
@@ -114,6 +115,7 @@ export function nginxDeployment({ owner, spec }: ChildContext): Manifest {
                 { name: "PORTICO_NGINX_MODE", value: "external" },
                 { name: "PORTICO_CONTROL_PORT", value: String(controlPort) },
                 { name: "PORTICO_METRICS_PORT", value: String(POD.agentMetricsPort) },
+                { name: "PORTICO_NGINX_TEMP_DIR", value: POD.nginxTempDir },
               ],
               ports: [{ name: "metrics", containerPort: POD.agentMetricsPort, protocol: "TCP" }],
               readinessProbe: { ...agentReady, periodSeconds: 10 },
@@ -130,6 +132,7 @@ export function nginxDeployment({ owner, spec }: ChildContext): Manifest {
             },
           ],
           volumes: [
+            // The agent's files for nginx (Lua modules, default certificate) and the reload FIFO.
             { name: "run", emptyDir: { sizeLimit: "256Mi" } },
             { name: "conf", emptyDir: { sizeLimit: "128Mi" } },
             // nginx's temp paths (request bodies, proxy buffers) and the agent's, kept apart.

@@ -33,6 +33,9 @@ export const POD = {
   nginxPrefix: "/var/run/portico/nginx",
   /** The configs: a volume the agent writes and the nginx container mounts read-only. */
   confDir: "/var/run/portico/conf",
+  /** nginx's temp files and pid: the nginx container's own bounded /tmp volume (the agent links
+   * <prefix>/tmp there), so traffic never grows the shared run volume. */
+  nginxTempDir: "/tmp",
   /** The agent asks the nginx container to reload by writing a line into this FIFO. */
   reloadFifo: "/var/run/portico/reload",
   tokenDir: "/var/run/secrets/kubernetes.io/serviceaccount",

@@ -8,7 +8,7 @@ import type { AnnotationValues } from "../../annotations/registry.js";
 import type { HeaderEntry } from "../../annotations/types.js";
 import { expandBackendPlaceholders } from "../../annotations/upstream-vhost.js";
 import type { Ingress, IngressBackend } from "../../k8s-types.js";
-import { HEADER_VARIABLES, validateHeaderValue, validateHostPort } from "../../nginx-values.js";
+import { HEADER_VARIABLES, sizeBytes, validateHeaderValue, validateHostPort, type Size } from "../../nginx-values.js";
 import type { BackendRef } from "../backends.js";
 import type { BuildContext } from "../context.js";
 import type { LimitZone, LocationLimits, LocationModel, ProxyTuning } from "../types.js";
@@ -97,6 +97,12 @@ function defaultBackendOf(ctx: BuildContext, ing: Ingress, ann: AnnotationValues
 export function applyProxyAnnotations(ctx: BuildContext, ing: Ingress, ann: AnnotationValues, loc: LocationModel, ref: BackendRef | undefined): void {
   const t = staticTuning(ann);
   addBackendTlsFiles(ctx, ing, ann, t);
+  const cap = ctx.settings.proxyMaxTempFileSize as Size;
+  if (t.maxTempFileSize !== undefined && sizeBytes(t.maxTempFileSize) > sizeBytes(cap)) {
+    // Temp files share the pod's bounded /tmp volume: one Ingress may not claim more than the setting.
+    ctx.report(ing, "AnnotationClamped", `proxy-max-temp-file-size: ${t.maxTempFileSize} is above settings.proxyMaxTempFileSize (${cap}); ${cap} is used`);
+    t.maxTempFileSize = cap;
+  }
   const limits = limitsOf(ing, ann);
   if (limits) loc.limits = limits;
   if (loc.action.kind === "proxy" && ref) {

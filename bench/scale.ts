@@ -153,7 +153,10 @@ async function main(): Promise<void> {
     if (applied.length) console.log(`${summary(`server-side apply (API) -> first 200, ${scale} Ingresses present`, applied)}; load ${loadAverage()}`);
     figures.applyTo200Ms = { ...(applied.length ? quantiles(applied) : { n: 0 }), timeouts: applyTimeouts };
 
-    const shift = await endpointShifts(env, scaleHost(0), [a, b], Number(values["endpoint-changes"]));
+    // A plain-HTTP host (TLS hosts redirect HTTP to HTTPS): the first Ingress applied above, or the
+    // last of the population (those beyond --tls have no TLS).
+    const plainHost = more > 0 ? "more-0.bench.example" : scaleHost(scale - 1);
+    const shift = await endpointShifts(env, plainHost, [a, b], Number(values["endpoint-changes"]));
     if (shift.samples.length)
       console.log(
         `${summary("EndpointSlice server-side apply (API) -> traffic shifted", shift.samples)} reloads=${shift.reloaded ? "some" : 0}; load ${loadAverage()}`,

@@ -71,7 +71,7 @@ async function main(): Promise<void> {
         progress: (l) => console.log(l),
       });
       console.log(
-        `created ${scale} Ingresses (${population.paths + n} paths, ${withTls} TLS Secrets) in ${population.createSeconds} s, converged in ${population.convergeSeconds} s; load ${loadAverage()}`,
+        `created ${scale} Ingresses (${population.paths + n} paths, ${population.tlsSecrets} TLS Secrets) in ${population.createSeconds} s, converged in ${population.convergeSeconds} s; load ${loadAverage()}`,
       );
       await settle(env);
       const oneMore = await applyTo200(env, "one-more", "one-more.bench.example", "kubectl", 300_000);
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
         `with ${scale} Ingresses: controller RSS=${settled.toFixed(0)} MiB settled, peak ${peakRssMiB(pid).toFixed(0)} MiB (V8 heap used ${rebuild?.heapUsedMiB} of ${rebuild?.heapTotalMiB} MiB, external ${rebuild?.externalMiB} MiB at the last rebuild), last rebuild=${rebuild?.durationMs} ms, apply -> 200 for one more=${oneMore === null ? "not within 300 s" : `${oneMore.toFixed(0)} ms`}; load ${loadAverage()}`,
       );
       Object.assign(figures, {
-        scale: { ingresses: scale + 1, paths: population.paths + n + 1, tlsSecrets: withTls },
+        scale: { ingresses: scale + 1, paths: population.paths + n + 1, tlsSecrets: population.tlsSecrets },
         createSeconds: population.createSeconds,
         convergeSeconds: population.convergeSeconds,
         controllerRssMiB: Math.round(settled),

@@ -47,7 +47,7 @@ async function main() {
     if (st.lastError) throw new Error(st.lastError.message);
     console.log(`  first apply (nginx -t + start): ${(performance.now() - t0).toFixed(0)} ms`);
     const conf = join(h.fx.prefix, "conf", "current", "nginx.conf");
-    const tests = [measureConfigTest(conf, h.fx.agent.testPrefix), measureConfigTest(conf, h.fx.agent.testPrefix)];
+    const tests = [measureConfigTest(conf, h.fx.agent.testPrefix)];
     console.log(`  nginx -t of that config: ${tests.map((x) => x.toFixed(0)).join(", ")} ms`);
     console.log(`  worker generation at rest: ${JSON.stringify(generationMemory(h.fx.agent.processIds().workers))}`);
 

@@ -85,7 +85,18 @@ function usableSettings(snapshot: Snapshot, o: RenderOptions, diagnostics: Diagn
     });
     return false;
   });
-  return cidrs.length === s.proxyRealIpCidrs.length ? s : { ...s, proxyRealIpCidrs: cidrs };
+  const resolvers = s.resolvers.filter((r, i) => {
+    if (isIpAddress(r)) return true;
+    diagnostics.push({
+      object,
+      severity: "Warning",
+      reason: "SettingInvalid",
+      message: `spec.settings.resolvers[${i}]: ${JSON.stringify(r)} is not an IP address; left out`,
+    });
+    return false;
+  });
+  if (cidrs.length === s.proxyRealIpCidrs.length && resolvers.length === s.resolvers.length) return s;
+  return { ...s, proxyRealIpCidrs: cidrs, resolvers };
 }
 
 export function sha256(text: string): string {

@@ -10,7 +10,23 @@ import { ingress, path, service, snapshot } from "./test-objects.js";
 
 describe("regex grammar", () => {
   test("accepts the usual ingress-nginx paths", () => {
-    for (const r of ["/api/v[0-9]+", "/something(/|$)(.*)", "/a\\.b", "/(?:x|y)", "/x{2,3}", "/[a-z-]+", "/[^/]+/x", "/a*?b", "/\\d{4}-\\d{2}", "/(?:ab){3}"]) {
+    for (const r of [
+      "/api/v[0-9]+",
+      "/something(/|$)(.*)",
+      "/a\\.b",
+      "/(?:x|y)",
+      "/x{2,3}",
+      "/[a-z-]+",
+      "/[^/]+/x",
+      "/a*?b",
+      "/\\d{4}-\\d{2}",
+      "/(?:ab){3}",
+      "/[a-z]{0,255}",
+      "/a?b?c?d?e?f?g?h?",
+      "/.*[a-z]{0,63}",
+      "/[a-z]{0,255}[0-9]{0,15}",
+      "/x{1,3}y{1,3}z{1,3}",
+    ]) {
       assert.equal(checkRegex(r), undefined, r);
       new RegExp(r);
     }
@@ -26,6 +42,11 @@ describe("regex grammar", () => {
       ["/(a+)+", /catastrophic/],
       ["/(?:a*b)*", /catastrophic/],
       ["/.*.*.*", /unbounded quantifiers/],
+      ["/[a-z]{0,255}[a-z]{0,255}", /too many ways to split/],
+      [`/${"a?".repeat(13)}`, /too many ways to split/],
+      ["/.*[a-z]{0,255}.*", /too many ways to split/],
+      ["/.*a?.*", /too many ways to split/],
+      ["/[a-z]+x{0,64}", /too many ways to split/],
       ["/((((((((((a))))))))))", /nested deeper/],
       ["/a*+", /possessive/],
       ["/a**", /repeated quantifier/],

@@ -14,11 +14,17 @@
 // Literal `{`, `}` and `]` must be escaped (PCRE2 10.43 reads `{,5}` as a quantifier, JS as text);
 // `^`/`$` are not quantifiable. Backtracking stays polynomial and small: no quantified group may
 // contain a quantifier or an alternation (`(a|aa)+`, `(a+)+`), a regex has at most
-// MAX_UNBOUNDED unbounded quantifiers, and groups nest at most MAX_DEPTH deep.
+// MAX_UNBOUNDED unbounded quantifiers, and the ways to split a path among its quantifiers stay
+// within MAX_BACKTRACK_CHOICES: each bounded one multiplies by its repeat choices (max - min + 1),
+// each unbounded one by UNBOUNDED_CHOICES (bench/regex-cost.ts: six `[a-z]{0,255}` in a row cost
+// 1.2 s of worker CPU per 4 KB request on 64 locations, `.*[a-z]{0,255}.*` over two minutes,
+// `.*.*` alone ~0.3 s); groups nest at most MAX_DEPTH deep.
 
 export const MAX_REPEAT = 255;
 export const MAX_UNBOUNDED = 2;
 export const MAX_DEPTH = 8;
+export const MAX_BACKTRACK_CHOICES = 4096;
+export const UNBOUNDED_CHOICES = 64;
 
 const LITERAL = /[A-Za-z0-9_~!',=:@&%\/-]/;
 const ESCAPABLE = /[.\/\-?+*()[\]{}^$|dDwW]/;
@@ -33,6 +39,7 @@ interface Scan {
 export function checkRegex(source: string): string | undefined {
   let i = 0;
   let unbounded = 0;
+  let choices = 1;
   const at = () => `at offset ${i}`;
   class Bad extends Error {}
   const bad = (m: string): never => {
@@ -42,6 +49,7 @@ export function checkRegex(source: string): string | undefined {
   const quantifier = (): { unbounded: boolean } | undefined => {
     const c = source[i];
     let unb = false;
+    let boundedRange = 0;
     if (c === "*" || c === "+") {
       unb = true;
       i++;
@@ -54,12 +62,18 @@ export function checkRegex(source: string): string | undefined {
       if (n > MAX_REPEAT || (max !== Infinity && max > MAX_REPEAT)) return bad(`count ${m[0]} ${at()} exceeds ${MAX_REPEAT}`);
       if (max < n) return bad(`count ${m[0]} ${at()} has its bounds reversed`);
       unb = max === Infinity;
+      boundedRange = unb ? 0 : max - n;
       i += m[0].length;
     } else return undefined;
     if (source[i] === "?") i++; // lazy: same meaning in both
     if (source[i] === "+") bad(`possessive quantifier ${at()} is not allowed`);
     if (source[i] === "*" || source[i] === "{" || (source[i] === "?" && source[i - 1] === "?")) bad(`repeated quantifier ${at()}`);
     if (unb && ++unbounded > MAX_UNBOUNDED) bad(`more than ${MAX_UNBOUNDED} unbounded quantifiers (*, +, {n,})`);
+    choices *= unb ? UNBOUNDED_CHOICES : (c === "?" ? 1 : c === "{" ? boundedRange : 0) + 1;
+    if (choices > MAX_BACKTRACK_CHOICES)
+      bad(
+        `the quantifiers up to offset ${i} allow too many ways to split a path (backtracking): two unbounded ones (*, +, {n,}) and nothing else variable, one with bounded ranges whose repeat choices multiply to at most ${MAX_BACKTRACK_CHOICES / UNBOUNDED_CHOICES}, or bounded ones only, multiplying to at most ${MAX_BACKTRACK_CHOICES}`,
+      );
     return { unbounded: unb };
   };
 

@@ -76,3 +76,12 @@ describe("containment per IngressController", () => {
     );
   });
 });
+
+describe("settings the schema admits but nginx cannot use", () => {
+  test("a resolver that is not an IP address is left out with a diagnostic, the rest is rendered", () => {
+    const ing = ingress("web", [{ host: "a.com", paths: [path("/", "Prefix", "svc")] }]);
+    const r = build(snapshot({ ingresses: [ing], services: [service("svc")], settings: { ...DEFAULT_SETTINGS, resolvers: ["999.999.999.999", "10.0.0.53"] } }));
+    assert.match(r.state.config, /resolver 10\.0\.0\.53(:53)? /);
+    assert.ok(r.diagnostics.some((d) => d.reason === "SettingInvalid" && d.message.startsWith('spec.settings.resolvers[0]: "999.999.999.999"')));
+  });
+});

@@ -23,6 +23,8 @@ function passthroughRouter(pt: PassthroughModel[], o: RenderOptions, connectTime
   const upstreams = [...new Set(pt.map((p) => p.upstream))].sort();
   const nameOf = (upstream: string) => `portico_passthrough_${upstreams.indexOf(upstream)}`;
   const out: Directive[] = [
+    // Room for the longest host name (253 characters) in the SNI maps (the default 64 is not).
+    d("map_hash_bucket_size", lit("512")),
     b("upstream", [lit("portico_tls_https")], [d("server", endpointToken("127.0.0.1", o.httpsInternalPort))]),
     b("upstream", [lit("portico_tls_passthrough")], [d("server", endpointToken("127.0.0.1", o.passthroughInternalPort))]),
     b(

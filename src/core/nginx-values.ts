@@ -843,3 +843,51 @@ export function modsecurityTransactionIdToken(value: string): Token {
   // ${name} everywhere, so a variable never runs into the literal text after it.
   return quote(value.replace(/\$\{?([a-z0-9_]+)\}?/g, (_m, n: string) => `\${${n}}`));
 }
+
+// ---------------------------------------------------------------------------------------------
+// External authentication cache
+
+const CACHE_KEY_VARIABLES = new Set([...Object.keys(URL_VARIABLES).filter((v) => v !== "escaped_request_uri"), "remote_user"]);
+
+/** auth-cache-key: literal letters, digits, '-', '_', ':' and '.' and the request variables auth URLs may use, plus $remote_user. */
+export function validateCacheKey(key: string, field: string): string | undefined {
+  if (key.length === 0 || key.length > 512) return `${field}: must be 1-512 characters`;
+  const neutral = key.replace(/\$\{([A-Za-z0-9_]+)\}|\$([A-Za-z0-9_]+)/g, (m, a?: string, b?: string) => {
+    const name = (a ?? b)!;
+    return CACHE_KEY_VARIABLES.has(name) || PREFIXED_VARIABLE.test(name) ? "" : m;
+  });
+  if (neutral.includes("$"))
+    return `${field}: ${show(key)}: a variable is not allowed (allowed: $remote_user, the auth-url variables, $http_*, $cookie_*, $arg_*)`;
+  if (!/^[A-Za-z0-9_.:-]*$/.test(neutral)) return `${field}: ${show(key)}: only letters, digits, '-', '_', '.', ':' and variables are allowed`;
+  return undefined;
+}
+
+/** proxy_cache_key of an auth subrequest: the server's host and the auth location (so no other
+ * host's or location's cached answers are ever read), then the Ingress's key. */
+export function authCacheKeyToken(host: string, authPath: string, key: string): Token {
+  const err = validateCacheKey(key, "auth-cache-key") ?? (host === "_" ? undefined : validateHost(host, "host")) ?? validatePlainPath(authPath, "auth path");
+  if (err) throw new Error(`nginx-values: ${err}`);
+  // ${name} everywhere, so no variable runs into the literal text after it.
+  const k = key.replace(
+    /\$\{([A-Za-z0-9_]+)\}|\$([A-Za-z0-9_]+)/g,
+    (_m, a?: string, b?: string) => `\${${(URL_VARIABLES[(a ?? b)!] ?? `$${a ?? b}`).slice(1)}}`,
+  );
+  return quote(`${host}${authPath}|${k}`);
+}
+
+/** One auth-cache-duration entry, "[code ...] time ...", e.g. "200 202 401 5m", as proxy_cache_valid arguments. */
+export function cacheValidArgs(entry: string, field: string): Result<Token[]> {
+  const parts = entry.trim().split(/\s+/).filter(Boolean);
+  let timeSeen = false;
+  for (const p of parts) {
+    if (/^[0-9]{3}$/.test(p)) {
+      if (timeSeen) return fail(`${field}: ${show(entry)}: status codes come before the times`);
+      if (Number(p) < 100 || Number(p) > 599) return fail(`${field}: ${show(p)} is not an HTTP status`);
+    } else if (p === "any") {
+      if (timeSeen) return fail(`${field}: ${show(entry)}: "any" comes before the times`);
+    } else if (/^[0-9]{1,6}(ms|s|m|h|d|w|M|y)$/.test(p)) timeSeen = true;
+    else return fail(`${field}: ${show(p)} is neither a status code nor a time (e.g. 5m, 1h)`);
+  }
+  if (!timeSeen) return fail(`${field}: ${show(entry)} names no time (e.g. "200 202 401 5m")`);
+  return ok(parts as Token[]);
+}

@@ -60,7 +60,7 @@ describe("audit", () => {
       ing({
         [`${N}proxy-read-timeout`]: "43200",
         [`${N}proxy-buffering`]: "on",
-        [`${N}proxy-ssl-secret`]: "ns/s",
+        [`${N}auth-proxy-set-headers`]: "headers",
         [`${N}mirror-target`]: "x",
         [`${N}backend-protocol`]: "FCGI",
       }),
@@ -70,8 +70,9 @@ describe("audit", () => {
     assert.equal(by["proxy-read-timeout"]!.status, "supported");
     assert.equal(by["proxy-buffering"]!.status, "different-default");
     assert.match(by["proxy-buffering"]!.detail, /off/);
-    assert.equal(by["proxy-ssl-secret"]!.status, "refused");
-    assert.match(by["proxy-ssl-secret"]!.detail, /TLS to the backend/);
+    // (proxy-ssl-secret, refused here before, is implemented now; auth-proxy-set-headers is not)
+    assert.equal(by["auth-proxy-set-headers"]!.status, "refused");
+    assert.match(by["auth-proxy-set-headers"]!.detail, /authenticates clients/);
     assert.equal(by["backend-protocol"]!.status, "refused");
     assert.match(by["backend-protocol"]!.detail, /FCGI is not supported/);
     assert.equal(by["mirror-target"]!.status, "ignored");

@@ -2,7 +2,7 @@
 // subrequest to auth-url; 2xx admits it, 401/403 refuse it (401 redirects to auth-signin when
 // set). URLs may use the request variables nginx-values.ts allows, validated, never raw.
 
-import { parseBool, show, validateHeaderName, validateUrlWithVariables, type Result } from "../nginx-values.js";
+import { cacheValidArgs, parseBool, show, validateCacheKey, validateHeaderName, validateUrlWithVariables, type Result } from "../nginx-values.js";
 import { defineAnnotation } from "./types.js";
 
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
@@ -120,4 +120,45 @@ export const enableGlobalAuth = defineAnnotation({
   default: "true",
   doc: "Whether settings.globalAuthUrl applies to this Ingress's paths (an auth-url of its own always wins).",
   parse: (raw, key) => parseBool(raw, key),
+});
+
+export const authCacheKey = defineAnnotation({
+  key: "auth-cache-key",
+  field: "authCacheKey",
+  type: "string",
+  scope: "location",
+  risk: "medium",
+  default: "",
+  doc: "Caches the authentication service's answers under this key, e.g. $remote_user$http_authorization (letters, digits, - _ . : and request variables). The key is always prefixed with the server's host and the auth location, so no other host's answers are read; responses with Set-Cookie are not cached (nginx's rule). Cache: 10 MB of keys, at most 128 MB, entries dropped after 30 min unused.",
+  parse: (raw, key) => {
+    const v = raw.trim();
+    const err = validateCacheKey(v, key);
+    return err ? fail(err) : ok(v);
+  },
+});
+
+/** ingress-nginx's default when auth-cache-key is set without a duration. */
+export const DEFAULT_AUTH_CACHE_DURATION = ["200 202 401 5m"];
+
+export const authCacheDuration = defineAnnotation({
+  key: "auth-cache-duration",
+  field: "authCacheDuration",
+  type: "list",
+  scope: "location",
+  risk: "medium",
+  default: "200 202 401 5m",
+  doc: 'How long answers of the authentication service are cached, by status: comma-separated "[code ...] time" entries (proxy_cache_valid), e.g. "200 202 10m, 401 30s". Needs auth-cache-key.',
+  parse: (raw, key) => {
+    const entries = raw
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (entries.length === 0) return fail(`${key}: must hold at least one "[code ...] time" entry`);
+    if (entries.length > 16) return fail(`${key}: more than 16 entries`);
+    for (const e of entries) {
+      const r = cacheValidArgs(e, key);
+      if (!r.ok) return r;
+    }
+    return ok(entries.map((e) => e.split(/\s+/).join(" ")));
+  },
 });

@@ -4,6 +4,8 @@ import { appRoot } from "./app-root.js";
 import { authRealm, authSecret, authSecretType, authType } from "./auth-basic.js";
 import {
   authAlwaysSetCookie,
+  authCacheDuration,
+  authCacheKey,
   authMethod,
   authRequestRedirect,
   authResponseHeaders,
@@ -74,6 +76,8 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
   allowlistSourceRange,
   appRoot,
   authAlwaysSetCookie,
+  authCacheDuration,
+  authCacheKey,
   authMethod,
   authRealm,
   authRequestRedirect,
@@ -267,6 +271,8 @@ function crossChecks(v: AnnotationValues): [string, string][] {
   if (v.authSecret !== undefined && v.authType === undefined)
     out.push(["auth-secret", 'is set without auth-type: "basic"; refused rather than serving the paths without authentication']);
   if (v.authType !== undefined && v.authSecret === undefined) out.push(["auth-type", "needs auth-secret (the htpasswd Secret)"]);
+  if (v.authCacheKey !== undefined && v.authUrl === undefined) out.push(["auth-cache-key", "needs auth-url (it caches the authentication service's answers)"]);
+  if (v.authCacheDuration !== undefined && v.authCacheKey === undefined) out.push(["auth-cache-duration", "needs auth-cache-key"]);
   out.push(...authTlsCrossChecks(v));
   if (v.enableModsecurity !== true) {
     const set = v as Record<string, unknown>;

@@ -85,6 +85,8 @@ export interface AnnotationValues {
   authResponseHeaders?: string[];
   authRequestRedirect?: string;
   authAlwaysSetCookie?: boolean;
+  authCacheKey?: string;
+  authCacheDuration?: string[];
   enableGlobalAuth?: boolean;
   satisfy?: "all" | "any";
   // access by address

@@ -99,6 +99,9 @@ export interface ExternalAuthModel {
   responseHeaders: string[];
   requestRedirect?: string;
   alwaysSetCookie: boolean;
+  /** auth-cache-key / auth-cache-duration: the subrequest's answers are cached under the key
+   * (prefixed by the server's host and the auth location at render time). */
+  cache?: { key: string; valid: string[] };
 }
 
 export interface CorsModel {

@@ -6,6 +6,8 @@
 
 import { createHash } from "node:crypto";
 import {
+  authCacheKeyToken,
+  cacheValidArgs,
   cidrToken,
   configFileToken,
   corsOriginRegexToken,
@@ -150,8 +152,25 @@ export function accessPhase(a: AccessModel, upstream: string, grpc: boolean, lc:
   return out;
 }
 
-/** The internal locations of the external authentications the server's locations use. */
-export function authLocations(uses: AuthUse[], lc: LocationContext): Directive[] {
+/** The cache zone of auth-cache-key: bounded (10 MB of keys, 128 MB of answers, 30 min unused),
+ * under the prefix's tmp/ (nginx's own writable directory). */
+export const AUTH_CACHE_ZONE = "portico_auth_cache";
+export function authCachePath(): Directive {
+  return d(
+    "proxy_cache_path",
+    lit("tmp/auth-cache"),
+    lit("levels=1:2"),
+    lit(`keys_zone=${AUTH_CACHE_ZONE}:10m`),
+    lit("max_size=128m"),
+    lit("inactive=30m"),
+    lit("use_temp_path=off"),
+  );
+}
+
+/** The internal locations of the external authentications the server's locations use. `host` is the
+ * server's (or "_"): cached answers are keyed by it and the auth location, so one host's (one
+ * tenant's) cached answers are never read for another. */
+export function authLocations(uses: AuthUse[], lc: LocationContext, host: string): Directive[] {
   const seen = new Set<string>();
   const out: Directive[] = [];
   for (const use of uses) {
@@ -187,6 +206,14 @@ export function authLocations(uses: AuthUse[], lc: LocationContext): Directive[]
         a.requestRedirect ? urlWithVariablesToken(a.requestRedirect, { allowPath: true }) : lit("$request_uri"),
       ),
       d("proxy_pass_request_headers", lit("on")),
+      ...(a.cache
+        ? [
+            d("proxy_cache", lit(AUTH_CACHE_ZONE)),
+            d("proxy_cache_key", authCacheKeyToken(host, authPath(use), a.cache.key)),
+            ...a.cache.valid.map((v) => d("proxy_cache_valid", ...cacheValid(v))),
+            d("proxy_buffering", lit("on")),
+          ]
+        : []),
       d("proxy_ssl_server_name", lit("on")),
       d("proxy_http_version", lit("1.1")),
       // A variable: the host is resolved at request time (settings.resolvers), so an unresolvable
@@ -211,6 +238,12 @@ export function authLocations(uses: AuthUse[], lc: LocationContext): Directive[]
     }
   }
   return out;
+}
+
+function cacheValid(entry: string) {
+  const r = cacheValidArgs(entry, "auth-cache-duration");
+  if (!r.ok) throw new Error(`access: ${r.error}`); // validated by the annotation
+  return r.value;
 }
 
 /** ingress-nginx's rule: the original URL is added as <param>= unless the sign-in URL already has it. */

@@ -3,7 +3,7 @@
 import type { RenderOptions } from "../contract.js";
 import type { LocationModel, Model } from "../model/types.js";
 import type { Settings } from "../settings.js";
-import type { LocationContext } from "./access.js";
+import { authCachePath, type LocationContext } from "./access.js";
 import { accessLogBufferArgs, cidrToken, endpointToken, hstsToken, int, lit, litQuoted, litSingleQuoted, parseSize, seconds } from "../nginx-values.js";
 import { MIME_TYPES } from "./mime.js";
 import { upstreamPool } from "./proxy-tuning.js";
@@ -155,6 +155,7 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
     ...headers.map(([h, v]) => d("proxy_set_header", lit(h), lit(v))),
   ];
   const grpcHeaders = headers.map(([h, v]) => d("grpc_set_header", lit(h), lit(v)));
+  if (usesAuthCache(m)) body.push(authCachePath());
   const waf = wafUsage(m);
   body.push(...modsecurityHttpDirectives(waf));
   const lc: LocationContext = {
@@ -245,6 +246,12 @@ function serverNamesHash(m: Model): Directive[] {
   let max = 512;
   while (max < m.servers.length * 2) max *= 2;
   return [d("server_names_hash_bucket_size", int(bucket)), d("server_names_hash_max_size", int(max))];
+}
+
+/** Some location caches its external authentication's answers (auth-cache-key): the zone is declared. */
+function usesAuthCache(m: Model): boolean {
+  const all = [...m.servers.flatMap((s) => [...s.locations, s.fallback]), ...m.defaultServer.locations, m.defaultServer.fallback];
+  return all.some((l) => l.access?.external?.cache !== undefined && !l.access.denied);
 }
 
 /** portico_upstream and one pool per distinct backend TLS setting of the model's locations. */

@@ -52,7 +52,7 @@ function listens(o: RenderOptions, https: boolean, defaultServer: boolean, tlsFr
 }
 
 /** The locations, then the internal locations of the external authentications they use. */
-function locationBlocks(locations: LocationModel[], regexMode: boolean, fallback: LocationModel, lc: LocationContext): Directive[] {
+function locationBlocks(host: string, locations: LocationModel[], regexMode: boolean, fallback: LocationModel, lc: LocationContext): Directive[] {
   const placed = placeLocations(locations, regexMode, fallback);
   const auths = placed.flatMap((p) =>
     p.loc.access?.external && !p.loc.access.denied && p.loc.action.kind === "proxy" ? [{ auth: p.loc.access.external, upstream: p.loc.action.upstream }] : [],
@@ -64,7 +64,7 @@ function locationBlocks(locations: LocationModel[], regexMode: boolean, fallback
         attributed(p.loc.origin, () => locationBlock(p, lc)),
       ),
     ),
-    ...authLocations(auths, lc),
+    ...authLocations(auths, lc, host),
     ...errorLocations([...locations, fallback], lc),
   ];
 }
@@ -89,7 +89,7 @@ export function hostServer(s: ServerModel, o: RenderOptions, http: LocationConte
     const target = attributed(s.appRootOrigin, () => redirectUrlToken(s.appRoot!));
     body.push(sourced(s.appRootOrigin, b("if", [lit("($uri"), lit("="), lit("/)")], [d("return", int(302), target)])));
   }
-  body.push(...locationBlocks(s.locations, s.regexMode, s.fallback, lc));
+  body.push(...locationBlocks(s.host, s.locations, s.regexMode, s.fallback, lc));
   return b("server", [], body);
 }
 
@@ -103,7 +103,7 @@ export function defaultServer(m: Model["defaultServer"], o: RenderOptions, lc: L
   // Hosts the running config has no server for yet go live from Lua routing tables before the
   // reload that adds their servers (dynamic-routes.ts): portico.route() answers them here.
   body.push(luaBlock("rewrite_by_lua_block", "portico.route()"));
-  body.push(...locationBlocks(m.locations, m.regexMode, m.fallback, lc));
+  body.push(...locationBlocks("_", m.locations, m.regexMode, m.fallback, lc));
   body.push(...dynamicRouteLocations(lc));
   return b("server", [], body);
 }

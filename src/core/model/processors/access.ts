@@ -5,6 +5,7 @@
 // serves them unprotected.
 
 import { createHash } from "node:crypto";
+import { DEFAULT_AUTH_CACHE_DURATION } from "../../annotations/auth-external.js";
 import { CORS_DEFAULTS } from "../../annotations/cors.js";
 import type { AnnotationValues } from "../../annotations/registry.js";
 import type { Secret } from "../../k8s-types.js";
@@ -59,6 +60,7 @@ function externalAuthOf(ann: AnnotationValues, s: Settings): ExternalAuthModel |
       responseHeaders: ann.authResponseHeaders ?? [],
       ...(ann.authRequestRedirect ? { requestRedirect: ann.authRequestRedirect } : {}),
       alwaysSetCookie: ann.authAlwaysSetCookie ?? false,
+      ...(ann.authCacheKey ? { cache: { key: ann.authCacheKey, valid: ann.authCacheDuration ?? DEFAULT_AUTH_CACHE_DURATION } } : {}),
     };
   }
   if (s.globalAuthUrl && ann.enableGlobalAuth !== false) {

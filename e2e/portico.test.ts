@@ -10,6 +10,7 @@ import { endpointSliceManifest, exposePods, ingressManifest, prefixRule, service
 import { eventually } from "../src/local/http.js";
 import { makeCertificate } from "../src/testing/certs.js";
 import { nginxPids, reloadedBetween } from "./support/nginx-pids.js";
+import { parseStateIndex, stateObjectNames } from "../src/core/state-objects.js";
 import { startPorticoEnv, type PorticoEnv } from "../src/local/portico-env.js";
 
 const NS = "shop";
@@ -33,6 +34,19 @@ function tlsSecret(name: string, pair: { crt: string; key: string }) {
 
 function fingerprintOf(pem: string): string {
   return new X509Certificate(pem).fingerprint256;
+}
+
+/**
+ * Waits until the agent has applied the config the controller last published (a new plain host
+ * answers from a dynamic route before its reload: a "no reload" check must start after that).
+ */
+async function configSettled(): Promise<void> {
+  await eventually(async () => {
+    const ns = env.mode.namespace;
+    const index = JSON.parse(await env.cluster.kubectlOk(["-n", ns, "get", "configmap", stateObjectNames(env.mode.controllerName).index, "-o", "json"]));
+    const ic = JSON.parse(await env.cluster.kubectlOk(["-n", ns, "get", "ingresscontroller", env.mode.controllerName, "-o", "json"]));
+    assert.equal(ic.status?.appliedConfigHash, parseStateIndex(index).hashes.config, "the agent applied the published config");
+  }, 60_000);
 }
 
 async function servedBy(host: string, path: string, expected: string, https = false) {
@@ -145,6 +159,7 @@ describe("TLS", () => {
   });
 
   test("a Secret rotated in place is served with no reload", async () => {
+    await configSettled();
     const before = nginxPids(env.mode.nginxPrefix);
     const next = selfSignedTls("secure.example.com");
     await env.cluster.apply(tlsSecret("secure-tls", next));
@@ -178,6 +193,7 @@ describe("changes", () => {
     await env.cluster.apply(ingressManifest(NS, "scaling", { rules: [prefixRule("scale.example.com", [["/", "s2"]])] }));
     await servedBy("scale.example.com", "/", `${NS}/s2`);
     const extra = await env.cluster.startEchoPod({ service: `${NS}/s2`, pod: "s2-b", port: 8080 });
+    await configSettled();
     const pidsBefore = nginxPids(env.mode.nginxPrefix);
     let failures = 0;
     let running = true;
@@ -220,6 +236,7 @@ describe("changes", () => {
           "nginx.ingress.kubernetes.io/canary-weight": weight,
         },
       );
+    await configSettled();
     const pidsBefore = nginxPids(env.mode.nginxPrefix);
     await env.cluster.apply(canary("0"));
     await eventually(async () => assert.equal((await env.get("canary.example.com", "/", { headers: { "x-canary": "always" } })).json?.service, `${NS}/s3`));
@@ -337,6 +354,7 @@ describe("restarts", () => {
       await new Promise((r) => setTimeout(r, 1000));
       assert.deepEqual(nginxPids(env.mode.nginxPrefix), a);
     }, 30_000);
+    await configSettled();
     const before = nginxPids(env.mode.nginxPrefix);
     const indexBefore = JSON.parse(
       await env.cluster.kubectlOk(["-n", env.mode.namespace, "get", "configmap", `${env.mode.controllerName}-state`, "-o", "json"]),

@@ -4,7 +4,7 @@
 // limit zones and gives the error/fallback upstreams their endpoints.
 
 import { createHash } from "node:crypto";
-import type { AnnotationValues } from "../../annotations/registry.js";
+import { PREFIXES, type AnnotationValues } from "../../annotations/registry.js";
 import type { HeaderEntry } from "../../annotations/types.js";
 import { expandBackendPlaceholders } from "../../annotations/upstream-vhost.js";
 import type { Ingress, IngressBackend } from "../../k8s-types.js";
@@ -100,7 +100,9 @@ export function applyProxyAnnotations(ctx: BuildContext, ing: Ingress, ann: Anno
   const cap = ctx.settings.proxyMaxTempFileSize as Size;
   if (t.maxTempFileSize !== undefined && sizeBytes(t.maxTempFileSize) > sizeBytes(cap)) {
     // Temp files share the pod's bounded /tmp volume: one Ingress may not claim more than the setting.
-    ctx.report(ing, "AnnotationClamped", `proxy-max-temp-file-size: ${t.maxTempFileSize} is above settings.proxyMaxTempFileSize (${cap}); ${cap} is used`);
+    // The message quotes what the user wrote (1g), not the form nginx is given (1024m).
+    const written = PREFIXES.map((p) => ing.metadata.annotations?.[`${p}proxy-max-temp-file-size`]).find((v) => v !== undefined) ?? t.maxTempFileSize;
+    ctx.report(ing, "AnnotationClamped", `proxy-max-temp-file-size: ${written} is above settings.proxyMaxTempFileSize (${cap}); ${cap} is used`);
     t.maxTempFileSize = cap;
   }
   const limits = limitsOf(ing, ann);

@@ -13,7 +13,6 @@ import { reconcileIngressController } from "../src/operator/reconcile.js";
 const NS = "portico-system";
 let c: Cluster;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
 
 const get = (kind: string, name: string, ns: string | null = NS): Promise<Any | undefined> => getObject(c, kind, name, ns);

@@ -27,7 +27,6 @@ const OWN_CLASS = "portico-own"; // rbac.ingressClasses
 let c: Cluster;
 const procs: PeprProcess[] = [];
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
 
 before(async () => {

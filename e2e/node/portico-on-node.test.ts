@@ -16,7 +16,6 @@ import { installPortico, RELEASE, RELEASE_NAMESPACE, waitForDataPlane } from "..
 import { request } from "../../src/local/http.js";
 import { getObject } from "../support/objects.js";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
 
 const NS = "guide";

@@ -2,7 +2,7 @@
 import type { Cluster } from "../../src/local/cluster/index.js";
 
 /** The object as JSON, or undefined when it does not exist. `ns` null: cluster-scoped. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+
 export async function getObject(c: Cluster, kind: string, name: string, ns: string | null): Promise<any | undefined> {
   const r = await c.kubectl(["get", kind, name, ...(ns ? ["-n", ns] : []), "-o", "json", "--ignore-not-found"]);
   if (r.code !== 0) throw new Error(r.stderr);

@@ -2,7 +2,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fieldPath, resolveSpec, validateIngressController } from "./validate.js";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const ic = (spec: any, name = "edge") => ({ apiVersion: "portico.dev/v1alpha1", kind: "IngressController", metadata: { name, namespace: "ns" }, spec });
 
 function errors(spec: unknown, name?: string): string[] {

@@ -71,7 +71,6 @@ export const modsecurityTransactionId = defineAnnotation({
 // --- portico.dev typed forms of modsecurity-snippet ---------------------------------------------
 
 const ENGINES = { on: "On", detectiononly: "DetectionOnly", off: "Off" } as const;
-export type RuleEngine = (typeof ENGINES)[keyof typeof ENGINES];
 
 export const modsecurityRuleEngine = defineAnnotation({
   key: "modsecurity-rule-engine",
@@ -89,7 +88,6 @@ export const modsecurityRuleEngine = defineAnnotation({
 });
 
 const AUDIT = { on: "On", relevantonly: "RelevantOnly", off: "Off" } as const;
-export type AuditEngine = (typeof AUDIT)[keyof typeof AUDIT];
 
 export const modsecurityAuditEngine = defineAnnotation({
   key: "modsecurity-audit-engine",

@@ -17,7 +17,7 @@ function children(spec: Record<string, unknown> = {}, generation = 3) {
   return { ...d, all: [...d.apply, ...d.createOnly] };
 }
 const find = (list: Manifest[], kind: string, name?: string) => list.find((m) => m.kind === kind && (!name || m.metadata.name === name));
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+
 type Any = any;
 
 test("every child carries the design's labels and (namespaced) an ownerReference to the IC", () => {

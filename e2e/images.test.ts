@@ -10,7 +10,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,9 +22,12 @@ import { chartModule } from "../scripts/images/prune.js";
 import { freePort, freePorts } from "../src/testing/ports.js";
 import { until } from "../src/testing/until.js";
 import { contractConfig } from "../src/testing/contract-config.js";
+import { build } from "../src/core/build.js";
+import { loadFixture } from "../src/core/test-fixtures.js";
 import { startEcho } from "../src/testing/echo.js";
 
 const buildah = new Buildah(join(repoRoot, ".portico/images/store"));
+const goldenDir = join(repoRoot, "src/core/testdata");
 const containers: string[] = [];
 const children: ChildProcess[] = [];
 
@@ -192,9 +195,21 @@ describe("images", () => {
       // The files the agent writes into its prefix (conf/default.crt, default.key), made the same way.
       await ensureDefaultCertificate(certs);
       for (const f of ["default.key", "default.crt"]) chmodSync(join(certs, f), 0o644);
+      // The files a state carries (CA bundles, backend client certificates) go beside the config as
+      // the agent lays them out (conf/files/<name>): built from each golden's fixture.
+      for (const yaml of readdirSync(goldenDir).filter((f) => f.endsWith(".yaml"))) {
+        const { snapshot, renderOptions } = loadFixture(readFileSync(join(goldenDir, yaml), "utf8"));
+        const files = build(snapshot, renderOptions).state.files ?? {};
+        if (!Object.keys(files).length) continue;
+        const dir = join(certs, "files", yaml.replace(/\.yaml$/, ""));
+        mkdirSync(dir, { recursive: true });
+        for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content, { mode: 0o644 });
+      }
+      chmodSync(certs, 0o755);
       const script = [
         "n=0; for f in /golden/*.nginx.conf; do p=/tmp/p; rm -rf $p; mkdir -p $p/conf $p/logs $p/tmp; ln -s /opt/portico/lua $p/lua;",
-        "cp /certs/* $p/conf/; cp $f $p/conf/nginx.conf; n=$((n+1));",
+        "g=$(basename $f .nginx.conf); cp /certs/default.* $p/conf/; if [ -d /certs/files/$g ]; then mkdir -p $p/conf/files; cp /certs/files/$g/* $p/conf/files/; fi;",
+        "cp $f $p/conf/nginx.conf; n=$((n+1));",
         'if ! out=$(nginx -t -q -p $p/ -c $p/conf/nginx.conf 2>&1); then echo "FAIL $f: $out"; fi; done; echo "tested $n"',
       ].join(" ");
       const r = spawnSync(
@@ -209,7 +224,7 @@ describe("images", () => {
           "--network",
           "none",
           "-v",
-          `${join(repoRoot, "src/core/testdata")}:/golden:ro`,
+          `${goldenDir}:/golden:ro`,
           "-v",
           `${certs}:/certs:ro`,
           ctr,
@@ -223,7 +238,7 @@ describe("images", () => {
       const out = `${r.stdout}${r.stderr}`;
       assert.equal(r.status, 0, out);
       assert.doesNotMatch(out, /^FAIL /m, out);
-      const goldens = readdirSync(join(repoRoot, "src/core/testdata")).filter((f) => f.endsWith(".nginx.conf")).length;
+      const goldens = readdirSync(goldenDir).filter((f) => f.endsWith(".nginx.conf")).length;
       assert.ok(goldens > 0);
       assert.match(out, new RegExp(`^tested ${goldens}$`, "m"));
     } finally {

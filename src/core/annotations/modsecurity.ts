@@ -189,3 +189,15 @@ export const NEEDS_MODSECURITY = [
   "modsecurity-request-body-limit",
   "modsecurity-tags",
 ] as const;
+
+/** Every ModSecurity annotation, in the registry's order (one list, as auth-tls.ts keeps its own). */
+export const MODSECURITY_ANNOTATIONS = [
+  enableModsecurity,
+  enableOwaspCoreRules,
+  modsecurityAuditEngine,
+  modsecurityRemoveRuleIds,
+  modsecurityRequestBodyLimit,
+  modsecurityRuleEngine,
+  modsecurityTags,
+  modsecurityTransactionId,
+];

@@ -54,17 +54,7 @@ import { limitAllowlist, limitBurstMultiplier, limitConnections, limitRate, limi
 import { hideResponseHeaders, requestHeaders, requireRequestHeaders, responseHeaders } from "./response-headers.js";
 import { denyPaths, fixedResponses } from "./fixed-responses.js";
 import { hostRedirectCode, hostRedirects } from "./host-redirects.js";
-import {
-  enableModsecurity,
-  enableOwaspCoreRules,
-  modsecurityAuditEngine,
-  modsecurityRemoveRuleIds,
-  modsecurityRequestBodyLimit,
-  modsecurityRuleEngine,
-  modsecurityTags,
-  modsecurityTransactionId,
-  NEEDS_MODSECURITY,
-} from "./modsecurity.js";
+import { MODSECURITY_ANNOTATIONS, NEEDS_MODSECURITY } from "./modsecurity.js";
 
 export type { AnnotationSpec, AnnotationValues, AnnotationScope, AnnotationRisk, BackendProtocol } from "./types.js";
 
@@ -176,14 +166,7 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
   // client certificates
   ...AUTH_TLS_ANNOTATIONS,
   // ModSecurity
-  enableModsecurity,
-  enableOwaspCoreRules,
-  modsecurityAuditEngine,
-  modsecurityRemoveRuleIds,
-  modsecurityRequestBodyLimit,
-  modsecurityRuleEngine,
-  modsecurityTags,
-  modsecurityTransactionId,
+  ...MODSECURITY_ANNOTATIONS,
 ] as AnnotationSpec[];
 
 export const REJECTED_ANNOTATIONS: readonly RejectedAnnotationSpec[] = SNIPPETS;

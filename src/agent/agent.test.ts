@@ -102,6 +102,34 @@ describe("agent on a real nginx", () => {
     assert.equal(await podOf("/c"), "a2");
   });
 
+  test("a refused config keeps the upstreams and certificates only the running config uses; they go once a config without them is live", async () => {
+    const routes = { "/a": "up-a", "/b": "up-b" };
+    const old = makeCertificate(["old.test"]);
+    await apply({
+      config: config(routes),
+      endpoints: { "up-a": ep("a1"), "up-b": ep("b1") },
+      sni: { "old.test": "old" },
+      certs: { old: { certificate: old.certificate, key: old.key } },
+    });
+    assert.equal(await podOf("/b"), "b1");
+    assert.equal(await peerFingerprint(fx.httpsPort, "old.test"), old.fingerprint256);
+    // The next state drops /b (and its upstream and certificate), but nginx -t refuses its config.
+    const broken = config({ "/a": "up-a" }, { extraServerText: "    location /a { return 200; }" });
+    const st = await apply({ config: broken, endpoints: { "up-a": ep("a2") }, sni: {}, certs: {} });
+    assert.equal(st.lastError?.part, "config");
+    assert.equal(await podOf("/b"), "b1", "the running config's upstream still has its endpoints");
+    assert.equal(await podOf("/a"), "a2", "an upstream both know gets the new endpoints");
+    assert.equal(await peerFingerprint(fx.httpsPort, "old.test"), old.fingerprint256, "the running config's host keeps its certificate");
+    assert.deepEqual((await fx.agent.control.state()).upstreams, { "up-a": 1, "up-b": 1 });
+    // A config without /b goes live: now its upstream and certificate go.
+    const st2 = await apply({ config: config({ "/a": "up-a" }) });
+    assert.equal(st2.lastError, null);
+    assert.deepEqual((await fx.agent.control.state()).upstreams, { "up-a": 1 });
+    assert.notEqual(await peerFingerprint(fx.httpsPort, "old.test"), old.fingerprint256);
+    await apply({ config: config(routes), endpoints: { "up-a": ep("a1"), "up-b": ep("b1") } });
+    assert.equal(await podOf("/b"), "b1");
+  });
+
   test("endpoint changes move traffic with no reload (same master and workers)", async () => {
     const pidsBefore = fx.agent.processIds();
     const reloadsBefore = fx.agent.status().reloads;

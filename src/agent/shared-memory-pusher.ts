@@ -6,6 +6,8 @@
 // yet), a push keeps every upstream and certificate the running config was served with: new values
 // for what both know, additions, and removals only once the config that drops them is live.
 // It also pushes the dynamic routes (hosts a pending config adds, answered before its reload).
+// nginx stores each push whole or not at all (a second generation; 507 when it does not fit), so a
+// failed push leaves `pushed` and `live` true: they change only with an answered push.
 // Pushes run one at a time (the agent pushes ahead of a reload while another may be running).
 import type { DesiredState } from "../core/contract.js";
 import type { DynamicRoutes } from "../core/render/dynamic-routes.js";

@@ -221,6 +221,15 @@ describe("validateIngress: warnings", () => {
       "metadata.annotations[nginx.ingress.kubernetes.io/client-max-body-size]: not an ingress-nginx annotation (ingress-nginx ignores it too); ignored; use proxy-body-size (client-max-body-size is NGINX Inc.'s nginx.org/ annotation)",
     ]);
   });
+  it('proxy-buffers-number "8 32k" is admitted with the default (as ingress-nginx), warning with the fix', () => {
+    assert.deepEqual(check({ annotations: { "nginx.ingress.kubernetes.io/proxy-buffers-number": "8 32k" } }), {
+      allowed: true,
+      reasons: [],
+      warnings: [
+        'metadata.annotations[nginx.ingress.kubernetes.io/proxy-buffers-number]: "8 32k" is nginx\'s "proxy_buffers <number> <size>", not a number of buffers; the default (4) is used, as ingress-nginx did; write nginx.ingress.kubernetes.io/proxy-buffers-number: "8" and proxy-buffer-size: "32k" to get 8 buffers of 32k',
+      ],
+    });
+  });
   it("TLS host not served by any rule, and a missing Secret", () => {
     const v = check({ tls: [{ hosts: ["other.example.com"], secretName: "missing" }] });
     assert.equal(v.allowed, true);

@@ -119,6 +119,16 @@ describe("validateIngress: denied, one rule per row", () => {
       `${P0}.path: regex "/(?i)b": '(?' at offset 2: only non-capturing groups '(?:' are allowed`,
     ],
     [
+      "custom-headers ConfigMap of another namespace (tenancy)",
+      { annotations: { "nginx.ingress.kubernetes.io/custom-headers": "kube-system/headers" } },
+      `metadata.annotations[nginx.ingress.kubernetes.io/custom-headers]: ConfigMap "kube-system/headers" is in another namespace; an Ingress may only use ConfigMaps of its own namespace ("default")`,
+    ],
+    [
+      "custom-headers that is not a ConfigMap name",
+      { annotations: { "nginx.ingress.kubernetes.io/custom-headers": "Headers!" } },
+      `metadata.annotations[nginx.ingress.kubernetes.io/custom-headers]: "Headers!" must be a ConfigMap name or namespace/name`,
+    ],
+    [
       "Service name",
       { service: "Web_1" },
       `${P0}.backend.service.name: "Web_1" is not a valid Service name (DNS-1123 label: lowercase letters, digits and '-', at most 63 characters, no '-' at either end)`,

@@ -119,6 +119,16 @@ describe("validateIngress: denied, one rule per row", () => {
       `${P0}.path: regex "/(?i)b": '(?' at offset 2: only non-capturing groups '(?:' are allowed`,
     ],
     [
+      "custom-headers ConfigMap of another namespace (tenancy)",
+      { annotations: { "nginx.ingress.kubernetes.io/custom-headers": "kube-system/headers" } },
+      `metadata.annotations[nginx.ingress.kubernetes.io/custom-headers]: ConfigMap "kube-system/headers" is in another namespace; an Ingress may only use ConfigMaps of its own namespace ("default")`,
+    ],
+    [
+      "custom-headers that is not a ConfigMap name",
+      { annotations: { "nginx.ingress.kubernetes.io/custom-headers": "Headers!" } },
+      `metadata.annotations[nginx.ingress.kubernetes.io/custom-headers]: "Headers!" must be a ConfigMap name or namespace/name`,
+    ],
+    [
       "Service name",
       { service: "Web_1" },
       `${P0}.backend.service.name: "Web_1" is not a valid Service name (DNS-1123 label: lowercase letters, digits and '-', at most 63 characters, no '-' at either end)`,
@@ -210,6 +220,15 @@ describe("validateIngress: warnings", () => {
     assert.deepEqual(check({ annotations: { "nginx.ingress.kubernetes.io/client-max-body-size": "2g" } }).warnings, [
       "metadata.annotations[nginx.ingress.kubernetes.io/client-max-body-size]: not an ingress-nginx annotation (ingress-nginx ignores it too); ignored; use proxy-body-size (client-max-body-size is NGINX Inc.'s nginx.org/ annotation)",
     ]);
+  });
+  it('proxy-buffers-number "8 32k" is admitted with the default (as ingress-nginx), warning with the fix', () => {
+    assert.deepEqual(check({ annotations: { "nginx.ingress.kubernetes.io/proxy-buffers-number": "8 32k" } }), {
+      allowed: true,
+      reasons: [],
+      warnings: [
+        'metadata.annotations[nginx.ingress.kubernetes.io/proxy-buffers-number]: "8 32k" is nginx\'s "proxy_buffers <number> <size>", not a number of buffers; the default (4) is used, as ingress-nginx did; write nginx.ingress.kubernetes.io/proxy-buffers-number: "8" and proxy-buffer-size: "32k" to get 8 buffers of 32k',
+      ],
+    });
   });
   it("TLS host not served by any rule, and a missing Secret", () => {
     const v = check({ tls: [{ hosts: ["other.example.com"], secretName: "missing" }] });

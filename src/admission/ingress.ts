@@ -9,6 +9,7 @@ import { isRegexLike } from "../core/location-key.js";
 import { validateHost, validatePath as validateCorePath, validateRegexPath } from "../core/validate.js";
 import { checkAnnotations } from "./annotations.js";
 import { PREFIXES, type AnnotationValues } from "../core/annotations/registry.js";
+import { configMapRefsOf } from "../core/annotations/config-map-refs.js";
 import { secretRefsOf } from "../core/annotations/secret-refs.js";
 import { validateBackend } from "./backend.js";
 import { groupOf, ourClassOf } from "./classes.js";
@@ -144,6 +145,18 @@ function foreignSecretRefs(ingress: Ingress, values: AnnotationValues): string[]
     });
 }
 
+/** Tenancy, as for Secrets: an annotation may name only ConfigMaps of the Ingress's own namespace. */
+function foreignConfigMapRefs(ingress: Ingress, values: AnnotationValues): string[] {
+  const ns = ingress.metadata.namespace ?? "default";
+  const annotations = ingress.metadata.annotations ?? {};
+  return configMapRefsOf(values, ns)
+    .filter((r) => r.namespace !== ns)
+    .map((r) => {
+      const key = [...PREFIXES].reverse().find((p) => p + r.key in annotations) ?? "";
+      return `metadata.annotations[${key}${r.key}]: ConfigMap "${r.namespace}/${r.name}" is in another namespace; an Ingress may only use ConfigMaps of its own namespace ("${ns}")`;
+    });
+}
+
 function checkLimits(ingress: Ingress): string | undefined {
   return ingressOverLimits(ingress.spec);
 }
@@ -167,6 +180,7 @@ export function validateIngress(req: AdmissionRequestLike, ctx: AdmissionContext
   reasons.push(...ann.errors);
   warnings.push(...ann.warnings);
   reasons.push(...foreignSecretRefs(ingress, ann.parsed.values));
+  reasons.push(...foreignConfigMapRefs(ingress, ann.parsed.values));
   const useRegex = regexModeOf(ann.parsed.values);
   checkRules(ingress, useRegex, reasons, warnings);
   checkTls(ingress, ctx, reasons, warnings);

@@ -17,7 +17,9 @@ export function changeMatters(change: StoreChange, refs: References): boolean {
     case "IngressClass":
       return true;
     case "IngressController":
-      return !change.previous || !change.current || builtFrom(change.previous as StoredIngressController) !== builtFrom(change.current as StoredIngressController);
+      return (
+        !change.previous || !change.current || builtFrom(change.previous as StoredIngressController) !== builtFrom(change.current as StoredIngressController)
+      );
     case "Service":
       return refs.services.has(change.key);
     case "EndpointSlice": {

@@ -4,7 +4,15 @@
 
 import { droppedIngresses } from "../controller/refusals.js";
 import type { BuildResult, Diagnostic } from "../core/contract.js";
-import { encodeDesiredState, parseStateIndex, staleShardNames, type StateConfigMap, type StateIndex, type StatePart, type StateSecret } from "../core/state-objects.js";
+import {
+  encodeDesiredState,
+  parseStateIndex,
+  staleShardNames,
+  type StateConfigMap,
+  type StateIndex,
+  type StatePart,
+  type StateSecret,
+} from "../core/state-objects.js";
 import type { ControllerWriters } from "../controller/controller.js";
 import type { IngressStatusUpdate } from "../controller/ingress-status.js";
 import type { StoredIngressController } from "../controller/store.js";

@@ -64,7 +64,9 @@ async function othersMeanwhile(fn: () => Promise<void>): Promise<void> {
 }
 
 /** Applies the world with `nginx -t` held back; `ready` is polled until it holds (before any reload). */
-async function applyHeldBack(ready: () => Promise<boolean>): Promise<{ applied: Promise<{ lastError: unknown; reloads: number }>; reloads: number; ms: number }> {
+async function applyHeldBack(
+  ready: () => Promise<boolean>,
+): Promise<{ applied: Promise<{ lastError: unknown; reloads: number }>; reloads: number; ms: number }> {
   const reloads = h.fx.agent.status().reloads;
   const workersBefore = h.fx.agent.processIds().workers.sort();
   writeFileSync(slowFlag, "");
@@ -87,7 +89,10 @@ async function applyHeldBack(ready: () => Promise<boolean>): Promise<{ applied: 
 }
 
 /** Each probe's answer now (before the reload) equals its answer after the reload. */
-async function sameAfterReload(probes: [string, () => Promise<Response>][], held: Awaited<ReturnType<typeof applyHeldBack>>): Promise<Record<string, unknown>[]> {
+async function sameAfterReload(
+  probes: [string, () => Promise<Response>][],
+  held: Awaited<ReturnType<typeof applyHeldBack>>,
+): Promise<Record<string, unknown>[]> {
   const beforeReload: string[] = [];
   for (const [, p] of probes) beforeReload.push(answer(await p()));
   assert.equal(h.fx.agent.status().reloads, held.reloads, "still no reload after the probes");
@@ -215,8 +220,10 @@ describe("dynamic routes: a new plain host answers before the reload", () => {
       ],
     };
     await othersMeanwhile(async () => {
-      const pod = async (host: string, path: string, tls = false) => ((tls ? await getTls(host, path) : await get(host, path)).json<EchoReply>()?.pod ?? "");
-      const held = await applyHeldBack(async () => (await pod("shop.example.com", "/web/x")) === "web-0" && (await pod("shop.example.com", "/api/x")) === "web-0");
+      const pod = async (host: string, path: string, tls = false) => (tls ? await getTls(host, path) : await get(host, path)).json<EchoReply>()?.pod ?? "";
+      const held = await applyHeldBack(
+        async () => (await pod("shop.example.com", "/web/x")) === "web-0" && (await pod("shop.example.com", "/api/x")) === "web-0",
+      );
       const probes: [string, () => Promise<Response>][] = [
         ["/ (no rule: the 404 page)", () => get("shop.example.com", "/")],
         ["/nothing", () => get("shop.example.com", "/nothing")],

@@ -16,7 +16,11 @@ const conf = (...ingresses: ReturnType<typeof ingress>[]) =>
       secrets: [],
     }),
   ).state.config;
-const routes = (next: string, ...running: string[]) => dynamicRoutes(new ConfigServers(next), running.map((c) => new ConfigServers(c)));
+const routes = (next: string, ...running: string[]) =>
+  dynamicRoutes(
+    new ConfigServers(next),
+    running.map((c) => new ConfigServers(c)),
+  );
 const none = conf();
 
 test("a plain host: its exact and prefix locations, with the fallback 404 when it has no / path", () => {
@@ -71,7 +75,9 @@ test("workers of the config being loaded answer too: a route must suit both", ()
   const old = conf(ingress("a", [{ host: "a.com", paths: [path("/api", "Prefix", "api")] }]));
   const loading = conf(ingress("a", [{ host: "a.com", paths: [path("/api", "Prefix", "api")] }], { annotations: { [`${A}proxy-read-timeout`]: "5" } }));
   const next = conf(ingress("a", [{ host: "a.com", paths: [path("/api", "Prefix", "web")] }]));
-  assert.deepEqual(routes(next, old), { "a.com": { https: false, served: true, exact: { "/api": { upstream: "default-web-80" } }, prefix: { "/api/": { upstream: "default-web-80" }, "/": {} } } });
+  assert.deepEqual(routes(next, old), {
+    "a.com": { https: false, served: true, exact: { "/api": { upstream: "default-web-80" } }, prefix: { "/api/": { upstream: "default-web-80" }, "/": {} } },
+  });
   assert.deepEqual(routes(next, old, loading), {});
 });
 

@@ -109,11 +109,6 @@ export class ConfigServers {
   }
 }
 
-/** Every server name of a config, aliases included (what its host servers answer natively). */
-export function serverNames(config: string): Set<string> {
-  return new ConfigServers(config).names;
-}
-
 /** What a plain host server must look like, read from the default server of the same config. */
 interface PlainShape {
   /** Lines before `server_name` of a host with TLS (the default server's, minus default_server). */
@@ -225,7 +220,11 @@ const sameTarget = (a: RouteTarget | undefined, b: RouteTarget | undefined) => a
  */
 function liveSafe(old: ServerRoute, next: HostRoute): boolean {
   if (old.route.https !== next.https) return false; // a listen added or removed: the reload's
-  const uris = new Set([...Object.keys(old.exact), ...Object.keys(next.exact), ...[...Object.keys(old.prefix), ...Object.keys(next.prefix)].map((p) => `${p}\0`)]);
+  const uris = new Set([
+    ...Object.keys(old.exact),
+    ...Object.keys(next.exact),
+    ...[...Object.keys(old.prefix), ...Object.keys(next.prefix)].map((p) => `${p}\0`),
+  ]);
   for (const uri of uris) {
     const decider = choose(old.exact, old.prefix, uri);
     const was = choose(old.route.exact, old.route.prefix, uri);

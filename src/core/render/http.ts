@@ -4,7 +4,19 @@ import type { RenderOptions } from "../contract.js";
 import type { LocationModel, Model } from "../model/types.js";
 import type { Settings } from "../settings.js";
 import { authCachePath, type LocationContext } from "./access.js";
-import { accessLogBufferArgs, cidrToken, endpointToken, hstsToken, int, lit, litQuoted, litSingleQuoted, luaStringToken, parseSize, seconds } from "../nginx-values.js";
+import {
+  accessLogBufferArgs,
+  cidrToken,
+  endpointToken,
+  hstsToken,
+  int,
+  lit,
+  litQuoted,
+  litSingleQuoted,
+  luaStringToken,
+  parseSize,
+  seconds,
+} from "../nginx-values.js";
 import { MIME_TYPES } from "./mime.js";
 import { NOT_FOUND_PAGE } from "./location.js";
 import { upstreamPool } from "./proxy-tuning.js";

@@ -216,6 +216,8 @@ export function checkCorpusFile(file: string, text: string): FileResult {
   const admitted: Ingress[] = [];
   ingresses.forEach((ing, i) => {
     const who = `${ing.metadata.namespace}/${ing.metadata.name}`;
+    // The API server stamps creationTimestamp before validating admission: in file order, a second apart.
+    ing.metadata.creationTimestamp ??= new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString().replace(".000Z", "Z");
     const v = validateIngress(
       { uid: `c${i}`, operation: "CREATE", name: ing.metadata.name, namespace: ing.metadata.namespace, object: ing },
       { ...state.context(), now: new Date("2026-06-01T00:00:00Z") },

@@ -27,7 +27,8 @@ export interface FallbackDraft {
 }
 
 export interface HostDraft {
-  locations: Map<string, { loc: LocationModel; owner: string; ann: AnnotationValues }>;
+  /** field: where the owner declares it (spec.rules[i].http.paths[j]), for conflict messages. */
+  locations: Map<string, { loc: LocationModel; owner: string; ann: AnnotationValues; field: string }>;
   tls: boolean;
   /** use-regex locations committed so far (capped per host). */
   regexPaths: number;

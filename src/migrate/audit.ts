@@ -46,6 +46,8 @@ export const DIFFERENT_DEFAULTS: Record<string, string> = {
   "proxy-ssl-verify": '"on" verifies against the system CA bundle; proxy-ssl-secret (a CA of your own) is refused',
   "limit-rps": "limited clients get 503 (ingress-nginx's limit-req-status-code default); set per Ingress, not per controller",
   "proxy-next-upstream-tries": "counts every attempt, the first included (nginx's meaning)",
+  "custom-headers":
+    "the header names need no global-allowed-response-headers list; values with '\"', '\\' or '$' are refused (ingress-nginx sent them literally)",
 };
 
 const SNIPPET_KEYS = new Set(REJECTED_ANNOTATIONS.map((r) => r.key));

@@ -46,6 +46,7 @@ import { upstreamVhost } from "./upstream-vhost.js";
 import { xForwardedPrefix } from "./x-forwarded-prefix.js";
 import { serviceUpstream } from "./service-upstream.js";
 import { customHttpErrors, defaultBackend } from "./custom-http-errors.js";
+import { customHeaders } from "./custom-headers.js";
 import { fromToWwwRedirect, serverAlias } from "./server-alias.js";
 import { enableAccessLog } from "./enable-access-log.js";
 import { proxySslCiphers, proxySslName, proxySslProtocols, proxySslSecret, proxySslServerName, proxySslVerify, proxySslVerifyDepth } from "./proxy-ssl.js";
@@ -117,6 +118,7 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
   useRegex,
   // proxy and backend
   clientBodyBufferSize,
+  customHeaders,
   customHttpErrors,
   defaultBackend,
   enableAccessLog,

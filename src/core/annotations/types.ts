@@ -42,6 +42,8 @@ export interface AnnotationValues {
   xForwardedPrefix?: string;
   serviceUpstream?: boolean;
   customHttpErrors?: number[];
+  /** custom-headers: "name" or "namespace/name" of a ConfigMap, as written. */
+  customHeaders?: string;
   defaultBackend?: string;
   serverAlias?: string[];
   fromToWwwRedirect?: boolean;

@@ -18,6 +18,9 @@ export interface References {
   configMaps: Set<string>;
   /** The ConfigMaps annotations name (namespace/name): watched by name, like the stream ConfigMaps. */
   annotationConfigMaps: Set<string>;
+  /** IngressControllers (namespace/name) holding suspected Ingresses back until the config without
+   * them is applied: their status.appliedConfigHash matters. */
+  awaitingApplied: Set<string>;
 }
 
 export function emptyReferences(): References {
@@ -29,6 +32,7 @@ export function emptyReferences(): References {
     annotationSecrets: new Set(),
     configMaps: new Set(),
     annotationConfigMaps: new Set(),
+    awaitingApplied: new Set(),
   };
 }
 

@@ -56,6 +56,21 @@ export class World {
     return pods;
   }
 
+  /** A Service `name` (port `port`) whose one ready endpoint is a server the test runs itself. */
+  serviceTo(name: string, endpoint: { host: string; port: number }, opts: { port?: number; targetPort?: number; ns?: string } = {}): void {
+    const ns = opts.ns ?? NS;
+    this.services.push({
+      metadata: { name, namespace: ns },
+      spec: { ports: [{ port: opts.port ?? 80, ...(opts.targetPort ? { targetPort: opts.targetPort } : {}), protocol: "TCP" }] },
+    } as Service);
+    this.slices.push({
+      metadata: { name: `${name}-0`, namespace: ns, labels: { "kubernetes.io/service-name": name } },
+      addressType: "IPv4",
+      ports: [{ name: "", port: endpoint.port, protocol: "TCP" }],
+      endpoints: [{ addresses: [endpoint.host], conditions: { ready: true } }],
+    } as EndpointSlice);
+  }
+
   tlsSecret(name: string, cert: TestCertificate, ns = NS): void {
     this.secrets.push({
       metadata: { name, namespace: ns },

@@ -12,7 +12,6 @@ import type { EchoReply } from "../../testing/echo.js";
 import { issueCertificate, makeCa, type TestCertificate } from "../../testing/certs.js";
 import { request } from "../../testing/http.js";
 import { Harness, NS, World, nextLoopback } from "../../testing/world.js";
-import type { EndpointSlice, Service } from "../../core/k8s-types.js";
 
 const A = "nginx.ingress.kubernetes.io/";
 const svc = (name: string) => ({ service: { name, port: { number: 80 } } });
@@ -84,13 +83,7 @@ describe("client certificates and backend TLS", () => {
     );
     await new Promise<void>((r) => backend.listen(0, host, r));
     const port = (backend.address() as AddressInfo).port;
-    w.services.push({ metadata: { name: "tls-backend", namespace: NS }, spec: { ports: [{ port: 80, targetPort: 8443, protocol: "TCP" }] } } as Service);
-    w.slices.push({
-      metadata: { name: "tls-backend-0", namespace: NS, labels: { "kubernetes.io/service-name": "tls-backend" } },
-      addressType: "IPv4",
-      ports: [{ name: "", port, protocol: "TCP" }],
-      endpoints: [{ addresses: [host], conditions: { ready: true } }],
-    } as EndpointSlice);
+    w.serviceTo("tls-backend", { host, port }, { targetPort: 8443 });
     const proxyClient = issueCertificate(ca, { commonName: "portico-proxy", usage: "client" });
     w.secrets.push({
       metadata: { name: "backend-tls", namespace: NS },

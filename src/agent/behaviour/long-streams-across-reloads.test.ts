@@ -11,7 +11,6 @@ import { connect, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import { childPids } from "../nginx-process.js";
-import type { EndpointSlice, Service } from "../../core/k8s-types.js";
 import { makeCertificate, type TestCertificate } from "../../testing/certs.js";
 import { until } from "../../testing/until.js";
 import { Harness, World } from "../../testing/world.js";
@@ -226,26 +225,14 @@ const workers = () => childPids(h.fx.agent.processIds().master!);
 before(async () => {
   h = await Harness.start();
   backend = await StreamBackend.start();
-  w.services.push({ metadata: { name: "streams", namespace: "default" }, spec: { ports: [{ port: 80 }] } } as Service);
-  w.slices.push({
-    metadata: { name: "streams-1", namespace: "default", labels: { "kubernetes.io/service-name": "streams" } },
-    addressType: "IPv4",
-    ports: [{ name: "", port: backend.port }],
-    endpoints: [{ addresses: ["127.0.0.1"], conditions: { ready: true } }],
-  } as EndpointSlice);
+  w.serviceTo("streams", { host: "127.0.0.1", port: backend.port });
   w.ingress("streams", {
     rules: [{ host: HOST, http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "streams", port: { number: 80 } } } }] } }],
   });
   grpcBackend = await startGrpcBackend();
   grpcCert = makeCertificate([GRPC_HOST]);
   w.tlsSecret("grpc-tls", grpcCert);
-  w.services.push({ metadata: { name: "grpc", namespace: "default" }, spec: { ports: [{ port: 50051 }] } } as Service);
-  w.slices.push({
-    metadata: { name: "grpc-1", namespace: "default", labels: { "kubernetes.io/service-name": "grpc" } },
-    addressType: "IPv4",
-    ports: [{ name: "", port: grpcBackend.port }],
-    endpoints: [{ addresses: ["127.0.0.1"], conditions: { ready: true } }],
-  } as EndpointSlice);
+  w.serviceTo("grpc", { host: "127.0.0.1", port: grpcBackend.port }, { port: 50051 });
   w.ingress(
     "grpc",
     {

@@ -9,7 +9,7 @@ import type { EchoReply } from "../../testing/echo.js";
 import { request } from "../../testing/http.js";
 import { freePort } from "../../testing/ports.js";
 import { Harness, NS, World, nextLoopback } from "../../testing/world.js";
-import type { EndpointSlice, Service } from "../../core/k8s-types.js";
+import type { Service } from "../../core/k8s-types.js";
 
 const svc = (name: string) => ({ service: { name, port: { number: 80 } } });
 const A = "nginx.ingress.kubernetes.io/";
@@ -30,13 +30,7 @@ async function failingService(name: string): Promise<void> {
     res.end(req.url?.startsWith("/missing") ? "backend 404" : "backend ok");
   });
   await new Promise<void>((r) => failing.listen(port, host, () => r()));
-  w.services.push({ metadata: { name, namespace: NS }, spec: { ports: [{ port: 80, protocol: "TCP" }] } } as Service);
-  w.slices.push({
-    metadata: { name: `${name}-0`, namespace: NS, labels: { "kubernetes.io/service-name": name } },
-    addressType: "IPv4",
-    ports: [{ name: "", port, protocol: "TCP" }],
-    endpoints: [{ addresses: [host], conditions: { ready: true } }],
-  } as EndpointSlice);
+  w.serviceTo(name, { host, port });
 }
 
 describe("proxy and host annotations", () => {

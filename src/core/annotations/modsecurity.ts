@@ -6,7 +6,7 @@
 // here and rendered by src/core/render/modsecurity.ts through nginx-values.ts.
 
 import { parseBool, parseSize, show, type Result } from "../nginx-values.js";
-import { defineAnnotation } from "./types.js";
+import { defineAnnotation, type AnnotationRisk, type AnnotationValues } from "./types.js";
 
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 const GUARDS = "it configures the ModSecurity web application firewall; serving the Ingress without it would weaken the protection its owner asked for";
@@ -70,38 +70,49 @@ export const modsecurityTransactionId = defineAnnotation({
 
 // --- portico.dev typed forms of modsecurity-snippet ---------------------------------------------
 
-const ENGINES = { on: "On", detectiononly: "DetectionOnly", off: "Off" } as const;
+/** An enum annotation whose values are matched case-insensitively and stored in their SecLang
+ * spelling (the rule engine and the audit engine). */
+function engineAnnotation<K extends "modsecurityRuleEngine" | "modsecurityAuditEngine">(spec: {
+  key: string;
+  field: K;
+  risk: AnnotationRisk;
+  values: readonly NonNullable<AnnotationValues[K]>[];
+  default: NonNullable<AnnotationValues[K]>;
+  doc: string;
+}) {
+  const byLower = new Map(spec.values.map((v) => [v.toLowerCase(), v]));
+  return defineAnnotation({
+    key: spec.key,
+    guards: GUARDS,
+    field: spec.field,
+    type: "enum",
+    scope: "ingress",
+    risk: spec.risk,
+    default: spec.default,
+    doc: spec.doc,
+    parse: (raw, key): Result<NonNullable<AnnotationValues[K]>> => {
+      const v = byLower.get(raw.trim().toLowerCase());
+      return v ? ok(v) : fail(`${key}: ${show(raw)} must be ${spec.values.slice(0, -1).join(", ")} or ${spec.values.at(-1)}`);
+    },
+  });
+}
 
-export const modsecurityRuleEngine = defineAnnotation({
+export const modsecurityRuleEngine = engineAnnotation({
   key: "modsecurity-rule-engine",
-  guards: GUARDS,
   field: "modsecurityRuleEngine",
-  type: "enum",
-  scope: "ingress",
   risk: "medium",
+  values: ["On", "DetectionOnly", "Off"],
   default: "DetectionOnly",
   doc: 'SecRuleEngine for the Ingress: "On" (block), "DetectionOnly" (log only) or "Off". Needs enable-modsecurity "true".',
-  parse: (raw, key) => {
-    const v = ENGINES[raw.trim().toLowerCase() as keyof typeof ENGINES];
-    return v ? ok(v) : fail(`${key}: ${show(raw)} must be On, DetectionOnly or Off`);
-  },
 });
 
-const AUDIT = { on: "On", relevantonly: "RelevantOnly", off: "Off" } as const;
-
-export const modsecurityAuditEngine = defineAnnotation({
+export const modsecurityAuditEngine = engineAnnotation({
   key: "modsecurity-audit-engine",
-  guards: GUARDS,
   field: "modsecurityAuditEngine",
-  type: "enum",
-  scope: "ingress",
   risk: "low",
+  values: ["On", "RelevantOnly", "Off"],
   default: "RelevantOnly",
   doc: 'SecAuditEngine for the Ingress: "On" (every transaction), "RelevantOnly" (5xx and 4xx other than 404, and rule matches) or "Off". The audit log is JSON on nginx\'s stderr.',
-  parse: (raw, key) => {
-    const v = AUDIT[raw.trim().toLowerCase() as keyof typeof AUDIT];
-    return v ? ok(v) : fail(`${key}: ${show(raw)} must be On, RelevantOnly or Off`);
-  },
 });
 
 /** A rule id (1..9999999999) or an inclusive range "a-b". */

@@ -16,6 +16,7 @@ const { bindingsOnly } = await import("../capabilities/index.js");
 const capabilities = bindingsOnly();
 
 const NS = "shop";
+const OTHER_NS = "outlet"; // another team: may not declare the routes NS holds
 const API_PATH = "portico-local"; // what startPeprModule configures
 let c: Cluster;
 let pepr: PeprProcess;
@@ -24,12 +25,21 @@ type Obj = Record<string, unknown>;
 
 function ing(
   name: string,
-  o: { host?: string; path?: string; pathType?: string; className?: string | null; annotations?: Record<string, string>; tls?: Obj[]; service?: string } = {},
+  o: {
+    host?: string;
+    path?: string;
+    pathType?: string;
+    className?: string | null;
+    annotations?: Record<string, string>;
+    tls?: Obj[];
+    service?: string;
+    namespace?: string;
+  } = {},
 ): Obj {
   return {
     apiVersion: "networking.k8s.io/v1",
     kind: "Ingress",
-    metadata: { name, namespace: NS, ...(o.annotations ? { annotations: o.annotations } : {}) },
+    metadata: { name, namespace: o.namespace ?? NS, ...(o.annotations ? { annotations: o.annotations } : {}) },
     spec: {
       ...(o.className === null ? {} : { ingressClassName: o.className ?? "portico" }),
       rules: [
@@ -94,6 +104,7 @@ before(async () => {
   await c.kubectlOk(["wait", "--for=condition=Established", "crd/ingresscontrollers.portico.dev", "--timeout=60s"]);
   await c.apply([
     { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } },
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: OTHER_NS } },
     { apiVersion: "networking.k8s.io/v1", kind: "IngressClass", metadata: { name: "portico" }, spec: { controller: "portico.dev/ingress-controller" } },
     { apiVersion: "networking.k8s.io/v1", kind: "IngressClass", metadata: { name: "nginx" }, spec: { controller: "k8s.io/ingress-nginx" } },
   ]);
@@ -109,7 +120,7 @@ before(async () => {
   await waitUntil(
     "admission index to see Ingress probe",
     async () => {
-      const r = await apply(ing("probe2", { host: "probe.example.com" }));
+      const r = await apply(ing("probe2", { host: "probe.example.com", namespace: OTHER_NS }));
       return r.code !== 0 && r.stderr.includes('is already served by Ingress "shop/probe"');
     },
     { timeoutMs: 60_000, intervalMs: 500 },
@@ -151,9 +162,9 @@ describe("Ingress admission", () => {
       "metadata.annotations[nginx.ingress.kubernetes.io/proxy-read-timeout]:",
     ],
     [
-      "conflict with another Ingress",
-      ing("dup", { host: "probe.example.com" }),
-      'spec.rules[0].http.paths[0]: host "probe.example.com" Prefix path "/" is already served by Ingress "shop/probe"',
+      "conflict with an Ingress of another namespace",
+      ing("dup", { host: "probe.example.com", namespace: OTHER_NS }),
+      'spec.rules[0].http.paths[0]: host "probe.example.com" Prefix path "/" is already served by Ingress "shop/probe"; an Ingress of another namespace cannot declare the same route',
     ],
   ];
   for (const [name, obj, message] of cases) {
@@ -176,10 +187,33 @@ describe("Ingress admission", () => {
     assert.match(warnings, /Warning: metadata\.annotations\[nginx\.ingress\.kubernetes\.io\/enable-rewrite-log\]: not supported by Portico; ignored/);
   });
 
-  test("an update that claims a taken route is denied; an unrelated edit passes", async () => {
-    await applyOk(ing("editable", { host: "edit.example.com" }));
-    await applyDenied(ing("editable", { host: "probe.example.com" }), 'is already served by Ingress "shop/probe"');
-    await applyOk(ing("editable", { host: "edit.example.com", annotations: { "nginx.ingress.kubernetes.io/proxy-read-timeout": "30" } }));
+  test("an update that claims another namespace's route is denied; an unrelated edit passes", async () => {
+    await applyOk(ing("editable", { host: "edit.example.com", namespace: OTHER_NS }));
+    await applyDenied(ing("editable", { host: "probe.example.com", namespace: OTHER_NS }), 'is already served by Ingress "shop/probe"');
+    await applyOk(ing("editable", { host: "edit.example.com", namespace: OTHER_NS, annotations: { "nginx.ingress.kubernetes.io/proxy-read-timeout": "30" } }));
+  });
+
+  test("the same route in a newer Ingress of the same namespace is admitted, warning that the older serves it", async () => {
+    const warnings = await applyOk(ing("probe-again", { host: "probe.example.com", service: "web2" }));
+    assert.ok(
+      warnings.includes(
+        'Warning: spec.rules[0].http.paths[0]: host "probe.example.com" Prefix path "/" is already served by Ingress "shop/probe" of this namespace (older); this declaration is ignored while that one declares it, as ingress-nginx serves the oldest',
+      ),
+      warnings,
+    );
+  });
+
+  test("a path declared twice in one Ingress is admitted, warning which declaration serves it", async () => {
+    const twice = ing("twice", { host: "twice.example.com" }) as { spec: { rules: { http: { paths: Obj[] } }[] } };
+    const paths = twice.spec.rules[0]!.http.paths;
+    paths.push({ ...paths[0]!, backend: { service: { name: "other", port: { number: 80 } } } });
+    const warnings = await applyOk(twice as unknown as Obj);
+    assert.ok(
+      warnings.includes(
+        'Warning: spec.rules[0].http.paths[1]: host "twice.example.com" Prefix path "/" is declared again; spec.rules[0].http.paths[0] serves it and this declaration is ignored (its backend, service "other" port 80, is not used), as ingress-nginx does',
+      ),
+      warnings,
+    );
   });
 
   test("another controller's Ingress is admitted untouched, whatever it carries", async () => {

@@ -32,7 +32,7 @@ export function checkAnnotations(annotations: Record<string, string> | undefined
     // configuration through annotations into a config that admission then ran `nginx -t` on.
     return REJECTED_KEYS.has(shortKey(e.key)) ? `${msg} (config injection risk, the CVE-2025-1974 class)` : msg;
   });
-  const warnings: string[] = [];
+  const warnings = parsed.warnings.map((w) => field(w.key, w.message));
   for (const key of parsed.unknown) {
     if (key.startsWith(PREFERRED_PREFIX)) errors.push(`metadata.annotations[${key}]: unknown Portico annotation`);
     else if (ignoredByIngressNginxToo(shortKey(key))) {

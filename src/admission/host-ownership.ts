@@ -11,19 +11,15 @@ import { PREFIXES } from "../core/annotations/registry.js";
 import { wwwTwinOf } from "../core/annotations/server-alias.js";
 import type { Ingress } from "../core/k8s-types.js";
 import { LIMITS } from "../core/limits.js";
+import { byAge } from "../core/model/classes.js";
 import { normalizeHost, show } from "../core/nginx-values.js";
 import { groupOf, mayShareHosts } from "./classes.js";
 import type { AdmissionContext } from "./context.js";
 import { hostsOf, ingressKey, type IndexEntry } from "./ingress-index.js";
 import { routeKey, routesOf } from "./routes.js";
 
-const age = (ing: Ingress) => ing.metadata.creationTimestamp ?? "\uffff";
-
-/** The oldest of two Ingresses: creationTimestamp, then namespace/name (as the build orders them). */
-function older(a: Ingress, b: Ingress): boolean {
-  if (age(a) !== age(b)) return age(a) < age(b);
-  return ingressKey(a) < ingressKey(b);
-}
+/** The oldest of two Ingresses, in the build's order (creationTimestamp, then namespace/name). */
+const older = (a: Ingress, b: Ingress): boolean => byAge(a, b) < 0;
 
 /** On CREATE the Ingress is younger than every existing one: creationTimestamp has seconds, and a
  * namespace/name tie-break within that second would let a newcomer take a host just claimed. */

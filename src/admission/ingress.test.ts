@@ -120,6 +120,16 @@ describe("validateIngress: denied, one rule per row", () => {
       `${P0}.path: regex "/(?i)b": '(?' at offset 2: only non-capturing groups '(?:' are allowed`,
     ],
     [
+      "custom-headers ConfigMap of another namespace (tenancy)",
+      { annotations: { "nginx.ingress.kubernetes.io/custom-headers": "kube-system/headers" } },
+      `metadata.annotations[nginx.ingress.kubernetes.io/custom-headers]: ConfigMap "kube-system/headers" is in another namespace; an Ingress may only use ConfigMaps of its own namespace ("default")`,
+    ],
+    [
+      "custom-headers that is not a ConfigMap name",
+      { annotations: { "nginx.ingress.kubernetes.io/custom-headers": "Headers!" } },
+      `metadata.annotations[nginx.ingress.kubernetes.io/custom-headers]: "Headers!" must be a ConfigMap name or namespace/name`,
+    ],
+    [
       "Service name",
       { service: "Web_1" },
       `${P0}.backend.service.name: "Web_1" is not a valid Service name (DNS-1123 label: lowercase letters, digits and '-', at most 63 characters, no '-' at either end)`,
@@ -212,6 +222,15 @@ describe("validateIngress: warnings", () => {
       "metadata.annotations[nginx.ingress.kubernetes.io/client-max-body-size]: not an ingress-nginx annotation (ingress-nginx ignores it too); ignored; use proxy-body-size (client-max-body-size is NGINX Inc.'s nginx.org/ annotation)",
     ]);
   });
+  it('proxy-buffers-number "8 32k" is admitted with the default (as ingress-nginx), warning with the fix', () => {
+    assert.deepEqual(check({ annotations: { "nginx.ingress.kubernetes.io/proxy-buffers-number": "8 32k" } }), {
+      allowed: true,
+      reasons: [],
+      warnings: [
+        'metadata.annotations[nginx.ingress.kubernetes.io/proxy-buffers-number]: "8 32k" is nginx\'s "proxy_buffers <number> <size>", not a number of buffers; the default (4) is used, as ingress-nginx did; write nginx.ingress.kubernetes.io/proxy-buffers-number: "8" and proxy-buffer-size: "32k" to get 8 buffers of 32k',
+      ],
+    });
+  });
   it("TLS host not served by any rule, and a missing Secret", () => {
     const v = check({ tls: [{ hosts: ["other.example.com"], secretName: "missing" }] });
     assert.equal(v.allowed, true);
@@ -247,9 +266,32 @@ describe("validateIngress: other classes are approved untouched", () => {
 
 describe("validateIngress: route conflicts from the index", () => {
   const first = ingress({ name: "first", namespace: "team-a", host: "shop.example.com", path: "/api" });
-  it("same host, kind and path in another Ingress is denied, naming it", () => {
+  it("same host, kind and path in an Ingress of another namespace is denied, naming it", () => {
     const v = check({ name: "second", host: "shop.example.com", path: "/api" }, state([first]));
-    assert.deepEqual(v.reasons, [`${P0}: host "shop.example.com" Prefix path "/api" is already served by Ingress "team-a/first"`]);
+    assert.deepEqual(v.reasons, [
+      `${P0}: host "shop.example.com" Prefix path "/api" is already served by Ingress "team-a/first"; an Ingress of another namespace cannot declare the same route`,
+    ]);
+  });
+  it("within one namespace the newer is admitted with a warning that the older serves the route", () => {
+    const older = ingress({ name: "older", namespace: "team-a", host: "shop.example.com", path: "/api" });
+    older.metadata.creationTimestamp = "2026-01-01T00:00:00Z";
+    const newer = ingress({ name: "newer", namespace: "team-a", host: "shop.example.com", path: "/api", service: "other" });
+    newer.metadata.creationTimestamp = "2026-01-02T00:00:00Z";
+    assert.deepEqual(validateIngress(request(newer), state([older]).context()), {
+      allowed: true,
+      reasons: [],
+      warnings: [
+        `${P0}: host "shop.example.com" Prefix path "/api" is already served by Ingress "team-a/older" of this namespace (older); this declaration is ignored while that one declares it, as ingress-nginx serves the oldest`,
+      ],
+    });
+    // The older one claiming a route the newer holds takes it over: said so.
+    const olderEdited = ingress({ name: "older", namespace: "team-a", host: "shop.example.com", path: "/web" });
+    olderEdited.metadata.creationTimestamp = older.metadata.creationTimestamp;
+    const newerWeb = ingress({ name: "newer", namespace: "team-a", host: "shop.example.com", path: "/web" });
+    newerWeb.metadata.creationTimestamp = newer.metadata.creationTimestamp;
+    assert.deepEqual(validateIngress(request(olderEdited, "UPDATE", older), state([older, newerWeb]).context()).warnings, [
+      `${P0}: host "shop.example.com" Prefix path "/web" is also declared by Ingress "team-a/newer" of this namespace; this Ingress is older, so it serves the route and the other's declaration is ignored`,
+    ]);
   });
   it("host matching is case-insensitive", () => {
     assert.equal(check({ name: "second", host: "SHOP.example.com", path: "/api" }, state([first])).allowed, false);
@@ -283,11 +325,14 @@ describe("validateIngress: route conflicts from the index", () => {
     ]);
     st.replaceAll("Secret", []);
     st.replaceAll("Ingress", [ingress({ name: "first", className: "a", host: "h.example.com", path: "/" })]);
-    assert.equal(validateIngress(request(ingress({ name: "second", className: "b", host: "h.example.com", path: "/" })), st.context()).allowed, true);
-    assert.equal(validateIngress(request(ingress({ name: "second", className: "c", host: "h.example.com", path: "/" })), st.context()).allowed, false);
+    assert.deepEqual(validateIngress(request(ingress({ name: "second", className: "b", host: "h.example.com", path: "/" })), st.context()).warnings, []);
+    assert.match(
+      validateIngress(request(ingress({ name: "second", className: "c", host: "h.example.com", path: "/" })), st.context()).warnings.join(),
+      /is already served by Ingress "default\/first"/,
+    );
   });
   it("Prefix /api/ is the same location as /api (core strips trailing slashes)", () => {
-    assert.equal(check({ name: "second", host: "shop.example.com", path: "/api/" }, state([first])).allowed, false);
+    assert.equal(check({ name: "second", namespace: "team-b", host: "shop.example.com", path: "/api/" }, state([first])).allowed, false);
   });
   it("rewrite-target makes ImplementationSpecific paths regexes, as in core", () => {
     const rw = { "nginx.ingress.kubernetes.io/rewrite-target": "/$1" };
@@ -296,25 +341,53 @@ describe("validateIngress: route conflicts from the index", () => {
       `${P0}.path: regex "/api/(a": unbalanced '(' (missing ')')`,
     ]);
   });
-  it("a second catch-all default backend (defaultBackend without rules) is denied", () => {
-    const catchAll = (name: string): Ingress => ({
-      metadata: { name, namespace: "default" },
+  it("a second catch-all default backend (defaultBackend without rules): another namespace's is denied, the same namespace's warned", () => {
+    const catchAll = (name: string, namespace = "default"): Ingress => ({
+      metadata: { name, namespace },
       spec: { ingressClassName: "portico", defaultBackend: { service: { name: "fallback", port: { number: 80 } } } },
     });
-    const v = validateIngress(request(catchAll("second")), state([catchAll("first")]).context());
+    const v = validateIngress(request(catchAll("second", "other")), state([catchAll("first")]).context());
     assert.deepEqual(v.reasons, [
-      'spec.defaultBackend: the catch-all default backend (spec.defaultBackend without rules) is already served by Ingress "default/first"',
+      'spec.defaultBackend: the catch-all default backend (spec.defaultBackend without rules) is already served by Ingress "default/first"; an Ingress of another namespace cannot declare the same route',
     ]);
+    const same = validateIngress(request(catchAll("second")), state([catchAll("first")]).context());
+    assert.equal(same.allowed, true);
+    assert.match(same.warnings.join(), /is already served by Ingress "default\/first" of this namespace \(older\)/);
   });
-  it("a path duplicated inside one Ingress is denied", () => {
+  it("a path declared twice inside one Ingress: the first serves it, the second is warned about (as ingress-nginx)", () => {
     const ing = ingress({ host: "h.example.com", path: "/x" });
     ing.spec!.rules!.push({
       host: "h.example.com",
-      http: { paths: [{ path: "/x", pathType: "Prefix", backend: { service: { name: "b", port: { number: 80 } } } }] },
+      http: {
+        paths: [
+          { path: "/x", pathType: "Prefix", backend: { service: { name: "b", port: { number: 80 } } } },
+          { path: "/x", pathType: "Prefix", backend: { service: { name: "web", port: { number: 80 } } } },
+        ],
+      },
     });
-    assert.deepEqual(validateIngress(request(ing), state().context()).reasons, [
-      `spec.rules[1].http.paths[0]: duplicates ${P0} (host "h.example.com" Prefix path "/x")`,
-    ]);
+    assert.deepEqual(validateIngress(request(ing), state().context()), {
+      allowed: true,
+      reasons: [],
+      warnings: [
+        `spec.rules[1].http.paths[0]: host "h.example.com" Prefix path "/x" is declared again; ${P0} serves it and this declaration is ignored (its backend, service "b" port 80, is not used), as ingress-nginx does`,
+        `spec.rules[1].http.paths[1]: host "h.example.com" Prefix path "/x" is declared again; ${P0} serves it and this declaration is ignored, as ingress-nginx does`,
+      ],
+    });
+  });
+  it("a duplicate written differently (Prefix /x/ beside /x, or another pathType) with another backend is refused as ambiguous", () => {
+    for (const [path, pathType] of [
+      ["/x/", "Prefix"],
+      ["/x", "ImplementationSpecific"],
+    ] as const) {
+      const ing = ingress({ host: "h.example.com", path: "/x" });
+      ing.spec!.rules![0]!.http!.paths.push({ path, pathType, backend: { service: { name: "b", port: { number: 80 } } } });
+      assert.deepEqual(validateIngress(request(ing), state().context()).reasons, [
+        `spec.rules[0].http.paths[1]: host "h.example.com" Prefix path "/x" duplicates ${P0} with another backend (service "b" port 80, not service "web" port 80), written as ${pathType} "${path}" beside Prefix "/x": ingress-nginx serves such a pair as two locations or refuses it (duplicate location), so which backend is meant is ambiguous; declare the path once`,
+      ]);
+      // The same backend is no ambiguity.
+      ing.spec!.rules![0]!.http!.paths[1]!.backend = { service: { name: "web", port: { number: 80 } } };
+      assert.equal(validateIngress(request(ing), state().context()).allowed, true);
+    }
   });
   it("before the index is synced, conflicts fail open with a warning; syntax is still checked", () => {
     const st = new AdmissionState();

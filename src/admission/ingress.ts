@@ -9,6 +9,7 @@ import { isRegexLike } from "../core/location-key.js";
 import { validateHost, validatePath as validateCorePath, validateRegexPath } from "../core/validate.js";
 import { checkAnnotations } from "./annotations.js";
 import { PREFIXES, type AnnotationValues } from "../core/annotations/registry.js";
+import { configMapRefsOf } from "../core/annotations/config-map-refs.js";
 import { secretRefsOf } from "../core/annotations/secret-refs.js";
 import { validateBackend } from "./backend.js";
 import { groupOf, ourClassOf } from "./classes.js";
@@ -19,6 +20,7 @@ import { ingressOverLimits } from "../core/limits.js";
 import type { AdmissionRequestLike } from "./request.js";
 import { describeRoute, isCanary, regexModeOf, routesOf, type Route } from "./routes.js";
 import { checkTlsSecret } from "./tls-material.js";
+import { byAge } from "../core/model/classes.js";
 import { checkHostOwnership } from "./host-ownership.js";
 import { approve, verdict, type Verdict } from "./verdict.js";
 
@@ -100,17 +102,46 @@ function checkTls(ingress: Ingress, ctx: AdmissionContext, reasons: string[], wa
   });
 }
 
-function checkRoutes(ingress: Ingress, old: Ingress | undefined, useRegex: boolean, ctx: AdmissionContext, reasons: string[], warnings: string[]): void {
-  const routes = routesOf(ingress, useRegex);
+/**
+ * A route declared twice inside one Ingress: the first declaration serves it, as in ingress-nginx
+ * (and the build). Refused only when the two name different backends and are written differently
+ * (another pathType, or Prefix "/api" beside "/api/"): ingress-nginx makes two locations of such a
+ * pair, or one duplicate location its nginx -t refuses, so which backend is meant is not clear.
+ */
+function checkDuplicates(routes: Route[], reasons: string[], warnings: string[]): Map<string, Route> {
   const first = new Map<string, Route>();
   for (const r of routes) {
     const prev = first.get(r.key);
-    if (prev) reasons.push(`${r.field}: duplicates ${prev.field} (${describeRoute(r)})`);
-    else first.set(r.key, r);
+    if (!prev) {
+      first.set(r.key, r);
+      continue;
+    }
+    if (prev.backend !== r.backend && prev.written !== r.written) {
+      reasons.push(
+        `${r.field}: ${describeRoute(r)} duplicates ${prev.field} with another backend (${r.backend}, not ${prev.backend}), written as ${r.written} beside ${prev.written}: ingress-nginx serves such a pair as two locations or refuses it (duplicate location), so which backend is meant is ambiguous; declare the path once`,
+      );
+    } else {
+      const unused = prev.backend === r.backend ? "" : ` (its backend, ${r.backend}, is not used)`;
+      warnings.push(
+        `${r.field}: ${describeRoute(r)} is declared again; ${prev.field} serves it and this declaration is ignored${unused}, as ingress-nginx does`,
+      );
+    }
   }
+  return first;
+}
+
+/**
+ * Routes other Ingresses of the same IngressController hold. Within one namespace the oldest
+ * Ingress serves the route (as the build orders them, and as ingress-nginx's controller does) and
+ * the other is admitted with a warning: one team's own two Ingresses. From another namespace it
+ * is refused: that would be a takeover once the older one goes.
+ */
+function checkRoutes(ingress: Ingress, old: Ingress | undefined, useRegex: boolean, ctx: AdmissionContext, reasons: string[], warnings: string[]): void {
+  const first = checkDuplicates(routesOf(ingress, useRegex), reasons, warnings);
   if (isCanary(ingress)) return;
   if (!ctx.synced) return void warnings.push(CONFLICT_CHECK_SKIPPED);
   const self = ingressKey(ingress);
+  const ns = ingress.metadata.namespace ?? "default";
   const group = groupOf(ingress, ctx.classes);
   // On update, only newly claimed routes are checked, so a pre-existing conflict (from before
   // Portico was installed) never blocks unrelated edits of the Ingress.
@@ -118,12 +149,24 @@ function checkRoutes(ingress: Ingress, old: Ingress | undefined, useRegex: boole
   // (routesOf(old) re-reads old's annotations, so a change of use-regex is seen as new routes.)
   for (const r of first.values()) {
     if (held.has(r.key)) continue;
-    for (const owner of ctx.index.owners(r.key)) {
-      if (owner.key === self || owner.canary || owner.ingress.metadata.deletionTimestamp) continue;
-      if (groupOf(owner.ingress, ctx.classes) !== group) continue;
-      reasons.push(`${r.field}: ${describeRoute(r)} is already served by Ingress "${owner.key}"`);
-      break;
+    const others = [...ctx.index.owners(r.key)].filter(
+      (o) => o.key !== self && !o.canary && !o.ingress.metadata.deletionTimestamp && groupOf(o.ingress, ctx.classes) === group,
+    );
+    const foreign = others.find((o) => (o.ingress.metadata.namespace ?? "default") !== ns);
+    if (foreign) {
+      reasons.push(
+        `${r.field}: ${describeRoute(r)} is already served by Ingress "${foreign.key}"; an Ingress of another namespace cannot declare the same route`,
+      );
+      continue;
     }
+    if (!others.length) continue;
+    const server = [ingress, ...others.map((o) => o.ingress)].sort(byAge)[0]!;
+    const names = others.map((o) => `"${o.key}"`).join(", ");
+    warnings.push(
+      server === ingress
+        ? `${r.field}: ${describeRoute(r)} is also declared by Ingress ${names} of this namespace; this Ingress is older, so it serves the route and the other's declaration is ignored`
+        : `${r.field}: ${describeRoute(r)} is already served by Ingress "${ingressKey(server)}" of this namespace (older); this declaration is ignored while that one declares it, as ingress-nginx serves the oldest`,
+    );
   }
 }
 
@@ -141,6 +184,18 @@ function foreignSecretRefs(ingress: Ingress, values: AnnotationValues): string[]
           .map((p) => p + r.key)
           .find((k) => k in annotations) ?? r.key;
       return `metadata.annotations[${key}]: Secret "${r.namespace}/${r.name}" is in another namespace; an Ingress may only use Secrets of its own namespace ("${ns}")`;
+    });
+}
+
+/** Tenancy, as for Secrets: an annotation may name only ConfigMaps of the Ingress's own namespace. */
+function foreignConfigMapRefs(ingress: Ingress, values: AnnotationValues): string[] {
+  const ns = ingress.metadata.namespace ?? "default";
+  const annotations = ingress.metadata.annotations ?? {};
+  return configMapRefsOf(values, ns)
+    .filter((r) => r.namespace !== ns)
+    .map((r) => {
+      const key = [...PREFIXES].reverse().find((p) => p + r.key in annotations) ?? "";
+      return `metadata.annotations[${key}${r.key}]: ConfigMap "${r.namespace}/${r.name}" is in another namespace; an Ingress may only use ConfigMaps of its own namespace ("${ns}")`;
     });
 }
 
@@ -167,6 +222,7 @@ export function validateIngress(req: AdmissionRequestLike, ctx: AdmissionContext
   reasons.push(...ann.errors);
   warnings.push(...ann.warnings);
   reasons.push(...foreignSecretRefs(ingress, ann.parsed.values));
+  reasons.push(...foreignConfigMapRefs(ingress, ann.parsed.values));
   const useRegex = regexModeOf(ann.parsed.values);
   checkRules(ingress, useRegex, reasons, warnings);
   checkTls(ingress, ctx, reasons, warnings);

@@ -3,7 +3,7 @@
 // match kind follows how the route is rendered (core's location key: Exact is `location =`, Prefix
 // a prefix location, a regex-mode path a regex).
 
-import type { Ingress } from "../core/k8s-types.js";
+import type { Ingress, IngressBackend } from "../core/k8s-types.js";
 import { normalizeHost } from "../core/nginx-values.js";
 import { ANNOTATIONS, parseAnnotations, PREFIXES } from "../core/annotations/registry.js";
 import { locationKey, locationMatch, locationPath, usesRegex as regexModeOf, type LocationMatch } from "../core/location-key.js";
@@ -19,6 +19,10 @@ export interface Route {
   path: string;
   /** Where in the Ingress, e.g. spec.rules[0].http.paths[1]. */
   field: string;
+  /** pathType and path as written ("" is "/", as ingress-nginx reads it). */
+  written: string;
+  /** The backend, for messages: service "web" port 80. */
+  backend: string;
 }
 
 /** A route is a host and core's location key (src/core/location-key.ts). */
@@ -50,13 +54,31 @@ export function routesOf(ingress: Ingress, useRegex = usesRegex(ingress)): Route
     (rule.http?.paths ?? []).forEach((p, j) => {
       const kind = locationMatch(p.pathType, useRegex, p.path);
       const path = locationPath(kind, p.path);
-      out.push({ key: routeKey(host, kind, path), host, kind, path, field: `spec.rules[${i}].http.paths[${j}]` });
+      out.push({
+        key: routeKey(host, kind, path),
+        host,
+        kind,
+        path,
+        field: `spec.rules[${i}].http.paths[${j}]`,
+        written: `${String(p.pathType)} ${JSON.stringify(p.path || "/")}`,
+        backend: describeBackend(p.backend),
+      });
     });
   });
   if (ingress.spec?.defaultBackend && !(ingress.spec.rules ?? []).length) {
-    out.push({ key: routeKey("", "default", ""), host: "", kind: "default", path: "", field: "spec.defaultBackend" });
+    const backend = describeBackend(ingress.spec.defaultBackend);
+    out.push({ key: routeKey("", "default", ""), host: "", kind: "default", path: "", field: "spec.defaultBackend", written: "", backend });
   }
   return out;
+}
+
+function describeBackend(b: IngressBackend | undefined): string {
+  if (b?.service) {
+    const port = b.service.port?.name !== undefined ? JSON.stringify(b.service.port.name) : String(b.service.port?.number);
+    return `service ${JSON.stringify(b.service.name)} port ${port}`;
+  }
+  if (b?.resource) return `resource ${b.resource.kind}/${b.resource.name}`;
+  return "no backend";
 }
 
 /** Human form of a route for messages: host "foo.com", Prefix path "/api". */

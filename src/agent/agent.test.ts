@@ -102,6 +102,34 @@ describe("agent on a real nginx", () => {
     assert.equal(await podOf("/c"), "a2");
   });
 
+  test("a refused config keeps the upstreams and certificates only the running config uses; they go once a config without them is live", async () => {
+    const routes = { "/a": "up-a", "/b": "up-b" };
+    const old = makeCertificate(["old.test"]);
+    await apply({
+      config: config(routes),
+      endpoints: { "up-a": ep("a1"), "up-b": ep("b1") },
+      sni: { "old.test": "old" },
+      certs: { old: { certificate: old.certificate, key: old.key } },
+    });
+    assert.equal(await podOf("/b"), "b1");
+    assert.equal(await peerFingerprint(fx.httpsPort, "old.test"), old.fingerprint256);
+    // The next state drops /b (and its upstream and certificate), but nginx -t refuses its config.
+    const broken = config({ "/a": "up-a" }, { extraServerText: "    location /a { return 200; }" });
+    const st = await apply({ config: broken, endpoints: { "up-a": ep("a2") }, sni: {}, certs: {} });
+    assert.equal(st.lastError?.part, "config");
+    assert.equal(await podOf("/b"), "b1", "the running config's upstream still has its endpoints");
+    assert.equal(await podOf("/a"), "a2", "an upstream both know gets the new endpoints");
+    assert.equal(await peerFingerprint(fx.httpsPort, "old.test"), old.fingerprint256, "the running config's host keeps its certificate");
+    assert.deepEqual((await fx.agent.control.state()).upstreams, { "up-a": 1, "up-b": 1 });
+    // A config without /b goes live: now its upstream and certificate go.
+    const st2 = await apply({ config: config({ "/a": "up-a" }) });
+    assert.equal(st2.lastError, null);
+    assert.deepEqual((await fx.agent.control.state()).upstreams, { "up-a": 1 });
+    assert.notEqual(await peerFingerprint(fx.httpsPort, "old.test"), old.fingerprint256);
+    await apply({ config: config(routes), endpoints: { "up-a": ep("a1"), "up-b": ep("b1") } });
+    assert.equal(await podOf("/b"), "b1");
+  });
+
   test("endpoint changes move traffic with no reload (same master and workers)", async () => {
     const pidsBefore = fx.agent.processIds();
     const reloadsBefore = fx.agent.status().reloads;
@@ -226,6 +254,34 @@ describe("agent on a real nginx", () => {
     assert.equal(await peerFingerprint(fx.httpsPort, "other.test"), other.fingerprint256);
     assert.notEqual(await peerFingerprint(fx.httpsPort, "kept.test"), kept.fingerprint256, "replaced, not merged");
     await apply({ config: config(routes), sni: {}, certs: {} });
+  });
+
+  test("an endpoint set that does not fit the dictionary is refused whole; the running set keeps serving, and pushes that fit reload nothing", async () => {
+    const routes = { "/a": "up-a", "/b": "up-b" };
+    // A small dictionary (a config change, so a reload), then a set that fits.
+    await apply({ config: config(routes, { endpointsDict: "256k" }), endpoints: { "up-a": ep("a1"), "up-b": ep("b1") } });
+    assert.equal(await podOf("/a"), "a1");
+    const pidsBefore = fx.agent.processIds();
+    const reloadsBefore = fx.agent.status().reloads;
+    // 4,000 upstreams of one endpoint each: about 1 MiB of entries, which cannot fit in 256 KiB.
+    const many = Object.fromEntries(Array.from({ length: 4000 }, (_, i) => [`up-x${i}`, ep("a3")]));
+    const st = await apply({ endpoints: { "up-a": ep("a2"), "up-b": ep("b1"), ...many } });
+    assert.equal(st.lastError?.part, "endpoints", JSON.stringify(st.lastError));
+    assert.match(st.lastError!.message, /HTTP 507.*running endpoints are unchanged/);
+    assert.equal(await podOf("/a"), "a1", "the running set is whole: not a2, not a partial set");
+    assert.equal(await podOf("/b"), "b1");
+    assert.deepEqual((await fx.agent.control.state()).upstreams, { "up-a": 1, "up-b": 1 }, "only the running generation is counted");
+    // A set that fits again applies, replacing the running one, with no reload.
+    const st2 = await apply({ endpoints: { "up-a": ep("a2") } });
+    assert.equal(st2.lastError, null);
+    for (let i = 0; i < 4; i++) assert.equal(await podOf("/a"), "a2");
+    assert.equal((await get("/b")).status, 503, "replaced, not merged");
+    await apply({ endpoints: { "up-a": ep("a3"), "up-b": ep("b1") } });
+    for (let i = 0; i < 4; i++) assert.equal(await podOf("/a"), "a3");
+    assert.equal(await podOf("/b"), "b1");
+    assert.equal(fx.agent.status().reloads, reloadsBefore);
+    assert.deepEqual(fx.agent.processIds(), pidsBefore);
+    await apply({ config: config(routes), endpoints: { "up-a": ep("a1"), "up-b": ep("b1") } });
   });
 
   test("nginx killed: restarted, and endpoints and certificates pushed again", async () => {

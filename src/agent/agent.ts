@@ -301,8 +301,11 @@ export class Agent {
         if (this.desired !== s) return;
         const force = this.forceRepush;
         this.forceRepush = false;
-        await this.shm.pushEndpoints(s, force);
-        await this.shm.pushCertificates(s, force);
+        // The running config is older than s (s's was refused, or waits for nginx): what it
+        // serves keeps its upstreams and certificates until a config without them is live.
+        const keepLive = this.appliedConfig !== s.hashes.config;
+        await this.shm.pushEndpoints(s, force, keepLive);
+        await this.shm.pushCertificates(s, force, keepLive);
         // Hosts of s the running config still lacks (its reload failed) keep their routes.
         await this.shm.pushRoutes(dynamicRoutes(s.config, this.servedHosts), force);
       });

@@ -2,12 +2,13 @@
 // only the index ConfigMap, by name, and reads the shards of a part when that part's hash changed.
 // Needs only get/list/watch on those names (the data-plane Role).
 import { backoffDelay } from "../core/backoff.js";
-import type { CertificatePair, DesiredState } from "../core/contract.js";
+import type { DesiredState } from "../core/contract.js";
 import {
   decodeStatePart,
   parseStateIndex,
   partShardNames,
   stateObjectNames,
+  type CertificatesPart,
   type EndpointsPart,
   type ShardObject,
   type StateIndex,
@@ -31,8 +32,6 @@ interface IndexObject {
   metadata: { name: string; resourceVersion?: string };
   data?: Record<string, string>;
 }
-
-type CertificatesPart = { sniCertificates: Record<string, string>; certificates: Record<string, CertificatePair> };
 
 export class ApiSource implements DesiredStateSource {
   readonly description: string;
@@ -95,6 +94,7 @@ export class ApiSource implements DesiredStateSource {
       ...(Object.keys(this.parts.endpoints[1].balancing).length ? { balancing: this.parts.endpoints[1].balancing } : {}),
       sniCertificates: this.parts.certificates[1].sniCertificates,
       certificates: this.parts.certificates[1].certificates,
+      ...(this.parts.certificates[1].files ? { files: this.parts.certificates[1].files } : {}),
       hashes: { ...h },
     };
   }
@@ -125,7 +125,7 @@ export class ApiSource implements DesiredStateSource {
           while (!this.stopped && !gone) {
             let pending: Promise<void> = Promise.resolve();
             let failure: Error | null = null;
-            this.abort = { aborted: false };
+            const abort = (this.abort = { aborted: false } as { aborted: boolean; onAbort?: () => void });
             const q = `${selector}&watch=true&allowWatchBookmarks=true&timeoutSeconds=${this.opts.watchTimeoutSeconds ?? 300}&resourceVersion=${rv}`;
             await apiWatch<IndexObject & { code?: number; message?: string }>(
               this.conn(),
@@ -141,12 +141,16 @@ export class ApiSource implements DesiredStateSource {
                   pending = pending
                     .then(() => deliver(obj))
                     .catch((e) => {
+                      // A state that does not read whole (a shard missing or of another version):
+                      // reported now, and read again from a fresh list after the backoff.
                       failure = e as Error;
+                      abort.aborted = true;
+                      abort.onAbort?.();
                     });
                 }
                 // DELETED: keep serving what we have; the controller publishes again.
               },
-              this.abort,
+              abort,
             );
             await pending;
             if (failure) throw failure;

@@ -43,6 +43,11 @@ export class ExternalNginx implements NginxHandle {
   /** Seen unreachable since the last fresh(): the next answer means a fresh nginx. */
   private lost = false;
   private lastGeneration = 0;
+  /** fresh() was reported and the Agent's push has not reached nginx yet: its dicts are still
+   * empty, which is no second restart. */
+  private awaitingPush = false;
+  /** start() is waiting for the first answer: a poll meanwhile is that answer, not a comeback. */
+  private starting = false;
 
   constructor(private readonly opts: ExternalNginxOptions) {}
 
@@ -67,11 +72,14 @@ export class ExternalNginx implements NginxHandle {
   /** Waits until the control server answers; keeps watching it afterwards (also after a timeout). */
   async start(): Promise<undefined> {
     this.watch();
+    this.starting = true;
     try {
       await this.opts.control.waitFor(() => true, this.opts.timeoutMs, "nginx (external) to answer on the control server");
     } catch (e) {
       this.lastProblem = (e as Error).message;
       throw new NginxUnavailableError(`${this.lastProblem}; is the nginx container (portico-nginx-run) running?`);
+    } finally {
+      this.starting = false;
     }
     this.up = true;
     this.lastProblem = "";
@@ -130,11 +138,14 @@ export class ExternalNginx implements NginxHandle {
     const generationDropped = this.lastGeneration > 0 && st.generation < this.lastGeneration;
     this.lastGeneration = st.generation;
     const pushed = this.opts.pushedHashes();
-    const dictsEmptied = (pushed.endpoints !== "" && st.endpointsHash === "") || (pushed.certificates !== "" && st.certificatesHash === "");
+    const empty = (pushed.endpoints !== "" && st.endpointsHash === "") || (pushed.certificates !== "" && st.certificatesHash === "");
+    if (!empty) this.awaitingPush = false;
+    const dictsEmptied = empty && !this.awaitingPush;
     const cameBack = !wasRunning;
     if (!dictsEmptied && !generationDropped && !cameBack) return;
     const unseenRestart = !this.lost && (dictsEmptied || generationDropped);
     this.lost = false;
+    this.awaitingPush = true;
     this.opts.logger.warn("nginx (external) answers again or was restarted; pushing endpoints and certificates", {
       generation: st.generation,
       dictsEmptied,
@@ -148,7 +159,7 @@ export class ExternalNginx implements NginxHandle {
     try {
       const state = await this.opts.control.state();
       if (!this.watching) return;
-      const was = this.up;
+      const was = this.up || this.starting;
       this.up = true;
       this.lastProblem = "";
       this.noticeRestart(state, was);

@@ -1,11 +1,15 @@
 // A desired state read from a directory: nginx.conf, endpoints.json ({upstream: [{address, port}]}),
-// certificates.json ({sniCertificates, certificates}). Missing JSON files mean "none". Watched with
-// fs.watch, with polling as a fallback (fs.watch misses events on some filesystems).
+// balancing.json ({upstream: policy}), certificates.json ({sniCertificates, certificates, files}).
+// Missing JSON files mean "none"; their shapes are checked by the same rules as the API's state
+// objects (core/state-objects.ts). Watched with fs.watch, with polling as a fallback (fs.watch
+// misses events on some filesystems). The files are written one by one, so a read midway through a
+// writer's files would mix two states: a new state is delivered only once a second read, settleMs
+// later, finds the same.
 import { watch, type FSWatcher } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { DesiredState } from "../core/contract.js";
-import { validateCertificatesPart, validateEndpointsPart } from "./validate-parts.js";
+import { validateBalancing, validateCertificates, validateEndpoints } from "../core/state-objects.js";
 import type { DesiredStateSource } from "./source.js";
 import { desiredStateFromParts } from "./state-hash.js";
 
@@ -34,9 +38,20 @@ export class FileSource implements DesiredStateSource {
   /** Reads the directory once. */
   async read(): Promise<DesiredState> {
     const config = await readFile(join(this.dir, "nginx.conf"), "utf8");
-    const endpoints = validateEndpointsPart(await readJson(join(this.dir, "endpoints.json"), {}), "endpoints.json");
-    const certs = validateCertificatesPart(await readJson(join(this.dir, "certificates.json"), { sniCertificates: {}, certificates: {} }), "certificates.json");
-    return desiredStateFromParts(config, endpoints, certs.sniCertificates, certs.certificates);
+    const endpoints = await this.readPart("endpoints.json", {}, validateEndpoints);
+    const balancing = await this.readPart("balancing.json", {}, validateBalancing);
+    const certs = await this.readPart("certificates.json", { sniCertificates: {}, certificates: {} }, validateCertificates);
+    return desiredStateFromParts(config, endpoints, certs.sniCertificates, certs.certificates, { balancing, files: certs.files });
+  }
+
+  private async readPart<T>(name: string, missing: unknown, validate: (v: unknown) => T): Promise<T> {
+    const file = join(this.dir, name);
+    const v = await readJson(file, missing);
+    try {
+      return validate(v);
+    } catch (e) {
+      throw new Error(`${file}: ${(e as Error).message}`);
+    }
   }
 
   async start(onState: (state: DesiredState) => void, onError: (error: Error) => void): Promise<void> {
@@ -46,6 +61,9 @@ export class FileSource implements DesiredStateSource {
           const s = await this.read();
           this.lastError = "";
           if (s.hashes.all !== this.lastHash) {
+            await new Promise((r) => setTimeout(r, this.opts.settleMs ?? 50));
+            // Changed again since: the writer is midway; its next change (or the poll) reads again.
+            if ((await this.read()).hashes.all !== s.hashes.all) return;
             this.lastHash = s.hashes.all;
             onState(s);
           }

@@ -2,7 +2,12 @@
 // through a reload. The pusher remembers what the shared dicts hold, so that before a config switch
 // it can push the union of old and new (a new route's first request finds its endpoints and
 // certificate, while upstreams the old config still uses keep theirs until the reload is done).
+// While the running config is older than the state (its successor was refused, or is not live
+// yet), a push keeps every upstream and certificate the running config was served with: new values
+// for what both know, additions, and removals only once the config that drops them is live.
 // It also pushes the dynamic routes (hosts a pending config adds, answered before its reload).
+// nginx stores each push whole or not at all (a second generation; 507 when it does not fit), so a
+// failed push leaves `pushed` and `live` true: they change only with an answered push.
 // Pushes run one at a time (the agent pushes ahead of a reload while another may be running).
 import type { DesiredState } from "../core/contract.js";
 import type { DynamicRoutes } from "../core/render/dynamic-routes.js";
@@ -10,6 +15,23 @@ import type { AgentError, ReportError } from "./agent-status.js";
 import type { ControlClient } from "./control-client.js";
 import type { Logger } from "../log.js";
 import type { AgentMetrics } from "./metrics.js";
+
+interface SharedSets {
+  endpoints: DesiredState["endpoints"];
+  balancing: NonNullable<DesiredState["balancing"]>;
+  sni: DesiredState["sniCertificates"];
+  certificates: DesiredState["certificates"];
+}
+
+/** `kept`'s entries whose key `next` lacks, then all of `next`. */
+function keeping<T>(kept: Record<string, T>, next: Record<string, T>, known: Record<string, unknown> = next): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const [k, v] of Object.entries(kept)) if (!(k in known)) out[k] = v;
+  return Object.assign(out, next);
+}
+
+/** The hash a keeping push is recorded under: not the state's (its exact sets are still due). */
+const keptHash = (hash: string) => `kept:${hash}`;
 
 export class SharedMemoryPusher {
   /** Hashes of what the shared dicts hold now ("" = unknown or pushed only as a transition). */
@@ -19,17 +41,15 @@ export class SharedMemoryPusher {
   /** Balancing policies nginx refused in the last endpoint push (endpoints applied): reported until fixed. */
   balancingProblem: AgentError | null = null;
   /** What nginx's shared memory holds now (to push the union before a config switch). */
-  private pushed: {
-    endpoints: DesiredState["endpoints"];
-    balancing: NonNullable<DesiredState["balancing"]>;
-    sni: DesiredState["sniCertificates"];
-    certificates: DesiredState["certificates"];
-  } = {
+  private pushed: SharedSets = {
     endpoints: {},
     balancing: {},
     sni: {},
     certificates: {},
   };
+
+  /** What the last exact push held: the sets the running config was served with. */
+  private live: SharedSets = { endpoints: {}, balancing: {}, sni: {}, certificates: {} };
 
   /** JSON of the routing table nginx holds ("" = unknown: the next push always goes). */
   private pushedRoutes = "";
@@ -79,12 +99,18 @@ export class SharedMemoryPusher {
     this.applied.certificates = "";
   }
 
-  async pushEndpoints(s: DesiredState, force: boolean): Promise<void> {
-    if (!force && s.hashes.endpoints === this.applied.endpoints) return;
+  /** The state's endpoints; with `keepLive` (the running config is older than `s`) also the
+   * upstreams of the last exact push that `s` lacks, with their balancing. */
+  async pushEndpoints(s: DesiredState, force: boolean, keepLive = false): Promise<void> {
+    const hash = keepLive ? keptHash(s.hashes.endpoints) : s.hashes.endpoints;
+    if (!force && hash === this.applied.endpoints) return;
+    const endpoints = keepLive ? keeping(this.live.endpoints, s.endpoints) : s.endpoints;
+    const balancing = keepLive ? keeping(this.live.balancing, s.balancing ?? {}, s.endpoints) : (s.balancing ?? {});
     try {
-      const res = await this.control.pushEndpoints(s.endpoints, s.balancing ?? {}, s.hashes.endpoints);
-      this.applied.endpoints = s.hashes.endpoints;
-      this.pushed = { ...this.pushed, endpoints: s.endpoints, balancing: s.balancing ?? {} };
+      const res = await this.control.pushEndpoints(endpoints, balancing, hash);
+      this.applied.endpoints = hash;
+      this.pushed = { ...this.pushed, endpoints, balancing };
+      if (!keepLive) this.live = { ...this.live, endpoints, balancing };
       this.metrics.endpointUpdates.inc();
       this.balancingProblem = null;
       if (res.errors.length) {
@@ -101,12 +127,19 @@ export class SharedMemoryPusher {
     }
   }
 
-  async pushCertificates(s: DesiredState, force: boolean): Promise<void> {
-    if (!force && s.hashes.certificates === this.applied.certificates) return;
+  /** The state's certificates; with `keepLive` also the SNI names (and their certificates) of the
+   * last exact push that `s` lacks: hosts the running config still serves keep theirs. */
+  async pushCertificates(s: DesiredState, force: boolean, keepLive = false): Promise<void> {
+    const hash = keepLive ? keptHash(s.hashes.certificates) : s.hashes.certificates;
+    if (!force && hash === this.applied.certificates) return;
+    const sni = keepLive ? keeping(this.live.sni, s.sniCertificates) : s.sniCertificates;
+    // Certificate ids carry a digest of their content: a kept id is the same pair.
+    const certificates = keepLive ? keeping(this.live.certificates, s.certificates) : s.certificates;
     try {
-      const res = await this.control.pushCertificates(s.sniCertificates, s.certificates, s.hashes.certificates);
-      this.applied.certificates = s.hashes.certificates;
-      this.pushed = { ...this.pushed, sni: s.sniCertificates, certificates: s.certificates };
+      const res = await this.control.pushCertificates(sni, certificates, hash);
+      this.applied.certificates = hash;
+      this.pushed = { ...this.pushed, sni, certificates };
+      if (!keepLive) this.live = { ...this.live, sni, certificates };
       this.metrics.certificateUpdates.inc();
       this.certificateProblem = null;
       if (res.errors.length) {

@@ -1,5 +1,5 @@
 // Builds a DesiredState from raw parts (files on disk, tests) with the same hashes core computes.
-import type { CertificatePair, DesiredState, UpstreamEndpoint } from "../core/contract.js";
+import type { CertificatePair, DesiredState, UpstreamBalancing, UpstreamEndpoint } from "../core/contract.js";
 import { hashesOf, sha256 } from "../core/build.js";
 
 export { sha256 };
@@ -9,6 +9,18 @@ export function desiredStateFromParts(
   endpoints: Record<string, UpstreamEndpoint[]>,
   sniCertificates: Record<string, string>,
   certificates: Record<string, CertificatePair>,
+  extra: { balancing?: Record<string, UpstreamBalancing>; files?: Record<string, string> } = {},
 ): DesiredState {
-  return { config, endpoints, sniCertificates, certificates, hashes: hashesOf(config, endpoints, sniCertificates, certificates) };
+  // balancing and files are present only when not empty, as core builds them.
+  const balancing = extra.balancing && Object.keys(extra.balancing).length ? { balancing: extra.balancing } : {};
+  const files = extra.files && Object.keys(extra.files).length ? { files: extra.files } : {};
+  return {
+    config,
+    endpoints,
+    ...balancing,
+    sniCertificates,
+    certificates,
+    ...files,
+    hashes: hashesOf(config, endpoints, sniCertificates, certificates, extra.balancing, extra.files),
+  };
 }

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
 import { validateIngress } from "../admission/ingress.js";
 import { AdmissionState } from "../admission/state.js";
+import { configMapRefsOf } from "../core/annotations/config-map-refs.js";
 import { ACCESS_CONTROL_KEYS, ignoredByIngressNginxToo } from "../core/annotations/ingress-nginx-keys.js";
 import { parseAnnotations, PREFIXES, REJECTED_ANNOTATIONS } from "../core/annotations/registry.js";
 import { build } from "../core/build.js";
@@ -107,11 +108,18 @@ function secretRef(value: string, ns: string): [string, string] {
   return [a!, b!];
 }
 
-/** Services with a ready endpoint for every backend, Secrets for every reference. */
-function worldFor(ingresses: Ingress[], extra: { services: Service[]; secrets: Secret[] }) {
+/** A ConfigMap an annotation names and the file does not hold, with an entry of the shape it reads. */
+function madeUpConfigMap(namespace: string, name: string, key: string): ConfigMap {
+  const data: Record<string, Record<string, string>> = { "custom-headers": { "X-Corpus": "made-up" } };
+  return { metadata: { namespace, name }, data: data[key] ?? {} };
+}
+
+/** Services with a ready endpoint for every backend, Secrets and ConfigMaps for every reference. */
+function worldFor(ingresses: Ingress[], extra: { services: Service[]; secrets: Secret[]; configMaps: ConfigMap[] }) {
   const services = new Map<string, Service>(extra.services.map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s]));
   const slices: EndpointSlice[] = [];
   const secrets = new Map<string, Secret>(extra.secrets.map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s]));
+  const configMaps = new Map<string, ConfigMap>(extra.configMaps.map((c) => [`${c.metadata.namespace}/${c.metadata.name}`, c]));
   let ip = 10;
   const addBackend = (ns: string, b: IngressBackend | undefined) => {
     const svc = b?.service;
@@ -130,6 +138,8 @@ function worldFor(ingresses: Ingress[], extra: { services: Service[]; secrets: S
     for (const r of ing.spec?.rules ?? []) for (const p of r.http?.paths ?? []) addBackend(ns, p.backend);
     for (const t of ing.spec?.tls ?? [])
       if (t.secretName && !secrets.has(`${ns}/${t.secretName}`)) secrets.set(`${ns}/${t.secretName}`, madeUpSecret(ns, t.secretName, true));
+    for (const r of configMapRefsOf(parseAnnotations(ing.metadata.annotations).values, ns))
+      if (!configMaps.has(`${r.namespace}/${r.name}`)) configMaps.set(`${r.namespace}/${r.name}`, madeUpConfigMap(r.namespace, r.name, r.key));
     for (const [k, v] of Object.entries(ing.metadata.annotations ?? {})) {
       const key = shortKey(k);
       if (!key || !/^(auth-secret|auth-tls-secret|proxy-ssl-secret)$/.test(key) || !v) continue;
@@ -145,7 +155,7 @@ function worldFor(ingresses: Ingress[], extra: { services: Service[]; secrets: S
       endpoints: [{ addresses: [`198.18.0.${ip++ % 250}`], conditions: { ready: true } }],
     } as EndpointSlice);
   }
-  return { services: [...services.values()], endpointSlices: slices, secrets: [...secrets.values()] };
+  return { services: [...services.values()], endpointSlices: slices, secrets: [...secrets.values()], configMaps: [...configMaps.values()] };
 }
 
 /** A field written as null is absent once the API server has decoded the object (`host: null`). */
@@ -190,9 +200,9 @@ export function checkCorpusFile(file: string, text: string): FileResult {
   const invalid = Object.prototype.hasOwnProperty.call(INVALID_FOR_KUBERNETES, file) ? INVALID_FOR_KUBERNETES[file] : undefined;
   if (invalid)
     return { file, outcome: "invalid-for-kubernetes", details: [`${invalid.field}: ${invalid.reason}`], accessIgnored: [], ignoredByIngressNginxToo: [] };
-  const { ingresses, services, secrets } = loadCorpusFile(text);
+  const { ingresses, services, secrets, configMaps } = loadCorpusFile(text);
   if (ingresses.some(hasSnippet)) return { file, outcome: "snippet", details: [], accessIgnored: [], ignoredByIngressNginxToo: [] };
-  const world = worldFor(ingresses, { services, secrets });
+  const world = worldFor(ingresses, { services, secrets, configMaps });
 
   const state = new AdmissionState();
   const ourClass: IngressClass = { metadata: { name: "portico" }, spec: { controller: "portico.dev/ingress-controller" } };
@@ -206,6 +216,8 @@ export function checkCorpusFile(file: string, text: string): FileResult {
   const admitted: Ingress[] = [];
   ingresses.forEach((ing, i) => {
     const who = `${ing.metadata.namespace}/${ing.metadata.name}`;
+    // The API server stamps creationTimestamp before validating admission: in file order, a second apart.
+    ing.metadata.creationTimestamp ??= new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString().replace(".000Z", "Z");
     const v = validateIngress(
       { uid: `c${i}`, operation: "CREATE", name: ing.metadata.name, namespace: ing.metadata.namespace, object: ing },
       { ...state.context(), now: new Date("2026-06-01T00:00:00Z") },
@@ -236,6 +248,7 @@ export function checkCorpusFile(file: string, text: string): FileResult {
     services: world.services,
     endpointSlices: world.endpointSlices,
     secrets: world.secrets,
+    configMaps: world.configMaps,
   });
   const disagreements: string[] = [];
   for (const ing of admitted) {

@@ -136,7 +136,12 @@ test("the ConfigMaps kept are exactly those IngressControllers name, plus those 
   });
   assert.deepEqual(annotationConfigMapKeys(named, ["authSecret"]), ["shop/headers"]);
   assert.deepEqual(annotationConfigMapKeys(other, ["authSecret"]), [], "another namespace's ConfigMap is never kept");
-  assert.deepEqual(annotationConfigMapKeys(named), [], "no annotation names a ConfigMap yet");
+  assert.deepEqual(annotationConfigMapKeys(named), [], "auth-secret names no ConfigMap");
+  const headers = ingress("c", [{ host: "c.example", paths: [path("/", "Prefix", "web")] }], {
+    namespace: "shop",
+    annotations: { "nginx.ingress.kubernetes.io/custom-headers": "shop/headers" },
+  });
+  assert.deepEqual(annotationConfigMapKeys(headers), ["shop/headers"], "custom-headers names one");
   const seen: string[][] = [];
   c.onWantedConfigMaps((keys) => seen.push(keys));
   c.upsert("Ingress", named);

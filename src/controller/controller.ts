@@ -111,6 +111,7 @@ export function snapshotFor(ic: StoredIngressController, store: Store): Snapshot
     endpointSlices: store.list("EndpointSlice"),
     secrets: store.list("Secret"),
     tcpServices: store.get("ConfigMap", ns, streamConfigMapNames(ic).tcp),
+    configMaps: store.list("ConfigMap"),
     udpServices: store.get("ConfigMap", ns, streamConfigMapNames(ic).udp),
     defaultCertificate: spec.defaultTLSSecret ? (store.get("Secret", ns, spec.defaultTLSSecret) as Secret | undefined) : undefined,
     ...(spec.hostSharing?.namespaces?.length ? { hostSharing: spec.hostSharing.namespaces } : {}),

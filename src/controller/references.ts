@@ -3,6 +3,7 @@
 
 import { classIsServed, requestedClass } from "../core/classes.js";
 import { parseAnnotations, type AnnotationValues } from "../core/annotations/registry.js";
+import { CONFIG_MAP_REFS } from "../core/annotations/config-map-refs.js";
 import { secretRefsOf } from "../core/annotations/secret-refs.js";
 import type { Ingress, IngressBackend } from "../core/k8s-types.js";
 
@@ -57,9 +58,9 @@ export function addIngressReferences(ingress: Ingress, refs: References): void {
   }
 }
 
-/** The annotation values that name a ConfigMap ("name" or "<namespace>/name"): the one list an
- * annotation that reads a ConfigMap (custom-headers, ...) joins, so that the watcher keeps it. */
-export const CONFIG_MAP_ANNOTATIONS: readonly (keyof AnnotationValues)[] = [];
+/** The annotation values that name a ConfigMap ("name" or "<namespace>/name"): an annotation that
+ * reads a ConfigMap joins CONFIG_MAP_REFS (core/annotations/config-map-refs.ts), so that the watcher keeps it. */
+export const CONFIG_MAP_ANNOTATIONS = Object.keys(CONFIG_MAP_REFS) as readonly (keyof AnnotationValues)[];
 
 /** namespace/name of the ConfigMaps an Ingress's annotations name (its own namespace only, as
  * for Secrets: another namespace's ConfigMap is never kept). */

@@ -28,6 +28,8 @@ export interface Snapshot {
   /** `tcp-services` / `udp-services` ConfigMaps of this controller, if they exist. */
   tcpServices?: ConfigMap;
   udpServices?: ConfigMap;
+  /** The ConfigMaps served Ingresses' annotations name (custom-headers, ...; annotations/config-map-refs.ts). */
+  configMaps?: ConfigMap[];
   /** Namespaces whose Ingresses may add rules and TLS entries to hosts owned by another namespace
    * (IngressController spec.hostSharing.namespaces; "*" = all). Absent: hosts are not shared. */
   hostSharing?: string[];

@@ -220,16 +220,20 @@ export interface EndpointsPart {
 function validateEndpointsPart(v: unknown): EndpointsPart {
   const o = v as Partial<EndpointsPart>;
   if (!o || typeof o !== "object" || Array.isArray(o)) throw new StateObjectError("endpoints part: must be an object {endpoints, balancing}");
-  const balancing = o.balancing ?? {};
-  if (typeof balancing !== "object" || Array.isArray(balancing))
-    throw new StateObjectError("endpoints part: balancing must be an object of upstream -> policy");
-  for (const [name, b] of Object.entries(balancing)) {
-    if (!b || typeof b !== "object" || Array.isArray(b)) throw new StateObjectError(`balancing.${name}: must be an object`);
-  }
-  return { endpoints: validateEndpoints(o.endpoints), balancing };
+  return { endpoints: validateEndpoints(o.endpoints), balancing: validateBalancing(o.balancing ?? {}) };
 }
 
-function validateEndpoints(v: unknown): Record<string, UpstreamEndpoint[]> {
+/** Shape check of balancing policies (upstream -> policy object), also for the agent's file source. */
+export function validateBalancing(v: unknown): Record<string, UpstreamBalancing> {
+  if (!v || typeof v !== "object" || Array.isArray(v)) throw new StateObjectError("endpoints part: balancing must be an object of upstream -> policy");
+  for (const [name, b] of Object.entries(v)) {
+    if (!b || typeof b !== "object" || Array.isArray(b)) throw new StateObjectError(`balancing.${name}: must be an object`);
+  }
+  return v as Record<string, UpstreamBalancing>;
+}
+
+/** Shape check of endpoints (upstream -> [{address, port}]), also for the agent's file source. */
+export function validateEndpoints(v: unknown): Record<string, UpstreamEndpoint[]> {
   if (!v || typeof v !== "object" || Array.isArray(v)) throw new StateObjectError("endpoints: must be an object of upstream -> endpoints");
   for (const [name, list] of Object.entries(v)) {
     if (!Array.isArray(list)) throw new StateObjectError(`endpoints.${name}: must be an array`);
@@ -244,9 +248,10 @@ function validateEndpoints(v: unknown): Record<string, UpstreamEndpoint[]> {
   return v as Record<string, UpstreamEndpoint[]>;
 }
 
-type CertificatesPart = { sniCertificates: Record<string, string>; certificates: Record<string, CertificatePair>; files?: Record<string, string> };
+export type CertificatesPart = { sniCertificates: Record<string, string>; certificates: Record<string, CertificatePair>; files?: Record<string, string> };
 
-function validateCertificates(v: unknown): CertificatesPart {
+/** Shape check of the certificates part (SNI names, PEM pairs, files), also for the agent's file source. */
+export function validateCertificates(v: unknown): CertificatesPart {
   const o = v as { sniCertificates?: unknown; certificates?: unknown; files?: unknown };
   if (!o || typeof o !== "object") throw new StateObjectError("certificates: must be an object");
   const sni = o.sniCertificates as Record<string, unknown>;

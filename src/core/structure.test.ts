@@ -14,7 +14,7 @@ import { ingress, path, service, slice, snapshot } from "./test-objects.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { TESTDATA } from "./test-fixtures.js";
-import type { Ingress } from "./k8s-types.js";
+import type { ConfigMap, Ingress } from "./k8s-types.js";
 
 const HOSTILE_CORES = [
   '"',
@@ -63,7 +63,8 @@ function shape(config: string): Map<string, number> {
   return counts;
 }
 
-type Slot = { name: string; benign: string; make: (v: string | undefined) => Ingress[] };
+/** `configMaps`: ConfigMaps the slot's value goes into (an annotation names them). */
+type Slot = { name: string; benign: string; make: (v: string | undefined) => Ingress[]; configMaps?: (v: string | undefined) => ConfigMap[] };
 
 const backend = (svc = "web", port: number | string = 80) => path("/p", "Prefix", svc, port).backend;
 const SLOTS: Slot[] = [
@@ -180,6 +181,7 @@ const BENIGN_ANNOTATION: Record<string, string> = {
   "request-headers": "X-Extra: $request_uri",
   "require-request-headers": "X-Api-Key",
   "response-headers": "X-Frame-Options: SAMEORIGIN",
+  "custom-headers": "headers",
   "allowlist-source-range": "10.0.0.0/8",
   "whitelist-source-range": "10.0.0.0/8, 192.0.2.1",
   "denylist-source-range": "192.0.2.0/24",
@@ -338,10 +340,29 @@ for (const a of ANNOTATIONS) {
   }
 }
 
-function configOf(ingresses: Ingress[]) {
+// The entries of a ConfigMap an annotation names: each key and each value is a slot.
+const headersCm = (data: Record<string, string>): ConfigMap[] => [{ metadata: { namespace: "default", name: "cm" }, data: { "X-Base": "b", ...data } }];
+for (const [annotation, entry] of [
+  ["custom-headers", (v: string) => ({ "X-Slot": v })],
+  ["custom-headers", (v: string) => ({ [v]: "x" })],
+] as const) {
+  SLOTS.push({
+    name: `${annotation} ConfigMap ${entry("k")["X-Slot"] ? "value" : "key"}`,
+    benign: entry("k")["X-Slot"] ? "some value" : "X-Benign",
+    make: () => [
+      ingress("i", [{ host: "h.example.com", paths: [path("/q", "Prefix", "web")] }], { annotations: { [`nginx.ingress.kubernetes.io/${annotation}`]: "cm" } }),
+    ],
+    configMaps: (v) => headersCm(v === undefined ? {} : entry(v)),
+  });
+}
+
+const CONFIG_MAPS: ConfigMap[] = [{ metadata: { namespace: "default", name: "headers" }, data: { "X-Frame-Options": "SAMEORIGIN" } }];
+
+function configOf(ingresses: Ingress[], configMaps: ConfigMap[] = []) {
   const r = build(
     snapshot({
       ingresses,
+      configMaps: [...CONFIG_MAPS, ...configMaps],
       services: [service("web", "default", [{ name: "http", port: 80 }])],
       endpointSlices: [slice("web", ["198.18.0.1"], 8080, "default", "http")],
       secrets: [
@@ -360,24 +381,26 @@ function configOf(ingresses: Ingress[]) {
 describe("hostile inputs never add directives", () => {
   for (const slot of SLOTS) {
     test(slot.name, () => {
-      const twin = configOf(slot.make(slot.benign));
+      const cms = slot.configMaps ?? (() => []);
+      const twin = configOf(slot.make(slot.benign), cms(slot.benign));
       assert.equal(
         twin.diagnostics.filter((d) => d.reason !== "TLSSecretNotFound").length,
         0,
         `benign ${slot.name} must be accepted: ${JSON.stringify(twin.diagnostics)}`,
       );
       const twinShape = shape(twin.state.config);
-      const omittedShape = shape(configOf(slot.make(undefined)).state.config);
+      const omittedShape = shape(configOf(slot.make(undefined), cms(undefined)).state.config);
       // A refused access-control value leaves the Ingress's paths answering 503 (fail closed).
       const key = slot.name.slice(slot.name.indexOf("/") + 1);
-      const refusedShape = shape(configOf(slot.make(guardReason(key) ? '"' : undefined)).state.config);
+      const refusedShape = shape(configOf(slot.make(guardReason(key) ? '"' : undefined), cms('"')).state.config);
       const same = (a: Map<string, number>, b: Map<string, number>) => a.size === b.size && [...a].every(([k, n]) => b.get(k) === n);
       for (const h of HOSTILE) {
-        const r = configOf(slot.make(h));
+        const r = configOf(slot.make(h), cms(h));
         const s = shape(r.state.config);
         const rejected = r.diagnostics.some((d) => !["TLSSecretNotFound", "ServiceNotFound", "ServicePortNotFound"].includes(d.reason));
         const label = `${slot.name} = ${JSON.stringify(h.slice(0, 60))}`;
-        if (r.diagnostics.some((d) => d.reason === "AnnotationRefused"))
+        // So does a ConfigMap entry an annotation cannot use.
+        if (r.diagnostics.some((d) => d.reason === "AnnotationRefused" || d.reason === "ConfigMapInvalid"))
           assert.ok(same(s, refusedShape), `${label} was refused, so its paths must answer 503 as with any refused value`);
         else if (rejected) assert.ok(same(s, omittedShape), `${label} was rejected, so the config must be as if it were absent`);
         else assert.ok(same(s, twinShape), `${label} was accepted, so the config must have the benign twin's shape`);

@@ -40,6 +40,7 @@ export function loadFixture(yamlText: string): Fixture {
     secrets: secrets.filter((s) => !header.defaultCertificate || `${s.metadata.namespace}/${s.metadata.name}` !== header.defaultCertificate),
     tcpServices: configMaps.find((c) => c.metadata.name === "tcp-services"),
     udpServices: configMaps.find((c) => c.metadata.name === "udp-services"),
+    configMaps,
     defaultCertificate: find(header.defaultCertificate),
     ...(header.hostSharing ? { hostSharing: header.hostSharing as string[] } : {}),
   };

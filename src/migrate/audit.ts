@@ -46,6 +46,8 @@ export const DIFFERENT_DEFAULTS: Record<string, string> = {
   "proxy-ssl-verify": '"on" verifies against the system CA bundle; proxy-ssl-secret (a CA of your own) is refused',
   "limit-rps": "limited clients get 503 (ingress-nginx's limit-req-status-code default); set per Ingress, not per controller",
   "proxy-next-upstream-tries": "counts every attempt, the first included (nginx's meaning)",
+  "custom-headers":
+    "the header names need no global-allowed-response-headers list; values with '\"', '\\' or '$' are refused (ingress-nginx sent them literally)",
 };
 
 const SNIPPET_KEYS = new Set(REJECTED_ANNOTATIONS.map((r) => r.key));
@@ -98,7 +100,7 @@ export function auditIngress(doc: Record<string, unknown>, className: string): I
     else if (findings.parsed.unknown.includes(full))
       out.push({ key: full, status: ignoredByIngressNginxToo(key) ? "not-ingress-nginx" : "ignored", detail: ignoredDetail(findings.warnings, full) });
     else if (DIFFERENT_DEFAULTS[key]) out.push({ key: full, status: "different-default", detail: DIFFERENT_DEFAULTS[key]! });
-    else out.push({ key: full, status: "supported", detail: "" });
+    else out.push({ key: full, status: "supported", detail: defaultedDetail(findings.parsed.warnings, full) });
   }
   const migrated: Ingress = { ...ingress, metadata: { ...ingress.metadata, annotations } };
   if (Object.keys(annotations).length === 0) delete migrated.metadata.annotations;
@@ -113,6 +115,12 @@ function ignoredDetail(warnings: string[], full: string): string {
   const head = `metadata.annotations[${full}]: `;
   const w = warnings.find((x) => x.startsWith(head));
   return `${w ? w.slice(head.length) : "not supported by Portico; ignored"} (admission warns)`;
+}
+
+/** A value read as its default, as ingress-nginx read it: supported, and the warning says the fix. */
+function defaultedDetail(warnings: { key: string; message: string }[], full: string): string {
+  const w = warnings.find((x) => x.key === full);
+  return w ? `${w.message.startsWith(`${full}:`) ? w.message.slice(full.length + 1).trim() : w.message} (admission warns)` : "";
 }
 
 function mergeValue(existing: string | undefined, v: string): string {

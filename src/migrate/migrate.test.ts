@@ -78,6 +78,19 @@ describe("audit", () => {
     assert.equal(by["mirror-target"]!.status, "ignored");
     assert.equal(a.migrates, false);
   });
+  test('a value ingress-nginx read as its default (proxy-buffers-number "8 32k") is supported, with the fix said', () => {
+    const a = auditIngress(ing({ [`${N}proxy-buffers-number`]: "8 32k" }), "portico");
+    assert.deepEqual(
+      a.annotations.map((x) => [x.status, x.detail]),
+      [
+        [
+          "supported",
+          '"8 32k" is nginx\'s "proxy_buffers <number> <size>", not a number of buffers; the default (4) is used, as ingress-nginx did; write nginx.ingress.kubernetes.io/proxy-buffers-number: "8" and proxy-buffer-size: "32k" to get 8 buffers of 32k (admission warns)',
+        ],
+      ],
+    );
+    assert.equal(a.migrates, true);
+  });
   test("a fully expressible snippet is replaced by its typed form in the written Ingress", () => {
     const a = auditIngress(
       ing({ [`${N}configuration-snippet`]: 'more_set_headers "X-Frame-Options: SAMEORIGIN";\nproxy_hide_header X-Powered-By;' }),

@@ -15,6 +15,8 @@ export interface ContractConfigOptions {
   keepalive?: number;
   /** Size of the certificate dictionary (default 64m). */
   certificateDict?: string;
+  /** Size of the endpoints dictionary (default 64m). */
+  endpointsDict?: string;
 }
 
 const MODULES = ["ndk_http_module.so", "ngx_http_lua_module.so", "ngx_stream_module.so"].map((m) => `load_module /usr/lib/nginx/modules/${m};`);
@@ -45,7 +47,7 @@ http {
   uninitialized_variable_warn off;
 ${NGINX_TEMP_PATHS}
   lua_package_path "$prefix/lua/?.lua;;";
-  lua_shared_dict portico_endpoints 64m;
+  lua_shared_dict portico_endpoints ${o.endpointsDict ?? "64m"};
   lua_shared_dict portico_certificates ${o.certificateDict ?? "64m"};
   lua_shared_dict portico_state 1m;
   init_by_lua_block { portico = require("portico") portico.configure({ no_endpoint_status = 503, unavailable_addr = "127.0.0.2", unavailable_port = ${o.controlPort} }) }

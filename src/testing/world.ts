@@ -2,7 +2,7 @@
 // Snapshot, built with core's build() and applied with a real Agent + nginx.
 import type { AgentOptions } from "../agent/agent.js";
 import type { BuildResult, RenderOptions, Snapshot } from "../core/contract.js";
-import type { EndpointSlice, Ingress, Secret, Service } from "../core/k8s-types.js";
+import type { ConfigMap, EndpointSlice, Ingress, Secret, Service } from "../core/k8s-types.js";
 import { build } from "../core/build.js";
 import { withDefaults, type Settings } from "../core/settings.js";
 import { startAgentFixture, type AgentFixture } from "./agent-fixture.js";
@@ -24,6 +24,7 @@ export class World {
   readonly slices: EndpointSlice[] = [];
   readonly ingresses: Ingress[] = [];
   readonly secrets: Secret[] = [];
+  readonly configMaps: ConfigMap[] = [];
   readonly pods: EchoBackend[] = [];
   settings: Partial<Settings> = {};
   private seq = 0;
@@ -63,6 +64,10 @@ export class World {
     });
   }
 
+  configMap(name: string, data: Record<string, string>, ns = NS): void {
+    this.configMaps.push({ metadata: { name, namespace: ns }, data });
+  }
+
   /** Adds an Ingress of class portico; creationTimestamp increases with each call (older wins conflicts). */
   ingress(name: string, spec: Ingress["spec"], annotations: Record<string, string> = {}, ns = NS): Ingress {
     const ing = {
@@ -89,6 +94,7 @@ export class World {
       services: this.services,
       endpointSlices: this.slices,
       secrets: this.secrets,
+      configMaps: this.configMaps,
     };
   }
 

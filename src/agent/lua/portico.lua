@@ -2,13 +2,14 @@
 -- through the control server, so endpoint and certificate changes never need a reload.
 --
 -- Shared dicts (declared by the rendered nginx.conf):
---   portico_endpoints     "u:<upstream>" -> "addr port,addr port,..."; "b:<upstream>" -> balancing policy (JSON)
---   portico_certificates  "<g>s:<sni>" -> certificate id; "<g>c:<id>" -> cert PEM .. "\0" .. key PEM,
---                         for generation <g> 1 or 2: a push fills the other generation whole, then
---                         "certificates_generation" in portico_state flips to it (a push that runs
---                         out of room leaves the running set untouched)
---   portico_state         versions, hashes pushed by the agent, config generation
--- Each worker keeps decoded copies and drops them when the version counter in portico_state moves.
+--   portico_endpoints     "<g>u:<upstream>" -> "addr port,addr port,..."; "<g>b:<upstream>" -> balancing
+--                         policy (JSON); "<g>r:<host>" -> dynamic route (JSON)
+--   portico_certificates  "<g>s:<sni>" -> certificate id; "<g>c:<id>" -> cert PEM .. "\0" .. key PEM
+--   portico_state         versions, generations, hashes pushed by the agent, config generation
+-- Each pushed set (endpoints, routes, certificates) lives in generation <g> "1" or "2": a push fills
+-- the generation not in use whole, then "<set>_generation" in portico_state flips to it; a push that
+-- runs out of room is removed and answered 507, and the running set stays untouched.
+-- Each worker keeps decoded copies and drops them when the set's version counter moves.
 -- Debian's lua-cjson (C): decoding a large endpoint push costs a fraction of a Lua-written parser.
 local cjson = require("cjson.safe")
 local balancing = require("portico_balancing")
@@ -44,6 +45,97 @@ local function dicts()
   return shared.portico_endpoints, shared.portico_certificates, shared.portico_state
 end
 
+---------------------------------------------------------------------------------------------------
+-- Pushed sets, in two generations
+
+local function pushed_set(name, dict, kinds)
+  return {
+    name = name, dict = dict, kinds = kinds,
+    version_key = name .. "_version", generation_key = name .. "_generation",
+    version = false,  -- the version this worker's decoded copies reflect
+    gen = "1",        -- the generation prefix of the running set
+    checked_at = -1,
+  }
+end
+
+local endpoint_set = pushed_set("endpoints", "portico_endpoints", { "u:", "b:" })
+local route_set = pushed_set("routes", "portico_endpoints", { "r:" })
+local certificate_set = pushed_set("certificates", "portico_certificates", { "c:", "s:" })
+
+local function running_generation(set, state)
+  return tostring(state:get(set.generation_key) or 1)
+end
+
+-- True when the set's version moved since this worker last looked (the caller drops its decoded
+-- copies); `set.gen` then names the running generation. The version is read at most once per tick
+-- of nginx's cached clock (ngx.now(), updated once per event loop iteration): a push reaches this
+-- worker within a millisecond or so, and a busy worker does not pay a lookup per request. The
+-- generation flips before the version moves, and the old generation stays until the next push
+-- clears it, so a worker that has not looked yet still reads a whole set.
+local function moved(set, state)
+  local now = ngx.now()
+  if now == set.checked_at then return false end
+  set.checked_at = now
+  local v = state:get(set.version_key) or 0
+  if v == set.version then return false end
+  set.version = v
+  set.gen = running_generation(set, state)
+  return true
+end
+
+-- Deletes the set's keys of generation g.
+local function clear_generation(dict, set, g)
+  for _, key in ipairs(dict:get_keys(0)) do
+    if sub(key, 1, 1) == g then
+      local kind = sub(key, 2, 3)
+      for _, k in ipairs(set.kinds) do
+        if kind == k then dict:delete(key) break end
+      end
+    end
+  end
+end
+
+-- Writes the whole set (`entries`: key -> value) into the generation not in use, then flips the
+-- pointer and moves the version; returns the new version. Out of room: the partial new generation
+-- is removed and the running set stays whole. (The agent sends one push at a time, so two never
+-- interleave.)
+local function store_set(set, state, entries)
+  local dict = shared[set.dict]
+  local next_gen = running_generation(set, state) == "1" and "2" or "1"
+  clear_generation(dict, set, next_gen)
+  for key, value in pairs(entries) do
+    -- safe_set never evicts other entries: running out of memory is an error, not silent loss.
+    local ok, err = dict:safe_set(next_gen .. key, value)
+    if not ok then
+      clear_generation(dict, set, next_gen)
+      return nil, "storing " .. key .. ": " .. tostring(err) .. " (the running " .. set.name .. " are unchanged)"
+    end
+  end
+  state:set(set.generation_key, tonumber(next_gen))
+  local version = state:incr(set.version_key, 1, 0)
+  set.checked_at = -1 -- this worker sees the push at once (others within a clock tick)
+  return version
+end
+
+-- How many keys of each kind the running generation of the set holds (kind -> count), and, with
+-- `each`, each key of `kind` without its prefix.
+local function running_keys(set, state, kind, each)
+  local dict = shared[set.dict]
+  local g = running_generation(set, state)
+  local counts = {}
+  for _, k in ipairs(set.kinds) do counts[k] = 0 end
+  for _, key in ipairs(dict:get_keys(0)) do
+    if sub(key, 1, 1) == g then
+      local k = sub(key, 2, 3)
+      if counts[k] then
+        counts[k] = counts[k] + 1
+        if each and k == kind then each(sub(key, 4), dict:get(key)) end
+      end
+    end
+  end
+  return counts
+end
+
 function _M.configure(opts)
   for k, v in pairs(opts or {}) do config[k] = v end
   local _, _, state = dicts()
@@ -60,7 +152,6 @@ end
 ---------------------------------------------------------------------------------------------------
 -- Endpoints and balancing
 
-local ep_version = false   -- version of portico_endpoints this worker's cache reflects
 local ups_cache = {}       -- upstream -> state built by portico_balancing.new_upstream (or false when unknown)
 local rr_carry = {}        -- upstream -> round robin counter, kept across pushes
 
@@ -73,18 +164,8 @@ local function parse_peers(raw)
   return peers
 end
 
--- The version counter is read at most once per tick of nginx's cached clock (ngx.now(), updated
--- once per event loop iteration): a push reaches this worker's requests within a millisecond or
--- so, and a busy worker does not pay a shared-dict lookup per request.
-local ep_checked_at = -1
-
 local function sync_endpoints(state)
-  local now = ngx.now()
-  if now == ep_checked_at then return end
-  ep_checked_at = now
-  local v = state:get("endpoints_version") or 0
-  if v ~= ep_version then
-    ep_version = v
+  if moved(endpoint_set, state) then
     for name, ups in pairs(ups_cache) do if ups then rr_carry[name] = ups.rr end end
     ups_cache = {}
   end
@@ -96,10 +177,11 @@ local function get_upstream(name)
   sync_endpoints(state)
   local ups = ups_cache[name]
   if ups == nil then
-    local raw = endpoints:get("u:" .. name)
+    local g = endpoint_set.gen
+    local raw = endpoints:get(g .. "u:" .. name)
     if raw then
       local policy
-      local braw = endpoints:get("b:" .. name)
+      local braw = endpoints:get(g .. "b:" .. name)
       if braw then policy = cjson.decode(braw) end
       ups = balancing.new_upstream(name, parse_peers(raw), policy)
       ups.rr = rr_carry[name] or 0
@@ -229,24 +311,15 @@ end
 ---------------------------------------------------------------------------------------------------
 -- Dynamic routes: hosts the running config has no server for yet (see src/core/render/dynamic-routes.ts)
 --
--- portico_endpoints "r:<host>" -> JSON { https = bool, exact = {path: target}, prefix = {path: target} },
+-- portico_endpoints "<g>r:<host>" -> JSON { https = bool, exact = {path: target}, prefix = {path: target} },
 -- target = { upstream = name } or {} (the host's 404 page), plus sslRedirect = true. Pushed by the
 -- agent before it tests and reloads a config that adds such hosts; the default server's
 -- rewrite_by_lua (route()) answers them as their own server will after the reload.
 
-local routes_version = false
-local routes_checked_at = -1
 local route_cache = {}   -- host -> decoded route; only hosts that have one (a Host header is client input)
 
 local function sync_routes(state)
-  local now = ngx.now()
-  if now == routes_checked_at then return end
-  routes_checked_at = now
-  local v = state:get("routes_version") or 0
-  if v ~= routes_version then
-    routes_version = v
-    route_cache = {}
-  end
+  if moved(route_set, state) then route_cache = {} end
 end
 
 local function by_length_desc(a, b) return #a[1] > #b[1] end
@@ -254,7 +327,7 @@ local function by_length_desc(a, b) return #a[1] > #b[1] end
 local function get_route(endpoints, host)
   local r = route_cache[host]
   if r then return r end
-  local raw = endpoints:get("r:" .. host)
+  local raw = endpoints:get(route_set.gen .. "r:" .. host)
   if not raw then return nil end
   r = cjson.decode(raw)
   if not r then return nil end
@@ -297,24 +370,16 @@ end
 ---------------------------------------------------------------------------------------------------
 -- Certificates
 
-local cert_version = false
-local cert_gen = "1"                  -- generation prefix of the running certificate set
 local sni_cache, sni_cache_n = {}, 0  -- server name -> certificate id (or false: no match)
 local parsed = {}                     -- certificate id -> { raw, cert, key }
 
-local function active_generation(state)
-  return tostring(state:get("certificates_generation") or 1)
-end
-
 local function sync_certificates(certs, state)
-  local v = state:get("certificates_version") or 0
-  if v ~= cert_version then
-    cert_version = v
-    cert_gen = active_generation(state)
+  if moved(certificate_set, state) then
     sni_cache, sni_cache_n = {}, 0
     -- Keep parsed certificates whose stored PEM is unchanged; drop the rest.
+    local g = certificate_set.gen
     for id, entry in pairs(parsed) do
-      if certs:get(cert_gen .. "c:" .. id) ~= entry.raw then parsed[id] = nil end
+      if certs:get(g .. "c:" .. id) ~= entry.raw then parsed[id] = nil end
     end
   end
 end
@@ -322,6 +387,7 @@ end
 local function lookup_sni(certs, name)
   local id = sni_cache[name]
   if id ~= nil then return id or nil end
+  local cert_gen = certificate_set.gen
   id = certs:get(cert_gen .. "s:" .. name)
   if not id then
     -- A wildcard matches exactly one label: a.foo.com -> *.foo.com, never a.b.foo.com -> *.foo.com.
@@ -356,11 +422,11 @@ function _M.certificate()
   if name and name ~= "" then id = lookup_sni(certs, lower(name)) end
   -- No SNI or no match: the IngressController's default TLS Secret ("*"), if it has one,
   -- else nginx keeps the generated default certificate.
-  if not id then id = certs:get(cert_gen .. "s:*") end
+  if not id then id = certs:get(certificate_set.gen .. "s:*") end
   if not id then return end
   local entry = parsed[id]
   if not entry then
-    local raw = certs:get(cert_gen .. "c:" .. id)
+    local raw = certs:get(certificate_set.gen .. "c:" .. id)
     if not raw then return end
     local cert_pem, key_pem = split_pair(raw)
     if not cert_pem then return end
@@ -426,49 +492,6 @@ local function valid_port(p)
   return type(p) == "number" and p == math.floor(p) and p >= 1 and p <= 65535
 end
 
--- Replaces the whole content of `dict` under `prefix`-ed keys with `entries` (key -> value).
-local function replace_all(dict, prefixes, entries)
-  for _, key in ipairs(dict:get_keys(0)) do
-    if entries[key] == nil then
-      for _, p in ipairs(prefixes) do
-        if sub(key, 1, #p) == p then dict:delete(key) break end
-      end
-    end
-  end
-  for key, value in pairs(entries) do
-    -- safe_set never evicts other entries: running out of memory is an error, not silent loss.
-    local ok, err = dict:safe_set(key, value)
-    if not ok then return nil, "storing " .. key .. ": " .. tostring(err) end
-  end
-  return true
-end
-
--- Deletes every key of generation g ("1" or "2").
-local function clear_generation(dict, g)
-  for _, key in ipairs(dict:get_keys(0)) do
-    if sub(key, 1, 1) == g then dict:delete(key) end
-  end
-end
-
--- Writes the whole certificate set into the generation not in use, then flips the pointer. The
--- old generation stays until the next push clears it first, so a worker that read the pointer just
--- before the flip still finds its set. Out of room: the partial new generation is removed and the
--- running set stays whole. (The agent sends one push at a time, so two never interleave.)
-local function store_generation(certs, state, entries)
-  local running = active_generation(state)
-  local next_gen = running == "1" and "2" or "1"
-  clear_generation(certs, next_gen)
-  for key, value in pairs(entries) do
-    local ok, err = certs:safe_set(next_gen .. key, value)
-    if not ok then
-      clear_generation(certs, next_gen)
-      return nil, "storing " .. key .. ": " .. tostring(err) .. " (the running certificates are unchanged)"
-    end
-  end
-  state:set("certificates_generation", tonumber(next_gen))
-  return true
-end
-
 local function post_endpoints(state, body)
   local data, err = cjson.decode(body)
   if not data then return respond(400, { error = "invalid JSON: " .. tostring(err) }) end
@@ -513,12 +536,9 @@ local function post_endpoints(state, body)
       entries["b:" .. name] = cjson.encode(policy)
     end
   end
-  local endpoints = dicts()
-  local ok, serr = replace_all(endpoints, { "u:", "b:" }, entries)
-  if not ok then return respond(507, { error = serr }) end
+  local version, serr = store_set(endpoint_set, state, entries)
+  if not version then return respond(507, { error = serr }) end
   state:set("endpoints_hash", ngx.var.http_x_portico_hash or "")
-  local version = state:incr("endpoints_version", 1, 0)
-  ep_checked_at = -1 -- this worker sees the push at once (others within a clock tick)
   return respond(200, { upstreams = count, version = version, errors = #errors > 0 and errors or nil })
 end
 
@@ -552,11 +572,9 @@ local function post_certificates(state, body)
       nsni = nsni + 1
     end
   end
-  local _, certs = dicts()
-  local ok, serr = store_generation(certs, state, entries)
-  if not ok then return respond(507, { error = serr }) end
+  local version, serr = store_set(certificate_set, state, entries)
+  if not version then return respond(507, { error = serr }) end
   state:set("certificates_hash", ngx.var.http_x_portico_hash or "")
-  local version = state:incr("certificates_version", 1, 0)
   -- cjson writes an empty table as {}: leave errors out when there are none.
   return respond(200, { certificates = ncert, sniNames = nsni, version = version, errors = #errors > 0 and errors or nil })
 end
@@ -588,31 +606,20 @@ local function post_routes(state, body)
     entries["r:" .. host] = cjson.encode({ https = r.https, exact = r.exact, prefix = r.prefix })
     count = count + 1
   end
-  local endpoints = dicts()
-  local ok, serr = replace_all(endpoints, { "r:" }, entries)
-  if not ok then return respond(507, { error = serr }) end
-  local version = state:incr("routes_version", 1, 0)
-  routes_checked_at = -1
+  local version, serr = store_set(route_set, state, entries)
+  if not version then return respond(507, { error = serr }) end
   return respond(200, { routes = count, version = version })
 end
 
 local function get_state(state)
-  local endpoints, certs = dicts()
   local upstreams = {}
-  for _, key in ipairs(endpoints:get_keys(0)) do
-    if sub(key, 1, 2) == "u:" then
-      local raw = endpoints:get(key)
-      local n = 0
-      if raw then for _ in gmatch(raw, "[^,]+") do n = n + 1 end end
-      upstreams[sub(key, 3)] = n
-    end
-  end
-  local ncert, nsni = 0, 0
-  local g = active_generation(state)
-  for _, key in ipairs(certs:get_keys(0)) do
-    local p = sub(key, 1, 3)
-    if p == g .. "c:" then ncert = ncert + 1 elseif p == g .. "s:" then nsni = nsni + 1 end
-  end
+  running_keys(endpoint_set, state, "u:", function(name, raw)
+    local n = 0
+    if raw then for _ in gmatch(raw, "[^,]+") do n = n + 1 end end
+    upstreams[name] = n
+  end)
+  local certs = running_keys(certificate_set, state)
+  local ncert, nsni = certs["c:"], certs["s:"]
   return respond(200, {
     generation = _M.generation,
     pid = ngx.worker.pid(),

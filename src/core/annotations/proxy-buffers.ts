@@ -19,14 +19,15 @@ export const proxyBuffersNumber = defineAnnotation({
   scope: "location",
   risk: "low",
   default: "4",
-  doc: "Number of proxy buffers (proxy_buffers <n> <proxy-buffer-size>), 3..1024 (nginx keeps the busy buffers below all buffers but one).",
+  doc: "Number of proxy buffers (proxy_buffers <n> <proxy-buffer-size>), 3..1024 (nginx keeps the busy buffers below all buffers but one). nginx's own '8 32k' form gets the default with a warning naming the fix, as ingress-nginx silently used its default.",
   parse: (raw, key) => {
     const both = /^\s*([0-9]+)\s+([0-9]+[kKmM]?)\s*$/.exec(raw);
-    // `proxy_buffers`'s own syntax; ingress-nginx silently used its default (4) for it.
+    // `proxy_buffers`'s own syntax: ingress-nginx silently used its default (4) for it, and so
+    // does Portico (a buffer count guards nothing), saying so.
     if (both)
       return {
-        ok: false,
-        error: `${key}: ${JSON.stringify(raw)} is nginx's "proxy_buffers <number> <size>", not a number of buffers (ingress-nginx silently used its default, 4); write ${key}: "${both[1]}" and proxy-buffer-size: "${both[2]}"`,
+        ok: "default",
+        warning: `${key}: ${JSON.stringify(raw)} is nginx's "proxy_buffers <number> <size>", not a number of buffers; the default (4) is used, as ingress-nginx did; write ${key}: "${both[1]}" and proxy-buffer-size: "${both[2]}" to get ${both[1]} buffers of ${both[2]}`,
       };
     return parseIntIn(raw, key, 3, 1024);
   },

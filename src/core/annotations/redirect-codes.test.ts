@@ -30,7 +30,12 @@ describe("redirect codes", () => {
   test("capture references in redirect URLs are refused, as ingress-nginx's validation does", () => {
     assert.match(parse({ "permanent-redirect": "https://a.example.com/$1" }).errors[0]!.message, /ingress-nginx refuses '\$' in this annotation too/);
   });
-  test("proxy-buffers-number written as nginx's proxy_buffers says what to write", () => {
-    assert.match(parse({ "proxy-buffers-number": "8 32k" }).errors[0]!.message, /write .*proxy-buffers-number: "8" and proxy-buffer-size: "32k"/);
+  test("proxy-buffers-number written as nginx's proxy_buffers: the default, as ingress-nginx, with a warning naming the fix", () => {
+    const r = parse({ "proxy-buffers-number": "8 32k" });
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.values.proxyBuffersNumber, undefined);
+    assert.equal(r.warnings.length, 1);
+    assert.match(r.warnings[0]!.message, /the default \(4\) is used, as ingress-nginx did; write .*proxy-buffers-number: "8" and proxy-buffer-size: "32k"/);
+    assert.equal(parse({ "proxy-buffers-number": "8 x" }).errors.length, 1); // anything else is still refused
   });
 });

@@ -46,6 +46,7 @@ import { upstreamVhost } from "./upstream-vhost.js";
 import { xForwardedPrefix } from "./x-forwarded-prefix.js";
 import { serviceUpstream } from "./service-upstream.js";
 import { customHttpErrors, defaultBackend } from "./custom-http-errors.js";
+import { customHeaders } from "./custom-headers.js";
 import { fromToWwwRedirect, serverAlias } from "./server-alias.js";
 import { enableAccessLog } from "./enable-access-log.js";
 import { proxySslCiphers, proxySslName, proxySslProtocols, proxySslSecret, proxySslServerName, proxySslVerify, proxySslVerifyDepth } from "./proxy-ssl.js";
@@ -117,6 +118,7 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
   useRegex,
   // proxy and backend
   clientBodyBufferSize,
+  customHeaders,
   customHttpErrors,
   defaultBackend,
   enableAccessLog,
@@ -194,6 +196,14 @@ export interface ParsedAnnotations {
   /** Keys under our prefixes that no spec knows and that control nothing of access or security
    * (ignored; admission warns). */
   unknown: string[];
+  /** Values read as "use the default", as ingress-nginx read them (`Defaulted`): admission warns. */
+  warnings: AnnotationWarning[];
+}
+
+export interface AnnotationWarning {
+  /** Full annotation key as written on the object. */
+  key: string;
+  message: string;
 }
 
 /**
@@ -205,8 +215,9 @@ export function parseAnnotations(annotations: Record<string, string> | undefined
   const values: AnnotationValues = {};
   const errors: AnnotationError[] = [];
   const unknown: string[] = [];
+  const warnings: AnnotationWarning[] = [];
   const keys = annotations ? Object.keys(annotations) : [];
-  if (!keys.some((k) => k.startsWith(PREFIXES[0]) || k.startsWith(PREFIXES[1]))) return { values, errors, unknown };
+  if (!keys.some((k) => k.startsWith(PREFIXES[0]) || k.startsWith(PREFIXES[1]))) return { values, errors, unknown, warnings };
   const chosen = new Map<string, { fullKey: string; raw: string }>();
   for (const fullKey of keys.sort()) {
     const prefix = PREFIXES.find((p) => fullKey.startsWith(p));
@@ -238,14 +249,17 @@ export function parseAnnotations(annotations: Record<string, string> | undefined
       continue;
     }
     const r = spec.parse(raw, fullKey);
-    if (r.ok) (values as Record<string, unknown>)[spec.field] = r.value;
+    if (r.ok === "default" && guards)
+      fail(r.warning); // a key that guards access never falls back
+    else if (r.ok === "default") warnings.push({ key: fullKey, message: r.warning });
+    else if (r.ok) (values as Record<string, unknown>)[spec.field] = r.value;
     else fail(r.error);
   }
   for (const [key, message] of crossChecks(values)) {
     const fullKey = chosen.get(key)!.fullKey;
     errors.push({ key: fullKey, message: `${fullKey}: ${message}`, dropsIngress: true });
   }
-  return { values, errors, unknown };
+  return { values, errors, unknown, warnings };
 }
 
 /** Combinations ingress-nginx would silently serve without protection: refused instead. */

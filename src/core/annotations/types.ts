@@ -42,6 +42,8 @@ export interface AnnotationValues {
   xForwardedPrefix?: string;
   serviceUpstream?: boolean;
   customHttpErrors?: number[];
+  /** custom-headers: "name" or "namespace/name" of a ConfigMap, as written. */
+  customHeaders?: string;
   defaultBackend?: string;
   serverAlias?: string[];
   fromToWwwRedirect?: boolean;
@@ -182,7 +184,14 @@ export interface AnnotationSpec<K extends keyof AnnotationValues = keyof Annotat
   /** For keys of our own that guard access (ingress-nginx's are classified in ingress-nginx-keys.ts):
    * what ignoring an invalid value would expose; such a value then drops the Ingress (fail closed). */
   guards?: string;
-  parse(raw: string, key: string): Result<NonNullable<AnnotationValues[K]>>;
+  parse(raw: string, key: string): Result<NonNullable<AnnotationValues[K]>> | Defaulted;
+}
+
+/** A value ingress-nginx read as "use the default" (silently): left unset, with a warning that
+ * says so and names the fix. Only for keys that guard nothing. */
+export interface Defaulted {
+  ok: "default";
+  warning: string;
 }
 
 /** Recognised but never accepted: they would inject raw nginx configuration. */

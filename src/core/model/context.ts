@@ -4,7 +4,7 @@
 import type { AnnotationValues } from "../annotations/registry.js";
 import type { FixedResponse } from "../annotations/types.js";
 import type { CertificatePair, Diagnostic, Snapshot } from "../contract.js";
-import type { Ingress, IngressBackend, Secret } from "../k8s-types.js";
+import type { ConfigMap, Ingress, IngressBackend, Secret } from "../k8s-types.js";
 import type { Settings } from "../settings.js";
 import { indexServices, type ServiceIndex } from "./backends.js";
 import { Upstreams } from "./upstreams.js";
@@ -27,7 +27,8 @@ export interface FallbackDraft {
 }
 
 export interface HostDraft {
-  locations: Map<string, { loc: LocationModel; owner: string; ann: AnnotationValues }>;
+  /** field: where the owner declares it (spec.rules[i].http.paths[j]), for conflict messages. */
+  locations: Map<string, { loc: LocationModel; owner: string; ann: AnnotationValues; field: string }>;
   tls: boolean;
   /** use-regex locations committed so far (capped per host). */
   regexPaths: number;
@@ -64,6 +65,7 @@ export class BuildContext {
   /** Files written beside nginx.conf (Model.files). */
   readonly files: Record<string, string> = {};
   private readonly secrets: Map<string, Secret>;
+  private readonly configMaps: Map<string, ConfigMap>;
 
   constructor(
     readonly snapshot: Snapshot,
@@ -73,6 +75,7 @@ export class BuildContext {
     this.sharing = new Set(snapshot.hostSharing ?? []);
     this.services = indexServices(snapshot.services, snapshot.endpointSlices);
     this.secrets = new Map(snapshot.secrets.map((s) => [`${s.metadata.namespace ?? ""}/${s.metadata.name}`, s]));
+    this.configMaps = new Map((snapshot.configMaps ?? []).map((c) => [`${c.metadata.namespace ?? ""}/${c.metadata.name}`, c]));
     this.upstreams = new Upstreams(this.services, (ing, reason, message) => this.report(ing, reason, message));
   }
 
@@ -89,6 +92,10 @@ export class BuildContext {
 
   secret(namespace: string, name: string): Secret | undefined {
     return this.secrets.get(`${namespace}/${name}`);
+  }
+
+  configMap(namespace: string, name: string): ConfigMap | undefined {
+    return this.configMaps.get(`${namespace}/${name}`);
   }
 
   report(ing: Ingress, reason: string, message: string, severity: Diagnostic["severity"] = "Warning"): void {

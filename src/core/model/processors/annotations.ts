@@ -19,6 +19,7 @@ export const annotationsProcessor: Processor = {
         ctx.report(work.ingress, "AnnotationRefused", `${e.message}; its paths answer 503 until it changes`, "Error");
       } else ctx.report(work.ingress, "AnnotationInvalid", `${e.message} (annotation ignored)`);
     }
+    for (const w of parsed.warnings) ctx.report(work.ingress, "DefaultUsed", w.message);
     work.ann = parsed.values;
     if (refused.length) work.access = { denied: `refused annotations: ${refused.join(", ")}`, allow: [], deny: [], satisfyAny: false };
   },

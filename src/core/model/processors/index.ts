@@ -6,6 +6,7 @@ import { annotationsProcessor } from "./annotations.js";
 import { backendsProcessor } from "./backends.js";
 import { backendTlsProcessor } from "./backend-tls.js";
 import { clientCertsProcessor } from "./client-certs.js";
+import { configMapsProcessor } from "./config-maps.js";
 import { balancingProcessor } from "./balancing.js";
 import { defaultBackendProcessor } from "./default-backend.js";
 import { hostsProcessor } from "./hosts.js";
@@ -24,6 +25,7 @@ export const PROCESSORS: readonly Processor[] = [
   backendsProcessor,
   limitsProcessor,
   annotationsProcessor,
+  configMapsProcessor,
   accessProcessor,
   clientCertsProcessor,
   backendTlsProcessor,

@@ -1,6 +1,7 @@
 // Paths: each path of a staged rule becomes a location (validated for its pathType, with its
 // action: a redirect annotation or the proxied backend). At commit, a host+path already taken by
-// an older Ingress (or twice by this one) keeps the first and reports the later.
+// an older Ingress (or twice by this one) keeps the first and reports the later (a Warning; as
+// ingress-nginx, which serves the oldest Ingress's, and an Ingress's first, declaration).
 
 import type { AnnotationValues } from "../../annotations/registry.js";
 import type { HTTPIngressPath, Ingress } from "../../k8s-types.js";
@@ -50,8 +51,8 @@ export const pathsProcessor: Processor = {
             work.ingress,
             "PathConflict",
             existing.owner === work.key
-              ? `${p.what} is declared twice in ${p.field}; the first declaration is used`
-              : `${p.what} is already served by Ingress ${existing.owner} (older); this path is ignored`,
+              ? `${p.field}: ${p.what} is declared again; ${existing.field} serves it and this declaration is ignored`
+              : `${p.field}: ${p.what} is already served by Ingress ${existing.owner} (older, ${existing.field}); this declaration is ignored`,
           );
           continue;
         }
@@ -66,7 +67,7 @@ export const pathsProcessor: Processor = {
           }
           h.regexPaths++;
         }
-        h.locations.set(p.key, { loc: p.loc, owner: work.key, ann: work.ann });
+        h.locations.set(p.key, { loc: p.loc, owner: work.key, ann: work.ann, field: p.field });
       }
     }
   },

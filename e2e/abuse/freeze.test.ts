@@ -32,8 +32,8 @@ const P0 = "spec.rules[0].http.paths[0].path";
 
 before(async () => {
   env = await startPorticoEnv();
-  const a = await createTenant(env, "team-a");
-  teamB = await createTenant(env, B);
+  const a = await createTenant(env.cluster, "team-a");
+  teamB = await createTenant(env.cluster, B);
   await backend(env, "team-a", "web");
   await backend(env, B, "web");
   await backend(env, B, "solver");

@@ -58,8 +58,8 @@ async function installChartWebhooks(): Promise<Any[]> {
 
 before(async () => {
   env = await startPorticoEnv();
-  const a = await createTenant(env, "team-a");
-  teamB = await createTenant(env, B);
+  const a = await createTenant(env.cluster, "team-a");
+  teamB = await createTenant(env.cluster, B);
   await backend(env, "team-a", "web");
   await backend(env, B, "web");
   teamA = new Victim(env, a, "a.example.test");

@@ -8,12 +8,13 @@
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { EchoPod } from "../../src/local/cluster/index.js";
+import type { Cluster, EchoPod } from "../../src/local/cluster/index.js";
 import { exposePods, ingressManifest, prefixRule } from "../../src/local/backends.js";
 import { eventually, type Answer } from "../../src/local/http.js";
 import type { PorticoEnv } from "../../src/local/portico-env.js";
 
-export const DENIED = /admission webhook "portico\.portico\.dev" denied the request/;
+/** Local mode's webhook (src/local/pepr-process.ts) or the chart's. */
+export const DENIED = /admission webhook "(portico\.portico\.dev|pepr-portico\.pepr\.dev)" denied the request/;
 
 /** What a tenant's Role grants in its own namespace (a typical app team's). */
 export const TENANT_RULES = [
@@ -35,8 +36,7 @@ export interface Tenant {
 
 /** Creates namespace `ns`, its ServiceAccount `tenant` bound to TENANT_RULES there, and a
  * kubeconfig holding only that ServiceAccount's token. */
-export async function createTenant(env: PorticoEnv, ns: string): Promise<Tenant> {
-  const c = env.cluster;
+export async function createTenant(c: Cluster, ns: string): Promise<Tenant> {
   await c.apply([
     { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
     { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "tenant", namespace: ns } },

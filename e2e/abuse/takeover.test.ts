@@ -33,8 +33,8 @@ const OWNED_BY_A = 'belongs to namespace "team-a"';
 
 before(async () => {
   env = await startPorticoEnv();
-  const a = await createTenant(env, "team-a");
-  teamB = await createTenant(env, B);
+  const a = await createTenant(env.cluster, "team-a");
+  teamB = await createTenant(env.cluster, B);
   await backend(env, "team-a", "web");
   await backend(env, B, "web");
   teamA = new Victim(env, a, A_HOST);
@@ -124,8 +124,8 @@ describe("takeover of another namespace's host", () => {
 
 describe("upstream names are injective across namespaces", () => {
   test("namespace a-b Service c and namespace a Service b-c each route to their own backend", async () => {
-    const ab = await createTenant(env, "a-b");
-    const a = await createTenant(env, "a");
+    const ab = await createTenant(env.cluster, "a-b");
+    const a = await createTenant(env.cluster, "a");
     await backend(env, "a-b", "c", "pod-ab-c");
     await backend(env, "a", "b-c", "pod-a-bc");
     await admitted(ab, ingressManifest("a-b", "site", { ingressClassName: "portico", rules: [prefixRule("ab.example.test", [["/", "c"]])] }));

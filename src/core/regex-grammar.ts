@@ -12,123 +12,141 @@
 //   literal:= A-Z a-z 0-9 _ ~ ! ' , = : @ & % / -
 //
 // Literal `{`, `}` and `]` must be escaped (PCRE2 10.43 reads `{,5}` as a quantifier, JS as text);
-// `^`/`$` are not quantifiable. Backtracking stays polynomial and small: no quantified group may
-// contain a quantifier or an alternation (`(a|aa)+`, `(a+)+`), a regex has at most
-// MAX_UNBOUNDED unbounded quantifiers, and the ways to split a path among its quantifiers stay
-// within MAX_BACKTRACK_CHOICES: each bounded one multiplies by its repeat choices (max - min + 1),
-// each unbounded one by UNBOUNDED_CHOICES (bench/regex-cost.ts: six `[a-z]{0,255}` in a row cost
-// 1.2 s of worker CPU per 4 KB request on 64 locations, `.*[a-z]{0,255}.*` over two minutes,
-// `.*.*` alone ~0.3 s); groups nest at most MAX_DEPTH deep.
+// `^`/`$` are not quantifiable; groups nest at most MAX_DEPTH deep.
+//
+// Backtracking is bounded by construction (regex-cost.ts): no quantified group may contain a
+// quantifier or an alternation (`(a|aa)+`, `(a+)+`), and the estimated steps of a failing match on
+// the longest path stay within MAX_MATCH_STEPS.
+
+import { DIGIT, DOT, WORD, charSet, complement, type CharSet } from "./regex-charset.js";
+import { estimateSteps, MAX_MATCH_STEPS, MAX_SUBJECT } from "./regex-cost.js";
 
 export const MAX_REPEAT = 255;
-export const MAX_UNBOUNDED = 2;
 export const MAX_DEPTH = 8;
-export const MAX_BACKTRACK_CHOICES = 4096;
-export const UNBOUNDED_CHOICES = 64;
+
+/** A parsed regex: a character (set), an anchor, a group of alternatives or a quantified atom.
+ * `at` is the offset in the source (for messages). */
+export type RegexNode =
+  | { kind: "set"; set: CharSet; at: number }
+  | { kind: "anchor"; end: boolean; at: number }
+  | { kind: "group"; alts: RegexNode[][]; at: number }
+  | { kind: "quant"; atom: RegexNode; min: number; max: number; at: number };
 
 const LITERAL = /[A-Za-z0-9_~!',=:@&%\/-]/;
 const ESCAPABLE = /[.\/\-?+*()[\]{}^$|dDwW]/;
-const SHORTHAND = /[dDwW]/;
 
-interface Scan {
-  /** The group contains a quantifier or an alternation somewhere inside. */
-  complex: boolean;
-}
+class Bad extends Error {}
 
 /** Returns undefined when `source` is in the grammar, else the reason (for "regex ...: <reason>"). */
 export function checkRegex(source: string): string | undefined {
+  try {
+    const tree = parseRegex(source);
+    const cost = estimateSteps(tree);
+    if (cost.steps > MAX_MATCH_STEPS) {
+      const at = cost.ambiguous.slice(0, 6).join(", ");
+      const where =
+        cost.ambiguous.length === 1 ? `the quantifier or alternation at offset ${at} can` : `the quantifiers or alternations at offsets ${at} can each`;
+      return (
+        `too costly to match (backtracking): ${where} stop at many places, because what follows can match the same characters, ` +
+        `so a failing ${MAX_SUBJECT}-byte path takes about ${cost.steps.toExponential(1)} steps (at most ${MAX_MATCH_STEPS.toExponential(1)}); ` +
+        `let at most one unbounded quantifier (*, +, {n,}) be followed by something it also matches (e.g. [^/]* rather than .* before a '/'), or shorten bounded repeats`
+      );
+    }
+  } catch (e) {
+    if (e instanceof Bad) return e.message;
+    throw e;
+  }
+  return undefined;
+}
+
+/** Parses a regex of the grammar; throws Bad with the reason. */
+function parseRegex(source: string): RegexNode[][] {
   let i = 0;
-  let unbounded = 0;
-  let choices = 1;
   const at = () => `at offset ${i}`;
-  class Bad extends Error {}
   const bad = (m: string): never => {
     throw new Bad(m);
   };
 
-  const quantifier = (): { unbounded: boolean } | undefined => {
+  const quantifier = (): { min: number; max: number } | undefined => {
     const c = source[i];
-    let unb = false;
-    let boundedRange = 0;
-    if (c === "*" || c === "+") {
-      unb = true;
+    let min = 0;
+    let max = Infinity;
+    if (c === "*") i++;
+    else if (c === "+") {
+      min = 1;
       i++;
-    } else if (c === "?") i++;
-    else if (c === "{") {
+    } else if (c === "?") {
+      max = 1;
+      i++;
+    } else if (c === "{") {
       const m = /^\{([0-9]{1,3})(,([0-9]{0,3}))?\}/.exec(source.slice(i));
       if (!m) return bad(`'{' ${at()} must start a count {n}, {n,} or {n,m} (escape a literal brace as \\{)`);
-      const n = Number(m[1]);
-      const max = m[2] === undefined ? n : m[3] === "" ? Infinity : Number(m[3]);
-      if (n > MAX_REPEAT || (max !== Infinity && max > MAX_REPEAT)) return bad(`count ${m[0]} ${at()} exceeds ${MAX_REPEAT}`);
-      if (max < n) return bad(`count ${m[0]} ${at()} has its bounds reversed`);
-      unb = max === Infinity;
-      boundedRange = unb ? 0 : max - n;
+      min = Number(m[1]);
+      max = m[2] === undefined ? min : m[3] === "" ? Infinity : Number(m[3]);
+      if (min > MAX_REPEAT || (max !== Infinity && max > MAX_REPEAT)) return bad(`count ${m[0]} ${at()} exceeds ${MAX_REPEAT}`);
+      if (max < min) return bad(`count ${m[0]} ${at()} has its bounds reversed`);
       i += m[0].length;
     } else return undefined;
     if (source[i] === "?") i++; // lazy: same meaning in both
     if (source[i] === "+") bad(`possessive quantifier ${at()} is not allowed`);
     if (source[i] === "*" || source[i] === "{" || (source[i] === "?" && source[i - 1] === "?")) bad(`repeated quantifier ${at()}`);
-    if (unb && ++unbounded > MAX_UNBOUNDED) bad(`more than ${MAX_UNBOUNDED} unbounded quantifiers (*, +, {n,})`);
-    choices *= unb ? UNBOUNDED_CHOICES : (c === "?" ? 1 : c === "{" ? boundedRange : 0) + 1;
-    if (choices > MAX_BACKTRACK_CHOICES)
-      bad(
-        `the quantifiers up to offset ${i} allow too many ways to split a path (backtracking): two unbounded ones (*, +, {n,}) and nothing else variable, one with bounded ranges whose repeat choices multiply to at most ${MAX_BACKTRACK_CHOICES / UNBOUNDED_CHOICES}, or bounded ones only, multiplying to at most ${MAX_BACKTRACK_CHOICES}`,
-      );
-    return { unbounded: unb };
+    return { min, max };
   };
 
-  const classItem = (): string => {
-    // Returns the literal character, or "" for a shorthand (\d, \w) that cannot bound a range.
+  // The literal character of a class item, or "" for a shorthand (\d, \w) that cannot bound a range.
+  const classItem = (): { char: string; set: CharSet } => {
     const c = source[i];
     if (c === undefined) return bad("unterminated character class");
     if (c === "\\") {
       const e = source[i + 1];
       if (e === undefined || !ESCAPABLE.test(e)) return bad(`'\\${e ?? ""}' ${at()} is not an allowed escape`);
       i += 2;
-      return SHORTHAND.test(e) ? "" : e;
+      const short = shorthand(e);
+      return short ? { char: "", set: short } : { char: e, set: charSet(e) };
     }
     if (c === "[") return bad(`'[' inside a character class ${at()} must be escaped (POSIX classes like [:alpha:] are not allowed)`);
     if (!LITERAL.test(c) && !/[.*+?()|^$]/.test(c)) return bad(`${JSON.stringify(c)} ${at()} is not allowed in a character class`);
     i++;
-    return c;
+    return { char: c, set: charSet(c) };
   };
 
-  const charClass = () => {
+  const charClass = (): CharSet => {
     if (readsAsPosixClass(source, i)) bad(`${JSON.stringify(source.slice(i, i + 2))} ${at()} reads as a POSIX class in PCRE (escape or reorder it)`);
     i++; // [
-    if (source[i] === "^") i++;
+    const negated = source[i] === "^";
+    if (negated) i++;
     if (source[i] === "]") bad(`empty character class ${at()} (PCRE and JavaScript read it differently)`);
+    let set: CharSet = 0n;
     while (source[i] !== "]") {
       const lo = classItem();
       if (source[i] === "-" && source[i + 1] !== "]" && source[i + 1] !== undefined) {
         i++;
         const hi = classItem();
-        if (lo === "" || hi === "") bad(`a range ${at()} cannot start or end with \\d or \\w`);
-        if (lo > hi) bad(`range ${lo}-${hi} ${at()} is out of order`);
-      }
+        if (lo.char === "" || hi.char === "") bad(`a range ${at()} cannot start or end with \\d or \\w`);
+        if (lo.char > hi.char) bad(`range ${lo.char}-${hi.char} ${at()} is out of order`);
+        set |= charSet(lo.char, hi.char);
+      } else set |= lo.set;
     }
     i++; // ]
+    return negated ? complement(set) : set;
   };
 
-  const alt = (depth: number): Scan => {
-    let complex = false;
-    for (;;) {
-      if (seq(depth).complex) complex = true;
-      if (source[i] !== "|") break;
-      complex = true;
+  const alt = (depth: number): RegexNode[][] => {
+    const alts = [seq(depth)];
+    while (source[i] === "|") {
       i++;
+      alts.push(seq(depth));
     }
-    return { complex };
+    return alts;
   };
 
-  const seq = (depth: number): Scan => {
-    let complex = false;
+  const seq = (depth: number): RegexNode[] => {
+    const nodes: RegexNode[] = [];
     for (;;) {
       const c = source[i];
-      if (c === undefined || c === "|" || c === ")") return { complex };
-      let quantifiable = true;
-      let groupComplex = false;
-      let isGroup = false;
+      const start = i;
+      if (c === undefined || c === "|" || c === ")") return nodes;
+      let node: RegexNode;
       if (c === "(") {
         if (depth >= MAX_DEPTH) bad(`groups nested deeper than ${MAX_DEPTH}`);
         i++;
@@ -136,42 +154,51 @@ export function checkRegex(source: string): string | undefined {
           if (source[i + 1] !== ":") bad(`'(?' ${at()}: only non-capturing groups '(?:' are allowed`);
           i += 2;
         }
-        groupComplex = alt(depth + 1).complex;
+        const alts = alt(depth + 1);
         if (source[i] !== ")") bad(`unbalanced '(' (missing ')')`);
         i++;
-        isGroup = true;
-      } else if (c === ")") return { complex };
-      else if (c === "[") charClass();
+        node = { kind: "group", alts, at: start };
+      } else if (c === "[") node = { kind: "set", set: charClass(), at: start };
       else if (c === "\\") {
         const e = source[i + 1];
         if (e === undefined || !ESCAPABLE.test(e)) bad(`'\\${e ?? ""}' ${at()} is not an allowed escape (use \\. \\/ \\d \\w and escaped punctuation only)`);
         i += 2;
+        node = { kind: "set", set: shorthand(e!) ?? charSet(e!), at: start };
       } else if (c === "^" || c === "$") {
-        quantifiable = false;
         i++;
-      } else if (c === ".") i++;
-      else if (c === "*" || c === "+" || c === "?") bad(`quantifier ${JSON.stringify(c)} ${at()} has nothing to repeat`);
-      else if (c === "{" || c === "}" || c === "]") bad(`${JSON.stringify(c)} ${at()} must be escaped as \\${c}`);
-      else if (LITERAL.test(c)) i++;
-      else bad(`${JSON.stringify(c)} ${at()} is not allowed`);
+        node = { kind: "anchor", end: c === "$", at: start };
+      } else if (c === ".") {
+        i++;
+        node = { kind: "set", set: DOT, at: start };
+      } else if (c === "*" || c === "+" || c === "?") return bad(`quantifier ${JSON.stringify(c)} ${at()} has nothing to repeat`);
+      else if (c === "{" || c === "}" || c === "]") return bad(`${JSON.stringify(c)} ${at()} must be escaped as \\${c}`);
+      else if (LITERAL.test(c)) {
+        i++;
+        node = { kind: "set", set: charSet(c), at: start };
+      } else return bad(`${JSON.stringify(c)} ${at()} is not allowed`);
       const q = quantifier();
       if (q) {
-        if (!quantifiable) bad(`'${c}' cannot be repeated (${at()})`);
-        if (isGroup && groupComplex) bad(`the repeated group ending ${at()} contains a quantifier or an alternation (catastrophic backtracking)`);
-        complex = true;
+        if (node.kind === "anchor") bad(`'${c}' cannot be repeated (${at()})`);
+        if (node.kind === "group" && containsChoice(node))
+          bad(`the repeated group ending ${at()} contains a quantifier or an alternation (catastrophic backtracking)`);
+        node = { kind: "quant", atom: node, min: q.min, max: q.max, at: start };
       }
-      if (isGroup && groupComplex) complex = true;
+      nodes.push(node);
     }
   };
 
-  try {
-    alt(0);
-    if (i < source.length) bad(`unbalanced ')' ${at()}`);
-  } catch (e) {
-    if (e instanceof Bad) return e.message;
-    throw e;
-  }
-  return undefined;
+  const tree = alt(0);
+  if (i < source.length) bad(`unbalanced ')' ${at()}`);
+  return tree;
+}
+
+function shorthand(e: string): CharSet | undefined {
+  return e === "d" ? DIGIT : e === "D" ? complement(DIGIT) : e === "w" ? WORD : e === "W" ? complement(WORD) : undefined;
+}
+
+/** A group holding a quantifier or an alternation at any depth. */
+function containsChoice(g: RegexNode & { kind: "group" }): boolean {
+  return g.alts.length > 1 || g.alts.some((s) => s.some((n) => n.kind === "quant" || (n.kind === "group" && containsChoice(n))));
 }
 
 /** PCRE2's check_posix_syntax: `[` then `:`, `.` or `=`, closed by the same character and `]`

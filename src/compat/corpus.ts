@@ -110,7 +110,7 @@ function secretRef(value: string, ns: string): [string, string] {
 
 /** A ConfigMap an annotation names and the file does not hold, with an entry of the shape it reads. */
 function madeUpConfigMap(namespace: string, name: string, key: string): ConfigMap {
-  const data: Record<string, Record<string, string>> = { "custom-headers": { "X-Corpus": "made-up" } };
+  const data: Record<string, Record<string, string>> = { "custom-headers": { "X-Corpus": "made-up" }, "auth-proxy-set-headers": { "X-Corpus": "made-up" } };
   return { metadata: { namespace, name }, data: data[key] ?? {} };
 }
 

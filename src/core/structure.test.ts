@@ -182,6 +182,7 @@ const BENIGN_ANNOTATION: Record<string, string> = {
   "require-request-headers": "X-Api-Key",
   "response-headers": "X-Frame-Options: SAMEORIGIN",
   "custom-headers": "headers",
+  "auth-proxy-set-headers": "headers",
   "allowlist-source-range": "10.0.0.0/8",
   "whitelist-source-range": "10.0.0.0/8, 192.0.2.1",
   "denylist-source-range": "192.0.2.0/24",
@@ -271,6 +272,7 @@ const COMPANIONS: Record<string, Record<string, string>> = {
   "auth-request-redirect": { "auth-url": "https://auth.example.com/check" },
   "auth-always-set-cookie": { "auth-url": "https://auth.example.com/check" },
   "auth-cache-key": { "auth-url": "https://auth.example.com/check" },
+  "auth-proxy-set-headers": { "auth-url": "https://auth.example.com/check" },
   "auth-cache-duration": { "auth-url": "https://auth.example.com/check", "auth-cache-key": "$http_authorization" },
   satisfy: { "auth-url": "https://auth.example.com/check", "whitelist-source-range": "10.0.0.0/8" },
   "cors-allow-origin": { "enable-cors": "true" },
@@ -342,16 +344,21 @@ for (const a of ANNOTATIONS) {
 
 // The entries of a ConfigMap an annotation names: each key and each value is a slot.
 const headersCm = (data: Record<string, string>): ConfigMap[] => [{ metadata: { namespace: "default", name: "cm" }, data: { "X-Base": "b", ...data } }];
+const value = (v: string) => ({ "X-Slot": v });
+const key = (v: string) => ({ [v]: "x" });
 for (const [annotation, entry] of [
-  ["custom-headers", (v: string) => ({ "X-Slot": v })],
-  ["custom-headers", (v: string) => ({ [v]: "x" })],
+  ["custom-headers", value],
+  ["custom-headers", key],
+  ["auth-proxy-set-headers", value],
+  ["auth-proxy-set-headers", key],
 ] as const) {
+  const annotations = Object.fromEntries(
+    Object.entries({ ...COMPANIONS[annotation], [annotation]: "cm" }).map(([k, v]) => [`nginx.ingress.kubernetes.io/${k}`, v]),
+  );
   SLOTS.push({
-    name: `${annotation} ConfigMap ${entry("k")["X-Slot"] ? "value" : "key"}`,
-    benign: entry("k")["X-Slot"] ? "some value" : "X-Benign",
-    make: () => [
-      ingress("i", [{ host: "h.example.com", paths: [path("/q", "Prefix", "web")] }], { annotations: { [`nginx.ingress.kubernetes.io/${annotation}`]: "cm" } }),
-    ],
+    name: `${annotation} ConfigMap ${entry === value ? "value" : "key"}`,
+    benign: entry === value ? "some value" : "X-Benign",
+    make: () => [ingress("i", [{ host: "h.example.com", paths: [path("/q", "Prefix", "web")] }], { annotations })],
     configMaps: (v) => headersCm(v === undefined ? {} : entry(v)),
   });
 }
@@ -400,7 +407,8 @@ describe("hostile inputs never add directives", () => {
         const rejected = r.diagnostics.some((d) => !["TLSSecretNotFound", "ServiceNotFound", "ServicePortNotFound"].includes(d.reason));
         const label = `${slot.name} = ${JSON.stringify(h.slice(0, 60))}`;
         // So does a ConfigMap entry an annotation cannot use.
-        if (r.diagnostics.some((d) => d.reason === "AnnotationRefused" || d.reason === "ConfigMapInvalid"))
+        const refusals = slot.configMaps ? ["AnnotationRefused", "ConfigMapInvalid", "AccessDenied"] : ["AnnotationRefused"];
+        if (r.diagnostics.some((d) => refusals.includes(d.reason)))
           assert.ok(same(s, refusedShape), `${label} was refused, so its paths must answer 503 as with any refused value`);
         else if (rejected) assert.ok(same(s, omittedShape), `${label} was rejected, so the config must be as if it were absent`);
         else assert.ok(same(s, twinShape), `${label} was accepted, so the config must have the benign twin's shape`);

@@ -70,9 +70,9 @@ describe("audit", () => {
     assert.equal(by["proxy-read-timeout"]!.status, "supported");
     assert.equal(by["proxy-buffering"]!.status, "different-default");
     assert.match(by["proxy-buffering"]!.detail, /off/);
-    // (proxy-ssl-secret, refused here before, is implemented now; auth-proxy-set-headers is not)
+    // (auth-proxy-set-headers is implemented; without auth-url it is refused, as it would do nothing)
     assert.equal(by["auth-proxy-set-headers"]!.status, "refused");
-    assert.match(by["auth-proxy-set-headers"]!.detail, /authenticates clients/);
+    assert.match(by["auth-proxy-set-headers"]!.detail, /needs auth-url/);
     assert.equal(by["backend-protocol"]!.status, "refused");
     assert.match(by["backend-protocol"]!.detail, /FCGI is not supported/);
     assert.equal(by["mirror-target"]!.status, "ignored");

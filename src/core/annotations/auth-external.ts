@@ -2,7 +2,18 @@
 // subrequest to auth-url; 2xx admits it, 401/403 refuse it (401 redirects to auth-signin when
 // set). URLs may use the request variables nginx-values.ts allows, validated, never raw.
 
-import { cacheValidArgs, parseBool, show, validateCacheKey, validateHeaderName, validateUrlWithVariables, type Result } from "../nginx-values.js";
+import {
+  cacheValidArgs,
+  HEADER_VARIABLES,
+  parseBool,
+  show,
+  validateCacheKey,
+  validateHeaderName,
+  validateUrlWithVariables,
+  type Result,
+} from "../nginx-values.js";
+import { parseConfigMapRef } from "./config-map-refs.js";
+import { MAX_CONFIG_MAP_HEADERS } from "./custom-headers.js";
 import { defineAnnotation } from "./types.js";
 
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
@@ -161,4 +172,15 @@ export const authCacheDuration = defineAnnotation({
     }
     return ok(entries.map((e) => e.split(/\s+/).join(" ")));
   },
+});
+
+export const authProxySetHeaders = defineAnnotation({
+  key: "auth-proxy-set-headers",
+  field: "authProxySetHeaders",
+  type: "string",
+  scope: "location",
+  risk: "medium",
+  default: "",
+  doc: `ConfigMap (name, or namespace/name in the Ingress's own namespace) whose entries are headers sent to the authentication service ("Header-Name": "value", at most ${MAX_CONFIG_MAP_HEADERS}), replacing Portico's own of the same name; values may use ${HEADER_VARIABLES.map((v) => `$${v}`).join(", ")}. Needs auth-url. A missing ConfigMap, or an entry that is not a valid header, makes the paths answer 503 with an Event.`,
+  parse: parseConfigMapRef,
 });

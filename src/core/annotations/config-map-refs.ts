@@ -7,6 +7,7 @@ import type { AnnotationValues } from "./types.js";
 /** Field of AnnotationValues -> annotation key. */
 export const CONFIG_MAP_REFS = {
   customHeaders: "custom-headers",
+  authProxySetHeaders: "auth-proxy-set-headers",
 } as const satisfies Partial<Record<keyof AnnotationValues, string>>;
 
 export interface ConfigMapRef {

@@ -22,8 +22,9 @@ export const customHeaders = defineAnnotation({
   parse: parseConfigMapRef,
 });
 
-/** The headers of a custom-headers ConfigMap (`where` names it in messages), sorted by name. */
-export function customHeadersOf(data: Record<string, string> | undefined, where: string): Result<HeaderEntry[]> {
+/** The headers of a ConfigMap of headers (custom-headers, auth-proxy-set-headers; `where` names it
+ * in messages), sorted by name; `$` only before one of `variables`. */
+export function configMapHeaders(data: Record<string, string> | undefined, where: string, variables: readonly string[] = []): Result<HeaderEntry[]> {
   const entries = Object.entries(data ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (entries.length === 0) return { ok: false, error: `${where} has no entries (one per header: "Header-Name": "value")` };
   if (entries.length > MAX_CONFIG_MAP_HEADERS) return { ok: false, error: `${where} has ${entries.length} entries, more than ${MAX_CONFIG_MAP_HEADERS}` };
@@ -31,7 +32,7 @@ export function customHeadersOf(data: Record<string, string> | undefined, where:
   const seen = new Set<string>();
   for (const [name, value] of entries) {
     const field = `${where} key ${show(name)}`;
-    const err = validateHeaderName(name, field) ?? validateHeaderValue(value.trim(), field);
+    const err = validateHeaderName(name, field) ?? validateHeaderValue(value.trim(), field, variables);
     if (err) return { ok: false, error: err };
     if (seen.has(name.toLowerCase())) return { ok: false, error: `${field}: header set twice (names are case-insensitive)` };
     seen.add(name.toLowerCase());

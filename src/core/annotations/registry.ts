@@ -7,6 +7,7 @@ import {
   authCacheDuration,
   authCacheKey,
   authMethod,
+  authProxySetHeaders,
   authRequestRedirect,
   authResponseHeaders,
   authSignin,
@@ -70,6 +71,7 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
   authCacheDuration,
   authCacheKey,
   authMethod,
+  authProxySetHeaders,
   authRealm,
   authRequestRedirect,
   authResponseHeaders,
@@ -268,6 +270,8 @@ function crossChecks(v: AnnotationValues): [string, string][] {
   if (v.authSecret !== undefined && v.authType === undefined)
     out.push(["auth-secret", 'is set without auth-type: "basic"; refused rather than serving the paths without authentication']);
   if (v.authType !== undefined && v.authSecret === undefined) out.push(["auth-type", "needs auth-secret (the htpasswd Secret)"]);
+  if (v.authProxySetHeaders !== undefined && v.authUrl === undefined)
+    out.push(["auth-proxy-set-headers", "needs auth-url (it sets headers of the authentication subrequest)"]);
   if (v.authCacheKey !== undefined && v.authUrl === undefined) out.push(["auth-cache-key", "needs auth-url (it caches the authentication service's answers)"]);
   if (v.authCacheDuration !== undefined && v.authCacheKey === undefined) out.push(["auth-cache-duration", "needs auth-cache-key"]);
   out.push(...authTlsCrossChecks(v));

@@ -89,6 +89,8 @@ export interface AnnotationValues {
   authAlwaysSetCookie?: boolean;
   authCacheKey?: string;
   authCacheDuration?: string[];
+  /** auth-proxy-set-headers: "name" or "namespace/name" of a ConfigMap, as written. */
+  authProxySetHeaders?: string;
   enableGlobalAuth?: boolean;
   satisfy?: "all" | "any";
   // access by address

@@ -102,6 +102,8 @@ export interface ExternalAuthModel {
   /** auth-cache-key / auth-cache-duration: the subrequest's answers are cached under the key
    * (prefixed by the server's host and the auth location at render time). */
   cache?: { key: string; valid: string[] };
+  /** auth-proxy-set-headers: headers of the subrequest (values may use request variables), replacing Portico's own. */
+  proxySetHeaders?: HeaderEntry[];
 }
 
 export interface CorsModel {

@@ -13,6 +13,7 @@ import {
   corsOriginRegexToken,
   headerNameToken,
   headerValueToken,
+  HEADER_VARIABLES,
   headerVariableToken,
   int,
   lit,
@@ -26,6 +27,7 @@ import {
   usesEscapedRequestUri,
 } from "../nginx-values.js";
 import type { AccessModel, ExternalAuthModel } from "../model/types.js";
+import { dedupeHeaderDirectives } from "./proxy-tuning.js";
 import { b, d, luaBlock as luaBlockOf, type Directive } from "./writer.js";
 
 /** What a location block needs from the http level. */
@@ -214,6 +216,8 @@ export function authLocations(uses: AuthUse[], lc: LocationContext, host: string
             d("proxy_buffering", lit("on")),
           ]
         : []),
+      // auth-proxy-set-headers: after Portico's own, so dedupeHeaderDirectives keeps the user's value.
+      ...(a.proxySetHeaders ?? []).map((h) => d("proxy_set_header", headerNameToken(h.name), headerValueToken(h.value, HEADER_VARIABLES))),
       d("proxy_ssl_server_name", lit("on")),
       d("proxy_http_version", lit("1.1")),
       // A variable: the host is resolved at request time (settings.resolvers), so an unresolvable
@@ -221,7 +225,7 @@ export function authLocations(uses: AuthUse[], lc: LocationContext, host: string
       d("set", lit("$portico_auth_target"), urlWithVariablesToken(a.url)),
       d("proxy_pass", lit("$portico_auth_target")),
     );
-    out.push(b("location", [lit("="), pathToken(authPath(use))], body));
+    out.push(b("location", [lit("="), pathToken(authPath(use))], dedupeHeaderDirectives(body)));
     if (a.signin) {
       out.push(
         b(

@@ -12,6 +12,9 @@ import type { Secret } from "../../k8s-types.js";
 import type { Settings } from "../../settings.js";
 import type { BuildContext } from "../context.js";
 import type { AccessModel, ExternalAuthModel } from "../types.js";
+import { HEADER_VARIABLES } from "../../nginx-values.js";
+import { configMapHeaders } from "../../annotations/custom-headers.js";
+import { ownConfigMap } from "./config-maps.js";
 import type { Processor } from "./types.js";
 
 export const accessProcessor: Processor = {
@@ -34,6 +37,13 @@ export const accessProcessor: Processor = {
       access.basic = { realm: ann.authRealm ?? "", file: r.file };
     }
     const external = externalAuthOf(ann, ctx.settings);
+    if (external && ann.authUrl && ann.authProxySetHeaders !== undefined) {
+      const cm = ownConfigMap(ctx, work.namespace, ann.authProxySetHeaders, "auth-proxy-set-headers");
+      if ("error" in cm) return denied(cm.error);
+      const headers = configMapHeaders(cm.data, `auth-proxy-set-headers: ConfigMap ${work.namespace}/${cm.metadata.name}`, HEADER_VARIABLES);
+      if (!headers.ok) return denied(headers.error);
+      external.proxySetHeaders = headers.value;
+    }
     if (external) access.external = external;
     if (ann.enableCors) {
       access.cors = {

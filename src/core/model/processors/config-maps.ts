@@ -4,7 +4,7 @@
 // never served half-configured. custom-headers' entries join the Ingress's response headers and
 // hide the backend's header of the same name (ingress-nginx's more_set_headers replaces it).
 
-import { customHeadersOf } from "../../annotations/custom-headers.js";
+import { configMapHeaders } from "../../annotations/custom-headers.js";
 import type { HeaderEntry } from "../../annotations/types.js";
 import type { ConfigMap } from "../../k8s-types.js";
 import type { BuildContext } from "../context.js";
@@ -31,7 +31,7 @@ export const configMapsProcessor: Processor = {
     if (ref === undefined) return;
     const cm = ownConfigMap(ctx, work.namespace, ref, "custom-headers");
     if ("error" in cm) return denyPaths(ctx, work, cm.error, cm.reason);
-    const r = customHeadersOf(cm.data, `custom-headers: ConfigMap ${work.namespace}/${cm.metadata.name}`);
+    const r = configMapHeaders(cm.data, `custom-headers: ConfigMap ${work.namespace}/${cm.metadata.name}`);
     if (!r.ok) return denyPaths(ctx, work, r.error);
     const own = work.ann.responseHeaders ?? [];
     const named = new Set(own.map((h) => h.name.toLowerCase()));

@@ -88,6 +88,16 @@ test("auth-tls-secret and proxy-ssl-secret are referenced like auth-secret (own 
     r,
   );
   assert.deepEqual([...r.annotationSecrets].sort(), ["a/backend-tls", "a/client-ca"]);
+  // Another namespace's CA Secret is watched too, for its CA data only; a credential never is.
+  addIngressReferences(
+    {
+      metadata: { name: "j", namespace: "b", annotations: { "nginx.ingress.kubernetes.io/auth-tls-secret": "ingress-nginx/shared-ca" } },
+      spec: { ingressClassName: "portico" },
+    },
+    r,
+  );
+  assert.deepEqual([...r.annotationSecrets].sort(), ["a/backend-tls", "a/client-ca", "ingress-nginx/shared-ca"]);
+  assert.deepEqual([...r.fullSecrets].sort(), ["a/backend-tls", "a/client-ca"]);
 });
 
 test("an IngressController matters for what the build reads of it, not the status reported on it", () => {
@@ -103,4 +113,12 @@ test("an IngressController matters for what the build reads of it, not the statu
   assert.equal(change(ic({}), ic({ refusedConfig: { hash: "h", line: 3, message: "m" } })), true);
   assert.equal(change(ic({}), ic({}, 2)), true);
   assert.equal(changeMatters({ kind: "IngressController", key: "ns/p", current: ic({}) }, refs), true);
+});
+
+test("the applied hash matters while the controller holds suspected Ingresses back until a config without them is applied", () => {
+  const ic = (appliedConfigHash: string) => ({ metadata: { name: "p", namespace: "ns", uid: "u", generation: 1 }, spec: {}, status: { appliedConfigHash } });
+  const waiting = { ...emptyReferences(), awaitingApplied: new Set(["ns/p"]) };
+  assert.equal(changeMatters({ kind: "IngressController", key: "ns/p", previous: ic("a"), current: ic("b") }, waiting), true);
+  assert.equal(changeMatters({ kind: "IngressController", key: "ns/p", previous: ic("a"), current: ic("a") }, waiting), false);
+  assert.equal(changeMatters({ kind: "IngressController", key: "ns/p", previous: ic("a"), current: ic("b") }, emptyReferences()), false);
 });

@@ -33,6 +33,9 @@ export interface Snapshot {
   /** Namespaces whose Ingresses may add rules and TLS entries to hosts owned by another namespace
    * (IngressController spec.hostSharing.namespaces; "*" = all). Absent: hosts are not shared. */
   hostSharing?: string[];
+  /** false: auth-tls-secret may name only a Secret of the Ingress's own namespace (IngressController
+   * spec.crossNamespaceCASecrets). Absent: another namespace's CA data (ca.crt, ca.crl) is read. */
+  crossNamespaceCASecrets?: false;
   /** The default TLS certificate Secret (spec.defaultTLSSecret), if any. */
   defaultCertificate?: Secret;
 }
@@ -174,7 +177,7 @@ export interface BuildResult {
   diagnostics: Diagnostic[];
   /** namespace/name of every Ingress this controller serves (gets status.loadBalancer). */
   servedIngresses: string[];
-  /** Which lines of state.config came from which Ingress (1-based, inclusive; innermost wins):
-   * how an `nginx -t` error at a line is traced back to its Ingress (sourceOfLine). */
-  lineSources: { start: number; end: number; source: string }[];
+  /** Which lines of state.config came from the input of which Ingresses (1-based, inclusive;
+   * innermost wins): how an `nginx -t` error at a line is traced back to them (sourcesOfLine). */
+  lineSources: { start: number; end: number; sources: readonly string[] }[];
 }

@@ -207,6 +207,19 @@ describe("validateIngress: warnings", () => {
       `${P0}.path: "/api/(.*)" is matched literally; set nginx.ingress.kubernetes.io/use-regex: "true" (with pathType ImplementationSpecific) to match it as a regular expression`,
     ]);
   });
+  it("an ImplementationSpecific path with regex operators and no use-regex is a literal prefix, as ingress-nginx serves it, with a warning", () => {
+    const v = check({ path: "/nginx(/|$)(.*)", pathType: "ImplementationSpecific" });
+    assert.deepEqual(v, {
+      allowed: true,
+      reasons: [],
+      warnings: [
+        `${P0}.path: "/nginx(/|$)(.*)" is matched literally; set nginx.ingress.kubernetes.io/use-regex: "true" (with pathType ImplementationSpecific) to match it as a regular expression`,
+      ],
+    });
+    // Prefix and Exact keep the Ingress API's characters (ingress-nginx 1.12+ refuses these too).
+    assert.equal(check({ path: "/nginx(/|$)(.*)", pathType: "Prefix" }).allowed, false);
+    assert.equal(check({ path: "/a{1}", pathType: "ImplementationSpecific" }).allowed, false);
+  });
   it("a Prefix or Exact path written as a regex, with rewrite-target or use-regex, is a regex (ingress-nginx before 1.12), with a warning", () => {
     for (const pathType of ["Prefix", "Exact"] as const) {
       const v = check({ path: "/foo(/|$)(.*)", pathType, annotations: { "nginx.ingress.kubernetes.io/rewrite-target": "/$2" } });

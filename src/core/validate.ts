@@ -19,5 +19,8 @@ export function validatePath(path: string | undefined, pathType: PathType, regex
   }
   const p = path === undefined || path === "" ? (pathType === "ImplementationSpecific" ? "/" : "") : path;
   const match = locationMatch(pathType, regex, p);
-  return (match === "regex" ? validateRegexPath(p, field) : validatePlainPath(p, field)) ?? reservedPathReason(match, p, field);
+  return (
+    (match === "regex" ? validateRegexPath(p, field) : validatePlainPath(p, field, pathType === "ImplementationSpecific")) ??
+    reservedPathReason(match, p, field)
+  );
 }

@@ -21,6 +21,7 @@ import { clientCertDirectives, withClientCertHeaders } from "./client-certs.js";
 import { DYNAMIC_ROUTE_LOCATIONS } from "./dynamic-routes.js";
 import { errorLocations, locationBlock, notFoundDirectives, sslRedirectDirective } from "./location.js";
 import { placeLocations } from "./locations.js";
+import { mirrorLocations } from "./mirror.js";
 import { attributed, sourced } from "./render-error.js";
 import { b, d, luaBlock, type Directive } from "./writer.js";
 
@@ -57,6 +58,9 @@ function locationBlocks(host: string, locations: LocationModel[], regexMode: boo
   const auths = placed.flatMap((p) =>
     p.loc.access?.external && !p.loc.access.denied && p.loc.action.kind === "proxy" ? [{ auth: p.loc.access.external, upstream: p.loc.action.upstream }] : [],
   );
+  const mirrors = placed.flatMap((p) =>
+    p.loc.mirror && !p.loc.access?.denied && p.loc.action.kind === "proxy" ? [{ mirror: p.loc.mirror, upstream: p.loc.action.upstream }] : [],
+  );
   return [
     ...placed.map((p) =>
       sourced(
@@ -65,6 +69,7 @@ function locationBlocks(host: string, locations: LocationModel[], regexMode: boo
       ),
     ),
     ...authLocations(auths, lc, host),
+    ...mirrorLocations(mirrors, lc),
     ...errorLocations([...locations, fallback], lc),
   ];
 }

@@ -5,19 +5,41 @@
 //     a TLS Secret of their own): controller resident memory, rebuild time, apply -> 200 for one
 //     more Ingress; the resident memory of an admission-only Pepr process (as in an admission pod)
 //     once it has listed everything; then the controller's memory again after --big-configmaps
-//     ConfigMaps of ~1 MiB each appear in another namespace (no Ingress names them).
+//     ConfigMaps of ~1 MiB each appear in another namespace (no Ingress names them);
+//  4. at that scale (--at-scale N): apply -> first 200 of N new Ingresses (new hosts) and of N
+//     changed ones (a path added to an existing host, to another Service), while another host is
+//     requested throughout (failed requests counted), and where the time went (critical-path.ts).
 // Ends with ONE JSON line of every figure (controllerRssMiB, rebuildMs, applyTo200Ms, ...).
 // The scale population is created with --concurrency server-side applies in flight; figures are
 // taken once the controller settled (no rebuild for 10 s); every figure line says the load average.
 // Usage: tsx bench/e2e-latency.ts [--ingresses 100] [--endpoint-changes 30] [--scale 10000] [--tls 2000] [--big-configmaps 200] [--concurrency 32]
+//        [--at-scale 20]
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { exposePods } from "../src/local/backends.js";
+import { endpointSliceManifest, exposePods, ingressManifest, prefixRule } from "../src/local/backends.js";
+import type { EchoPod } from "../src/local/cluster/index.js";
+import type { PorticoEnv } from "../src/local/portico-env.js";
+import { criticalPath, phaseMedians, type Sample } from "./support/critical-path.js";
 import { startPorticoEnv } from "../src/local/portico-env.js";
 import { startPeprModule } from "../src/local/pepr-process.js";
 import { quantiles, summary } from "./support/stats.js";
-import { applyAll, applyTo200, createScale, endpointShifts, loadAverage, NS, peakRssMiB, rssMiB, settle, sleep, until } from "./support/local-cluster.js";
+import {
+  applyAll,
+  applyObject,
+  applyTo200,
+  createScale,
+  endpointShifts,
+  loadAverage,
+  NS,
+  peakRssMiB,
+  rssMiB,
+  scaleHost,
+  settle,
+  sleep,
+  until,
+  within,
+} from "./support/local-cluster.js";
 
 const { values } = parseArgs({
   options: {
@@ -28,6 +50,8 @@ const { values } = parseArgs({
     "big-configmaps": { type: "string", default: "200" },
     /** Requests in flight while the scale population is created. */
     concurrency: { type: "string", default: "32" },
+    /** Samples of apply -> 200 once the scale population is there (new hosts, and as many changed). */
+    "at-scale": { type: "string", default: "20" },
   },
 });
 const figures: Record<string, unknown> = {};
@@ -93,6 +117,9 @@ async function main(): Promise<void> {
         rebuildMs: rebuild?.durationMs,
         oneMoreApplyTo200Ms: oneMore === null ? null : Math.round(oneMore),
       });
+      const samples = Number(values["at-scale"]);
+      if (samples > 0) Object.assign(figures, await atScale(env, samples, { first: n, scale, withTls }, a, b));
+
       if (process.env.BENCH_HEAP_SNAPSHOT) {
         // With NODE_OPTIONS=--heapsnapshot-signal=SIGUSR2 the controller writes Heap.*.heapsnapshot
         // into the repository root (git-ignored), for finding where the memory goes.
@@ -145,6 +172,104 @@ async function main(): Promise<void> {
   } finally {
     await env.stop();
   }
+}
+
+/** Section 4: new and changed Ingresses at scale, another host requested meanwhile. */
+async function atScale(
+  env: PorticoEnv,
+  samples: number,
+  { first, scale, withTls }: { first: number; scale: number; withTls: number },
+  a: EchoPod,
+  b: EchoPod,
+): Promise<Record<string, unknown>> {
+  // web -> a only; the changed paths go to Service web2 -> b, so their first answer from b is the new route's.
+  await applyObject(env, endpointSliceManifest(NS, "web", [{ ip: a.ip }]));
+  await exposePods(env.cluster, NS, "web2", [b]);
+  await settle(env, 5000);
+  const other = scaleHost(scale - 1);
+  let stop = false;
+  const traffic = { requests: 0, failed: 0 };
+  const load = (async () => {
+    while (!stop) {
+      const res = await env.get(other, "/").catch(() => null);
+      traffic.requests++;
+      if (res?.status !== 200) traffic.failed++;
+    }
+  })();
+  // An apply the API server refused because the admission webhook timed out is tried again (a
+  // user would), from the same t0, and counted.
+  let webhookRetries = 0;
+  const kubectlApply = async (m: object) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await env.cluster.kubectlOk(["apply", "-f", "-"], { input: JSON.stringify(m) });
+      } catch (err) {
+        if (attempt >= 5 || !/failed calling webhook/.test(String((err as Error).message))) throw err;
+        webhookRetries++;
+      }
+    }
+  };
+  const measure = async (apply: () => Promise<unknown>, answered: () => Promise<boolean>): Promise<Sample | null> => {
+    const t0 = Date.now();
+    await apply();
+    return (await within(until(answered, 120_000))) ? { t0, t200: Date.now() } : null;
+  };
+  const fresh: Sample[] = [];
+  const changed: Sample[] = [];
+  let timeouts = 0;
+  for (let i = 0; i < samples; i++) {
+    const host = `at-scale-${i}.bench.example`;
+    const s = await measure(
+      () => kubectlApply(ingressManifest(NS, `at-scale-${i}`, { rules: [prefixRule(host, [["/", "web"]])] })),
+      async () => (await env.get(host, "/")).status === 200,
+    );
+    if (s) fresh.push(s);
+    else timeouts++;
+    // Every other change is on a TLS host (its HTTP requests get the ssl-redirect: asked over HTTPS).
+    const j = i % 2 === 0 ? first + i : Math.max(first, withTls) + i;
+    const tls = j < withTls;
+    const existing = scaleHost(j);
+    const c = await measure(
+      () =>
+        kubectlApply(
+          ingressManifest(NS, `app-${j}`, {
+            rules: [
+              prefixRule(existing, [
+                ["/", "web"],
+                ["/api", "web"],
+                ["/v2", "web2"],
+              ]),
+            ],
+            ...(tls ? { tls: [{ hosts: [existing], secretName: `tls-${j}` }] } : {}),
+          }),
+        ),
+      async () => (await env.get(existing, "/v2", { https: tls })).json?.pod === b.pod.name,
+    );
+    if (c) changed.push(c);
+    else timeouts++;
+  }
+  stop = true;
+  await load;
+  const ms = (xs: Sample[]) => xs.map((x) => x.t200 - x.t0);
+  const logs = [env.mode.pepr.logFile, env.mode.agentLog] as const;
+  const out = {
+    atScaleNewHostMs: quantiles(ms(fresh)),
+    atScaleChangedMs: quantiles(ms(changed)),
+    atScaleApplyTo200Ms: quantiles([...ms(fresh), ...ms(changed)]),
+    atScaleTimeouts: timeouts,
+    atScaleWebhookRetries: webhookRetries,
+    atScaleOtherHost: traffic,
+    atScaleNewHostPhasesP50: phaseMedians(criticalPath(...logs, fresh)),
+    atScaleChangedPhasesP50: phaseMedians(criticalPath(...logs, changed)),
+  };
+  for (const [what, xs] of [
+    ["new hosts", fresh],
+    ["changed (path added)", changed],
+  ] as const)
+    if (xs.length) console.log(`${summary(`at ${scale}: kubectl apply -> first 200, ${what}`, ms(xs))}; load ${loadAverage()}`);
+  console.log(`  phases p50 (ms), new: ${JSON.stringify(out.atScaleNewHostPhasesP50)}; changed: ${JSON.stringify(out.atScaleChangedPhasesP50)}`);
+  console.log(`  another host meanwhile: ${traffic.requests} requests, ${traffic.failed} failed`);
+  return out;
 }
 
 main().catch((err) => {

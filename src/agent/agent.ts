@@ -16,7 +16,8 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DesiredState } from "../core/contract.js";
-import { dynamicRoutes, serverNames } from "../core/render/dynamic-routes.js";
+import type { DynamicRoutes } from "../core/render/dynamic-routes.js";
+import { ConfigServers, dynamicRoutes } from "../core/render/dynamic-routes.js";
 import type { AgentError, AgentErrorPart, AgentStatus } from "./agent-status.js";
 import { ControlClient } from "./control-client.js";
 import { ensureDefaultCertificate, type PemPair } from "./default-cert.js";
@@ -99,8 +100,12 @@ export class Agent {
   private desired: DesiredState | null = null;
   /** Hash of the config nginx serves ("" before the first apply). */
   private appliedConfig = "";
-  /** The server names of the config nginx serves: dynamic routes are for the other hosts. */
-  private servedHosts: ReadonlySet<string> = new Set();
+  /** The host servers of the config nginx serves, and of the one being loaded (workers of both
+   * answer during a reload): dynamic routes are what they answer differently from a newer state. */
+  private running = new ConfigServers("");
+  private loading: ConfigServers | null = null;
+  /** The servers of the latest state (read once per state). */
+  private nextServers: { config: string; servers: ConfigServers } | null = null;
   /** The state whose endpoints, certificates and routes were pushed ahead of its config. */
   private pushedAheadFor: DesiredState | null = null;
   /** Config hash refused by `nginx -t` (or whose reload failed): not retried until it changes. */
@@ -225,9 +230,32 @@ export class Agent {
       return;
     }
     if (s.hashes.config === this.failedConfigHash) return;
+    const t0 = performance.now();
     await this.shm.prePush(s);
-    await this.shm.pushRoutes(dynamicRoutes(s.config, this.servedHosts));
+    const t1 = performance.now();
+    const routes = this.routesFor(s);
+    const t2 = performance.now();
+    await this.shm.pushRoutes(routes);
     this.pushedAheadFor = s;
+    // Where the time to a new route's first answer goes on this side (bench:e2e reads it).
+    this.log.info("pushed ahead", {
+      config: s.hashes.config,
+      routes: Object.keys(routes).length,
+      prePushMs: Math.round(t1 - t0),
+      routesReadMs: Math.round(t2 - t1),
+      routesPushMs: Math.round(performance.now() - t2),
+    });
+  }
+
+  private serversOf(s: DesiredState): ConfigServers {
+    if (this.nextServers?.config !== s.config) this.nextServers = { config: s.config, servers: new ConfigServers(s.config) };
+    return this.nextServers.servers;
+  }
+
+  /** The routes of `s` the nginx serving now would answer differently (dynamic-routes.ts). */
+  private routesFor(s: DesiredState): DynamicRoutes {
+    const next = this.serversOf(s);
+    return dynamicRoutes(next, this.loading && this.loading !== next ? [this.running, this.loading] : [this.running]);
   }
 
   status(): AgentStatus {
@@ -307,7 +335,7 @@ export class Agent {
         await this.shm.pushEndpoints(s, force, keepLive);
         await this.shm.pushCertificates(s, force, keepLive);
         // Hosts of s the running config still lacks (its reload failed) keep their routes.
-        await this.shm.pushRoutes(dynamicRoutes(s.config, this.servedHosts), force);
+        await this.shm.pushRoutes(this.routesFor(s), force);
       });
       await this.collectGarbage();
     } catch (e) {
@@ -351,6 +379,7 @@ export class Agent {
     // the poll noticed) runs whatever conf/current held when it started, so it needs a reload too.
     const externalAlreadyUp = this.opts.nginxMode === "external" && !this.nginx.running && (await this.controlAnswers());
     await this.layout.swapCurrent(dirName);
+    this.loading = this.serversOf(s);
     try {
       let started = false;
       if (!this.nginx.running) {
@@ -375,12 +404,14 @@ export class Agent {
       this.metrics.reloadErrors.inc();
       this.setError("config", `config ${hash.slice(0, 12)} did not take effect: ${(e as Error).message}`, hash);
       return;
+    } finally {
+      this.loading = null;
     }
     this.failedConfigHash = "";
     this.metrics.configHashInfo.reset();
     this.metrics.configHashInfo.set({ hash }, 1);
     this.appliedConfig = hash;
-    this.servedHosts = serverNames(s.config);
+    this.running = this.serversOf(s);
     this.forceRepush = true; // belt and braces: shared dicts survive a HUP, not a restart
     this.log.info("config applied", { hash, reloads: this.reloads });
   }

@@ -88,4 +88,29 @@ test("auth-tls-secret and proxy-ssl-secret are referenced like auth-secret (own 
     r,
   );
   assert.deepEqual([...r.annotationSecrets].sort(), ["a/backend-tls", "a/client-ca"]);
+  // Another namespace's CA Secret is watched too, for its CA data only; a credential never is.
+  addIngressReferences(
+    {
+      metadata: { name: "j", namespace: "b", annotations: { "nginx.ingress.kubernetes.io/auth-tls-secret": "ingress-nginx/shared-ca" } },
+      spec: { ingressClassName: "portico" },
+    },
+    r,
+  );
+  assert.deepEqual([...r.annotationSecrets].sort(), ["a/backend-tls", "a/client-ca", "ingress-nginx/shared-ca"]);
+  assert.deepEqual([...r.fullSecrets].sort(), ["a/backend-tls", "a/client-ca"]);
+});
+
+test("an IngressController matters for what the build reads of it, not the status reported on it", () => {
+  const ic = (status: Record<string, unknown>, generation = 1) => ({
+    metadata: { name: "p", namespace: "ns", uid: "u", generation },
+    spec: { settings: {} },
+    status,
+  });
+  const change = (a: ReturnType<typeof ic>, b: ReturnType<typeof ic>) =>
+    changeMatters({ kind: "IngressController", key: "ns/p", previous: a, current: b }, refs);
+  assert.equal(change(ic({ appliedConfigHash: "a", reloads: 1 }), ic({ appliedConfigHash: "b", reloads: 2, desiredConfigHash: "b" })), false);
+  assert.equal(change(ic({}), ic({ publishedAddress: "10.0.0.1" })), true);
+  assert.equal(change(ic({}), ic({ refusedConfig: { hash: "h", line: 3, message: "m" } })), true);
+  assert.equal(change(ic({}), ic({}, 2)), true);
+  assert.equal(changeMatters({ kind: "IngressController", key: "ns/p", current: ic({}) }, refs), true);
 });

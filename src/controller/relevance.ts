@@ -4,7 +4,7 @@
 
 import type { EndpointSlice, Ingress } from "../core/k8s-types.js";
 import { isServed, type References } from "./references.js";
-import type { StoreChange } from "./store.js";
+import type { StoreChange, StoredIngressController } from "./store.js";
 
 export const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 
@@ -15,8 +15,11 @@ export function changeMatters(change: StoreChange, refs: References): boolean {
     case "Ingress":
       return [change.previous, change.current].some((i) => i !== undefined && isServed(i as Ingress, refs));
     case "IngressClass":
-    case "IngressController":
       return true;
+    case "IngressController":
+      return (
+        !change.previous || !change.current || builtFrom(change.previous as StoredIngressController) !== builtFrom(change.current as StoredIngressController)
+      );
     case "Service":
       return refs.services.has(change.key);
     case "EndpointSlice": {
@@ -28,4 +31,13 @@ export function changeMatters(change: StoreChange, refs: References): boolean {
     case "ConfigMap":
       return refs.configMaps.has(change.key);
   }
+}
+
+/** What a build reads of an IngressController: not the status the agent and the controller report
+ * there (applied hashes, reloads, the desired hash), which changes with every apply; at 10,000
+ * Ingresses each needless rebuild held the next change back by a second. */
+function builtFrom(ic: StoredIngressController): string {
+  const status = (ic.status ?? {}) as { publishedAddress?: unknown; refusedConfig?: unknown };
+  const m = ic.metadata;
+  return JSON.stringify([m.uid, m.generation, m.deletionTimestamp, ic.spec, status.publishedAddress, status.refusedConfig]);
 }

@@ -54,6 +54,12 @@ function quote(value: string): Token {
   return `"${value}"` as Token;
 }
 
+/** A Lua string literal (in the configure call of init_by_lua): no control character, quote or
+ * backslash, so Lua reads every character literally, as nginx reads a quoted value. */
+export function luaStringToken(text: string): Token {
+  return quote(text);
+}
+
 export function int(n: number): Token {
   if (!Number.isSafeInteger(n) || n < 0) throw new Error(`nginx-values: ${n} is not a non-negative integer`);
   return String(n) as Token;

@@ -4,7 +4,15 @@
 
 import { droppedIngresses } from "../controller/refusals.js";
 import type { BuildResult, Diagnostic } from "../core/contract.js";
-import { encodeDesiredState, parseStateIndex, staleShardNames, type StateIndex, type StatePart } from "../core/state-objects.js";
+import {
+  encodeDesiredState,
+  parseStateIndex,
+  staleShardNames,
+  type StateConfigMap,
+  type StateIndex,
+  type StatePart,
+  type StateSecret,
+} from "../core/state-objects.js";
 import type { ControllerWriters } from "../controller/controller.js";
 import type { IngressStatusUpdate } from "../controller/ingress-status.js";
 import type { StoredIngressController } from "../controller/store.js";
@@ -34,12 +42,14 @@ export function apiControllerWriters(log: Logger, api: KubeApi): ControllerWrite
       const key = `${ns}/${ic.metadata.name}`;
       const hash = result.state.hashes.all;
       if (published.get(key) === hash) return false;
+      const t0 = performance.now();
       const encoded = encodeDesiredState(result.state, {
         namespace: ns,
         name: ic.metadata.name,
         uid: ic.metadata.uid,
         generationLabel: String(ic.metadata.generation ?? 0),
       });
+      const encodeMs = Math.round(performance.now() - t0);
       const indexName = encoded.index.metadata.name;
       // After a restart, compare with what is already published: no spurious write.
       try {
@@ -64,11 +74,12 @@ export function apiControllerWriters(log: Logger, api: KubeApi): ControllerWrite
       const previous = lastIndex.get(key);
       const changed = (part: StatePart) =>
         !previous || previous.parts[part].digest !== nextIndex.parts[part].digest || previous.parts[part].shards !== nextIndex.parts[part].shards;
-      await Promise.all([
-        ...(changed("config") ? encoded.configShards : []).map((o) => apply(withOwner(o))),
-        ...(changed("endpoints") ? encoded.endpointShards : []).map((o) => apply(withOwner(o))),
-        ...(changed("certificates") ? encoded.certificateShards : []).map((o) => apply(withOwner(o))),
-      ]);
+      const shards: (StateConfigMap | StateSecret)[] = [
+        ...(changed("config") ? encoded.configShards : []),
+        ...(changed("endpoints") ? encoded.endpointShards : []),
+        ...(changed("certificates") ? encoded.certificateShards : []),
+      ];
+      await Promise.all(shards.map((o) => apply(withOwner(o))));
       const index = withOwner(encoded.index);
       index.metadata.annotations = { ...(index.metadata.annotations ?? {}), [STATE_HASH_ANNOTATION]: hash };
       await apply(index);
@@ -88,7 +99,7 @@ export function apiControllerWriters(log: Logger, api: KubeApi): ControllerWrite
       } catch (err) {
         log.warn("could not record the desired hash on the IngressController status", { controller: key, error: String((err as Error)?.message ?? err) });
       }
-      log.info("desired state published", { controller: key, hash, config: result.state.hashes.config });
+      log.info("desired state published", { controller: key, hash, config: result.state.hashes.config, encodeMs, shardsWritten: shards.length });
       return true;
     },
 

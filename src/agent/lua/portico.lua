@@ -3,7 +3,8 @@
 --
 -- Shared dicts (declared by the rendered nginx.conf):
 --   portico_endpoints     "<g>u:<upstream>" -> "addr port,addr port,..."; "<g>b:<upstream>" -> balancing
---                         policy (JSON); "<g>r:<host>" -> dynamic route (JSON)
+--                         policy (JSON); "<g>r:<host>" -> dynamic route (JSON); "<g>R:" -> JSON list of
+--                         the routed hosts the running config serves itself
 --   portico_certificates  "<g>s:<sni>" -> certificate id; "<g>c:<id>" -> cert PEM .. "\0" .. key PEM
 --   portico_state         versions, generations, hashes pushed by the agent, config generation
 -- Each pushed set (endpoints, routes, certificates) lives in generation <g> "1" or "2": a push fills
@@ -35,6 +36,9 @@ local config = {
   -- has no endpoint.
   unavailable_addr = nil,
   unavailable_port = nil,
+  -- The port ssl-redirects name (the renderer's), and the 404 page host fallbacks answer with.
+  https_port = 443,
+  not_found_page = "not found",
 }
 
 -- Generation of the configuration this Lua VM was loaded with: bumped in the master on every
@@ -59,7 +63,7 @@ local function pushed_set(name, dict, kinds)
 end
 
 local endpoint_set = pushed_set("endpoints", "portico_endpoints", { "u:", "b:" })
-local route_set = pushed_set("routes", "portico_endpoints", { "r:" })
+local route_set = pushed_set("routes", "portico_endpoints", { "r:", "R:" })
 local certificate_set = pushed_set("certificates", "portico_certificates", { "c:", "s:" })
 
 local function running_generation(set, state)
@@ -150,6 +154,118 @@ function _M.init_worker()
 end
 
 ---------------------------------------------------------------------------------------------------
+-- Dynamic routes: what a config being tested and reloaded answers differently from the running
+-- one, for plain hosts (see src/core/render/dynamic-routes.ts)
+--
+-- "<g>r:<host>" -> JSON { https = bool, exact = {path: target}, prefix = {path: target} }, target =
+-- { upstream = name } or {} (the host's 404 page), plus sslRedirect = true; "<g>R:" -> the routed
+-- hosts the running config has a server for. Pushed by the agent before it tests and reloads the
+-- config. A host without a server: the default server's rewrite_by_lua (route()) answers it as its
+-- own server will after the reload. A served host: the balancer takes the table's upstream, and its
+-- 404 fallback (fallback()) the table's answer.
+
+local route_cache = {}   -- host -> decoded route; only hosts that have one (a Host header is client input)
+local served, served_n = {}, 0
+
+local function sync_routes(state)
+  if not moved(route_set, state) then return end
+  route_cache = {}
+  served, served_n = {}, 0
+  local list = cjson.decode(shared.portico_endpoints:get(route_set.gen .. "R:") or "[]")
+  if type(list) == "table" then
+    for _, h in ipairs(list) do served[h] = true; served_n = served_n + 1 end
+  end
+end
+
+local function by_length_desc(a, b) return #a[1] > #b[1] end
+
+local function get_route(endpoints, host)
+  local r = route_cache[host]
+  if r then return r end
+  local raw = endpoints:get(route_set.gen .. "r:" .. host)
+  if not raw then return nil end
+  r = cjson.decode(raw)
+  if not r then return nil end
+  local prefixes = {}
+  for p, t in pairs(r.prefix) do prefixes[#prefixes + 1] = { p, t } end
+  table.sort(prefixes, by_length_desc)
+  r.prefixes = prefixes
+  route_cache[host] = r
+  return r
+end
+
+-- nginx's location choice over a route: the exact path, else the longest prefix.
+local function pick(r, uri)
+  local t = r.exact[uri]
+  if t then return t end
+  for _, p in ipairs(r.prefixes) do
+    if sub(uri, 1, #p[1]) == p[1] then return p[2] end
+  end
+  return nil
+end
+
+-- The target of this request when its host is one the running config serves and the table changed.
+local function served_target(var)
+  if served_n == 0 then return nil end
+  local host = var.host
+  if not host or not served[host] then return nil end
+  local r = get_route(shared.portico_endpoints, host)
+  return r and pick(r, var.uri)
+end
+
+local function https_redirect(var)
+  local port = config.https_port
+  return ngx.redirect("https://" .. var.host .. (port == 443 and "" or ":" .. port) .. var.request_uri, 308)
+end
+
+local function not_found()
+  local page = config.not_found_page
+  ngx.status = 404
+  ngx.header["Content-Type"] = "text/html"
+  ngx.header["Content-Length"] = #page
+  ngx.print(page)
+  return ngx.exit(ngx.HTTP_OK)
+end
+
+-- Rewrite phase of the default server: a request for a routed host goes where that host's own
+-- server would send it: nginx's location choice (exact, else the longest prefix), then the named
+-- locations the default server renders for it.
+function _M.route()
+  if ngx.req.is_internal() then return end -- the named locations below inherit this handler
+  local endpoints, _, state = dicts()
+  sync_routes(state)
+  local var = ngx.var
+  local host = var.host
+  if not host or host == "" then return end
+  local r = get_route(endpoints, host)
+  if not r then return end
+  local https = var.https == "on"
+  if https and not r.https then return end -- that host's server does not listen for HTTPS
+  local t = pick(r, var.uri)
+  if not t then return end
+  if t.sslRedirect and not https then return ngx.exec("@portico_route_https") end
+  if not t.upstream then return ngx.exec("@portico_route_not_found") end
+  var.portico_upstream = t.upstream
+  return ngx.exec("@portico_route")
+end
+
+-- Rewrite phase of a host server's 404 fallback (`location /` when no rule has `/`): the 404 page,
+-- or the host's ssl-redirect (`redirect`), as `return` would; or, when the table gives the URI of
+-- this served host an upstream, that upstream (the location's proxy_pass goes there).
+function _M.fallback(redirect)
+  sync_routes(shared.portico_state)
+  local var = ngx.var
+  local t = served_target(var)
+  if t then redirect = t.sslRedirect end
+  if redirect and var.https ~= "on" then return https_redirect(var) end
+  if t and t.upstream then
+    var.portico_upstream = t.upstream
+    return
+  end
+  return not_found()
+end
+
+---------------------------------------------------------------------------------------------------
 -- Endpoints and balancing
 
 local ups_cache = {}       -- upstream -> state built by portico_balancing.new_upstream (or false when unknown)
@@ -236,6 +352,16 @@ end
 -- access-phase handler.
 function _M.balance()
   local name = ngx.var.portico_upstream
+  sync_routes(shared.portico_state)
+  if served_n > 0 then
+    -- A served host whose table changed: the location's upstream is the table's (dynamic-routes.ts
+    -- admits only changes where that is all that differs for a URI this location takes).
+    local t = served_target(ngx.var)
+    if t and t.upstream and t.upstream ~= name then
+      name = t.upstream
+      ngx.var.portico_upstream = name
+    end
+  end
   local ctx_state
   local ups = name and get_upstream(name)
   if ups and #ups.peers == 1 and not ups.policy then
@@ -306,65 +432,6 @@ function _M.log()
   local st = ngx.ctx.portico_balance
   local peer = st and ups.peers[st.idx] or ups.peers[1]
   if peer then balancing.ewma_done(ups, peer[1] .. ":" .. peer[2]) end
-end
-
----------------------------------------------------------------------------------------------------
--- Dynamic routes: hosts the running config has no server for yet (see src/core/render/dynamic-routes.ts)
---
--- portico_endpoints "<g>r:<host>" -> JSON { https = bool, exact = {path: target}, prefix = {path: target} },
--- target = { upstream = name } or {} (the host's 404 page), plus sslRedirect = true. Pushed by the
--- agent before it tests and reloads a config that adds such hosts; the default server's
--- rewrite_by_lua (route()) answers them as their own server will after the reload.
-
-local route_cache = {}   -- host -> decoded route; only hosts that have one (a Host header is client input)
-
-local function sync_routes(state)
-  if moved(route_set, state) then route_cache = {} end
-end
-
-local function by_length_desc(a, b) return #a[1] > #b[1] end
-
-local function get_route(endpoints, host)
-  local r = route_cache[host]
-  if r then return r end
-  local raw = endpoints:get(route_set.gen .. "r:" .. host)
-  if not raw then return nil end
-  r = cjson.decode(raw)
-  if not r then return nil end
-  local prefixes = {}
-  for p, t in pairs(r.prefix) do prefixes[#prefixes + 1] = { p, t } end
-  table.sort(prefixes, by_length_desc)
-  r.prefixes = prefixes
-  route_cache[host] = r
-  return r
-end
-
--- Rewrite phase of the default server: a request for a routed host goes where that host's own
--- server would send it: nginx's location choice (exact, else the longest prefix), then the named
--- locations the default server renders for it.
-function _M.route()
-  if ngx.req.is_internal() then return end -- the named locations below inherit this handler
-  local endpoints, _, state = dicts()
-  sync_routes(state)
-  local var = ngx.var
-  local host = var.host
-  if not host or host == "" then return end
-  local r = get_route(endpoints, host)
-  if not r then return end
-  local https = var.https == "on"
-  if https and not r.https then return end -- that host's server does not listen for HTTPS
-  local uri = var.uri
-  local t = r.exact[uri]
-  if not t then
-    for _, p in ipairs(r.prefixes) do
-      if sub(uri, 1, #p[1]) == p[1] then t = p[2] break end
-    end
-  end
-  if not t then return end
-  if t.sslRedirect and not https then return ngx.exec("@portico_route_https") end
-  if not t.upstream then return ngx.exec("@portico_route_not_found") end
-  var.portico_upstream = t.upstream
-  return ngx.exec("@portico_route")
 end
 
 ---------------------------------------------------------------------------------------------------
@@ -598,14 +665,18 @@ local function post_routes(state, body)
   if not is_object(data) or not is_object(data.routes or {}) then
     return respond(400, { error = "body must be { routes: {host: {https, exact, prefix}} }" })
   end
-  local entries, count = {}, 0
+  local entries, count, served_list = {}, 0, {}
   for host, r in pairs(data.routes or {}) do
-    if #host > 253 or not find(host, HOST) or find(host, "[.-]$") or not is_object(r) or type(r.https) ~= "boolean" or not valid_targets(r.exact) or not valid_targets(r.prefix) then
-      return respond(400, { error = "route " .. tostring(host) .. ": needs a lowercase host, https (boolean), exact and prefix ({path: {upstream?, sslRedirect?}})" })
+    if #host > 253 or not find(host, HOST) or find(host, "[.-]$") or not is_object(r) or type(r.https) ~= "boolean" or not valid_targets(r.exact) or not valid_targets(r.prefix)
+      or (r.served ~= nil and r.served ~= true) then
+      return respond(400, { error = "route " .. tostring(host) .. ": needs a lowercase host, https (boolean), exact and prefix ({path: {upstream?, sslRedirect?}}), served (true) or none" })
     end
     entries["r:" .. host] = cjson.encode({ https = r.https, exact = r.exact, prefix = r.prefix })
+    if r.served then served_list[#served_list + 1] = host end
     count = count + 1
   end
+  -- cjson writes an empty table as {}: no served host, no list.
+  if #served_list > 0 then entries["R:"] = cjson.encode(served_list) end
   local version, serr = store_set(route_set, state, entries)
   if not version then return respond(507, { error = serr }) end
   return respond(200, { routes = count, version = version })

@@ -4,8 +4,21 @@ import type { RenderOptions } from "../contract.js";
 import type { LocationModel, Model } from "../model/types.js";
 import type { Settings } from "../settings.js";
 import { authCachePath, type LocationContext } from "./access.js";
-import { accessLogBufferArgs, cidrToken, endpointToken, hstsToken, int, lit, litQuoted, litSingleQuoted, parseSize, seconds } from "../nginx-values.js";
+import {
+  accessLogBufferArgs,
+  cidrToken,
+  endpointToken,
+  hstsToken,
+  int,
+  lit,
+  litQuoted,
+  litSingleQuoted,
+  luaStringToken,
+  parseSize,
+  seconds,
+} from "../nginx-values.js";
 import { MIME_TYPES } from "./mime.js";
+import { NOT_FOUND_PAGE } from "./location.js";
 import { upstreamPool } from "./proxy-tuning.js";
 import { limitZoneDirectives } from "./limits.js";
 import { certificateDictMiB } from "./shared-dicts.js";
@@ -46,11 +59,12 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
     d("lua_shared_dict", lit("portico_state"), lit("1m")),
     luaBlock(
       "init_by_lua_block",
-      `portico = require("portico")\nportico.configure({ no_endpoint_status = ${int(s.noEndpointStatus)}, unavailable_addr = "${UNAVAILABLE_ADDRESS}", unavailable_port = ${int(o.defaultBackendPort)} })`,
+      `portico = require("portico")\nportico.configure({ no_endpoint_status = ${int(s.noEndpointStatus)}, unavailable_addr = "${UNAVAILABLE_ADDRESS}", unavailable_port = ${int(o.defaultBackendPort)}, https_port = ${int(o.publicHttpsPort ?? o.httpsPort)}, not_found_page = ${luaStringToken(NOT_FOUND_PAGE)} })`,
     ),
     luaBlock("init_worker_by_lua_block", "portico.init_worker()"),
     // The default server's portico.route() runs before its locations' own rewrite directives (a
-    // `return` there would otherwise answer first); it is the only rewrite_by_lua.
+    // `return` there would otherwise answer first); besides it, only host servers' 404 fallbacks
+    // (portico.fallback()) have a rewrite_by_lua.
     d("rewrite_by_lua_no_postpone", lit("on")),
     b(
       "types",

@@ -26,14 +26,25 @@ import { wafDirectives } from "./modsecurity.js";
 import { mirrorDirectives } from "./mirror.js";
 import { accessPhase, accessRewrite, type LocationContext } from "./access.js";
 import { addedResponseHeaders, dedupeHeaderDirectives, proxyTuningDirectives, upstreamPool } from "./proxy-tuning.js";
+import { FALLBACK_HOOK } from "./dynamic-routes.js";
 import { b, d, luaBlock, type Directive } from "./writer.js";
 
 export const NOT_FOUND_BODY =
   "<html>\n<head><title>404 Not Found</title></head>\n<body>\n<center><h1>404 Not Found</h1></center>\n<hr><center>portico</center>\n</body>\n</html>\n";
 
+/** The 404 page as nginx sends it (one line), and as portico.fallback() sends it (configure()). */
+export const NOT_FOUND_PAGE = NOT_FOUND_BODY.replace(/\n/g, " ");
+
 /** `return 404 "<page>"` with a text/html type; our own constant text. */
 export function notFoundDirectives(): Directive[] {
-  return [d("default_type", lit("text/html")), d("return", int(404), bodyToken(NOT_FOUND_BODY.replace(/\n/g, " ")))];
+  return [d("default_type", lit("text/html")), d("return", int(404), bodyToken(NOT_FOUND_PAGE))];
+}
+
+/** A host server's 404 fallback (`location /` when no rule has `/`): portico.fallback() answers the
+ * 404 page or the ssl-redirect itself, or, for a path the Lua routing table gives this host before
+ * the reload that renders it, sets the upstream the proxy_pass below goes to (dynamic-routes.ts). */
+export function routedFallbackBlock(sslRedirect: boolean): Directive {
+  return b("location", [pathToken("/")], [luaBlock("rewrite_by_lua_block", FALLBACK_HOOK(sslRedirect)), d("proxy_pass", lit("http://portico_upstream"))]);
 }
 
 export function sslRedirectDirective(httpsPort: number): Directive {

@@ -34,6 +34,13 @@ test("a plain HTTP location runs no Lua phase handler besides the balancer", () 
   assert.match(c, /upstream portico_upstream \{\n\s+server 0\.0\.0\.1:1;\n\s+balancer_by_lua_block/);
 });
 
+test("a host without a / rule: only its 404 fallback asks Lua (portico.fallback), its rules do not", () => {
+  const c = conf(ingress("plain", [{ host: "a.com", paths: [path("/api", "Prefix", "web")] }]));
+  assert.equal(c.match(/rewrite_by_lua_block/g)?.length, 2, "the default server's route hook and a.com's fallback");
+  assert.match(locationOf(c, "a.com", '"/"'), /rewrite_by_lua_block \{\n\s+portico\.fallback\(false\)\n\s+\}\n\s+proxy_pass http:\/\/portico_upstream;/);
+  assert.ok(!locationOf(c, "a.com", '^~ "/api/"').includes("_by_lua"), "the rule's location runs only the balancer");
+});
+
 test("no endpoint: the balancer's peer is the unavailable server, which answers noEndpointStatus", () => {
   const c = conf(ingress("plain", [{ host: "a.com", paths: [path("/", "Prefix", "web")] }]));
   assert.match(c, /unavailable_addr = "127\.0\.0\.2", unavailable_port = 8181/);

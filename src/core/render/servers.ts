@@ -19,8 +19,8 @@ import {
 import { authLocations, type LocationContext } from "./access.js";
 import { clientCertDirectives, withClientCertHeaders } from "./client-certs.js";
 import { DYNAMIC_ROUTE_LOCATIONS } from "./dynamic-routes.js";
-import { errorLocations, locationBlock, notFoundDirectives, sslRedirectDirective } from "./location.js";
-import { placeLocations } from "./locations.js";
+import { errorLocations, locationBlock, notFoundDirectives, routedFallbackBlock, sslRedirectDirective } from "./location.js";
+import { placeLocations, type PlacedLocation } from "./locations.js";
 import { mirrorLocations } from "./mirror.js";
 import { attributed, sourced } from "./render-error.js";
 import { b, d, luaBlock, type Directive } from "./writer.js";
@@ -55,6 +55,9 @@ function listens(o: RenderOptions, https: boolean, defaultServer: boolean, tlsFr
 /** The locations, then the internal locations of the external authentications they use. */
 function locationBlocks(host: string, locations: LocationModel[], regexMode: boolean, fallback: LocationModel, lc: LocationContext): Directive[] {
   const placed = placeLocations(locations, regexMode, fallback);
+  // A host's 404 fallback asks Lua first (paths its table adds before the reload); the default
+  // server's portico.route() covers its own.
+  const routed = (p: PlacedLocation) => host !== "_" && p.loc === fallback && fallback.action.kind === "notFound" && p.modifier === "" && p.pattern === "/";
   const auths = placed.flatMap((p) =>
     p.loc.access?.external && !p.loc.access.denied && p.loc.action.kind === "proxy" ? [{ auth: p.loc.access.external, upstream: p.loc.action.upstream }] : [],
   );
@@ -63,10 +66,12 @@ function locationBlocks(host: string, locations: LocationModel[], regexMode: boo
   );
   return [
     ...placed.map((p) =>
-      sourced(
-        p.loc.origin,
-        attributed(p.loc.origin, () => locationBlock(p, lc)),
-      ),
+      routed(p)
+        ? routedFallbackBlock(fallback.sslRedirect)
+        : sourced(
+            p.loc.origin,
+            attributed(p.loc.origin, () => locationBlock(p, lc)),
+          ),
     ),
     ...authLocations(auths, lc, host),
     ...mirrorLocations(mirrors, lc),

@@ -114,3 +114,11 @@ test("an IngressController matters for what the build reads of it, not the statu
   assert.equal(change(ic({}), ic({}, 2)), true);
   assert.equal(changeMatters({ kind: "IngressController", key: "ns/p", current: ic({}) }, refs), true);
 });
+
+test("the applied hash matters while the controller holds suspected Ingresses back until a config without them is applied", () => {
+  const ic = (appliedConfigHash: string) => ({ metadata: { name: "p", namespace: "ns", uid: "u", generation: 1 }, spec: {}, status: { appliedConfigHash } });
+  const waiting = { ...emptyReferences(), awaitingApplied: new Set(["ns/p"]) };
+  assert.equal(changeMatters({ kind: "IngressController", key: "ns/p", previous: ic("a"), current: ic("b") }, waiting), true);
+  assert.equal(changeMatters({ kind: "IngressController", key: "ns/p", previous: ic("a"), current: ic("a") }, waiting), false);
+  assert.equal(changeMatters({ kind: "IngressController", key: "ns/p", previous: ic("a"), current: ic("b") }, emptyReferences()), false);
+});

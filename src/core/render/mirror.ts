@@ -4,7 +4,8 @@
 
 import { createHash } from "node:crypto";
 import { hostPortToken, lit, onOff, pathToken, upstreamNameToken, urlHostToken, urlWithVariablesToken, usesEscapedRequestUri } from "../nginx-values.js";
-import type { MirrorModel } from "../model/types.js";
+import type { MirrorModel, Origin } from "../model/types.js";
+import { sourced } from "./render-error.js";
 import { ESCAPED_URI, type LocationContext } from "./access.js";
 import { dedupeHeaderDirectives } from "./proxy-tuning.js";
 import { b, d, type Directive } from "./writer.js";
@@ -12,11 +13,13 @@ import { b, d, type Directive } from "./writer.js";
 export interface MirrorUse {
   mirror: MirrorModel;
   upstream: string;
+  /** The Ingress of the location that mirrors (an nginx -t error in the mirror location names it). */
+  origin?: Origin;
 }
 
 const mirrorPath = (u: MirrorUse) =>
   `/_portico_mirror_${createHash("sha256")
-    .update(JSON.stringify([u.mirror, u.upstream]))
+    .update(JSON.stringify([u.mirror, u.upstream])) // not the origin: one location for all its users
     .digest("hex")
     .slice(0, 16)}`;
 
@@ -27,6 +30,8 @@ export function mirrorDirectives(use: MirrorUse): Directive[] {
 
 /** The internal locations the server's mirrors go to (one per target, Host and upstream). */
 export function mirrorLocations(uses: MirrorUse[], lc: LocationContext): Directive[] {
+  const users = new Map<string, (Origin | undefined)[]>();
+  for (const use of uses) users.set(mirrorPath(use), [...(users.get(mirrorPath(use)) ?? []), use.origin]);
   const seen = new Set<string>();
   const out: Directive[] = [];
   for (const use of uses) {
@@ -44,7 +49,7 @@ export function mirrorLocations(uses: MirrorUse[], lc: LocationContext): Directi
       d("set", lit("$portico_mirror_target"), urlWithVariablesToken(m.target)),
       d("proxy_pass", lit("$portico_mirror_target")),
     );
-    out.push(b("location", [lit("="), pathToken(path)], body));
+    out.push(sourced(users.get(path), b("location", [lit("="), pathToken(path)], body)));
   }
   return out;
 }

@@ -221,8 +221,17 @@ describe("dynamic routes: a new plain host answers before the reload", () => {
     };
     await othersMeanwhile(async () => {
       const pod = async (host: string, path: string, tls = false) => (tls ? await getTls(host, path) : await get(host, path)).json<EchoReply>()?.pod ?? "";
+      const pushedBefore = await h.fx.agent.control.state();
       const held = await applyHeldBack(
         async () => (await pod("shop.example.com", "/web/x")) === "web-0" && (await pod("shop.example.com", "/api/x")) === "web-0",
+      );
+      // Only the routes moved: nginx held every upstream and certificate already, so neither set
+      // was pushed again ahead of them.
+      const pushedAfter = await h.fx.agent.control.state();
+      assert.deepEqual(
+        [pushedAfter.endpointsVersion, pushedAfter.certificatesVersion],
+        [pushedBefore.endpointsVersion, pushedBefore.certificatesVersion],
+        "no endpoint or certificate push ahead of the routes",
       );
       const probes: [string, () => Promise<Response>][] = [
         ["/ (no rule: the 404 page)", () => get("shop.example.com", "/")],

@@ -5,7 +5,7 @@
 
 import type { Ingress, IngressClass } from "../core/k8s-types.js";
 import { CONTROLLER_NAME, DEFAULT_CLASS_ANNOTATION, requestedClass } from "../core/classes.js";
-import { HOST_SHARING_ANNOTATION } from "../api/names.js";
+import { CROSS_NAMESPACE_CA_ANNOTATION, HOST_SHARING_ANNOTATION } from "../api/names.js";
 
 export interface ClassView {
   /** Our class name -> group key ("<namespace>/<name>" of the IngressController, "" without parameters). */
@@ -14,6 +14,14 @@ export interface ClassView {
   defaultClass?: string;
   /** Group key -> namespaces that may share hosts ("*" = all), from HOST_SHARING_ANNOTATION. */
   sharing?: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Group keys whose IngressController reads CA Secrets of the Ingress's own namespace only
+   * (CROSS_NAMESPACE_CA_ANNOTATION "false"). */
+  ownNamespaceCa?: ReadonlySet<string>;
+}
+
+/** Whether an Ingress of `group` may name another namespace's CA Secret (auth-tls-secret). */
+export function mayUseForeignCa(view: ClassView, group: string | undefined): boolean {
+  return group !== undefined && !view.ownNamespaceCa?.has(group);
 }
 
 /** Whether Ingresses of `namespace` in `group` may add rules to hosts other namespaces own. */
@@ -33,6 +41,7 @@ function groupKey(cls: IngressClass): string {
 export function buildClassView(classes: Iterable<IngressClass>): ClassView {
   const ours = new Map<string, string>();
   const sharing = new Map<string, Set<string>>();
+  const ownNamespaceCa = new Set<string>();
   const defaults: string[] = [];
   for (const cls of classes) {
     if (cls.spec?.controller !== CONTROLLER_NAME || cls.metadata.deletionTimestamp) continue;
@@ -43,9 +52,10 @@ export function buildClassView(classes: Iterable<IngressClass>): ClassView {
       for (const n of shared.split(",")) if (n.trim()) set.add(n.trim());
       sharing.set(groupKey(cls), set);
     }
+    if (cls.metadata.annotations?.[CROSS_NAMESPACE_CA_ANNOTATION] === "false") ownNamespaceCa.add(groupKey(cls));
     if (cls.metadata.annotations?.[DEFAULT_CLASS_ANNOTATION] === "true") defaults.push(cls.metadata.name);
   }
-  return { ours, defaultClass: defaults.sort()[0], sharing };
+  return { ours, defaultClass: defaults.sort()[0], sharing, ownNamespaceCa };
 }
 
 /** The class of ours that serves this Ingress, or undefined when it is another controller's. */

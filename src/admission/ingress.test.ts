@@ -94,14 +94,9 @@ describe("validateIngress: denied, one rule per row", () => {
       `${P0}.path: regex "/((((((((((a))))))))))": groups nested deeper than 8`,
     ],
     [
-      "auth-tls-secret of another namespace (tenancy)",
-      { annotations: { "nginx.ingress.kubernetes.io/auth-tls-secret": "ingress-nginx/ca" } },
-      `metadata.annotations[nginx.ingress.kubernetes.io/auth-tls-secret]: Secret "ingress-nginx/ca" is in another namespace; an Ingress may only use Secrets of its own namespace ("default")`,
-    ],
-    [
       "proxy-ssl-secret of another namespace (tenancy)",
       { annotations: { "portico.dev/proxy-ssl-secret": "kube-system/backend" } },
-      `metadata.annotations[portico.dev/proxy-ssl-secret]: Secret "kube-system/backend" is in another namespace; an Ingress may only use Secrets of its own namespace ("default")`,
+      `metadata.annotations[portico.dev/proxy-ssl-secret]: Secret "kube-system/backend" is in another namespace; an Ingress may only use Secrets of its own namespace ("default") for credentials (only auth-tls-secret, CA data, may name another namespace's)`,
     ],
     [
       "auth-tls-verify-client without auth-tls-secret",
@@ -399,6 +394,31 @@ describe("validateIngress: route conflicts from the index", () => {
     const st = state([first]);
     st.remove("Ingress", first);
     assert.equal(check({ name: "second", host: "shop.example.com", path: "/api" }, st).allowed, true);
+  });
+});
+
+describe("validateIngress: another namespace's CA Secret (auth-tls-secret)", () => {
+  const caRef = { "nginx.ingress.kubernetes.io/auth-tls-secret": "ingress-nginx/ca" };
+  it("is admitted by default: only its CA data is read", () => {
+    assert.deepEqual(check({ annotations: caRef }), { allowed: true, reasons: [], warnings: [] });
+  });
+  it("is refused when the IngressController says spec.crossNamespaceCASecrets: false (its IngressClass carries it)", () => {
+    const st = state();
+    const strict = ourClass("strict", { controller: { namespace: "portico-system", name: "strict" } });
+    strict.metadata.annotations = { "portico.dev/cross-namespace-ca-secrets": "false" };
+    st.replaceAll("IngressClass", [ourClass("portico", { isDefault: true }), strict]);
+    assert.deepEqual(validateIngress(request(ingress({ className: "strict", annotations: caRef })), st.context()).reasons, [
+      `metadata.annotations[nginx.ingress.kubernetes.io/auth-tls-secret]: Secret "ingress-nginx/ca" is in another namespace; this IngressController reads CA Secrets of the Ingress's own namespace only (spec.crossNamespaceCASecrets: false)`,
+    ]);
+    // Another controller's classes keep the default.
+    assert.equal(validateIngress(request(ingress({ annotations: caRef })), st.context()).allowed, true);
+  });
+  it("credentials stay own-namespace: auth-secret of another namespace is refused", () => {
+    const v = check({ annotations: { "nginx.ingress.kubernetes.io/auth-type": "basic", "nginx.ingress.kubernetes.io/auth-secret": "ingress-nginx/users" } });
+    assert.match(
+      v.reasons.join(),
+      /Secret "ingress-nginx\/users" is in another namespace; an Ingress may only use Secrets of its own namespace \("default"\) for credentials/,
+    );
   });
 });
 

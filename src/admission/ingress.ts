@@ -12,7 +12,7 @@ import { PREFIXES, type AnnotationValues } from "../core/annotations/registry.js
 import { configMapRefsOf } from "../core/annotations/config-map-refs.js";
 import { secretRefsOf } from "../core/annotations/secret-refs.js";
 import { validateBackend } from "./backend.js";
-import { groupOf, ourClassOf } from "./classes.js";
+import { groupOf, mayUseForeignCa, ourClassOf } from "./classes.js";
 import type { AdmissionContext } from "./context.js";
 import { ingressKey } from "./ingress-index.js";
 import { validateSecretName } from "./names.js";
@@ -170,20 +170,24 @@ function checkRoutes(ingress: Ingress, old: Ingress | undefined, useRegex: boole
   }
 }
 
-/** Tenancy: an annotation may name only Secrets of the Ingress's own namespace (the build refuses
- * the others too, answering 503 on the paths). */
-function foreignSecretRefs(ingress: Ingress, values: AnnotationValues): string[] {
+/** Tenancy: an annotation may name only Secrets of the Ingress's own namespace, but a CA Secret
+ * (auth-tls-secret: only ca.crt and ca.crl are read) unless the IngressController says otherwise;
+ * the build refuses the same, answering 503 on the paths. */
+function foreignSecretRefs(ingress: Ingress, values: AnnotationValues, foreignCa: boolean): string[] {
   const ns = ingress.metadata.namespace ?? "default";
   const annotations = ingress.metadata.annotations ?? {};
   return secretRefsOf(values, ns)
-    .filter((r) => r.namespace !== ns)
+    .filter((r) => r.namespace !== ns && !(r.caOnly && foreignCa))
     .map((r) => {
       const key =
         [...PREFIXES]
           .reverse()
           .map((p) => p + r.key)
           .find((k) => k in annotations) ?? r.key;
-      return `metadata.annotations[${key}]: Secret "${r.namespace}/${r.name}" is in another namespace; an Ingress may only use Secrets of its own namespace ("${ns}")`;
+      const why = r.caOnly
+        ? `this IngressController reads CA Secrets of the Ingress's own namespace only (spec.crossNamespaceCASecrets: false)`
+        : `an Ingress may only use Secrets of its own namespace ("${ns}") for credentials (only auth-tls-secret, CA data, may name another namespace's)`;
+      return `metadata.annotations[${key}]: Secret "${r.namespace}/${r.name}" is in another namespace; ${why}`;
     });
 }
 
@@ -221,7 +225,7 @@ export function validateIngress(req: AdmissionRequestLike, ctx: AdmissionContext
   const ann = checkAnnotations(ingress.metadata.annotations);
   reasons.push(...ann.errors);
   warnings.push(...ann.warnings);
-  reasons.push(...foreignSecretRefs(ingress, ann.parsed.values));
+  reasons.push(...foreignSecretRefs(ingress, ann.parsed.values, mayUseForeignCa(ctx.classes, groupOf(ingress, ctx.classes))));
   reasons.push(...foreignConfigMapRefs(ingress, ann.parsed.values));
   const useRegex = regexModeOf(ann.parsed.values);
   checkRules(ingress, useRegex, reasons, warnings);

@@ -63,3 +63,7 @@ export function childMeta(owner: Owner, name: string, component: Component, extr
 /** On an IngressClass Portico creates: the IngressController's spec.hostSharing.namespaces,
  * comma-separated, so admission decides host sharing without reading IngressControllers. */
 export const HOST_SHARING_ANNOTATION = "portico.dev/host-sharing";
+
+/** On an IngressClass Portico creates: "false" when its IngressController's
+ * spec.crossNamespaceCASecrets is false, so admission refuses another namespace's CA Secret. */
+export const CROSS_NAMESPACE_CA_ANNOTATION = "portico.dev/cross-namespace-ca-secrets";

@@ -180,6 +180,12 @@ export const specSchema = {
         },
       },
     },
+    crossNamespaceCASecrets: {
+      type: "boolean",
+      default: true,
+      description:
+        "Whether auth-tls-secret may name a Secret of another namespace (<namespace>/<name>), of which only the CA data is read (ca.crt, ca.crl; never keys). Credentials (auth-secret, proxy-ssl-secret) always come from the Ingress's own namespace. Default true (a CA bundle is public certificate data; ingress-nginx 1.12+ refuses every cross-namespace reference unless allow-cross-namespace-resources). false refuses it too: nginx sends the CA's subject names to every client, so a tenant could otherwise publish the subject of any CA Secret of the cluster, and learn which exist.",
+    },
     publishAddress: {
       type: "string",
       maxLength: 253,

@@ -93,6 +93,8 @@ export type IngressControllerSpec = {
     /** Namespace names, or "*" for all (ingress-nginx's behaviour: any namespace may add paths to any host). */
     namespaces?: string[];
   };
+  /** Whether auth-tls-secret may name a Secret of another namespace (<namespace>/<name>), of which only the CA data is read (ca.crt, ca.crl; never keys). Credentials (auth-secret, proxy-ssl-secret) always come from the Ingress's own namespace. Default true (a CA bundle is public certificate data; ingress-nginx 1.12+ refuses every cross-namespace reference unless allow-cross-namespace-resources). false refuses it too: nginx sends the CA's subject names to every client, so a tenant could otherwise publish the subject of any CA Secret of the cluster, and learn which exist. */
+  crossNamespaceCASecrets?: boolean;
   /** Address written to Ingress status instead of the Service's load-balancer address. */
   publishAddress?: string;
   /** Where nginx listens when run as a local process (local mode; no defaults here, local mode picks them). Pods ignore it: they always use 8080/8443. */
@@ -207,6 +209,8 @@ export type ResolvedIngressControllerSpec = {
     /** Namespace names, or "*" for all (ingress-nginx's behaviour: any namespace may add paths to any host). */
     namespaces?: string[];
   };
+  /** Whether auth-tls-secret may name a Secret of another namespace (<namespace>/<name>), of which only the CA data is read (ca.crt, ca.crl; never keys). Credentials (auth-secret, proxy-ssl-secret) always come from the Ingress's own namespace. Default true (a CA bundle is public certificate data; ingress-nginx 1.12+ refuses every cross-namespace reference unless allow-cross-namespace-resources). false refuses it too: nginx sends the CA's subject names to every client, so a tenant could otherwise publish the subject of any CA Secret of the cluster, and learn which exist. */
+  crossNamespaceCASecrets: boolean;
   /** Address written to Ingress status instead of the Service's load-balancer address. */
   publishAddress?: string;
   /** Where nginx listens when run as a local process (local mode; no defaults here, local mode picks them). Pods ignore it: they always use 8080/8443. */

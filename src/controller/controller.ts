@@ -16,7 +16,7 @@ import { createControllerMetrics, type ControllerMetrics } from "./metrics.js";
 import { changeMatters } from "./relevance.js";
 import { blamedIngress, currentExclusions, ingressFingerprint, refusalOf, refusalText, type Exclusion } from "./refusals.js";
 import { RebuildScheduler, type SchedulerOptions } from "./scheduler.js";
-import { objectKey, Store, type StoredIngressController, type StoredKind, type StoredKinds } from "./store.js";
+import { objectKey, Store, type StoredIngressController, type StoredKind, type StoredKinds, type WantedSecret } from "./store.js";
 
 export interface ControllerWriters {
   /** Publishes a desired state; returns false when the published one already had these hashes. */
@@ -56,6 +56,7 @@ interface IngressControllerSpec {
     probePort?: number;
   };
   hostSharing?: { namespaces?: string[] };
+  crossNamespaceCASecrets?: boolean;
 }
 
 function specOf(ic: StoredIngressController): IngressControllerSpec {
@@ -115,6 +116,7 @@ export function snapshotFor(ic: StoredIngressController, store: Store): Snapshot
     udpServices: store.get("ConfigMap", ns, streamConfigMapNames(ic).udp),
     defaultCertificate: spec.defaultTLSSecret ? (store.get("Secret", ns, spec.defaultTLSSecret) as Secret | undefined) : undefined,
     ...(spec.hostSharing?.namespaces?.length ? { hostSharing: spec.hostSharing.namespaces } : {}),
+    ...(spec.crossNamespaceCASecrets === false ? { crossNamespaceCASecrets: false as const } : {}),
   };
 }
 
@@ -201,10 +203,11 @@ export class Controller {
     this.configMapListeners.push(listener);
   }
 
-  private readonly secretListeners: ((keys: string[]) => void)[] = [];
-  /** Called with the namespace/name of every non-TLS Secret a served Ingress's annotations name,
-   * whenever that set changes (the informers watch those Secrets by name). */
-  onWantedSecrets(listener: (keys: string[]) => void): void {
+  private readonly secretListeners: ((wanted: WantedSecret[]) => void)[] = [];
+  /** Called with the namespace/name of every non-TLS Secret a served Ingress's annotations name
+   * (caOnly: another namespace's CA Secret), whenever that set changes (the informers watch those
+   * Secrets by name). */
+  onWantedSecrets(listener: (wanted: WantedSecret[]) => void): void {
     this.secretListeners.push(listener);
   }
 
@@ -328,7 +331,7 @@ export class Controller {
     for (const ing of ingresses) if (isServed(ing, refs)) addIngressReferences(ing as Ingress, refs);
     this.refs = refs;
     // Non-TLS Secrets annotations name (auth-secret): the informers watch exactly these, by name.
-    if (this.store.wantSecrets(refs.annotationSecrets)) for (const l of this.secretListeners) l(this.store.wantedSecrets);
+    if (this.store.wantSecrets(refs.annotationSecrets, refs.fullSecrets)) for (const l of this.secretListeners) l(this.store.wantedSecrets);
     const annotationConfigMaps = [...refs.annotationConfigMaps].sort().join("\n");
     if (annotationConfigMaps !== this.annotationConfigMaps) {
       this.annotationConfigMaps = annotationConfigMaps;

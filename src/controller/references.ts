@@ -15,6 +15,9 @@ export interface References {
   secrets: Set<string>;
   /** The Secrets annotations name (auth-secret, auth-tls-secret, proxy-ssl-secret): kept by the store although they are not TLS. */
   annotationSecrets: Set<string>;
+  /** Of those, the ones some Ingress reads in full (its own namespace's); the others are another
+   * namespace's CA Secrets, of which the store keeps only CA_DATA_KEYS. */
+  fullSecrets: Set<string>;
   configMaps: Set<string>;
   /** The ConfigMaps annotations name (namespace/name): watched by name, like the stream ConfigMaps. */
   annotationConfigMaps: Set<string>;
@@ -27,6 +30,7 @@ export function emptyReferences(): References {
     services: new Set(),
     secrets: new Set(),
     annotationSecrets: new Set(),
+    fullSecrets: new Set(),
     configMaps: new Set(),
     annotationConfigMaps: new Set(),
   };
@@ -48,9 +52,10 @@ export function addIngressReferences(ingress: Ingress, refs: References): void {
     for (const path of rule.http?.paths ?? []) addBackend(ns, path.backend, refs.services);
   }
   for (const tls of ingress.spec?.tls ?? []) if (tls.secretName) refs.secrets.add(`${ns}/${tls.secretName}`);
-  for (const key of annotationSecretKeys(ingress)) {
+  for (const { key, caOnly } of annotationSecretKeys(ingress)) {
     refs.secrets.add(key);
     refs.annotationSecrets.add(key);
+    if (!caOnly) refs.fullSecrets.add(key);
   }
   for (const key of annotationConfigMapKeys(ingress)) {
     refs.configMaps.add(key);
@@ -78,12 +83,15 @@ export function annotationConfigMapKeys(ingress: Ingress, fields: readonly (keyo
   return out;
 }
 
-/** namespace/name of the Secrets an Ingress's annotations name (in its own namespace only: the
- * build refuses other namespaces' Secrets, so they are never kept). */
-export function annotationSecretKeys(ingress: Ingress): string[] {
+/** namespace/name of the Secrets an Ingress's annotations name: in its own namespace, and CA
+ * Secrets (auth-tls-secret) of others, of which the store keeps only the CA data (caOnly). The
+ * build refuses other namespaces' credentials, so they are never kept. */
+export function annotationSecretKeys(ingress: Ingress): { key: string; caOnly: boolean }[] {
   const ns = ingress.metadata.namespace ?? "default";
   const values = parseAnnotations(ingress.metadata.annotations).values;
-  return secretRefsOf(values, ns).flatMap((r) => (r.namespace === ns ? [`${ns}/${r.name}`] : []));
+  return secretRefsOf(values, ns).flatMap((r): { key: string; caOnly: boolean }[] =>
+    r.namespace === ns ? [{ key: `${ns}/${r.name}`, caOnly: false }] : r.caOnly ? [{ key: `${r.namespace}/${r.name}`, caOnly: true }] : [],
+  );
 }
 
 /** Adds the Services named by a tcp-services/udp-services ConfigMap ("<port>": "<ns>/<svc>:<port>[:PROXY]"). */

@@ -88,6 +88,16 @@ test("auth-tls-secret and proxy-ssl-secret are referenced like auth-secret (own 
     r,
   );
   assert.deepEqual([...r.annotationSecrets].sort(), ["a/backend-tls", "a/client-ca"]);
+  // Another namespace's CA Secret is watched too, for its CA data only; a credential never is.
+  addIngressReferences(
+    {
+      metadata: { name: "j", namespace: "b", annotations: { "nginx.ingress.kubernetes.io/auth-tls-secret": "ingress-nginx/shared-ca" } },
+      spec: { ingressClassName: "portico" },
+    },
+    r,
+  );
+  assert.deepEqual([...r.annotationSecrets].sort(), ["a/backend-tls", "a/client-ca", "ingress-nginx/shared-ca"]);
+  assert.deepEqual([...r.fullSecrets].sort(), ["a/backend-tls", "a/client-ca"]);
 });
 
 test("an IngressController matters for what the build reads of it, not the status reported on it", () => {

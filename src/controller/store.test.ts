@@ -65,3 +65,22 @@ test("a non-TLS Secret is kept only while an annotation names it (auth-secret)",
   assert.equal(s.wantSecrets(new Set()), true);
   assert.equal(s.count("Secret"), 0, "dropped once nobody names it");
 });
+
+test("another namespace's CA Secret is kept with its CA data only; wanted whole, it is dropped for its watch to list it again", () => {
+  const s = new Store();
+  const ca = () => ({
+    metadata: { name: "client-ca", namespace: "ingress-nginx", resourceVersion: "1" },
+    type: "Opaque",
+    data: { "ca.crt": "Y2E=", "ca.crl": "Y3Js", "tls.key": "a2V5" },
+  });
+  assert.equal(s.wantSecrets(new Set(["ingress-nginx/client-ca"]), new Set()), true);
+  assert.deepEqual(s.wantedSecrets, [{ key: "ingress-nginx/client-ca", caOnly: true }]);
+  s.upsert("Secret", ca());
+  assert.deepEqual((s.get("Secret", "ingress-nginx", "client-ca") as { data: Record<string, string> }).data, { "ca.crt": "Y2E=", "ca.crl": "Y3Js" });
+  // An Ingress of ingress-nginx names it too (its own namespace: read whole).
+  assert.equal(s.wantSecrets(new Set(["ingress-nginx/client-ca"]), new Set(["ingress-nginx/client-ca"])), true);
+  assert.equal(s.count("Secret"), 0, "the CA-only copy is dropped");
+  assert.deepEqual(s.wantedSecrets, [{ key: "ingress-nginx/client-ca", caOnly: false }]);
+  s.upsert("Secret", ca());
+  assert.deepEqual(Object.keys((s.get("Secret", "ingress-nginx", "client-ca") as { data: Record<string, string> }).data), ["ca.crt", "ca.crl", "tls.key"]);
+});

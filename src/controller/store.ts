@@ -3,6 +3,7 @@
 // rebuild and admission need. No I/O: the capabilities call it, the rebuild reads it.
 
 import { dropBookkeeping } from "../core/kept-fields.js";
+import { CA_DATA_KEYS } from "../core/annotations/secret-refs.js";
 import type { ConfigMap, EndpointSlice, Ingress, IngressClass, Secret, Service } from "../core/k8s-types.js";
 
 export interface StoredIngressController {
@@ -43,6 +44,20 @@ export function isKeptSecret(secret: Secret, wanted: ReadonlySet<string> = new S
   return secret.type === "kubernetes.io/tls" || wanted.has(objectKey(secret.metadata));
 }
 
+/** A non-TLS Secret the informers watch by name; caOnly: another namespace's CA Secret. */
+export interface WantedSecret {
+  key: string;
+  caOnly: boolean;
+}
+
+/** Another namespace's CA Secret keeps only its CA data (in place: the watch cache shares it). */
+function keepCaDataOnly(secret: Secret, caOnly: ReadonlySet<string>): void {
+  if (secret.type === "kubernetes.io/tls" || !caOnly.has(objectKey(secret.metadata))) return;
+  const data = secret.data ?? {};
+  secret.data = Object.fromEntries(CA_DATA_KEYS.flatMap((k) => (data[k] !== undefined ? [[k, data[k]]] : [])));
+  delete (secret as { stringData?: unknown }).stringData;
+}
+
 export class Store {
   private readonly objects: { [K in StoredKind]: Map<string, StoredKinds[K]> } = {
     Ingress: new Map(),
@@ -57,12 +72,21 @@ export class Store {
   revision = 0;
   /** Non-TLS Secrets served Ingresses name (namespace/name); only these are kept besides TLS ones. */
   private wanted = new Set<string>();
-  /** Sets the non-TLS Secrets to keep and drops kept ones no longer wanted; true when the set changed. */
-  wantSecrets(keys: ReadonlySet<string>): boolean {
-    const changed = keys.size !== this.wanted.size || [...keys].some((k) => !this.wanted.has(k));
+  /** Of those, another namespace's CA Secrets: only their CA data (CA_DATA_KEYS) is kept. */
+  private caOnly = new Set<string>();
+  /** Sets the non-TLS Secrets to keep (those in `full` whole, the others with their CA data only)
+   * and drops kept ones no longer wanted, or wanted otherwise (their watch lists them again);
+   * true when the set changed. */
+  wantSecrets(keys: ReadonlySet<string>, full: ReadonlySet<string> = keys): boolean {
+    const caOnly = new Set([...keys].filter((k) => !full.has(k)));
+    const same = (a: ReadonlySet<string>, b: ReadonlySet<string>) => a.size === b.size && [...a].every((k) => b.has(k));
+    const changed = !same(keys, this.wanted) || !same(caOnly, this.caOnly);
+    const before = this.caOnly;
     this.wanted = new Set(keys);
+    this.caOnly = caOnly;
     for (const [key, secret] of this.objects.Secret) {
-      if (!isKeptSecret(secret, this.wanted)) {
+      const tls = secret.type === "kubernetes.io/tls"; // kept whole anyway
+      if (!isKeptSecret(secret, this.wanted) || (!tls && before.has(key) !== caOnly.has(key))) {
         this.objects.Secret.delete(key);
         this.revision++;
       }
@@ -70,14 +94,15 @@ export class Store {
     return changed;
   }
 
-  get wantedSecrets(): string[] {
-    return [...this.wanted].sort();
+  get wantedSecrets(): WantedSecret[] {
+    return [...this.wanted].sort().map((key) => ({ key, caOnly: this.caOnly.has(key) }));
   }
 
   /** Records an added or modified object, which the store then owns (it may drop fields of it in
    * place, and keeps it rather than a copy); returns the change, or undefined when nothing changed. */
   upsert<K extends StoredKind>(kind: K, obj: StoredKinds[K]): StoreChange<K> | undefined {
     if (kind === "Secret" && !isKeptSecret(obj as Secret, this.wanted)) return this.remove(kind, obj);
+    if (kind === "Secret") keepCaDataOnly(obj as Secret, this.caOnly);
     const map = this.objects[kind] as Map<string, StoredKinds[K]>;
     const key = objectKey(obj.metadata);
     const previous = map.get(key);

@@ -33,6 +33,9 @@ export interface Snapshot {
   /** Namespaces whose Ingresses may add rules and TLS entries to hosts owned by another namespace
    * (IngressController spec.hostSharing.namespaces; "*" = all). Absent: hosts are not shared. */
   hostSharing?: string[];
+  /** false: auth-tls-secret may name only a Secret of the Ingress's own namespace (IngressController
+   * spec.crossNamespaceCASecrets). Absent: another namespace's CA data (ca.crt, ca.crl) is read. */
+  crossNamespaceCASecrets?: false;
   /** The default TLS certificate Secret (spec.defaultTLSSecret), if any. */
   defaultCertificate?: Secret;
 }

@@ -11,7 +11,7 @@ import type { AdmissionState, WatchedKind } from "../admission/state.js";
 import { IngressControllerKind } from "../api/kind.js";
 import { dropBookkeeping } from "../core/kept-fields.js";
 import type { Controller } from "../controller/controller.js";
-import { STORED_KINDS, type StoredKind } from "../controller/store.js";
+import { STORED_KINDS, type StoredKind, type WantedSecret } from "../controller/store.js";
 import { informer, type Informer, type InformerLog, type ObjectMetaLike, type WatchPhase } from "../k8s/informer.js";
 
 export const TLS_SECRET_FIELDS = { type: "kubernetes.io/tls" };
@@ -158,18 +158,21 @@ export class Informers implements Partial<AdmissionSource> {
     }
   }
 
-  /** Watches exactly the named non-TLS Secrets (the store keeps only those besides TLS ones). */
-  private followSecrets(keys: string[]): void {
+  /** Watches exactly the named non-TLS Secrets (the store keeps only those besides TLS ones). A
+   * Secret wanted whole after being wanted for its CA data only (or back) gets a new watch, whose
+   * list brings the store the copy it now keeps. */
+  private followSecrets(wantedSecrets: WantedSecret[]): void {
     const controller = this.targets.controller;
     if (!controller || !this.started) return;
-    const wanted = new Set(keys);
-    for (const [key, w] of this.secrets) {
-      if (wanted.has(key)) continue;
+    const watchId = (s: WantedSecret) => (s.caOnly ? `${s.key} (CA data)` : s.key);
+    const wanted = new Map(wantedSecrets.map((s) => [watchId(s), s.key]));
+    for (const [id, w] of this.secrets) {
+      if (wanted.has(id)) continue;
       w.stop();
-      this.secrets.delete(key);
+      this.secrets.delete(id);
     }
-    for (const key of wanted) {
-      if (this.secrets.has(key)) continue;
+    for (const [id, key] of wanted) {
+      if (this.secrets.has(id)) continue;
       const [namespace, name] = key.split("/") as [string, string];
       const w = informer<ObjectMetaLike>(
         `Secret ${key}`,
@@ -185,7 +188,7 @@ export class Informers implements Partial<AdmissionSource> {
         },
         this.log,
       );
-      this.secrets.set(key, w);
+      this.secrets.set(id, w);
       void w.start();
     }
   }

@@ -144,3 +144,25 @@ function loaded(dir: string): TestCertificate {
   const key = readFileSync(join(dir, "k.pem"), "utf8");
   return { certificate, key, fingerprint256: new X509Certificate(certificate).fingerprint256 };
 }
+
+/** A CRL (PEM) signed by `ca` that revokes `revoked` (openssl ca -revoke, then -gencrl). */
+export function makeCrl(ca: TestCertificate, revoked: TestCertificate[], days = 30): string {
+  return withDir((dir) => {
+    writeFileSync(join(dir, "ca.pem"), ca.certificate);
+    writeFileSync(join(dir, "ca.key"), ca.key, { mode: 0o600 });
+    writeFileSync(join(dir, "index.txt"), "");
+    writeFileSync(join(dir, "crlnumber"), "01\n");
+    const cnf = join(dir, "ca.cnf");
+    writeFileSync(
+      cnf,
+      `[ca]\ndefault_ca = d\n[d]\ndatabase = ${join(dir, "index.txt")}\ncrlnumber = ${join(dir, "crlnumber")}\ndefault_md = sha256\ndefault_crl_days = ${days}\n`,
+    );
+    const ca_ = ["-config", cnf, "-keyfile", join(dir, "ca.key"), "-cert", join(dir, "ca.pem")];
+    revoked.forEach((c, i) => {
+      writeFileSync(join(dir, `r${i}.pem`), c.certificate);
+      execFileSync("openssl", ["ca", ...ca_, "-revoke", join(dir, `r${i}.pem`)], { stdio: "pipe" });
+    });
+    execFileSync("openssl", ["ca", ...ca_, "-gencrl", "-out", join(dir, "crl.pem")], { stdio: "pipe" });
+    return readFileSync(join(dir, "crl.pem"), "utf8");
+  });
+}

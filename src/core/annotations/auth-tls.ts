@@ -17,7 +17,7 @@ export const authTlsSecret = defineAnnotation({
   scope: "ingress",
   risk: "medium",
   default: "",
-  doc: "Secret (name, or namespace/name in the Ingress's own namespace) whose `ca.crt` holds the CAs client certificates must chain to (optionally `ca.crl`, a PEM CRL). Any Secret type. Verification is per host: the oldest Ingress of the host that sets this decides for all its paths; a later Ingress asking for different verification answers 503. A missing or unusable Secret makes the Ingress's paths answer 503.",
+  doc: "Secret (name, or namespace/name, also of another namespace: only `ca.crt` and `ca.crl` are read, unless the IngressController sets crossNamespaceCASecrets: false) whose `ca.crt` holds the CAs client certificates must chain to (optionally `ca.crl`, a PEM CRL: a revoked certificate gets 400). Any Secret type. Verification is per host: the oldest Ingress of the host that sets this decides for all its paths; a later Ingress asking for different verification answers 503. A missing or unusable Secret makes the Ingress's paths answer 503.",
   parse: parseSecretRef,
 });
 

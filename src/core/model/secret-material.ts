@@ -2,7 +2,8 @@
 // into files beside nginx.conf (Model.files, written by the agent into conf/<hash>/files/). Only the
 // PEM blocks are kept (anything else in the Secret's value is dropped), and each file name carries a
 // digest of its content, so a rotated CA is a config change that `nginx -t` checks with the files in
-// place. A Secret of another namespace is never read (tenancy).
+// place. Of another namespace's Secret only CA data is read, for auth-tls-secret, unless the
+// IngressController turns that off (tenancy); credentials come from the Ingress's own namespace.
 
 import { X509Certificate, createHash } from "node:crypto";
 import { splitSecretRef } from "../annotations/secret-refs.js";
@@ -47,10 +48,17 @@ function certificateBundle(text: string, key: string): string | Failure {
   return verdict;
 }
 
-/** The Secret an annotation names, when it is in the Ingress's own namespace and exists. */
-function ownSecret(ctx: BuildContext, ingressNamespace: string, ref: string): Secret | Failure {
+/** The Secret an annotation names, when it is in the Ingress's own namespace (or, for CA data
+ * and when the IngressController allows it, another's) and exists. */
+function ownSecret(ctx: BuildContext, ingressNamespace: string, ref: string, caOnly = false): Secret | Failure {
   const { namespace, name } = splitSecretRef(ref, ingressNamespace);
-  if (namespace !== ingressNamespace) return { error: `Secret ${ref} is in another namespace; an Ingress may only use Secrets of its own namespace` };
+  if (namespace !== ingressNamespace) {
+    if (!caOnly) return { error: `Secret ${ref} is in another namespace; an Ingress may only use Secrets of its own namespace` };
+    if (ctx.snapshot.crossNamespaceCASecrets === false)
+      return {
+        error: `Secret ${ref} is in another namespace, and this IngressController reads CA Secrets of the Ingress's own namespace only (spec.crossNamespaceCASecrets: false)`,
+      };
+  }
   return ctx.secret(namespace, name) ?? { error: `Secret ${namespace}/${name} not found` };
 }
 
@@ -76,7 +84,7 @@ export interface ClientCaFiles {
 
 /** auth-tls-secret: ca.crt (required) and ca.crl (optional) as files, or why they cannot be used. */
 export function clientCaOf(ctx: BuildContext, ingressNamespace: string, ref: string): ClientCaFiles | Failure {
-  const secret = ownSecret(ctx, ingressNamespace, ref);
+  const secret = ownSecret(ctx, ingressNamespace, ref, true);
   if ("error" in secret) return secret;
   const ca = textOf(secret, "ca.crt");
   if (ca === undefined) return { error: `${where(secret)} has no key ca.crt (the CA certificates client certificates must chain to)` };

@@ -277,6 +277,9 @@ test("the IngressClass points back at the IngressController; default annotation 
   assert.equal(def.metadata.name, "public");
   assert.deepEqual(def.metadata.annotations, { "ingressclass.kubernetes.io/is-default-class": "true" });
   assert.equal(find(children({ ingressClass: { create: false } }).apply, "IngressClass"), undefined);
+  // spec.crossNamespaceCASecrets: false travels to admission on the IngressClass.
+  const strict = find(children({ crossNamespaceCASecrets: false }).apply, "IngressClass") as Any;
+  assert.deepEqual(strict.metadata.annotations, { "portico.dev/cross-namespace-ca-secrets": "false" });
 });
 
 test("create-only ConfigMaps are marked so prune leaves them alone", () => {

@@ -3,7 +3,7 @@
 // explicitly (the reconciler's finalizer) and pruned by those labels.
 
 import { GROUP, KIND } from "../../api/schema.js";
-import { HOST_SHARING_ANNOTATION, LABELS, childLabels } from "../../api/names.js";
+import { CROSS_NAMESPACE_CA_ANNOTATION, HOST_SHARING_ANNOTATION, LABELS, childLabels } from "../../api/names.js";
 import { CONTROLLER_NAME, DEFAULT_CLASS_ANNOTATION } from "../../core/classes.js";
 import type { ChildContext, Manifest } from "./types.js";
 
@@ -17,7 +17,7 @@ export function ingressClass({ owner, spec }: ChildContext): Manifest[] {
       metadata: {
         name: ic.name,
         labels: { ...childLabels(owner, "ingress-class"), [LABELS.ownerNamespace]: owner.namespace },
-        ...(annotations(ic.isDefault, spec.hostSharing?.namespaces) ?? {}),
+        ...(annotations(ic.isDefault, spec.hostSharing?.namespaces, spec.crossNamespaceCASecrets) ?? {}),
       },
       spec: {
         controller: CONTROLLER_NAME,
@@ -27,9 +27,10 @@ export function ingressClass({ owner, spec }: ChildContext): Manifest[] {
   ];
 }
 
-function annotations(isDefault: boolean, sharing: string[] | undefined): { annotations: Record<string, string> } | undefined {
+function annotations(isDefault: boolean, sharing: string[] | undefined, crossNamespaceCa: boolean): { annotations: Record<string, string> } | undefined {
   const a: Record<string, string> = {};
   if (isDefault) a[DEFAULT_CLASS_ANNOTATION] = "true";
   if (sharing?.length) a[HOST_SHARING_ANNOTATION] = [...new Set(sharing)].sort().join(",");
+  if (!crossNamespaceCa) a[CROSS_NAMESPACE_CA_ANNOTATION] = "false";
   return Object.keys(a).length ? { annotations: a } : undefined;
 }

@@ -2,7 +2,9 @@
 // controller) and a real agent + nginx: an Ingress whose config admission admits but nginx -t
 // refuses (a regex in the grammar that is too large for PCRE2's compiled-size limit) is traced by
 // the agent's nginx -t line to that Ingress, which the controller drops with an Event and the
-// Degraded condition; every other Ingress keeps serving and later changes to them are applied.
+// Degraded condition; every other Ingress keeps serving and later changes to them are applied. The
+// same for a server-level line (a regex deny-path, checked by the server before any location): only
+// the Ingress whose annotation made it is dropped, and the host's other Ingress keeps serving.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { EchoPod } from "../src/local/cluster/index.js";
@@ -132,5 +134,53 @@ describe("nginx -t refusals are contained to the Ingress they came from", () => 
       assert.deepEqual(status.droppedIngresses ?? [], []);
       assert.equal(status.conditions?.find((c) => c.type === "Degraded")?.status, "False");
     });
+  });
+
+  test("a server-level line nginx refuses drops only the Ingress whose annotation made it; the host's other Ingress serves", async () => {
+    await env.cluster.apply(ingressManifest(NS, "shared-web", { rules: [prefixRule("shared.example.com", [["/", "s1"]])] }));
+    await servedBy("shared.example.com", "/", `${NS}/s1`);
+    // Admitted (the regex is in the grammar), rendered as the server's `if ($uri ~ ...)`.
+    await env.cluster.apply(
+      ingressManifest(
+        NS,
+        "shared-deny",
+        { rules: [prefixRule("shared.example.com", [["/other", "s2"]])] },
+        { "nginx.ingress.kubernetes.io/deny-paths": `~ ${TOO_LARGE}` },
+      ),
+    );
+    await eventually(async () => {
+      const reasons = await eventsOf("shared-deny");
+      assert.ok(
+        reasons.some((r) => r.startsWith("IngressDropped") && r.includes("nginx -t refused the configuration rendered from it") && r.includes("too large")),
+        `events: ${JSON.stringify(reasons)}`,
+      );
+    }, 60_000);
+    await eventually(async () => {
+      const status = await controllerStatus();
+      assert.ok(
+        status.droppedIngresses?.some((d) => d.startsWith(`${NS}/shared-deny:`)),
+        JSON.stringify(status.droppedIngresses),
+      );
+      assert.ok(!status.droppedIngresses?.some((d) => d.startsWith(`${NS}/shared-web:`)), "the host's other Ingress is not dropped");
+    });
+    assert.deepEqual(
+      (await eventsOf("shared-web")).filter((r) => r.startsWith("IngressDropped")),
+      [],
+    );
+    await servedBy("shared.example.com", "/", `${NS}/s1`);
+    await servedBy("shared.example.com", "/other", `${NS}/s1`); // the host's / path: the dropped Ingress's /other is gone
+    await servedBy("good.example.com", "/later", `${NS}/s2`);
+    // The rest keeps converging: a change to the host's other Ingress is applied.
+    await env.cluster.apply(
+      ingressManifest(NS, "shared-web", {
+        rules: [
+          prefixRule("shared.example.com", [
+            ["/", "s1"],
+            ["/next", "s2"],
+          ]),
+        ],
+      }),
+    );
+    await servedBy("shared.example.com", "/next", `${NS}/s2`);
   });
 });

@@ -257,31 +257,40 @@ describe("agent on a real nginx", () => {
   });
 
   test("an endpoint set that does not fit the dictionary is refused whole; the running set keeps serving, and pushes that fit reload nothing", async () => {
-    const routes = { "/a": "up-a", "/b": "up-b" };
-    // A small dictionary (a config change, so a reload), then a set that fits.
-    await apply({ config: config(routes, { endpointsDict: "256k" }), endpoints: { "up-a": ep("a1"), "up-b": ep("b1") } });
-    assert.equal(await podOf("/a"), "a1");
-    const pidsBefore = fx.agent.processIds();
-    const reloadsBefore = fx.agent.status().reloads;
-    // 4,000 upstreams of one endpoint each: about 1 MiB of entries, which cannot fit in 256 KiB.
-    const many = Object.fromEntries(Array.from({ length: 4000 }, (_, i) => [`up-x${i}`, ep("a3")]));
-    const st = await apply({ endpoints: { "up-a": ep("a2"), "up-b": ep("b1"), ...many } });
-    assert.equal(st.lastError?.part, "endpoints", JSON.stringify(st.lastError));
-    assert.match(st.lastError!.message, /HTTP 507.*running endpoints are unchanged/);
-    assert.equal(await podOf("/a"), "a1", "the running set is whole: not a2, not a partial set");
-    assert.equal(await podOf("/b"), "b1");
-    assert.deepEqual((await fx.agent.control.state()).upstreams, { "up-a": 1, "up-b": 1 }, "only the running generation is counted");
-    // A set that fits again applies, replacing the running one, with no reload.
-    const st2 = await apply({ endpoints: { "up-a": ep("a2") } });
-    assert.equal(st2.lastError, null);
-    for (let i = 0; i < 4; i++) assert.equal(await podOf("/a"), "a2");
-    assert.equal((await get("/b")).status, 503, "replaced, not merged");
-    await apply({ endpoints: { "up-a": ep("a3"), "up-b": ep("b1") } });
-    for (let i = 0; i < 4; i++) assert.equal(await podOf("/a"), "a3");
-    assert.equal(await podOf("/b"), "b1");
-    assert.equal(fx.agent.status().reloads, reloadsBefore);
-    assert.deepEqual(fx.agent.processIds(), pidsBefore);
-    await apply({ config: config(routes), endpoints: { "up-a": ep("a1"), "up-b": ep("b1") } });
+    // An agent of its own whose first config has a small dictionary: no reload, so no draining
+    // old worker (with the old zone) can answer a push or a request.
+    const own = await startAgentFixture();
+    try {
+      const cfg = contractConfig({ httpPort: own.httpPort, controlPort: own.controlPort, routes: { "/a": "up-a", "/b": "up-b" }, endpointsDict: "256k" });
+      const push = (endpoints: Record<string, UpstreamEndpoint[]>) => own.agent.apply(desiredStateFromParts(cfg, endpoints, {}, {}));
+      const at = async (path: string) => {
+        const r = await request({ port: own.httpPort, path, hostHeader: "example.test" });
+        return r.status === 200 ? r.json<EchoReply>().pod : `HTTP ${r.status}`;
+      };
+      await push({ "up-a": ep("a1"), "up-b": ep("b1") });
+      assert.equal(await at("/a"), "a1");
+      const pidsBefore = own.agent.processIds();
+      // 4,000 upstreams of one endpoint each: about 1 MiB of entries, which cannot fit in 256 KiB.
+      const many = Object.fromEntries(Array.from({ length: 4000 }, (_, i) => [`up-x${i}`, ep("a3")]));
+      const st = await push({ "up-a": ep("a2"), "up-b": ep("b1"), ...many });
+      assert.equal(st.lastError?.part, "endpoints", JSON.stringify(st.lastError));
+      assert.match(st.lastError!.message, /HTTP 507.*running endpoints are unchanged/);
+      assert.equal(await at("/a"), "a1", "the running set is whole: not a2, not a partial set");
+      assert.equal(await at("/b"), "b1");
+      assert.deepEqual((await own.agent.control.state()).upstreams, { "up-a": 1, "up-b": 1 }, "only the running generation is counted");
+      // A set that fits again applies, replacing the running one, with no reload.
+      const st2 = await push({ "up-a": ep("a2") });
+      assert.equal(st2.lastError, null);
+      for (let i = 0; i < 4; i++) assert.equal(await at("/a"), "a2");
+      assert.equal(await at("/b"), "HTTP 503", "replaced, not merged");
+      await push({ "up-a": ep("a3"), "up-b": ep("b1") });
+      for (let i = 0; i < 4; i++) assert.equal(await at("/a"), "a3");
+      assert.equal(await at("/b"), "b1");
+      assert.equal(own.agent.status().reloads, 0);
+      assert.deepEqual(own.agent.processIds(), pidsBefore);
+    } finally {
+      await own.stop();
+    }
   });
 
   test("nginx killed: restarted, and endpoints and certificates pushed again", async () => {

@@ -371,7 +371,8 @@ export class Agent {
     if (!test.ok) {
       this.failedConfigHash = hash;
       this.metrics.reloadErrors.inc();
-      this.setError("config", `nginx -t refused config ${hash.slice(0, 12)}: ${test.output}`, hash, refusedLine(test.output));
+      // Line 0: nginx named none (the controller then blames what changed since the last accepted config).
+      this.setError("config", `nginx -t refused config ${hash.slice(0, 12)}: ${test.output}`, hash, refusedLine(test.output) ?? 0);
       return;
     }
     const previous = await this.layout.current();

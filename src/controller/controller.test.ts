@@ -223,3 +223,64 @@ test("a refusal of another config, or of a line no Ingress rendered, drops nothi
   assert.equal(w.events.filter((d) => d.reason === "IngressDropped").length, 0);
   c.stop();
 });
+
+test("a refusal no Ingress's lines explain drops the Ingresses changed since the accepted config; several are tried again one at a time, and the culprit stays out", async () => {
+  class Capturing extends MemoryWriters {
+    results: BuildResult[] = [];
+    override async publish(ic: StoredIngressController, result: BuildResult): Promise<boolean> {
+      this.results.push(result);
+      return super.publish(ic, result);
+    }
+  }
+  const w = new Capturing();
+  const c = controller(w);
+  const served = () => w.results.at(-1)!.servedIngresses;
+  const hash = () => w.results.at(-1)!.state.hashes.config;
+  let rv = 1;
+  const agentReports = async (status: Record<string, unknown>) => {
+    c.upsert("IngressController", withVersion({ ...IC, status }, String(++rv)));
+    await c.rebuild();
+  };
+  const refusal = (h: string) => ({ hash: h, line: 0, message: "nginx: [emerg] could not build something\nnginx: configuration file test failed" });
+  c.upsert("Ingress", withVersion(ingress("good", [{ host: "good.example", paths: [path("/", "Prefix", "web")] }], { namespace: "shop" }), "1"));
+  await c.rebuild();
+  await agentReports({ appliedConfigHash: hash() }); // nginx accepted it
+
+  // Nothing changed since then: nothing to blame, the refusal is the IngressController's.
+  await agentReports({ appliedConfigHash: hash(), refusedConfig: refusal(hash()) });
+  assert.deepEqual(served(), ["shop/good"]);
+  assert.equal(w.events.filter((d) => d.reason === "ConfigRefused").length, 1);
+  assert.match(w.events.find((d) => d.reason === "ConfigRefused")!.message, /no line named: could not build something/);
+  const accepted = hash();
+  await agentReports({ appliedConfigHash: accepted });
+
+  // Two new Ingresses, and nginx refuses the config naming no line: both are suspects.
+  c.upsert("Ingress", withVersion(ingress("new1", [{ host: "n1.example", paths: [path("/", "Prefix", "web")] }], { namespace: "shop" }), "1"));
+  c.upsert("Ingress", withVersion(ingress("new2", [{ host: "n2.example", paths: [path("/", "Prefix", "web")] }], { namespace: "shop" }), "1"));
+  await c.rebuild();
+  assert.deepEqual(served(), ["shop/good", "shop/new1", "shop/new2"]);
+  await agentReports({ appliedConfigHash: accepted, refusedConfig: refusal(hash()) });
+  assert.deepEqual(served(), ["shop/good"]);
+  const suspected = w.events.filter((d) => d.reason === "IngressDropped");
+  assert.deepEqual(suspected.map((d) => d.object.name).sort(), ["new1", "new2"]);
+  assert.match(suspected[0]!.message, /one of the 2 that changed since the last configuration nginx accepted.*tried again alone\.$/);
+
+  // The config without them is applied: the first comes back alone, and nginx refuses it again.
+  await agentReports({ appliedConfigHash: hash() });
+  assert.deepEqual(served(), ["shop/good", "shop/new1"]);
+  const withoutBoth = w.results.at(-2)!.state.hashes.config;
+  await agentReports({ appliedConfigHash: withoutBoth, refusedConfig: refusal(hash()) });
+  assert.deepEqual(served(), ["shop/good"]);
+  assert.match(w.events.filter((d) => d.object.name === "new1").at(-1)!.message, /the only one that changed.*not served until it changes$/);
+
+  // Applied again without it: the second comes back, is accepted, and the culprit stays out.
+  await agentReports({ appliedConfigHash: hash() });
+  assert.deepEqual(served(), ["shop/good", "shop/new2"]);
+  await agentReports({ appliedConfigHash: hash() });
+  assert.deepEqual(served(), ["shop/good", "shop/new2"]);
+  // Its owner changes it: it is built again.
+  c.upsert("Ingress", withVersion(ingress("new1", [{ host: "n1.example", paths: [path("/v2", "Prefix", "web")] }], { namespace: "shop" }), "2"));
+  await c.rebuild();
+  assert.deepEqual(served(), ["shop/good", "shop/new1", "shop/new2"]);
+  c.stop();
+});

@@ -14,7 +14,8 @@ import { ingressStatusUpdates, type IngressStatusUpdate } from "./ingress-status
 import { addIngressReferences, addStreamReferences, emptyReferences, isServed, type References } from "./references.js";
 import { createControllerMetrics, type ControllerMetrics } from "./metrics.js";
 import { changeMatters } from "./relevance.js";
-import { blamedIngress, currentExclusions, ingressFingerprint, refusalOf, refusalText, type Exclusion } from "./refusals.js";
+import { RecentBuilds } from "./recent-builds.js";
+import { blamedIngresses, changedSince, currentExclusions, ingressFingerprint, refusalOf, refusalText, type Exclusion } from "./refusals.js";
 import { RebuildScheduler, type SchedulerOptions } from "./scheduler.js";
 import { objectKey, Store, type StoredIngressController, type StoredKind, type StoredKinds, type WantedSecret } from "./store.js";
 
@@ -133,6 +134,9 @@ export class Controller {
   private readonly lastServed = new Map<string, string[]>();
   /** Per IngressController: Ingresses left out because the data plane's nginx -t refused them. */
   private readonly excluded = new Map<string, Map<string, Exclusion>>();
+  /** Per IngressController: the Ingresses of its latest configs, to tell which changed since the
+   * one nginx last accepted. */
+  private readonly builds = new RecentBuilds();
   lastStats: RebuildStats | undefined;
   rebuilds = 0;
   /** Until every kind has been listed once, no rebuild runs: a build from a partial cache would
@@ -225,8 +229,11 @@ export class Controller {
   }
 
   /** Builds one controller without the Ingresses its data plane refused. A refusal of exactly this
-   * config (the agent's status.refusedConfig) whose line traces to an Ingress drops that Ingress
-   * (an Event on it) and builds again; one that traces to none is reported on the IngressController. */
+   * config (the agent's status.refusedConfig) whose line traces to Ingresses drops those (an Event
+   * on each) and builds again. One that traces to none drops the Ingresses that changed since the
+   * config nginx last accepted, as suspects: once the config without them is applied they come back
+   * one at a time, so a refusal then names the one that was let in. With nothing changed (or no
+   * accepted config known yet) the refusal is reported on the IngressController. */
   private buildContained(
     ic: StoredIngressController,
     icKey: string,
@@ -235,28 +242,59 @@ export class Controller {
   ): BuildResult {
     const exclusions = currentExclusions(this.excluded.get(icKey) ?? new Map(), snapshot.ingresses);
     const reasons = () => new Map([...exclusions].map(([k, e]) => [k, e.reason]));
+    const byKey = new Map(snapshot.ingresses.map((i) => [`${i.metadata.namespace ?? ""}/${i.metadata.name}`, i]));
+    const applied = (ic.status as { appliedConfigHash?: string } | undefined)?.appliedConfigHash ?? "";
+    const accepted = this.builds.accepted(icKey, applied);
     let result = build(snapshot, renderOptionsFor(ic), reasons());
     const refusal = refusalOf(ic);
-    const blamed = blamedIngress(refusal, result);
-    const ing = blamed ? snapshot.ingresses.find((i) => `${i.metadata.namespace ?? ""}/${i.metadata.name}` === blamed) : undefined;
-    if (refusal && ing && !exclusions.has(blamed!)) {
-      exclusions.set(blamed!, {
-        reason: `nginx -t refused the configuration rendered from it (${refusalText(refusal)})`,
-        fingerprint: ingressFingerprint(ing),
-      });
-      this.log.warn("nginx -t refused an Ingress's configuration; dropping it", { controller: icKey, ingress: blamed, line: refusal.line });
+    const refusesThis = refusal !== undefined && refusal.hash === result.state.hashes.config;
+    const blamed = blamedIngresses(refusal, result).filter((k) => byKey.has(k) && !exclusions.has(k));
+    const fingerprints = () => new Map(result.servedIngresses.flatMap((k) => (byKey.has(k) ? [[k, ingressFingerprint(byKey.get(k)!)] as const] : [])));
+    if (refusesThis && blamed.length) {
+      for (const key of blamed)
+        exclusions.set(key, {
+          reason: `nginx -t refused the configuration rendered from it (${refusalText(refusal)})`,
+          fingerprint: ingressFingerprint(byKey.get(key)!),
+        });
+      this.log.warn("nginx -t refused an Ingress's configuration; dropping it", { controller: icKey, ingresses: blamed, line: refusal.line });
       result = build(snapshot, renderOptionsFor(ic), reasons());
-    } else if (refusal && refusal.hash === result.state.hashes.config) {
-      diagnostics.push({
-        d: {
-          object: { kind: "IngressController", namespace: ic.metadata.namespace, name: ic.metadata.name },
-          severity: "Error",
-          reason: "ConfigRefused",
-          message: `nginx -t refused config ${refusal.hash.slice(0, 12)} (${refusalText(refusal)}); no Ingress rendered that line, so the data plane keeps its running configuration`,
-        },
-        ic,
-      });
+    } else if (refusesThis) {
+      const changed = accepted ? changedSince(accepted, result, fingerprints()) : [];
+      if (changed.length) {
+        // One changed Ingress is the culprit; several are suspects, tried again one at a time.
+        const suspect = changed.length > 1;
+        const reason = suspect
+          ? `nginx -t refused the configuration (${refusalText(refusal)}) at a line no single Ingress rendered; this Ingress is one of the ${changed.length} that changed since the last configuration nginx accepted, so it is left out until the configuration without them is applied, then tried again alone.`
+          : `nginx -t refused the configuration (${refusalText(refusal)}) at a line no single Ingress rendered; this Ingress is the only one that changed since the last configuration nginx accepted`;
+        for (const key of changed) exclusions.set(key, { reason, fingerprint: ingressFingerprint(byKey.get(key)!), ...(suspect ? { suspect } : {}) });
+        this.log.warn("nginx -t refused a configuration no Ingress's lines explain; dropping the Ingresses changed since the last accepted one", {
+          controller: icKey,
+          ingresses: changed.slice(0, 20),
+          line: refusal.line,
+        });
+        result = build(snapshot, renderOptionsFor(ic), reasons());
+      } else {
+        diagnostics.push({
+          d: {
+            object: { kind: "IngressController", namespace: ic.metadata.namespace, name: ic.metadata.name },
+            severity: "Error",
+            reason: "ConfigRefused",
+            message: `nginx -t refused config ${refusal.hash.slice(0, 12)} (${refusalText(refusal)}); no Ingress rendered that line${accepted ? " and none changed since the last configuration nginx accepted" : ""}, so the data plane keeps its running configuration`,
+          },
+          ic,
+        });
+      }
+    } else if (applied === result.state.hashes.config) {
+      // The config without the suspects is live: let the first of them back in.
+      const next = [...exclusions].find(([, e]) => e.suspect)?.[0];
+      if (next) {
+        exclusions.delete(next);
+        this.builds.record(icKey, result.state.hashes.config, fingerprints);
+        this.log.info("trying a suspected Ingress again", { controller: icKey, ingress: next });
+        result = build(snapshot, renderOptionsFor(ic), reasons());
+      }
     }
+    this.builds.record(icKey, result.state.hashes.config, fingerprints);
     if (exclusions.size) this.excluded.set(icKey, exclusions);
     else this.excluded.delete(icKey);
     return result;
@@ -294,6 +332,7 @@ export class Controller {
       const buildStart = performance.now();
       try {
         result = this.buildContained(ic, icKey, snapshot, diagnostics);
+        if ([...(this.excluded.get(icKey)?.values() ?? [])].some((e) => e.suspect)) refs.awaitingApplied.add(icKey);
         buildMs += performance.now() - buildStart;
         this.lastServed.set(icKey, result.servedIngresses);
       } catch (err) {

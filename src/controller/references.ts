@@ -21,6 +21,9 @@ export interface References {
   configMaps: Set<string>;
   /** The ConfigMaps annotations name (namespace/name): watched by name, like the stream ConfigMaps. */
   annotationConfigMaps: Set<string>;
+  /** IngressControllers (namespace/name) holding suspected Ingresses back until the config without
+   * them is applied: their status.appliedConfigHash matters. */
+  awaitingApplied: Set<string>;
 }
 
 export function emptyReferences(): References {
@@ -33,6 +36,7 @@ export function emptyReferences(): References {
     fullSecrets: new Set(),
     configMaps: new Set(),
     annotationConfigMaps: new Set(),
+    awaitingApplied: new Set(),
   };
 }
 

@@ -1,16 +1,19 @@
-// nginx -t refusals traced back to an Ingress. The agent reports the config it could not load and
-// the line nginx named (status.refusedConfig); the build knows which Ingress each line came from
-// (BuildResult.lineSources), so the controller drops that Ingress alone and publishes the rest.
-// An Ingress stays dropped until it changes (its spec or annotations). Pure.
+// nginx -t refusals traced back to Ingresses. The agent reports the config it could not load and
+// the line nginx named (status.refusedConfig; line 0: none); the build knows which Ingresses each
+// line came from (BuildResult.lineSources), so the controller drops those alone and publishes the
+// rest. A refusal no Ingress's lines explain falls on the Ingresses that changed since the last
+// config nginx accepted (suspects, tried again one at a time). An Ingress dropped for its own lines
+// stays dropped until it changes (its spec or annotations). Pure.
 
 import type { BuildResult } from "../core/contract.js";
 import type { Ingress } from "../core/k8s-types.js";
 import { sha256 } from "../core/build.js";
-import { sourceOfLine } from "../core/render/writer.js";
+import { sourcesOfLine } from "../core/render/writer.js";
 import type { StoredIngressController } from "./store.js";
 
 export interface Refusal {
   hash: string;
+  /** 0: nginx named no line of the config. */
   line: number;
   message: string;
 }
@@ -19,6 +22,9 @@ export interface Exclusion {
   reason: string;
   /** What the Ingress was when it was dropped (ingressFingerprint): a change lets it back in. */
   fingerprint: string;
+  /** Dropped because it changed with others before an unexplained refusal, not for its own lines:
+   * let back in (one at a time) once the config without it is applied. */
+  suspect?: boolean;
 }
 
 export function refusalOf(ic: StoredIngressController): Refusal | undefined {
@@ -27,21 +33,37 @@ export function refusalOf(ic: StoredIngressController): Refusal | undefined {
   return { hash: r.hash, line: r.line, message: r.message };
 }
 
-/** The Ingress (namespace/name) whose lines nginx refused in this very build's config, if any. */
-export function blamedIngress(refusal: Refusal | undefined, result: BuildResult): string | undefined {
-  if (!refusal || refusal.hash !== result.state.hashes.config) return undefined;
-  return sourceOfLine(result.lineSources, refusal.line);
+/** The Ingresses (namespace/name) whose lines nginx refused in this very build's config ([]: none,
+ * or the refusal is of another config). */
+export function blamedIngresses(refusal: Refusal | undefined, result: BuildResult): readonly string[] {
+  if (!refusal || refusal.hash !== result.state.hashes.config || refusal.line < 1) return [];
+  return sourcesOfLine(result.lineSources, refusal.line);
+}
+
+/** The served Ingresses of `result` that are new or changed since `accepted` (key -> fingerprint of
+ * the build nginx last accepted): what an unexplained refusal can be blamed on. */
+export function changedSince(accepted: ReadonlyMap<string, string>, result: BuildResult, fingerprints: ReadonlyMap<string, string>): string[] {
+  return result.servedIngresses.filter((key) => accepted.get(key) !== fingerprints.get(key)).sort();
 }
 
 /** "line N: <nginx's message>", without nginx's timestamp, pid and file name. */
 export function refusalText(refusal: Refusal): string {
   const emerg = refusal.message.split("\n").find((l) => l.includes("[emerg]")) ?? refusal.message;
   const text = emerg.replace(/^.*?\[emerg\]\s*(\d+#\d+:\s*)?/, "").replace(/ in \S*nginx\.conf:\d+\s*$/, "");
-  return `line ${refusal.line}: ${text.slice(0, 512)}`;
+  return `${refusal.line > 0 ? `line ${refusal.line}` : "no line named"}: ${text.slice(0, 512)}`;
 }
 
+const fingerprintCache = new WeakMap<Ingress, string>();
+
+/** What of an Ingress the build reads (its annotations and spec), hashed; cached per object (the
+ * store replaces an object when it changes). */
 export function ingressFingerprint(ing: Ingress): string {
-  return sha256(JSON.stringify([ing.metadata.annotations ?? {}, ing.spec ?? {}]));
+  let fp = fingerprintCache.get(ing);
+  if (fp === undefined) {
+    fp = sha256(JSON.stringify([ing.metadata.annotations ?? {}, ing.spec ?? {}])).slice(0, 32);
+    fingerprintCache.set(ing, fp);
+  }
+  return fp;
 }
 
 /** The exclusions that still hold: their Ingress exists and has not changed since it was dropped. */

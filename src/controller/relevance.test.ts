@@ -125,3 +125,11 @@ test("an Ingress's status alone (the address the rebuild writes) does not matter
   assert.equal(change(ing({}), ing({ loadBalancer: { ingress: [{ ip: "10.0.0.1" }] } })), false);
   assert.equal(change(ing({}), ing({}, { "nginx.ingress.kubernetes.io/ssl-redirect": "false" })), true);
 });
+
+test("the applied hash matters while the controller holds suspected Ingresses back until a config without them is applied", () => {
+  const ic = (appliedConfigHash: string) => ({ metadata: { name: "p", namespace: "ns", uid: "u", generation: 1 }, spec: {}, status: { appliedConfigHash } });
+  const waiting = { ...emptyReferences(), awaitingApplied: new Set(["ns/p"]) };
+  assert.equal(changeMatters({ kind: "IngressController", key: "ns/p", previous: ic("a"), current: ic("b") }, waiting), true);
+  assert.equal(changeMatters({ kind: "IngressController", key: "ns/p", previous: ic("a"), current: ic("a") }, waiting), false);
+  assert.equal(changeMatters({ kind: "IngressController", key: "ns/p", previous: ic("a"), current: ic("b") }, emptyReferences()), false);
+});

@@ -21,7 +21,10 @@ export function changeMatters(change: StoreChange, refs: References): boolean {
       return true;
     case "IngressController":
       return (
-        !change.previous || !change.current || builtFrom(change.previous as StoredIngressController) !== builtFrom(change.current as StoredIngressController)
+        !change.previous ||
+        !change.current ||
+        builtFrom(change.previous as StoredIngressController) !== builtFrom(change.current as StoredIngressController) ||
+        (refs.awaitingApplied.has(change.key) && appliedOf(change.previous as StoredIngressController) !== appliedOf(change.current as StoredIngressController))
       );
     case "Service":
       return refs.services.has(change.key);
@@ -35,6 +38,8 @@ export function changeMatters(change: StoreChange, refs: References): boolean {
       return refs.configMaps.has(change.key);
   }
 }
+
+const appliedOf = (ic: StoredIngressController) => (ic.status as { appliedConfigHash?: unknown } | undefined)?.appliedConfigHash;
 
 /** What a build reads of an IngressController: not the status the agent and the controller report
  * there (applied hashes, reloads, the desired hash), which changes with every apply; at 10,000

@@ -177,7 +177,7 @@ export interface BuildResult {
   diagnostics: Diagnostic[];
   /** namespace/name of every Ingress this controller serves (gets status.loadBalancer). */
   servedIngresses: string[];
-  /** Which lines of state.config came from which Ingress (1-based, inclusive; innermost wins):
-   * how an `nginx -t` error at a line is traced back to its Ingress (sourceOfLine). */
-  lineSources: { start: number; end: number; source: string }[];
+  /** Which lines of state.config came from the input of which Ingresses (1-based, inclusive;
+   * innermost wins): how an `nginx -t` error at a line is traced back to them (sourcesOfLine). */
+  lineSources: { start: number; end: number; sources: readonly string[] }[];
 }

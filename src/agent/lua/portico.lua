@@ -6,10 +6,11 @@
 --                         policy (JSON); "<g>r:<host>" -> dynamic route (JSON); "<g>R:" -> JSON list of
 --                         the routed hosts the running config serves itself
 --   portico_certificates  "<g>s:<sni>" -> certificate id; "<g>c:<id>" -> cert PEM .. "\0" .. key PEM
---   portico_state         versions, generations, hashes pushed by the agent, config generation
+--   portico_state         versions, hashes pushed by the agent, config generation
 -- Each pushed set (endpoints, routes, certificates) lives in generation <g> "1" or "2": a push fills
--- the generation not in use whole, then "<set>_generation" in portico_state flips to it; a push that
--- runs out of room is removed and answered 507, and the running set stays untouched.
+-- the generation not in use whole, then "g:<set>" in the set's own dict flips to it (beside the
+-- data it points into: a reload that resizes a dict gives it a fresh zone while portico_state is
+-- kept); a push that runs out of room is removed and answered 507, and the running set stays untouched.
 -- Each worker keeps decoded copies and drops them when the set's version counter moves.
 -- Debian's lua-cjson (C): decoding a large endpoint push costs a fraction of a Lua-written parser.
 local cjson = require("cjson.safe")
@@ -55,7 +56,7 @@ end
 local function pushed_set(name, dict, kinds)
   return {
     name = name, dict = dict, kinds = kinds,
-    version_key = name .. "_version", generation_key = name .. "_generation",
+    version_key = name .. "_version", generation_key = "g:" .. name,
     version = false,  -- the version this worker's decoded copies reflect
     gen = "1",        -- the generation prefix of the running set
     checked_at = -1,
@@ -66,8 +67,8 @@ local endpoint_set = pushed_set("endpoints", "portico_endpoints", { "u:", "b:" }
 local route_set = pushed_set("routes", "portico_endpoints", { "r:", "R:" })
 local certificate_set = pushed_set("certificates", "portico_certificates", { "c:", "s:" })
 
-local function running_generation(set, state)
-  return tostring(state:get(set.generation_key) or 1)
+local function running_generation(set)
+  return tostring(shared[set.dict]:get(set.generation_key) or 1)
 end
 
 -- True when the set's version moved since this worker last looked (the caller drops its decoded
@@ -83,7 +84,7 @@ local function moved(set, state)
   local v = state:get(set.version_key) or 0
   if v == set.version then return false end
   set.version = v
-  set.gen = running_generation(set, state)
+  set.gen = running_generation(set)
   return true
 end
 
@@ -105,17 +106,19 @@ end
 -- interleave.)
 local function store_set(set, state, entries)
   local dict = shared[set.dict]
-  local next_gen = running_generation(set, state) == "1" and "2" or "1"
+  local next_gen = running_generation(set) == "1" and "2" or "1"
   clear_generation(dict, set, next_gen)
+  local function refuse(key, err)
+    clear_generation(dict, set, next_gen)
+    return nil, "storing " .. key .. ": " .. tostring(err) .. " (the running " .. set.name .. " are unchanged)"
+  end
   for key, value in pairs(entries) do
     -- safe_set never evicts other entries: running out of memory is an error, not silent loss.
     local ok, err = dict:safe_set(next_gen .. key, value)
-    if not ok then
-      clear_generation(dict, set, next_gen)
-      return nil, "storing " .. key .. ": " .. tostring(err) .. " (the running " .. set.name .. " are unchanged)"
-    end
+    if not ok then return refuse(key, err) end
   end
-  state:set(set.generation_key, tonumber(next_gen))
+  local ok, err = dict:safe_set(set.generation_key, tonumber(next_gen))
+  if not ok then return refuse(set.generation_key, err) end
   local version = state:incr(set.version_key, 1, 0)
   set.checked_at = -1 -- this worker sees the push at once (others within a clock tick)
   return version
@@ -123,9 +126,9 @@ end
 
 -- How many keys of each kind the running generation of the set holds (kind -> count), and, with
 -- `each`, each key of `kind` without its prefix.
-local function running_keys(set, state, kind, each)
+local function running_keys(set, kind, each)
   local dict = shared[set.dict]
-  local g = running_generation(set, state)
+  local g = running_generation(set)
   local counts = {}
   for _, k in ipairs(set.kinds) do counts[k] = 0 end
   for _, key in ipairs(dict:get_keys(0)) do
@@ -684,12 +687,12 @@ end
 
 local function get_state(state)
   local upstreams = {}
-  running_keys(endpoint_set, state, "u:", function(name, raw)
+  running_keys(endpoint_set, "u:", function(name, raw)
     local n = 0
     if raw then for _ in gmatch(raw, "[^,]+") do n = n + 1 end end
     upstreams[name] = n
   end)
-  local certs = running_keys(certificate_set, state)
+  local certs = running_keys(certificate_set)
   local ncert, nsni = certs["c:"], certs["s:"]
   return respond(200, {
     generation = _M.generation,

@@ -21,7 +21,8 @@ export function buildModel(snapshot: Snapshot, options: ModelOptions, processors
   ctx.claimants = selected;
   const ingresses = selected.filter((ing) => {
     const why = excluded.get(keyOf(ing));
-    if (why !== undefined) ctx.report(ing, "IngressDropped", `${why}; this Ingress is not served until it changes`, "Error");
+    // A reason that is a whole sentence (ends with ".") says itself when the Ingress comes back.
+    if (why !== undefined) ctx.report(ing, "IngressDropped", why.endsWith(".") ? why : `${why}; this Ingress is not served until it changes`, "Error");
     return why === undefined && processors.every((p) => p.admit?.(ctx, ing) ?? true);
   });
   for (const p of processors) p.prepare?.(ctx, ingresses);

@@ -2,20 +2,20 @@
 // drafts they commit into (hosts, catch-all, TLS claims, diagnostics). Made fresh per build.
 
 import type { AnnotationValues } from "../annotations/registry.js";
-import type { FixedResponse } from "../annotations/types.js";
 import type { CertificatePair, Diagnostic, Snapshot } from "../contract.js";
 import type { ConfigMap, Ingress, IngressBackend, Secret } from "../k8s-types.js";
 import type { Settings } from "../settings.js";
 import { indexServices, type ServiceIndex } from "./backends.js";
 import { Upstreams } from "./upstreams.js";
 import type { TlsClaim } from "./processors/types.js";
-import type { AccessModel, ClientCertModel, LocationModel, Origin } from "./types.js";
+import type { AccessModel, ClientCertModel, DenyRegex, HostRedirect, LocationModel, Origin } from "./types.js";
 
 export interface ModelOptions {
   /** Ports used by the HTTP side; tcp/udp-services must not take them. */
   reservedPorts: number[];
   httpsPort: number;
-  /** namespace/name -> why: Ingresses left out of this build (render or nginx -t refused them). */
+  /** namespace/name -> why: Ingresses left out of this build (render or nginx -t refused them); a
+   * why ending with "." is a whole sentence that says when the Ingress comes back. */
   excluded?: ReadonlyMap<string, string>;
 }
 
@@ -40,9 +40,9 @@ export interface HostDraft {
   /** from-to-www-redirect was set by an Ingress of this host. */
   wwwRedirect?: Ingress;
   /** host-redirects: the oldest Ingress's redirect of this host. */
-  redirect?: { code: number; target: string };
+  redirect?: HostRedirect;
   /** Regex deny-paths / fixed-responses of the host's Ingresses (checked before locations). */
-  denyRegexes?: FixedResponse[];
+  denyRegexes?: DenyRegex[];
   /** auth-tls-*: set by the host's oldest Ingress that asks (processors/client-certs.ts). */
   clientCerts?: ClientCertModel;
 }

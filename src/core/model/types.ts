@@ -71,6 +71,8 @@ export interface LocationLimits {
 
 export interface LimitZone {
   id: string;
+  /** The Ingress whose limit-* annotations declare the zone. */
+  origin?: Origin;
   rps?: number;
   rpm?: number;
   connections: boolean;
@@ -197,21 +199,33 @@ export interface ServerModel {
   appRootOrigin?: Origin;
   /** What unmatched paths get (an Ingress's spec.defaultBackend, or the 404 page). */
   fallback: LocationModel;
-  /** server-alias names (served by this server too). */
-  aliases?: string[];
+  /** server-alias names (served by this server too), with the Ingress whose annotation names each. */
+  aliases?: { name: string; origin: Origin }[];
   /** host-redirects: every request is redirected to this origin, keeping the URI. */
-  redirect?: { code: number; target: string };
+  redirect?: HostRedirect;
   /** Regex deny-paths / fixed-responses, checked before location selection. */
-  denyRegexes?: FixedResponse[];
+  denyRegexes?: DenyRegex[];
   /** auth-tls-*: the server listens with TLS (the default certificate if the host has none). */
   clientCerts?: ClientCertModel;
 }
+
+/** host-redirects of a host (the oldest Ingress's that sets it). */
+export interface HostRedirect {
+  code: number;
+  target: string;
+  origin: Origin;
+}
+
+/** A regex deny-path / fixed-response, with the Ingress whose annotation it is. */
+export type DenyRegex = FixedResponse & { origin: Origin };
 
 /** from-to-www-redirect: a name that only redirects to its twin host. */
 export interface RedirectServerModel {
   host: string;
   tls: boolean;
   target: string;
+  /** The Ingress whose from-to-www-redirect asked for it. */
+  origin: Origin;
 }
 
 export interface StreamServerModel {
@@ -226,6 +240,8 @@ export interface StreamServerModel {
 /** An ssl-passthrough host: TLS for it goes, unterminated, to this upstream's endpoints. */
 export interface PassthroughModel {
   host: string;
+  /** The Ingress whose / path passes the host's TLS through. */
+  origin?: Origin;
   upstream: string;
   endpoints: UpstreamEndpoint[];
 }

@@ -26,8 +26,9 @@ import {
   urlWithVariablesToken,
   usesEscapedRequestUri,
 } from "../nginx-values.js";
-import type { AccessModel, ExternalAuthModel } from "../model/types.js";
+import type { AccessModel, ExternalAuthModel, Origin } from "../model/types.js";
 import { dedupeHeaderDirectives } from "./proxy-tuning.js";
+import { sourced } from "./render-error.js";
 import { b, d, luaBlock as luaBlockOf, type Directive } from "./writer.js";
 
 /** What a location block needs from the http level. */
@@ -54,6 +55,8 @@ const ESCAPED_URI = d("set_by_lua", lit("$portico_escaped_request_uri"), litQuot
 export interface AuthUse {
   auth: ExternalAuthModel;
   upstream: string;
+  /** The Ingress of the location that uses it (not part of its identity). */
+  origin?: Origin;
 }
 
 function authId(u: AuthUse): string {
@@ -175,6 +178,12 @@ export function authCachePath(): Directive {
 export function authLocations(uses: AuthUse[], lc: LocationContext, host: string): Directive[] {
   const seen = new Set<string>();
   const out: Directive[] = [];
+  // One location per authentication, traced to every Ingress whose locations use it.
+  const users = new Map<string, (Origin | undefined)[]>();
+  for (const use of uses) {
+    const id = authId(use);
+    users.set(id, [...(users.get(id) ?? []), use.origin]);
+  }
   for (const use of uses) {
     const a = use.auth;
     const id = authId(use);
@@ -225,18 +234,21 @@ export function authLocations(uses: AuthUse[], lc: LocationContext, host: string
       d("set", lit("$portico_auth_target"), urlWithVariablesToken(a.url)),
       d("proxy_pass", lit("$portico_auth_target")),
     );
-    out.push(b("location", [lit("="), pathToken(authPath(use))], dedupeHeaderDirectives(body)));
+    out.push(sourced(users.get(id), b("location", [lit("="), pathToken(authPath(use))], dedupeHeaderDirectives(body))));
     if (a.signin) {
       out.push(
-        b(
-          "location",
-          [lit(signinName(use))],
-          [
-            ESCAPED_URI,
-            ...lc.addHeaders,
-            d("add_header", lit("Set-Cookie"), lit("$portico_auth_cookie")),
-            d("return", int(302), urlWithVariablesToken(signinUrl(a.signin, a.signinRedirectParam), { allowPath: true })),
-          ],
+        sourced(
+          users.get(id),
+          b(
+            "location",
+            [lit(signinName(use))],
+            [
+              ESCAPED_URI,
+              ...lc.addHeaders,
+              d("add_header", lit("Set-Cookie"), lit("$portico_auth_cookie")),
+              d("return", int(302), urlWithVariablesToken(signinUrl(a.signin, a.signinRedirectParam), { allowPath: true })),
+            ],
+          ),
         ),
       );
     }

@@ -1,7 +1,8 @@
 // The http {} block: global settings, header maps, Lua hooks and the single balancer upstream.
 
 import type { RenderOptions } from "../contract.js";
-import type { LocationModel, Model } from "../model/types.js";
+import type { LocationModel, Model, Origin } from "../model/types.js";
+import { sourced } from "./render-error.js";
 import type { Settings } from "../settings.js";
 import { authCachePath, type LocationContext } from "./access.js";
 import {
@@ -205,7 +206,7 @@ export function httpBlock(m: Model, s: Settings, o: RenderOptions): Directive {
       d("keepalive_requests", int(s.keepaliveRequests)),
     );
   }
-  for (const pool of upstreamPools(m)) body.push(b("upstream", [lit(pool)], upstream));
+  for (const [pool, users] of upstreamPools(m)) body.push(sourced(users, b("upstream", [lit(pool)], upstream)));
 
   const tlsFront = m.passthrough.length > 0;
   body.push(...limitZoneDirectives(m.limitZones ?? []));
@@ -268,11 +269,14 @@ function usesAuthCache(m: Model): boolean {
   return all.some((l) => l.access?.external?.cache !== undefined && !l.access.denied);
 }
 
-/** portico_upstream and one pool per distinct backend TLS setting of the model's locations. */
-function upstreamPools(m: Model): string[] {
-  const pools = new Set<string>(["portico_upstream"]);
+/** portico_upstream and one pool per distinct backend TLS setting of the model's locations, with
+ * the Ingresses whose locations use each pool (portico_upstream is everyone's: none). */
+function upstreamPools(m: Model): [string, (Origin | undefined)[]][] {
+  const pools = new Map<string, (Origin | undefined)[]>([["portico_upstream", []]]);
   const add = (l: LocationModel) => {
-    if (l.action.kind === "proxy" && l.proxy?.ssl) pools.add(upstreamPool(l.proxy.ssl));
+    if (l.action.kind !== "proxy" || !l.proxy?.ssl) return;
+    const pool = upstreamPool(l.proxy.ssl);
+    pools.set(pool, [...(pools.get(pool) ?? []), l.origin]);
   };
   for (const s of m.servers) {
     s.locations.forEach(add);
@@ -280,5 +284,5 @@ function upstreamPools(m: Model): string[] {
   }
   m.defaultServer.locations.forEach(add);
   add(m.defaultServer.fallback);
-  return [...pools].sort();
+  return [...pools].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }

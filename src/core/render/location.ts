@@ -19,7 +19,8 @@ import {
   upstreamNameToken,
   type Token,
 } from "../nginx-values.js";
-import type { LocationModel } from "../model/types.js";
+import type { LocationModel, Origin } from "../model/types.js";
+import { sourced } from "./render-error.js";
 import type { PlacedLocation } from "./locations.js";
 import { limitDirectives } from "./limits.js";
 import { wafDirectives } from "./modsecurity.js";
@@ -115,11 +116,14 @@ function locationBody(loc: LocationModel, c: LocationContext): Directive[] {
 /** The named locations custom-http-errors of these locations send to (one per target and code). */
 export function errorLocations(locations: LocationModel[], c: LocationContext): Directive[] {
   const seen = new Map<string, Directive>();
+  // One named location per target and code, traced to every Ingress whose locations send there.
+  const users = new Map<string, (Origin | undefined)[]>();
   for (const loc of locations) {
     const e = loc.errors;
     if (!e) continue;
     for (const code of e.codes) {
       const name = errorLocationName(e.upstream, code);
+      users.set(name, [...(users.get(name) ?? []), loc.origin]);
       if (seen.has(name)) continue;
       if (e.upstream === undefined) {
         seen.set(name, b("location", [name], [d("return", statusToken(code, 400, 599))]));
@@ -150,5 +154,5 @@ export function errorLocations(locations: LocationModel[], c: LocationContext): 
       );
     }
   }
-  return [...seen.keys()].sort().map((k) => seen.get(k)!);
+  return [...seen.keys()].sort().map((k) => sourced(users.get(k), seen.get(k)!));
 }

@@ -25,7 +25,16 @@ export function attributed<T>(origin: Origin | undefined, f: () => T): T {
   }
 }
 
-/** Marks `directive` as rendered from `origin`'s Ingress (the printer maps its lines back to it). */
-export function sourced(origin: Origin | undefined, directive: Directive): Directive {
-  return origin ? { ...directive, source: `${origin.namespace}/${origin.name}` } : directive;
+export const originKey = (o: Origin): string => `${o.namespace}/${o.name}`;
+
+/** Marks `directive` as rendered from the input of these Ingresses (the printer maps its lines back
+ * to them); sorted, without duplicates. */
+export function sourced(origins: Origin | readonly (Origin | undefined)[] | undefined, directive: Directive): Directive {
+  const list = Array.isArray(origins) ? origins : [origins];
+  const keys = [...new Set(list.filter((o): o is Origin => o !== undefined).map(originKey))].sort();
+  return keys.length ? { ...directive, sources: keys } : directive;
 }
+
+/** Each directive marked as rendered from these Ingresses (sourced). */
+export const allSourced = (origins: Origin | readonly (Origin | undefined)[] | undefined, directives: Directive[]): Directive[] =>
+  directives.map((dir) => sourced(origins, dir));

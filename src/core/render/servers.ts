@@ -2,7 +2,7 @@
 // server the agent talks to.
 
 import type { RenderOptions } from "../contract.js";
-import type { LocationModel, ServerModel, Model, RedirectServerModel } from "../model/types.js";
+import type { LocationModel, ServerModel, Model, Origin, RedirectServerModel } from "../model/types.js";
 import {
   hostRedirectToken,
   ifUriMatchesArgs,
@@ -21,7 +21,7 @@ import { clientCertDirectives, withClientCertHeaders } from "./client-certs.js";
 import { DYNAMIC_ROUTE_LOCATIONS } from "./dynamic-routes.js";
 import { errorLocations, locationBlock, notFoundDirectives, routedFallbackBlock, sslRedirectDirective } from "./location.js";
 import { placeLocations, type PlacedLocation } from "./locations.js";
-import { attributed, sourced } from "./render-error.js";
+import { allSourced, attributed, originKey, sourced } from "./render-error.js";
 import { b, d, luaBlock, type Directive } from "./writer.js";
 
 const clearUpstream = () => d("set", lit("$portico_upstream"), litQuoted(""));
@@ -58,7 +58,9 @@ function locationBlocks(host: string, locations: LocationModel[], regexMode: boo
   // server's portico.route() covers its own.
   const routed = (p: PlacedLocation) => host !== "_" && p.loc === fallback && fallback.action.kind === "notFound" && p.modifier === "" && p.pattern === "/";
   const auths = placed.flatMap((p) =>
-    p.loc.access?.external && !p.loc.access.denied && p.loc.action.kind === "proxy" ? [{ auth: p.loc.access.external, upstream: p.loc.action.upstream }] : [],
+    p.loc.access?.external && !p.loc.access.denied && p.loc.action.kind === "proxy"
+      ? [{ auth: p.loc.access.external, upstream: p.loc.action.upstream, origin: p.loc.origin }]
+      : [],
   );
   return [
     ...placed.map((p) =>
@@ -74,22 +76,58 @@ function locationBlocks(host: string, locations: LocationModel[], regexMode: boo
   ];
 }
 
+/** The Ingresses that serve a host: its locations' and its fallback's. */
+const hostOrigins = (s: ServerModel) => [...s.locations.map((l) => l.origin), s.fallback.origin];
+
+/** server_name: the host (its Ingresses'), then the aliases of each Ingress on a line of their own,
+ * so an nginx -t error there names the Ingress whose server-alias it is. */
+function serverNames(s: ServerModel): Directive[] {
+  const out = [sourced(hostOrigins(s), d("server_name", serverNameToken(s.host)))];
+  const byIngress = new Map<string, { origin: Origin; names: string[] }>();
+  for (const a of s.aliases ?? []) {
+    const key = originKey(a.origin);
+    if (!byIngress.has(key)) byIngress.set(key, { origin: a.origin, names: [] });
+    byIngress.get(key)!.names.push(a.name);
+  }
+  for (const { origin, names } of byIngress.values()) out.push(sourced(origin, d("server_name", ...names.map(serverNameToken))));
+  return out;
+}
+
 export function hostServer(s: ServerModel, o: RenderOptions, http: LocationContext, tlsFront: boolean): Directive {
-  const names = [serverNameToken(s.host), ...(s.aliases ?? []).map(serverNameToken)];
-  const body: Directive[] = [...listens(o, s.tls || !!s.clientCerts, false, tlsFront), d("server_name", ...names), clearUpstream()];
+  const body: Directive[] = [...listens(o, s.tls || !!s.clientCerts, false, tlsFront), ...serverNames(s), clearUpstream()];
   let lc = http;
   if (s.clientCerts) {
     // Locations that set no request header of their own inherit the server's list.
     lc = withClientCertHeaders(http, s.clientCerts);
-    body.push(...attributed(s.clientCerts.origin, () => clientCertDirectives(s.clientCerts!, o.httpsPort)), ...lc.proxyHeaders, ...lc.grpcHeaders);
+    const cc = s.clientCerts;
+    body.push(
+      ...allSourced(
+        cc.origin,
+        attributed(cc.origin, () => clientCertDirectives(cc, o.httpsPort)),
+      ),
+      ...lc.proxyHeaders,
+      ...lc.grpcHeaders,
+    );
   }
   if (s.redirect) {
     // host-redirects: the whole host answers the redirect, whatever the path.
-    body.push(d("return", int(s.redirect.code), hostRedirectToken(s.redirect.target)));
+    const r = s.redirect;
+    body.push(
+      sourced(
+        r.origin,
+        attributed(r.origin, () => d("return", int(r.code), hostRedirectToken(r.target))),
+      ),
+    );
     return b("server", [], body);
   }
   // Regex deny-paths run before location selection, so no location (not even a `^~` prefix) escapes them.
-  for (const r of s.denyRegexes ?? []) body.push(b("if", ifUriMatchesArgs(r.path, r.caseInsensitive), [d("return", statusToken(r.status))]));
+  for (const r of s.denyRegexes ?? [])
+    body.push(
+      sourced(
+        r.origin,
+        attributed(r.origin, () => b("if", ifUriMatchesArgs(r.path, r.caseInsensitive), [d("return", statusToken(r.status))])),
+      ),
+    );
   if (s.appRoot) {
     const target = attributed(s.appRootOrigin, () => redirectUrlToken(s.appRoot!));
     body.push(sourced(s.appRootOrigin, b("if", [lit("($uri"), lit("="), lit("/)")], [d("return", int(302), target)])));
@@ -100,7 +138,10 @@ export function hostServer(s: ServerModel, o: RenderOptions, http: LocationConte
 
 /** from-to-www-redirect: a server for the twin name that only redirects (308) to the rule host. */
 export function redirectServer(s: RedirectServerModel, o: RenderOptions, tlsFront: boolean): Directive {
-  return b("server", [], [...listens(o, s.tls, false, tlsFront), d("server_name", serverNameToken(s.host)), d("return", int(308), wwwRedirectToken(s.target))]);
+  return sourced(
+    s.origin,
+    b("server", [], [...listens(o, s.tls, false, tlsFront), d("server_name", serverNameToken(s.host)), d("return", int(308), wwwRedirectToken(s.target))]),
+  );
 }
 
 export function defaultServer(m: Model["defaultServer"], o: RenderOptions, lc: LocationContext, tlsFront: boolean): Directive {

@@ -4,6 +4,7 @@
 import type { RenderOptions, UpstreamEndpoint } from "../contract.js";
 import type { PassthroughModel, StreamServerModel } from "../model/types.js";
 import { bareNameToken, endpointToken, lit, listenToken, seconds, sniMapKeyToken } from "../nginx-values.js";
+import { sourced } from "./render-error.js";
 import { b, d, entry, type Directive } from "./writer.js";
 
 function members(endpoints: UpstreamEndpoint[]): Directive[] {
@@ -30,16 +31,24 @@ function passthroughRouter(pt: PassthroughModel[], o: RenderOptions, connectTime
     b(
       "map",
       [lit("$ssl_preread_server_name"), lit("$portico_tls_front")],
-      [...pt.map((p) => entry(sniMapKeyToken(p.host), lit("portico_tls_passthrough"))), d("default", lit("portico_tls_https"))],
+      [...pt.map((p) => sourced(p.origin, entry(sniMapKeyToken(p.host), lit("portico_tls_passthrough")))), d("default", lit("portico_tls_https"))],
     ),
   ];
-  for (const u of upstreams) out.push(b("upstream", [bareNameToken(nameOf(u))], members(pt.find((p) => p.upstream === u)!.endpoints)));
+  for (const u of upstreams) {
+    const users = pt.filter((p) => p.upstream === u);
+    out.push(
+      sourced(
+        users.map((p) => p.origin),
+        b("upstream", [bareNameToken(nameOf(u))], members(users[0]!.endpoints)),
+      ),
+    );
+  }
   out.push(
     b(
       "map",
       [lit("$ssl_preread_server_name"), lit("$portico_tls_backend")],
       [
-        ...pt.map((p) => entry(sniMapKeyToken(p.host), bareNameToken(nameOf(p.upstream)))),
+        ...pt.map((p) => sourced(p.origin, entry(sniMapKeyToken(p.host), bareNameToken(nameOf(p.upstream))))),
         // Unreachable (the router sends only passthrough names here); refuse rather than guess.
         d("default", lit("portico_tls_https")),
       ],

@@ -10,15 +10,15 @@ export interface Directive {
   block?: Directive[];
   /** Body of a *_by_lua_block: Lua source written in our own code. */
   lua?: string;
-  /** namespace/name of the Ingress this directive (and its block) was rendered from. */
-  source?: string;
+  /** namespace/name of the Ingresses whose input this directive (and its block) was rendered from. */
+  sources?: readonly string[];
 }
 
-/** Lines `start`..`end` (1-based, inclusive) of the printed text came from Ingress `source`. */
+/** Lines `start`..`end` (1-based, inclusive) of the printed text came from the Ingresses `sources`. */
 export interface LineSource {
   start: number;
   end: number;
-  source: string;
+  sources: readonly string[];
 }
 
 export const d = (name: string, ...args: Token[]): Directive => ({ name, args });
@@ -33,7 +33,7 @@ export function print(directives: Directive[]): string {
   return printWithSources(directives).text;
 }
 
-/** The text, and which of its lines came from which Ingress (directives with a `source`), so an
+/** The text, and which of its lines came from which Ingresses (directives with `sources`), so an
  * `nginx -t` error at a line can be traced back to the Ingress that caused it. */
 export function printWithSources(directives: Directive[], firstLine = 1): { text: string; sources: LineSource[] } {
   const out: string[] = [];
@@ -75,13 +75,14 @@ function emit(directives: Directive[], indent: string, out: string[], sources: L
         push(`${head};\n`);
       }
     }
-    if (dir.source !== undefined) sources.push({ start, end: line.n - 1, source: dir.source });
+    if (dir.sources?.length) sources.push({ start, end: line.n - 1, sources: dir.sources });
   }
 }
 
-/** The Ingress line `line` came from: the innermost range holding it (ranges nest like blocks). */
-export function sourceOfLine(sources: readonly LineSource[], line: number): string | undefined {
+/** The Ingresses line `line` came from: those of the innermost range holding it (ranges nest like
+ * blocks); [] when no Ingress rendered it. */
+export function sourcesOfLine(sources: readonly LineSource[], line: number): readonly string[] {
   let best: LineSource | undefined;
   for (const r of sources) if (r.start <= line && line <= r.end && (!best || r.end - r.start < best.end - best.start)) best = r;
-  return best?.source;
+  return best?.sources ?? [];
 }

@@ -21,7 +21,12 @@ export const passthroughProcessor: Processor = {
         continue;
       }
       const upstream = root.loc.action.upstream;
-      model.passthrough.push({ host, upstream, endpoints: ctx.upstreams.resolved.get(upstream)?.endpoints ?? [] });
+      model.passthrough.push({
+        host,
+        ...(root.loc.origin ? { origin: root.loc.origin } : {}),
+        upstream,
+        endpoints: ctx.upstreams.resolved.get(upstream)?.endpoints ?? [],
+      });
     }
     // Fail loudly where it cannot apply: TLS of that host is terminated by nginx instead.
     const applied = new Set(model.passthrough.map((p) => p.host));

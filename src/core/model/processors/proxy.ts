@@ -175,7 +175,14 @@ export const proxyProcessor: Processor = {
       }
       const l = loc.limits;
       if (l && !zones.has(l.id))
-        zones.set(l.id, { id: l.id, rps: l.rps?.rate, rpm: l.rpm?.rate, connections: l.connections !== undefined, allowlist: l.allowlist });
+        zones.set(l.id, {
+          id: l.id,
+          ...(loc.origin ? { origin: loc.origin } : {}),
+          rps: l.rps?.rate,
+          rpm: l.rpm?.rate,
+          connections: l.connections !== undefined,
+          allowlist: l.allowlist,
+        });
     }
     if (zones.size) model.limitZones = [...zones.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
   },

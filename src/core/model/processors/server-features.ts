@@ -62,9 +62,10 @@ export const serverFeaturesProcessor: Processor = {
     if (!regexes.length && !ann.serverAlias && !ann.fromToWwwRedirect && !ann.hostRedirects) return;
     // The hosts of the rules that survived (a canary's were taken out: it serves no host of its own).
     const hosts = [...new Set(work.rules.map((r) => r.host))].filter((h) => h !== "");
+    const origin = { namespace: work.namespace, name: work.ingress.metadata.name };
     for (const host of hosts) {
       const h = ctx.draft(host);
-      if (regexes.length) (h.denyRegexes ??= []).push(...regexes);
+      if (regexes.length) (h.denyRegexes ??= []).push(...regexes.map((r) => ({ ...r, origin })));
       for (const name of ann.serverAlias ?? []) if (name !== host) (h.aliases ??= []).push({ name, ingress: work.ingress });
       if (ann.fromToWwwRedirect && !h.wwwRedirect) h.wwwRedirect = work.ingress;
     }
@@ -74,7 +75,7 @@ export const serverFeaturesProcessor: Processor = {
         continue;
       }
       const h = ctx.draft(r.host);
-      if (!h.redirect) h.redirect = { code: ann.hostRedirectCode ?? 301, target: r.target };
+      if (!h.redirect) h.redirect = { code: ann.hostRedirectCode ?? 301, target: r.target, origin };
     }
   },
   finish(ctx, model) {
@@ -94,7 +95,7 @@ export const serverFeaturesProcessor: Processor = {
           continue;
         }
         taken.add(a.name);
-        (s.aliases ??= []).push(a.name);
+        (s.aliases ??= []).push({ name: a.name, origin: { namespace: a.ingress.metadata.namespace ?? "", name: a.ingress.metadata.name } });
       }
     }
     for (const s of model.servers) {
@@ -108,7 +109,12 @@ export const serverFeaturesProcessor: Processor = {
         continue;
       }
       taken.add(twin);
-      (model.redirectServers ??= []).push({ host: twin, tls: s.tls, target: s.host });
+      (model.redirectServers ??= []).push({
+        host: twin,
+        tls: s.tls,
+        target: s.host,
+        origin: { namespace: ing.metadata.namespace ?? "", name: ing.metadata.name },
+      });
     }
     model.redirectServers?.sort((a, b) => (a.host < b.host ? -1 : 1));
   },

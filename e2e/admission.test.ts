@@ -138,7 +138,7 @@ describe("Ingress admission", () => {
     ["path with a semicolon", ing("bad-path", { path: "/a;b" }), `spec.rules[0].http.paths[0].path: "/a;b" contains a character that is not allowed`],
     [
       "regex without use-regex",
-      ing("bad-regex", { path: "/api/[0-9]+$", pathType: "ImplementationSpecific" }),
+      ing("bad-regex", { path: "/api/[0-9]+$", pathType: "Prefix" }),
       'regular expressions need the annotation nginx.ingress.kubernetes.io/use-regex: "true" (and pathType ImplementationSpecific)',
     ],
     [

@@ -16,17 +16,19 @@ import { normalizeHost, show } from "../core/nginx-values.js";
 import { groupOf, mayShareHosts } from "./classes.js";
 import type { AdmissionContext } from "./context.js";
 import { hostsOf, ingressKey, type IndexEntry } from "./ingress-index.js";
-import { routesOf } from "./routes.js";
+import { routeKey, routesOf } from "./routes.js";
 
 /** The oldest of two Ingresses, in the build's order (creationTimestamp, then namespace/name). */
 const older = (a: Ingress, b: Ingress): boolean => byAge(a, b) < 0;
 
-function ownerOf(host: string, ingress: Ingress, claims: boolean, ctx: AdmissionContext, group: string | undefined): Ingress | undefined {
+/** On CREATE the Ingress is younger than every existing one: creationTimestamp has seconds, and a
+ * namespace/name tie-break within that second would let a newcomer take a host just claimed. */
+function ownerOf(host: string, ingress: Ingress, claims: boolean, ctx: AdmissionContext, group: string | undefined, creating: boolean): Ingress | undefined {
   let owner: Ingress | undefined = claims ? ingress : undefined;
   const self = ingressKey(ingress);
   for (const e of ctx.index.onHost(host) as Iterable<IndexEntry>) {
     if (e.key === self || e.ingress.metadata.deletionTimestamp || groupOf(e.ingress, ctx.classes) !== group) continue;
-    if (!owner || older(e.ingress, owner)) owner = e.ingress;
+    if (!owner || (creating && owner === ingress) || older(e.ingress, owner)) owner = e.ingress;
   }
   return owner;
 }
@@ -77,7 +79,7 @@ export function checkHostOwnership(
     const check = (field: string, host: string) => {
       if (held.has(host) || seen.has(host)) return;
       seen.add(host);
-      const owner = ownerOf(host, ingress, true, ctx, group);
+      const owner = ownerOf(host, ingress, true, ctx, group, !old);
       if (owner && (owner.metadata.namespace ?? "default") !== ns) refuse(field, host, owner);
     };
     rules.forEach((r, i) => check(r.host ? `spec.rules[${i}].host` : `spec.rules[${i}]`, r.host ? normalizeHost(r.host) : ""));
@@ -86,7 +88,7 @@ export function checkHostOwnership(
       (t.hosts ?? []).forEach((raw, j) => {
         const host = normalizeHost(raw);
         if (heldTls.has(host)) return;
-        const owner = ownerOf(host, ingress, own.has(host), ctx, group);
+        const owner = ownerOf(host, ingress, own.has(host), ctx, group, !old);
         if (owner && (owner.metadata.namespace ?? "default") !== ns) refuse(`spec.tls[${i}].hosts[${j}]`, host, owner);
       }),
     );
@@ -95,7 +97,7 @@ export function checkHostOwnership(
     for (const { name, field } of extraNames(ingress, values)) {
       if (heldNames.has(name) || seen.has(name)) continue;
       seen.add(name);
-      const owner = ownerOf(name, ingress, false, ctx, group);
+      const owner = ownerOf(name, ingress, false, ctx, group, !old);
       if (owner && (owner.metadata.namespace ?? "default") !== ns) refuse(field, name, owner);
     }
   }
@@ -109,9 +111,10 @@ function checkRegexCap(ingress: Ingress, ctx: AdmissionContext, group: string | 
   const self = ingressKey(ingress);
   for (const [host, n] of mine) {
     let total = n;
+    const regexRoute = routeKey(host, "regex", ""); // the key's prefix of every regex route on the host
     for (const e of ctx.index.onHost(host) as Iterable<IndexEntry>) {
       if (e.key === self || groupOf(e.ingress, ctx.classes) !== group) continue;
-      total += e.routes.filter((k) => k.startsWith(`${host}\nregex\n`)).length;
+      total += e.routes.filter((k) => k.startsWith(regexRoute)).length;
     }
     if (total > LIMITS.regexPathsPerHost) {
       reasons.push(`${describeHost(host)} would have ${total} regex paths; at most ${LIMITS.regexPathsPerHost} are allowed on one host`);

@@ -5,6 +5,7 @@ import { AdmissionState } from "./state.js";
 import { ingress, otherClass, ourClass, request, type SimpleIngress } from "./testing/fixtures.js";
 import { makeCert, tlsSecret } from "./testing/certs.js";
 import type { Ingress } from "../core/k8s-types.js";
+import { LIMITS } from "../core/limits.js";
 
 const P0 = "spec.rules[0].http.paths[0]";
 const CHARS = "contains a character that is not allowed (allowed: letters, digits and / . _ ~ ! * ' ( ) + , = : @ & % -)";
@@ -196,6 +197,19 @@ describe("validateIngress: warnings", () => {
       `${P0}.path: "/api/(.*)" is matched literally; set nginx.ingress.kubernetes.io/use-regex: "true" (with pathType ImplementationSpecific) to match it as a regular expression`,
     ]);
   });
+  it("an ImplementationSpecific path with regex operators and no use-regex is a literal prefix, as ingress-nginx serves it, with a warning", () => {
+    const v = check({ path: "/nginx(/|$)(.*)", pathType: "ImplementationSpecific" });
+    assert.deepEqual(v, {
+      allowed: true,
+      reasons: [],
+      warnings: [
+        `${P0}.path: "/nginx(/|$)(.*)" is matched literally; set nginx.ingress.kubernetes.io/use-regex: "true" (with pathType ImplementationSpecific) to match it as a regular expression`,
+      ],
+    });
+    // Prefix and Exact keep the Ingress API's characters (ingress-nginx 1.12+ refuses these too).
+    assert.equal(check({ path: "/nginx(/|$)(.*)", pathType: "Prefix" }).allowed, false);
+    assert.equal(check({ path: "/a{1}", pathType: "ImplementationSpecific" }).allowed, false);
+  });
   it("a Prefix or Exact path written as a regex, with rewrite-target or use-regex, is a regex (ingress-nginx before 1.12), with a warning", () => {
     for (const pathType of ["Prefix", "Exact"] as const) {
       const v = check({ path: "/foo(/|$)(.*)", pathType, annotations: { "nginx.ingress.kubernetes.io/rewrite-target": "/$2" } });
@@ -291,9 +305,10 @@ describe("validateIngress: route conflicts from the index", () => {
     assert.equal(check({ name: "second", host: "SHOP.example.com", path: "/api" }, state([first])).allowed, false);
   });
   it("Exact and Prefix of the same path do not conflict", () =>
-    assert.equal(check({ name: "second", host: "shop.example.com", path: "/api", pathType: "Exact" }, state([first])).allowed, true));
+    assert.equal(check({ name: "second", namespace: "team-a", host: "shop.example.com", path: "/api", pathType: "Exact" }, state([first])).allowed, true));
   it("other path or host does not conflict", () => {
-    assert.equal(check({ name: "second", host: "shop.example.com", path: "/web" }, state([first])).allowed, true);
+    // (the same namespace: shop.example.com belongs to team-a, another namespace could not add to it at all)
+    assert.equal(check({ name: "second", namespace: "team-a", host: "shop.example.com", path: "/web" }, state([first])).allowed, true);
     assert.equal(check({ name: "second", host: "blog.example.com", path: "/api" }, state([first])).allowed, true);
   });
   it("an Ingress does not conflict with itself on update", () => {
@@ -517,6 +532,40 @@ describe("validateIngress: host ownership", () => {
     });
     const edited = { ...held, metadata: { ...held.metadata, labels: { edited: "yes" } } };
     assert.equal(validateIngress(request(edited, "UPDATE", held), state([owner]).context()).allowed, true);
+  });
+  it("an Ingress being created is younger than every existing one, even within the same second (creationTimestamp has seconds)", () => {
+    const T = "2026-01-01T00:00:00Z";
+    const hostless = aged(ingress({ name: "healthz", namespace: "team-b", host: "", path: "/healthz", pathType: "Exact" }), T);
+    // team-a/hostless sorts before team-b/healthz: a name tie-break would hand it the default server.
+    const v = validateIngress(
+      request(aged(ingress({ name: "hostless", namespace: "team-a", host: "", path: "/status", pathType: "Exact" }), T)),
+      state([hostless]).context(),
+    );
+    assert.match(v.reasons[0] ?? "", /^spec\.rules\[0\]: the default server .* belongs to namespace "team-b"/);
+    const shop = aged(ingress({ name: "shop", namespace: "team-z", host: "shop.example.com", path: "/" }), T);
+    const grab = validateIngress(
+      request(aged(ingress({ name: "grab", namespace: "team-a", host: "shop.example.com", path: "/x" }), T)),
+      state([shop]).context(),
+    );
+    assert.match(grab.reasons[0] ?? "", /^spec\.rules\[0\]\.host: host "shop\.example\.com" belongs to namespace "team-z"/);
+  });
+  it("the cap on regex paths per host counts the other Ingresses' regex paths on the host", () => {
+    const regexes = (from: number, n: number) => Array.from({ length: n }, (_, i) => `/r${from + i}/[a-z]+`);
+    const many = ingress({ name: "many-1", namespace: "team-a", host: "many.example.com", annotations: REGEX });
+    const p = many.spec!.rules![0]!.http!.paths[0]!;
+    many.spec!.rules![0]!.http!.paths = regexes(0, LIMITS.regexPathsPerHost).map((path) => ({ ...p, path, pathType: "ImplementationSpecific" }));
+    const v = check(
+      { name: "many-2", namespace: "team-a", host: "many.example.com", path: "/r64/[a-z]+", pathType: "ImplementationSpecific", annotations: REGEX },
+      state([many]),
+    );
+    assert.deepEqual(v.reasons, [
+      `host "many.example.com" would have ${LIMITS.regexPathsPerHost + 1} regex paths; at most ${LIMITS.regexPathsPerHost} are allowed on one host`,
+    ]);
+    assert.equal(
+      check({ name: "many-2", namespace: "team-a", host: "many.example.com", path: "/plain" }, state([many])).allowed,
+      true,
+      "a plain path is not counted",
+    );
   });
   it("an IngressClass that shares hosts (spec.hostSharing, mirrored by the reconciler) lets the namespace in", () => {
     const st = state([owner]);

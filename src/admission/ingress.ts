@@ -46,8 +46,9 @@ export function validatePath(path: string | undefined, pathType: unknown, regexM
   return err;
 }
 
-// Regex-looking paths without use-regex are matched literally; say so, since that is rarely meant.
-const LOOKS_LIKE_REGEX = /\(\.\*\)|\.\*|\.\+|\)\?/;
+// Regex-looking paths without use-regex are matched literally (as ingress-nginx does with an
+// ImplementationSpecific path); say so, since that is rarely meant.
+const LOOKS_LIKE_REGEX = /\(\.\*\)|\.\*|\.\+|\)\?|[$|^[\]]/;
 
 function checkRules(ingress: Ingress, useRegex: boolean, reasons: string[], warnings: string[]): void {
   const rules = ingress.spec?.rules ?? [];

@@ -124,13 +124,17 @@ export const MAX_PATH_LENGTH = 1024;
 // RFC 3986 pchar minus what nginx or the shell would treat specially: no quotes, `$`, `;`, `{}`,
 // `#`, `\`, spaces, control or non-ASCII characters. `%` only as a valid %XX escape.
 const PLAIN_PATH = /^\/[A-Za-z0-9._~!*'()+,=:@&%\/-]*$/;
+// An ImplementationSpecific path outside regex mode is a literal prefix, and ingress-nginx admits
+// regex operators in it (matched literally, `/nginx(/|$)(.*)`): `$ | ^ [ ]` too, which are literal
+// in a quoted nginx location (no variables there) and escaped wherever a path becomes a regex.
+const LITERAL_PATH = /^\/[A-Za-z0-9._~!*'()+,=:@&%\/$|^[\]-]*$/;
 
-/** Validates an Exact/Prefix path (or an ImplementationSpecific path used as a prefix). */
-export function validatePlainPath(path: string, field = "path"): string | undefined {
+/** Validates an Exact/Prefix path, or (literal) an ImplementationSpecific path used as a prefix. */
+export function validatePlainPath(path: string, field = "path", literal = false): string | undefined {
   if (typeof path !== "string" || !path.startsWith("/")) return `${field}: ${show(String(path))} must be an absolute path starting with '/'`;
   if (path.length > MAX_PATH_LENGTH) return `${field}: longer than ${MAX_PATH_LENGTH} characters`;
-  if (!PLAIN_PATH.test(path)) {
-    return `${field}: ${show(path)} contains a character that is not allowed (allowed: letters, digits and / . _ ~ ! * ' ( ) + , = : @ & % -)`;
+  if (!(literal ? LITERAL_PATH : PLAIN_PATH).test(path)) {
+    return `${field}: ${show(path)} contains a character that is not allowed (allowed: letters, digits and / . _ ~ ! * ' ( ) + , = : @ & % -${literal ? ", and $ | ^ [ ] in an ImplementationSpecific path" : ""})`;
   }
   if (/%(?![0-9A-Fa-f]{2})/.test(path)) return `${field}: ${show(path)} has a '%' that is not a %XX escape`;
   if (/%2f/i.test(path)) return `${field}: ${show(path)} must not contain an encoded '/' (%2F)`;
@@ -141,7 +145,7 @@ export function validatePlainPath(path: string, field = "path"): string | undefi
 
 /** Location token for a validated plain path (used with `=` and `^~`). */
 export function pathToken(path: string): Token {
-  const err = validatePlainPath(path);
+  const err = validatePlainPath(path, "path", true);
   if (err) throw new Error(`nginx-values: ${err}`);
   return quote(path);
 }

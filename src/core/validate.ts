@@ -19,5 +19,5 @@ export function validatePath(path: string | undefined, pathType: PathType, regex
   }
   const p = path === undefined || path === "" ? (pathType === "ImplementationSpecific" ? "/" : "") : path;
   if (locationMatch(pathType, regex, p) === "regex") return validateRegexPath(p, field);
-  return validatePlainPath(p, field);
+  return validatePlainPath(p, field, pathType === "ImplementationSpecific");
 }

@@ -83,7 +83,7 @@ function locationOf(ing: Ingress, p: HTTPIngressPath, field: string, ann: Annota
   const raw = p.path === undefined || p.path === "" ? (type === "ImplementationSpecific" ? "/" : "") : p.path;
   const match = locationMatch(type, usesRegex(ann), raw);
   const regex = match === "regex";
-  const err = regex ? validateRegexPath(raw, `${field}.path`) : validatePlainPath(raw, `${field}.path`);
+  const err = regex ? validateRegexPath(raw, `${field}.path`) : validatePlainPath(raw, `${field}.path`, type === "ImplementationSpecific");
   if (err) {
     bad(err);
     return undefined;

@@ -58,6 +58,16 @@ describe("validateIngress: denied, one rule per row", () => {
     ["braces (regex hint)", { path: "/a{1}" }, `${P0}.path: "/a{1}" ${CHARS}${REGEX_HINT}`],
     ["regex in Prefix (regex hint)", { path: "/api/[a-z]+$" }, `${P0}.path: "/api/[a-z]+$" ${CHARS}${REGEX_HINT}`],
     ["dot segment", { path: "/a/../b", pathType: "Exact" }, `${P0}.path: "/a/../b" must not contain '.' or '..' segments`],
+    [
+      "reserved /_portico prefix",
+      { path: "/_portico_auth_0123456789abcdef", pathType: "Exact" },
+      `${P0}.path: "/_portico_auth_0123456789abcdef" starts with "/_portico", which Portico reserves for its internal locations (auth subrequests); use another path`,
+    ],
+    [
+      "reserved /_portico prefix (regex)",
+      { path: "/_portico.*", pathType: "ImplementationSpecific", annotations: REGEX },
+      `${P0}.path: "/_portico.*" starts with "/_portico", which Portico reserves for its internal locations (auth subrequests); use another path`,
+    ],
     ["bad pathType", { pathType: "Regex" }, `${P0}.pathType: "Regex" must be Exact, Prefix or ImplementationSpecific`],
     [
       "regex that does not compile",

@@ -4,6 +4,7 @@
 // its locations with this, and admission finds route conflicts with it.
 
 import type { AnnotationValues } from "./annotations/registry.js";
+import { literalPrefix } from "./regex-grammar.js";
 
 export type LocationMatch = "exact" | "prefix" | "regex";
 
@@ -42,4 +43,19 @@ export function locationPath(match: LocationMatch, path: string | undefined): st
 /** The key of a location within its server: two paths with one key are one location. */
 export function locationKey(match: LocationMatch, path: string): string {
   return `${match}|${path}`;
+}
+
+/** Portico's own locations (auth subrequests, `/_portico_auth_<id>`) live under this prefix. */
+export const RESERVED_PATH_PREFIX = "/_portico";
+
+/**
+ * Why a valid path may not be an Ingress's (or an annotation's) location: it starts with the
+ * reserved prefix, in any case (regex locations match case-insensitively). A regex is refused when
+ * every match starts with it (`/_portico.*`); one that merely can match it (`/(.*)`) is not: the
+ * internal locations are exact (`location =`), which nginx tries before any regex.
+ */
+export function reservedPathReason(match: LocationMatch, path: string, field: string): string | undefined {
+  const start = match === "regex" ? literalPrefix(path) : path.toLowerCase();
+  if (start === undefined || !start.startsWith(RESERVED_PATH_PREFIX)) return undefined;
+  return `${field}: ${JSON.stringify(path)} starts with "${RESERVED_PATH_PREFIX}", which Portico reserves for its internal locations (auth subrequests); use another path`;
 }

@@ -214,6 +214,43 @@ function readsAsPosixClass(source: string, open: number): boolean {
   return false;
 }
 
+/** The characters every match of a regex of the grammar starts with, lower-cased (what its first
+ * single-character elements spell out), or undefined when `source` is not in the grammar. */
+export function literalPrefix(source: string): string | undefined {
+  let tree: RegexNode[][];
+  try {
+    tree = parseRegex(source);
+  } catch (e) {
+    if (e instanceof Bad) return undefined;
+    throw e;
+  }
+  let prefix = "";
+  let seq = tree.length === 1 ? tree[0]! : [];
+  // A leading group of one alternative is read through: `/(_portico)x`.
+  for (let k = 0; k < seq.length; k++) {
+    const n = seq[k]!;
+    if (n.kind === "group" && n.alts.length === 1) {
+      seq = [...n.alts[0]!, ...seq.slice(k + 1)];
+      k = -1;
+      continue;
+    }
+    const c = n.kind === "set" ? singleChar(n.set) : undefined;
+    if (c === undefined) break;
+    prefix += c;
+  }
+  return prefix;
+}
+
+/** The one character (lower case) a case-closed set holds, if it holds one. */
+function singleChar(set: CharSet): string | undefined {
+  for (let b = 0; b < 256; b++) {
+    if (!(set & (1n << BigInt(b)))) continue;
+    const c = String.fromCharCode(b).toLowerCase();
+    return set === charSet(c) ? c : undefined;
+  }
+  return undefined;
+}
+
 /** Regex source matching a plain path literally (every metacharacter of the grammar escaped). */
 export function escapeLiteral(path: string): string {
   return path.replace(/[.*+?()[\]{}^$|]/g, (c) => `\\${c}`);

@@ -1,6 +1,7 @@
 // portico.dev typed replacements for the location snippets: paths nginx answers itself, with a
 // status and optionally a body (robots.txt, .well-known files), and paths denied outright.
 import { show, validateBodyText, validateContentType, validatePlainPath, validateRegexPath, type Result } from "../nginx-values.js";
+import { reservedPathReason } from "../location-key.js";
 import { defineAnnotation, type FixedResponse } from "./types.js";
 
 /** `= /exact`, `/prefix`, `~ /regex` (case-sensitive) or `~* /regex` (case-insensitive). */
@@ -9,10 +10,10 @@ export function parseMatcher(text: string, field: string): Result<Pick<FixedResp
   if (!m) return { ok: false, error: `${field}: ${show(text)} must be "/path", "= /path", "~ /regex" or "~* /regex"` };
   const [, op, path] = m;
   if (op === "~" || op === "~*") {
-    const err = validateRegexPath(path!, field);
+    const err = validateRegexPath(path!, field) ?? reservedPathReason("regex", path!, field);
     return err ? { ok: false, error: err } : { ok: true, value: { match: "regex", path: path!, caseInsensitive: op === "~*" } };
   }
-  const err = validatePlainPath(path!, field);
+  const err = validatePlainPath(path!, field) ?? reservedPathReason("prefix", path!, field);
   if (err) return { ok: false, error: err };
   return { ok: true, value: { match: op === "=" ? "exact" : "prefix", path: op === "=" ? path! : path!.replace(/\/+$/, "") || "/", caseInsensitive: false } };
 }

@@ -5,7 +5,8 @@
 
 import type { AnnotationValues } from "../../annotations/registry.js";
 import type { HTTPIngressPath, Ingress } from "../../k8s-types.js";
-import { show, validatePlainPath, validateRegexPath } from "../../nginx-values.js";
+import { show } from "../../nginx-values.js";
+import { validatePath } from "../../validate.js";
 import { LIMITS } from "../../limits.js";
 import { escapeLiteral } from "../../regex-grammar.js";
 import type { LocationModel } from "../types.js";
@@ -83,7 +84,7 @@ function locationOf(ing: Ingress, p: HTTPIngressPath, field: string, ann: Annota
   const raw = p.path === undefined || p.path === "" ? (type === "ImplementationSpecific" ? "/" : "") : p.path;
   const match = locationMatch(type, usesRegex(ann), raw);
   const regex = match === "regex";
-  const err = regex ? validateRegexPath(raw, `${field}.path`) : validatePlainPath(raw, `${field}.path`, type === "ImplementationSpecific");
+  const err = validatePath(raw, type, usesRegex(ann), `${field}.path`);
   if (err) {
     bad(err);
     return undefined;

@@ -1,6 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  urlHostToken,
+  validateUrlWithVariables,
   accessLogBufferArgs,
   parseSeconds,
   parseSize,
@@ -117,5 +119,11 @@ describe("values", () => {
     assert.deepEqual(accessLogBufferArgs(0, 5), []);
     for (const bad of [-1, 1.5, 1025, NaN]) assert.throws(() => accessLogBufferArgs(bad, 1), String(bad));
     assert.throws(() => accessLogBufferArgs(8, -1));
+  });
+  test("URLs with variables: $request_uri may follow the host directly (a path), other variables may not", () => {
+    assert.equal(validateUrlWithVariables("http://svc.ns.svc.cluster.local:8080$request_uri", "u"), undefined);
+    assert.equal(validateUrlWithVariables("https://$host/oauth2/auth", "u"), undefined);
+    for (const u of ["http://svc$request_uri_x", "staging-svc", "http://a b"]) assert.ok(validateUrlWithVariables(u, "u"), u);
+    assert.equal(urlHostToken("http://svc:8080$request_uri"), '"svc:8080"');
   });
 });

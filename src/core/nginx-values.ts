@@ -739,7 +739,8 @@ export function validateUrlWithVariables(url: string, field: string, opts: { all
   if (url.length > 2048) return `${field}: longer than 2048 characters`;
   const vars = urlVariables(url, field);
   if (!vars.ok) return vars.error;
-  const neutral = url.replace(/\$\{[A-Za-z0-9_]+\}|\$[A-Za-z0-9_]+/g, "x");
+  // $request_uri always starts with '/': it may follow the host directly (http://svc$request_uri).
+  const neutral = url.replace(REQUEST_URI_VAR, "/").replace(/\$\{[A-Za-z0-9_]+\}|\$[A-Za-z0-9_]+/g, "x");
   if (!/^[A-Za-z0-9._~!*'()+,=:@&%\/?-]*$/.test(neutral)) {
     return `${field}: ${show(url)} contains a character that is not allowed (quotes, spaces, '#', ';', braces, backslashes, non-ASCII)`;
   }
@@ -747,6 +748,8 @@ export function validateUrlWithVariables(url: string, field: string, opts: { all
   if (!/^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?([\/?].*)?$/i.test(neutral)) return `${field}: ${show(url)} must be an http(s) URL`;
   return undefined;
 }
+
+const REQUEST_URI_VAR = /\$(\{request_uri\}|request_uri(?![A-Za-z0-9_]))/g;
 
 /** Quoted URL with ingress-nginx variable names mapped to Portico's (validated first). */
 export function urlWithVariablesToken(url: string, opts: { allowPath?: boolean } = {}): Token {
@@ -764,7 +767,7 @@ export function usesEscapedRequestUri(url: string): boolean {
 export function urlHostToken(url: string): Token {
   const err = validateUrlWithVariables(url, "url");
   if (err) throw new Error(`nginx-values: ${err}`);
-  const host = /^https?:\/\/([^\/?]+)/i.exec(url)![1]!;
+  const host = /^https?:\/\/([^\/?]+)/i.exec(url.replace(REQUEST_URI_VAR, "/"))![1]!;
   return urlWithVariablesToken(`http://${host}`).replace(/^"http:\/\//, '"') as Token;
 }
 

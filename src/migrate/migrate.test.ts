@@ -75,7 +75,8 @@ describe("audit", () => {
     assert.match(by["auth-proxy-set-headers"]!.detail, /needs auth-url/);
     assert.equal(by["backend-protocol"]!.status, "refused");
     assert.match(by["backend-protocol"]!.detail, /FCGI is not supported/);
-    assert.equal(by["mirror-target"]!.status, "ignored");
+    assert.equal(by["mirror-target"]!.status, "refused");
+    assert.match(by["mirror-target"]!.detail, /must be an http\(s\) URL, e\.g\. http:\/\/x\.<namespace>\.svc\.cluster\.local\$request_uri/);
     assert.equal(a.migrates, false);
   });
   test('a value ingress-nginx read as its default (proxy-buffers-number "8 32k") is supported, with the fix said', () => {

@@ -57,6 +57,7 @@ import { hideResponseHeaders, requestHeaders, requireRequestHeaders, responseHea
 import { denyPaths, fixedResponses } from "./fixed-responses.js";
 import { hostRedirectCode, hostRedirects } from "./host-redirects.js";
 import { MODSECURITY_ANNOTATIONS, NEEDS_MODSECURITY } from "./modsecurity.js";
+import { MIRROR_ANNOTATIONS } from "./mirror.js";
 
 export type { AnnotationSpec, AnnotationValues, AnnotationScope, AnnotationRisk, BackendProtocol } from "./types.js";
 
@@ -171,6 +172,8 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
   ...AUTH_TLS_ANNOTATIONS,
   // ModSecurity
   ...MODSECURITY_ANNOTATIONS,
+  // traffic mirroring
+  ...MIRROR_ANNOTATIONS,
 ] as AnnotationSpec[];
 
 export const REJECTED_ANNOTATIONS: readonly RejectedAnnotationSpec[] = SNIPPETS;

@@ -44,6 +44,9 @@ export interface AnnotationValues {
   customHttpErrors?: number[];
   /** custom-headers: "name" or "namespace/name" of a ConfigMap, as written. */
   customHeaders?: string;
+  mirrorTarget?: string;
+  mirrorHost?: string;
+  mirrorRequestBody?: boolean;
   defaultBackend?: string;
   serverAlias?: string[];
   fromToWwwRedirect?: boolean;

@@ -167,6 +167,16 @@ export interface LocationModel {
   fallbackUpstream?: string;
   access?: AccessModel;
   waf?: WafModel;
+  mirror?: MirrorModel;
+}
+
+/** mirror-*: each request is copied to `target` in the background (nginx `mirror`). */
+export interface MirrorModel {
+  /** Validated URL that may use request variables. */
+  target: string;
+  /** Host header of the copies (absent: the target's host). */
+  host?: string;
+  requestBody: boolean;
 }
 
 /** Client certificates of a host (auth-tls-*): nginx verifies them per server. */

@@ -47,7 +47,7 @@ export interface LocationContext {
   ewmaUpstreams: ReadonlySet<string>;
 }
 
-const ESCAPED_URI = d("set_by_lua", lit("$portico_escaped_request_uri"), litQuoted("return ngx.escape_uri(ngx.var.request_uri)"));
+export const ESCAPED_URI = d("set_by_lua", lit("$portico_escaped_request_uri"), litQuoted("return ngx.escape_uri(ngx.var.request_uri)"));
 
 /** An external authentication as one location uses it: with the location's upstream, because the
  * subrequest shares the request's variables and the server-level `set $portico_upstream ""` runs

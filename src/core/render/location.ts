@@ -24,6 +24,7 @@ import { sourced } from "./render-error.js";
 import type { PlacedLocation } from "./locations.js";
 import { limitDirectives } from "./limits.js";
 import { wafDirectives } from "./modsecurity.js";
+import { mirrorDirectives } from "./mirror.js";
 import { accessPhase, accessRewrite, type LocationContext } from "./access.js";
 import { addedResponseHeaders, dedupeHeaderDirectives, proxyTuningDirectives, upstreamPool } from "./proxy-tuning.js";
 import { FALLBACK_HOOK } from "./dynamic-routes.js";
@@ -105,6 +106,7 @@ function locationBody(loc: LocationModel, c: LocationContext): Directive[] {
       d("set", lit("$portico_err_port"), objectNameToken(e.port)),
     );
   }
+  if (loc.mirror) body.push(...mirrorDirectives({ mirror: loc.mirror, upstream: action.upstream }));
   body.push(d("set", lit("$portico_upstream"), upstreamNameToken(action.upstream)));
   if (loc.fallbackUpstream) body.push(d("set", lit("$portico_fallback_upstream"), upstreamNameToken(loc.fallbackUpstream)));
   if (loc.rewrite) body.push(d("rewrite", rewritePatternToken(loc.rewrite.pattern), rewriteTargetToken(loc.rewrite.target), lit("break")));

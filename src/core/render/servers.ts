@@ -21,6 +21,7 @@ import { clientCertDirectives, withClientCertHeaders } from "./client-certs.js";
 import { DYNAMIC_ROUTE_LOCATIONS } from "./dynamic-routes.js";
 import { errorLocations, locationBlock, notFoundDirectives, routedFallbackBlock, sslRedirectDirective } from "./location.js";
 import { placeLocations, type PlacedLocation } from "./locations.js";
+import { mirrorLocations } from "./mirror.js";
 import { allSourced, attributed, originKey, sourced } from "./render-error.js";
 import { b, d, luaBlock, type Directive } from "./writer.js";
 
@@ -62,6 +63,11 @@ function locationBlocks(host: string, locations: LocationModel[], regexMode: boo
       ? [{ auth: p.loc.access.external, upstream: p.loc.action.upstream, origin: p.loc.origin }]
       : [],
   );
+  const mirrors = placed.flatMap((p) =>
+    p.loc.mirror && !p.loc.access?.denied && p.loc.action.kind === "proxy"
+      ? [{ mirror: p.loc.mirror, upstream: p.loc.action.upstream, origin: p.loc.origin }]
+      : [],
+  );
   return [
     ...placed.map((p) =>
       routed(p)
@@ -72,6 +78,7 @@ function locationBlocks(host: string, locations: LocationModel[], regexMode: boo
           ),
     ),
     ...authLocations(auths, lc, host),
+    ...mirrorLocations(mirrors, lc),
     ...errorLocations([...locations, fallback], lc),
   ];
 }

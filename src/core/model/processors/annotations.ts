@@ -33,6 +33,8 @@ export function locationTuning(ann: AnnotationValues): Partial<LocationModel> {
   if (ann.proxyReadTimeout !== undefined) t.readTimeout = ann.proxyReadTimeout;
   if (ann.proxySendTimeout !== undefined) t.sendTimeout = ann.proxySendTimeout;
   if (ann.enableModsecurity === true) t.waf = wafOf(ann);
+  if (ann.mirrorTarget !== undefined)
+    t.mirror = { target: ann.mirrorTarget, ...(ann.mirrorHost ? { host: ann.mirrorHost } : {}), requestBody: ann.mirrorRequestBody ?? true };
   return t;
 }
 

@@ -231,7 +231,7 @@ export class Agent {
     }
     if (s.hashes.config === this.failedConfigHash) return;
     const t0 = performance.now();
-    await this.shm.prePush(s);
+    await this.shm.prePush(s, this.forceRepush);
     const t1 = performance.now();
     const routes = this.routesFor(s);
     const t2 = performance.now();
@@ -317,7 +317,7 @@ export class Agent {
     const t0 = performance.now();
     try {
       if (s.hashes.config !== this.appliedConfig && s.hashes.config !== this.failedConfigHash) {
-        if (this.nginx.running && this.pushedAheadFor !== s) await this.shm.serial(() => this.shm.prePush(s));
+        if (this.nginx.running && this.pushedAheadFor !== s) await this.shm.serial(() => this.shm.prePush(s, this.forceRepush));
         await this.applyConfig(s);
       } else if (!this.nginx.running && this.appliedConfig && !this.nginx.restartPending) {
         await this.startNginx();

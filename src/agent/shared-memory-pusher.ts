@@ -87,16 +87,24 @@ export class SharedMemoryPusher {
     }
   }
 
-  async prePush(s: DesiredState): Promise<void> {
+  /** `full`: nginx may have lost what was pushed (it restarted and the re-push is pending). */
+  async prePush(s: DesiredState, full = false): Promise<void> {
+    // A part nginx already holds every entry of (most changes add a route, not a Service or a
+    // certificate) is not pushed again: at 10,000 Ingresses the certificate union alone is
+    // megabytes for Lua to decode and store, ahead of the routes the change waits for.
+    const endpointsHeld = !full && holds(this.pushed.endpoints, s.endpoints) && holds(this.pushed.balancing, s.balancing ?? {});
+    const certificatesHeld = !full && holds(this.pushed.sni, s.sniCertificates) && holds(this.pushed.certificates, s.certificates);
     try {
-      await this.control.pushEndpoints({ ...this.pushed.endpoints, ...s.endpoints }, { ...this.pushed.balancing, ...s.balancing }, "transition");
-      await this.control.pushCertificates({ ...this.pushed.sni, ...s.sniCertificates }, { ...this.pushed.certificates, ...s.certificates }, "transition");
+      if (!endpointsHeld)
+        await this.control.pushEndpoints({ ...this.pushed.endpoints, ...s.endpoints }, { ...this.pushed.balancing, ...s.balancing }, "transition");
+      if (!certificatesHeld)
+        await this.control.pushCertificates({ ...this.pushed.sni, ...s.sniCertificates }, { ...this.pushed.certificates, ...s.certificates }, "transition");
     } catch (e) {
       this.log.warn("pushing endpoints and certificates ahead of the config failed; they follow the reload", { error: (e as Error).message });
     }
-    // Whatever happens to the config, the exact sets are pushed next.
-    this.applied.endpoints = "";
-    this.applied.certificates = "";
+    // Whatever happens to the config, the exact sets of a part pushed as a union are pushed next.
+    if (!endpointsHeld) this.applied.endpoints = "";
+    if (!certificatesHeld) this.applied.certificates = "";
   }
 
   /** The state's endpoints; with `keepLive` (the running config is older than `s`) also the
@@ -156,4 +164,14 @@ export class SharedMemoryPusher {
       this.report("certificates", (e as Error).message, s.hashes.certificates);
     }
   }
+}
+
+/** Whether `held` has every entry of `next` with the same value (the same object when the source
+ * decoded the part once, else equal JSON). */
+function holds<T>(held: Record<string, T>, next: Record<string, T>): boolean {
+  for (const [k, v] of Object.entries(next)) {
+    const h = held[k];
+    if (h !== v && (h === undefined || JSON.stringify(h) !== JSON.stringify(v))) return false;
+  }
+  return true;
 }

@@ -115,6 +115,17 @@ test("an IngressController matters for what the build reads of it, not the statu
   assert.equal(changeMatters({ kind: "IngressController", key: "ns/p", current: ic({}) }, refs), true);
 });
 
+test("an Ingress's status alone (the address the rebuild writes) does not matter", () => {
+  const ing = (status: object, annotations: Record<string, string> = {}) => ({
+    metadata: { name: "x", namespace: "a", annotations },
+    spec: { ingressClassName: "portico" },
+    status,
+  });
+  const change = (a: ReturnType<typeof ing>, b: ReturnType<typeof ing>) => changeMatters({ kind: "Ingress", key: "a/x", previous: a, current: b }, refs);
+  assert.equal(change(ing({}), ing({ loadBalancer: { ingress: [{ ip: "10.0.0.1" }] } })), false);
+  assert.equal(change(ing({}), ing({}, { "nginx.ingress.kubernetes.io/ssl-redirect": "false" })), true);
+});
+
 test("the applied hash matters while the controller holds suspected Ingresses back until a config without them is applied", () => {
   const ic = (appliedConfigHash: string) => ({ metadata: { name: "p", namespace: "ns", uid: "u", generation: 1 }, spec: {}, status: { appliedConfigHash } });
   const waiting = { ...emptyReferences(), awaitingApplied: new Set(["ns/p"]) };

@@ -8,21 +8,9 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ingressManifest, prefixRule } from "../../src/local/backends.js";
 import { eventually } from "../../src/local/http.js";
-import { startPorticoEnv, type PorticoEnv } from "../../src/local/portico-env.js";
+import type { PorticoEnv } from "../../src/local/portico-env.js";
 import { LIMITS } from "../../src/core/limits.js";
-import {
-  admitted,
-  backend,
-  createTenant,
-  eventNamed,
-  eventsOf,
-  refused,
-  regexIngress,
-  servedBy,
-  Victim,
-  withAdmissionBypassed,
-  type Tenant,
-} from "./support.js";
+import { admitted, eventNamed, eventsOf, refused, regexIngress, servedBy, twoTenants, Victim, withAdmissionBypassed, type Tenant } from "./support.js";
 
 let env: PorticoEnv;
 let teamA: Victim;
@@ -31,14 +19,7 @@ const B = "team-b";
 const P0 = "spec.rules[0].http.paths[0].path";
 
 before(async () => {
-  env = await startPorticoEnv();
-  const a = await createTenant(env.cluster, "team-a");
-  teamB = await createTenant(env.cluster, B);
-  await backend(env, "team-a", "web");
-  await backend(env, B, "web");
-  await backend(env, B, "solver");
-  teamA = new Victim(env, a, "a.example.test");
-  await teamA.start();
+  ({ env, teamA, teamB } = await twoTenants("a.example.test", ["solver"]));
 });
 
 after(async () => {

@@ -15,9 +15,9 @@ import net from "node:net";
 import { parseAllDocuments } from "yaml";
 import { ingressManifest, prefixRule } from "../../src/local/backends.js";
 import { eventually } from "../../src/local/http.js";
-import { startPorticoEnv, type PorticoEnv } from "../../src/local/portico-env.js";
+import type { PorticoEnv } from "../../src/local/portico-env.js";
 import { stateObjectNames } from "../../src/core/state-objects.js";
-import { admitted, backend, createTenant, Victim, type Tenant } from "./support.js";
+import { admitted, twoTenants, Victim, type Tenant } from "./support.js";
 
 let env: PorticoEnv;
 let teamA: Victim;
@@ -57,13 +57,7 @@ async function installChartWebhooks(): Promise<Any[]> {
 }
 
 before(async () => {
-  env = await startPorticoEnv();
-  const a = await createTenant(env.cluster, "team-a");
-  teamB = await createTenant(env.cluster, B);
-  await backend(env, "team-a", "web");
-  await backend(env, B, "web");
-  teamA = new Victim(env, a, "a.example.test");
-  await teamA.start();
+  ({ env, teamA, teamB } = await twoTenants("a.example.test"));
   await installChartWebhooks();
 });
 

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { Cluster, EchoPod } from "../../src/local/cluster/index.js";
 import { exposePods, ingressManifest, prefixRule } from "../../src/local/backends.js";
 import { eventually, type Answer } from "../../src/local/http.js";
-import type { PorticoEnv } from "../../src/local/portico-env.js";
+import { startPorticoEnv, type PorticoEnv } from "../../src/local/portico-env.js";
 
 /** Local mode's webhook (src/local/pepr-process.ts) or the chart's. */
 export const DENIED = /admission webhook "(portico\.portico\.dev|pepr-portico\.pepr\.dev)" denied the request/;
@@ -200,4 +200,17 @@ export function tlsSecret(ns: string, name: string, cert: { certificate: string;
     metadata: { name, namespace: ns },
     data: { "tls.crt": Buffer.from(cert.certificate).toString("base64"), "tls.key": Buffer.from(cert.key).toString("base64") },
   };
+}
+
+/** The setting every abuse file starts from: Portico in local mode, team-a (the victim) serving its
+ * host from Service `web`, team-b (the attacker) with a `web` Service and any `extraB` of its own. */
+export async function twoTenants(victimHost: string, extraB: string[] = []): Promise<{ env: PorticoEnv; teamA: Victim; teamB: Tenant }> {
+  const env = await startPorticoEnv();
+  const a = await createTenant(env.cluster, "team-a");
+  const teamB = await createTenant(env.cluster, "team-b");
+  await backend(env, "team-a", "web");
+  for (const svc of ["web", ...extraB]) await backend(env, "team-b", svc);
+  const teamA = new Victim(env, a, victimHost);
+  await teamA.start();
+  return { env, teamA, teamB };
 }

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { ingressManifest, prefixRule } from "../../src/local/backends.js";
 import { eventually } from "../../src/local/http.js";
 import { request } from "../../src/local/http.js";
-import { startPorticoEnv, type PorticoEnv } from "../../src/local/portico-env.js";
+import type { PorticoEnv } from "../../src/local/portico-env.js";
 import { makeCertificate } from "../../src/testing/certs.js";
 import {
   admitted,
@@ -19,6 +19,7 @@ import {
   regexIngress,
   servedBy,
   tlsSecret,
+  twoTenants,
   Victim,
   withAdmissionBypassed,
   type Tenant,
@@ -32,13 +33,7 @@ const B = "team-b";
 const OWNED_BY_A = 'belongs to namespace "team-a"';
 
 before(async () => {
-  env = await startPorticoEnv();
-  const a = await createTenant(env.cluster, "team-a");
-  teamB = await createTenant(env.cluster, B);
-  await backend(env, "team-a", "web");
-  await backend(env, B, "web");
-  teamA = new Victim(env, a, A_HOST);
-  await teamA.start();
+  ({ env, teamA, teamB } = await twoTenants(A_HOST));
 });
 
 after(async () => {

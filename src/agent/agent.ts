@@ -30,6 +30,7 @@ import { NginxProcess, stopStrayNginx } from "./nginx-process.js";
 import { PrefixLayout } from "./prefix.js";
 import { SharedMemoryPusher } from "./shared-memory-pusher.js";
 import { sha256 } from "./state-hash.js";
+import { BASE_TIMEOUTS, timeoutsFor } from "./timeouts.js";
 
 export type { AgentError, AgentErrorPart, AgentStatus } from "./agent-status.js";
 
@@ -44,8 +45,11 @@ export interface AgentOptions {
   nginxBinary?: string; // default /usr/sbin/nginx
   /** Port of nginx's control server; must match the rendered config (RenderOptions.controlPort). */
   controlPort?: number; // default 10246
-  /** How long a reload (or a start) may take before it counts as failed. */
+  /** How long a reload (or a start) of a tiny config may take before it counts as failed; each MiB
+   * of config adds PER_MIB_MS (timeouts.ts). */
   reloadTimeoutMs?: number; // default 15000
+  /** How long `nginx -t` of a tiny config may take before the config is refused; grows the same way. */
+  configTestTimeoutMs?: number; // default 60000
   /** Config dirs kept besides the current one. */
   keepConfigs?: number; // default 5
   /** Backoff of restarts after nginx dies: doubles from min to max. */
@@ -72,7 +76,8 @@ let testPrefixes = 0;
 export const AGENT_DEFAULTS = {
   nginxBinary: "/usr/sbin/nginx",
   controlPort: 10246,
-  reloadTimeoutMs: 15_000,
+  reloadTimeoutMs: BASE_TIMEOUTS.reloadMs,
+  configTestTimeoutMs: BASE_TIMEOUTS.configTestMs,
   keepConfigs: 5,
   restartBackoffMs: { min: 200, max: 10_000 },
   nginxMode: "spawn" as NginxMode,
@@ -130,6 +135,7 @@ export class Agent {
       nginxBinary: options.nginxBinary ?? AGENT_DEFAULTS.nginxBinary,
       controlPort: options.controlPort ?? AGENT_DEFAULTS.controlPort,
       reloadTimeoutMs: options.reloadTimeoutMs ?? AGENT_DEFAULTS.reloadTimeoutMs,
+      configTestTimeoutMs: options.configTestTimeoutMs ?? AGENT_DEFAULTS.configTestTimeoutMs,
       keepConfigs: options.keepConfigs ?? AGENT_DEFAULTS.keepConfigs,
       restartBackoffMs: options.restartBackoffMs ?? AGENT_DEFAULTS.restartBackoffMs,
       nginxMode: options.nginxMode ?? AGENT_DEFAULTS.nginxMode,
@@ -367,7 +373,8 @@ export class Agent {
     const hash = s.hashes.config;
     const dirName = sha256(s.config);
     const confPath = await this.layout.writeConfig(dirName, s.config, this.defaultCert ?? (await this.ensureCert()), s.files);
-    const test = await this.nginx.test(confPath);
+    const limits = timeoutsFor(Buffer.byteLength(s.config), { configTestMs: this.opts.configTestTimeoutMs, reloadMs: this.opts.reloadTimeoutMs });
+    const test = await this.nginx.test(confPath, limits.configTestMs);
     if (!test.ok) {
       this.failedConfigHash = hash;
       this.metrics.reloadErrors.inc();
@@ -384,11 +391,11 @@ export class Agent {
     try {
       let started = false;
       if (!this.nginx.running) {
-        await this.startNginx(); // cancels a scheduled restart
+        await this.startNginx(limits.reloadMs); // cancels a scheduled restart
         started = true;
       }
       if (!started || externalAlreadyUp) {
-        await this.reload();
+        await this.reload(limits.reloadMs);
         this.reloads++;
         this.metrics.reloads.inc();
       }
@@ -430,26 +437,26 @@ export class Agent {
     );
   }
 
-  private async reload(): Promise<void> {
+  private async reload(timeoutMs: number): Promise<void> {
     const before = await this.control.state();
     await this.nginx.reload();
     // New workers run a Lua VM loaded with a higher generation; fresh connections reach only them
     // once the old workers closed their listeners.
     await this.control.waitFor(
       (st) => st.generation > before.generation,
-      this.opts.reloadTimeoutMs,
+      timeoutMs,
       "reload",
       () => (this.nginx.running ? undefined : "nginx exited"),
     );
   }
 
-  private async startNginx(): Promise<void> {
+  private async startNginx(timeoutMs = this.opts.reloadTimeoutMs): Promise<void> {
     const pid = await this.nginx.start();
     this.log.info("nginx started", { pid });
     try {
       await this.control.waitFor(
         () => true,
-        this.opts.reloadTimeoutMs,
+        timeoutMs,
         "nginx start",
         () => (this.nginx.running ? undefined : "nginx exited"),
       );

@@ -65,8 +65,8 @@ export class ExternalNginx implements NginxHandle {
     return this.lastProblem;
   }
 
-  async test(confPath: string): Promise<ConfigTestResult> {
-    return await testNginxConfig(this.opts.nginxBinary, this.opts.prefix, confPath);
+  async test(confPath: string, timeoutMs: number): Promise<ConfigTestResult> {
+    return await testNginxConfig(this.opts.nginxBinary, this.opts.prefix, confPath, timeoutMs);
   }
 
   /** Waits until the control server answers; keeps watching it afterwards (also after a timeout). */

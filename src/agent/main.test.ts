@@ -87,6 +87,16 @@ test("CLI options: flags, env and defaults, with clear errors", () => {
   assert.throws(() => parseCli([], {}), /--source is required/);
 });
 
+test("CLI options: config-test and reload limits from flags, env or defaults", () => {
+  const d = parseCli(["--source", "file:/x"], {});
+  assert.deepEqual([d.configTestTimeoutMs, d.reloadTimeoutMs], [60_000, 15_000]);
+  const e = parseCli(["--source", "file:/x"], { PORTICO_CONFIG_TEST_TIMEOUT: "120000", PORTICO_RELOAD_TIMEOUT: "45000" });
+  assert.deepEqual([e.configTestTimeoutMs, e.reloadTimeoutMs], [120_000, 45_000]);
+  const f = parseCli(["--source", "file:/x", "--reload-timeout", "20000"], { PORTICO_RELOAD_TIMEOUT: "45000" });
+  assert.equal(f.reloadTimeoutMs, 20_000);
+  assert.throws(() => parseCli(["--source", "file:/x", "--config-test-timeout", "soon"], {}), /--config-test-timeout: must be a whole number of milliseconds/);
+});
+
 test("CLI options: nginx mode and reload FIFO", () => {
   const spawnMode = parseCli(["--source", "file:/x"], { PORTICO_RELOAD_FIFO: "/run/reload" });
   assert.equal(spawnMode.nginxMode, "spawn");

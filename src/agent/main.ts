@@ -34,6 +34,8 @@ async function main(): Promise<void> {
     controlPort: opts.controlPort,
     nginxMode: opts.nginxMode,
     reloadFifo: opts.reloadFifo,
+    configTestTimeoutMs: opts.configTestTimeoutMs,
+    reloadTimeoutMs: opts.reloadTimeoutMs,
     ...(opts.nginxTempDir ? { nginxTempDir: opts.nginxTempDir } : {}),
     // The access log (nginx's stdout) joins the agent's stdout; the agent logs to stderr.
     nginxStdout: stdoutOpenableByPath() ? "inherit" : "ignore",

@@ -32,8 +32,8 @@ export interface NginxHandle {
   readonly pid: number | undefined;
   /** The last lines nginx wrote, or the last reason it was unreachable. */
   readonly output: string;
-  /** `nginx -t` on a config file; never throws. */
-  test(confPath: string): Promise<ConfigTestResult>;
+  /** `nginx -t` on a config file, killed (and refused) after timeoutMs; never throws. */
+  test(confPath: string, timeoutMs: number): Promise<ConfigTestResult>;
   /** Starts nginx (spawn) or waits until it answers (external). */
   start(): Promise<number | undefined>;
   /** Asks the master to load conf/current again; the caller waits for the new generation. */
@@ -48,18 +48,31 @@ export interface NginxHandle {
  * carries the same image, so the binary and modules are there). Its stdout is /dev/null: the
  * config's `access_log /dev/stdout` must open, and a socket (what Node gives a child for "pipe")
  * cannot be opened by path. */
-export async function testNginxConfig(nginxBinary: string, prefix: string, confPath: string): Promise<ConfigTestResult> {
+export async function testNginxConfig(nginxBinary: string, prefix: string, confPath: string, timeoutMs: number): Promise<ConfigTestResult> {
   return await new Promise((resolve) => {
     const child = spawn(nginxBinary, ["-t", "-q", "-e", "stderr", "-p", `${prefix}/`, "-c", confPath], {
       stdio: ["ignore", "ignore", "pipe"],
-      timeout: 60_000,
     });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutMs);
     let stderr = "";
     child.stderr!.on("data", (d: Buffer) => {
       if (stderr.length < 4 * 1024 * 1024) stderr += d.toString("utf8");
     });
-    child.once("error", (err) => resolve({ ok: false, output: err.message }));
+    child.once("error", (err) => {
+      clearTimeout(timer);
+      resolve({ ok: false, output: err.message });
+    });
     child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      if (timedOut)
+        return resolve({
+          ok: false,
+          output: `nginx -t did not finish within ${timeoutMs} ms (the limit grows with the config's size; see --config-test-timeout)`,
+        });
       const output = stderr.trim();
       resolve({ ok: code === 0, output: output || (code === 0 ? "" : `nginx -t exited with ${code ?? signal}`) });
     });

@@ -59,8 +59,8 @@ export class NginxProcess implements NginxHandle {
   }
 
   /** `nginx -t` on a config file; never throws. */
-  async test(confPath: string): Promise<ConfigTestResult> {
-    return await testNginxConfig(this.opts.nginxBinary, this.opts.testPrefix ?? this.opts.prefix, confPath);
+  async test(confPath: string, timeoutMs: number): Promise<ConfigTestResult> {
+    return await testNginxConfig(this.opts.nginxBinary, this.opts.testPrefix ?? this.opts.prefix, confPath, timeoutMs);
   }
 
   /** Spawns the master. Resolves once spawned; readiness is checked by the caller (control server). */

@@ -2,6 +2,7 @@
 import { parseArgs } from "node:util";
 import { AGENT_DEFAULTS } from "./agent.js";
 import { NGINX_MODES, type NginxMode } from "./nginx-handle.js";
+import { parseTimeoutMs } from "./timeouts.js";
 
 export type SourceSpec = { kind: "file"; dir: string } | { kind: "api"; namespace: string; name: string };
 
@@ -23,6 +24,10 @@ export interface CliOptions {
   reloadFifo?: string;
   /** nginx's temp files and pid (<prefix>/tmp becomes a symlink to it); unset: <prefix>/tmp. */
   nginxTempDir?: string;
+  /** `nginx -t` limit for a tiny config; each MiB of config adds 30 s (timeouts.ts). */
+  configTestTimeoutMs: number;
+  /** Reload (and start) limit for a tiny config; grows the same way. */
+  reloadTimeoutMs: number;
 }
 
 export const CLI_DEFAULTS = {
@@ -33,6 +38,8 @@ export const CLI_DEFAULTS = {
   controlPort: AGENT_DEFAULTS.controlPort,
   nginx: AGENT_DEFAULTS.nginxBinary,
   nginxMode: AGENT_DEFAULTS.nginxMode,
+  configTestTimeoutMs: AGENT_DEFAULTS.configTestTimeoutMs,
+  reloadTimeoutMs: AGENT_DEFAULTS.reloadTimeoutMs,
 };
 
 export const USAGE = `usage: agent --source file:<dir>|api:<namespace>/<controller> [options]
@@ -49,7 +56,12 @@ export const USAGE = `usage: agent --source file:<dir>|api:<namespace>/<controll
   --reload-fifo <path>    external mode: FIFO that portico-nginx-run reads reload requests from
                                                              (PORTICO_RELOAD_FIFO, required in external mode)
   --nginx-temp-dir <dir>  nginx's temp files and pid as nginx sees them (<prefix>/tmp links there)
-                                                             (PORTICO_NGINX_TEMP_DIR, default <prefix>/tmp)`;
+                                                             (PORTICO_NGINX_TEMP_DIR, default <prefix>/tmp)
+  --config-test-timeout <ms>  nginx -t limit for a tiny config, +30 s per MiB of config; past it the
+                          config is refused and the running one stays
+                                                             (PORTICO_CONFIG_TEST_TIMEOUT, default ${CLI_DEFAULTS.configTestTimeoutMs})
+  --reload-timeout <ms>   reload/start limit for a tiny config, +30 s per MiB of config
+                                                             (PORTICO_RELOAD_TIMEOUT, default ${CLI_DEFAULTS.reloadTimeoutMs})`;
 
 export function parseSource(spec: string): SourceSpec {
   if (spec.startsWith("file:") && spec.length > 5) return { kind: "file", dir: spec.slice(5) };
@@ -79,6 +91,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
       "nginx-mode": { type: "string" },
       "reload-fifo": { type: "string" },
       "nginx-temp-dir": { type: "string" },
+      "config-test-timeout": { type: "string" },
+      "reload-timeout": { type: "string" },
     },
     strict: true,
   });
@@ -101,5 +115,10 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     nginxMode,
     ...(nginxMode === "external" ? { reloadFifo } : {}),
     ...((values["nginx-temp-dir"] ?? env.PORTICO_NGINX_TEMP_DIR) ? { nginxTempDir: values["nginx-temp-dir"] ?? env.PORTICO_NGINX_TEMP_DIR } : {}),
+    configTestTimeoutMs: parseTimeoutMs(
+      values["config-test-timeout"] ?? env.PORTICO_CONFIG_TEST_TIMEOUT ?? String(CLI_DEFAULTS.configTestTimeoutMs),
+      "--config-test-timeout",
+    ),
+    reloadTimeoutMs: parseTimeoutMs(values["reload-timeout"] ?? env.PORTICO_RELOAD_TIMEOUT ?? String(CLI_DEFAULTS.reloadTimeoutMs), "--reload-timeout"),
   };
 }

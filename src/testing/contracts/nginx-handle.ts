@@ -49,6 +49,7 @@ export interface HandleSubject {
 
 const SLOW_BODY = "slow done";
 const PUSH_HASH = "contract-endpoints";
+const TEST_LIMIT_MS = 30_000;
 /** Locations every contract config carries: its version, and a slow answer whose start is counted
  * in shared memory (so a test knows the request is in flight without sleeping). */
 const contractLocations = (version: string) => `
@@ -152,16 +153,24 @@ export function describeNginxHandle(name: string, make: (env: HandleEnvironment)
     test("test: a good config passes; a refused one is reported with nginx's reason and the running config keeps serving", async () => {
       const master = env.masterPid();
       const generation = (await control.state()).generation;
-      assert.deepEqual(await h().test(await writeConfig(configText("v-good"))), { ok: true, output: "" });
-      const refused = await h().test(await writeConfig(configText("v-bad", `\n    location = /version { return 200 "twice"; }`)));
+      assert.deepEqual(await h().test(await writeConfig(configText("v-good")), TEST_LIMIT_MS), { ok: true, output: "" });
+      const refused = await h().test(await writeConfig(configText("v-bad", `\n    location = /version { return 200 "twice"; }`)), TEST_LIMIT_MS);
       assert.equal(refused.ok, false);
       assert.match(refused.output, /duplicate location "\/version"/);
-      const missing = await h().test(join(env.prefix, "no-such.conf"));
+      const missing = await h().test(join(env.prefix, "no-such.conf"), TEST_LIMIT_MS);
       assert.equal(missing.ok, false, "a config that does not exist fails the test (and does not throw)");
       assert.match(missing.output, /no-such\.conf/);
       assert.equal(await version(), "v1", "testing never touches the running nginx");
       assert.equal((await control.state()).generation, generation);
       assert.equal(env.masterPid(), master);
+    });
+
+    test("test: a config test past its limit is killed and refused, naming the limit; the running config keeps serving", async () => {
+      // 1 ms: spawning nginx alone takes longer, so the limit always hits first.
+      const late = await h().test(await writeConfig(configText("v-late")), 1);
+      assert.deepEqual(late, { ok: false, output: late.output });
+      assert.match(late.output, /nginx -t did not finish within 1 ms/);
+      assert.equal(await version(), "v1");
     });
 
     test("reload: the same master starts a new generation of workers serving the new conf/current; the old workers exit", async () => {
